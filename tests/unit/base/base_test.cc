@@ -1,0 +1,64 @@
+#include <gtest/gtest.h>
+
+#include "base/bytes.h"
+#include "base/ct.h"
+#include "base/hex.h"
+#include "base/ip.h"
+
+namespace pptpx {
+
+TEST(Reader, ReadsBigEndianAndFailsPastEnd) {
+  const uint8_t data[] = {0x12, 0x34, 0x56, 0x78, 0x9a};
+  Reader r(data);
+  EXPECT_EQ(r.u16(), 0x1234);
+  EXPECT_EQ(r.u16(), 0x5678);
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.u16(), 0);  // only one byte left
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.u8(), 0);  // failure is sticky
+}
+
+TEST(Reader, FixedStringStopsAtNul) {
+  const uint8_t data[] = {'a', 'b', 0, 'c', 'd'};
+  Reader r(data);
+  EXPECT_EQ(r.fixed_string(5), "ab");
+  EXPECT_TRUE(r.empty());
+}
+
+TEST(Writer, WritesAndPatches) {
+  Bytes out;
+  Writer w(out);
+  w.u16(0);
+  w.u32(0xdeadbeef);
+  w.fixed_string("abc", 5);
+  w.patch_u16(0, static_cast<uint16_t>(w.size()));
+  EXPECT_EQ(to_hex(out), "000bdeadbeef6162630000");
+}
+
+TEST(ConstantTime, Compares) {
+  const uint8_t a[] = {1, 2, 3}, b[] = {1, 2, 3}, c[] = {1, 2, 4};
+  EXPECT_TRUE(ct_equal(a, b));
+  EXPECT_FALSE(ct_equal(a, c));
+  EXPECT_FALSE(ct_equal(a, std::span<const uint8_t>(b, 2)));
+}
+
+TEST(Hex, RoundTrip) {
+  auto b = from_hex("00ffA5");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(to_hex(*b, true), "00FFA5");
+  EXPECT_FALSE(from_hex("0"));
+  EXPECT_FALSE(from_hex("zz"));
+}
+
+TEST(Ipv4, ParseAndFormat) {
+  auto a = Ipv4::parse("10.10.0.1");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->value, 0x0A0A0001u);
+  EXPECT_EQ(a->str(), "10.10.0.1");
+  EXPECT_FALSE(Ipv4::parse("10.10.0"));
+  EXPECT_FALSE(Ipv4::parse("10.10.0.256"));
+  EXPECT_FALSE(Ipv4::parse("10.10.0.1x"));
+  EXPECT_FALSE(Ipv4::parse(""));
+}
+
+}  // namespace pptpx
