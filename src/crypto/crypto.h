@@ -31,6 +31,8 @@ class Sha1 {
   ~Sha1();
   Sha1(const Sha1&) = delete;
   Sha1& operator=(const Sha1&) = delete;
+  Sha1(Sha1&&) noexcept;
+  Sha1& operator=(Sha1&&) noexcept;
   void update(ByteView data);
   Sha1Digest final();
 

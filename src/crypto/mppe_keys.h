@@ -34,6 +34,10 @@ MppeStartKeys mschap1_start_keys(const NtHash& password_hash, const NtHash& lm_h
 // GetNewKeyFromSHA(start, session, n) -> first n octets (n = 8 or 16) written to out.
 void get_new_key_from_sha(const uint8_t* start_key, const uint8_t* session_key, size_t n,
                           uint8_t* out);
+// The same with a caller-owned SHA-1 context, for the data path (no allocation).
+// n must be 8 or 16.
+void get_new_key_from_sha(Sha1& sha, const uint8_t* start_key, const uint8_t* session_key,
+                          size_t n, uint8_t* out);
 // Reduce an 8-octet key to 40 bits (d1 26 9e ...) or 56 bits (d1 ...); 128 unchanged.
 void reduce_key(uint8_t* key, int bits);
 

@@ -1,0 +1,180 @@
+// MPPE transform; see mppe.h. RFC 3078 sections 3, 7 and 8, with the
+// sender and receiver behaviour of Linux drivers/net/ppp/ppp_mppe.c.
+#include "proto/mppe/mppe.h"
+
+#include <cstring>
+
+#include "base/ct.h"
+#include "crypto/mppe_keys.h"
+
+namespace pptpx::mppe {
+
+KeyState::KeyState(const uint8_t* start_key, int bits)
+    : n_(static_cast<uint8_t>(key_length(bits))), bits_(bits) {
+  std::memcpy(start_, start_key, n_);
+  // RFC 3079 3.4/3.5: the initial session key has no RC4 self-encryption step.
+  crypto::get_new_key_from_sha(sha_, start_, start_, n_, session_);
+  crypto::reduce_key(session_, bits_);
+  rc4_.set_key(ByteView(session_, n_));
+}
+
+KeyState::~KeyState() {
+  secure_zero(start_, sizeof start_);
+  secure_zero(session_, sizeof session_);
+}
+
+KeyState::KeyState(KeyState&& o) noexcept
+    : n_(o.n_), bits_(o.bits_), rc4_(std::move(o.rc4_)), sha_(std::move(o.sha_)) {
+  std::memcpy(start_, o.start_, sizeof start_);
+  std::memcpy(session_, o.session_, sizeof session_);
+  secure_zero(o.start_, sizeof o.start_);
+  secure_zero(o.session_, sizeof o.session_);
+}
+
+KeyState& KeyState::operator=(KeyState&& o) noexcept {
+  if (this != &o) {
+    n_ = o.n_;
+    bits_ = o.bits_;
+    rc4_ = std::move(o.rc4_);
+    sha_ = std::move(o.sha_);
+    std::memcpy(start_, o.start_, sizeof start_);
+    std::memcpy(session_, o.session_, sizeof session_);
+    secure_zero(o.start_, sizeof o.start_);
+    secure_zero(o.session_, sizeof o.session_);
+  }
+  return *this;
+}
+
+void KeyState::change() {
+  uint8_t interim[16];
+  crypto::get_new_key_from_sha(sha_, start_, session_, n_, interim);
+  std::memcpy(session_, interim, n_);
+  rc4_.set_key(ByteView(interim, n_));
+  rc4_.apply(session_, n_);
+  crypto::reduce_key(session_, bits_);
+  rc4_.set_key(ByteView(session_, n_));
+  secure_zero(interim, sizeof interim);
+}
+
+Encryptor::Encryptor(const uint8_t* start_key, Settings settings)
+    : keys_(start_key, settings.bits), settings_(settings) {}
+
+void Encryptor::encrypt(uint8_t* buf, size_t len) {
+  if (len < kHeaderSize + 1) return;
+  count_ = static_cast<uint16_t>((count_ + 1) % kCountSpace);
+  uint8_t bits = kBitEncrypted;
+  // Stateless: new key every packet (the first too). Stateful: at each "flag"
+  // packet (low octet 0xff) and after a Reset-Request. Either way A tells the
+  // receiver the RC4 state was re-initialised.
+  if (settings_.stateless || (count_ & 0xff) == 0xff || flush_requested_) {
+    keys_.change();
+    ++key_changes_;
+    flush_requested_ = false;
+    bits |= kBitFlushed;
+  }
+  buf[0] = static_cast<uint8_t>(bits | (count_ >> 8));
+  buf[1] = static_cast<uint8_t>(count_);
+  keys_.rc4().apply(buf + kHeaderSize, len - kHeaderSize);
+}
+
+const char* to_string(DecryptError e) {
+  switch (e) {
+    case DecryptError::kNone: return "ok";
+    case DecryptError::kTooShort: return "too short";
+    case DecryptError::kNotEncrypted: return "encrypted bit clear";
+    case DecryptError::kCompressed: return "MPPC compressed";
+    case DecryptError::kMissingFlushed: return "flushed bit missing";
+    case DecryptError::kLate: return "late packet";
+    case DecryptError::kDuplicate: return "duplicate coherency count";
+    case DecryptError::kJumpTooFar: return "coherency count jump too far";
+    case DecryptError::kOutOfSequence: return "out of sequence";
+    case DecryptError::kDiscarding: return "discarding until flushed";
+  }
+  return "?";
+}
+
+Decryptor::Decryptor(const uint8_t* start_key, Settings settings)
+    : keys_(start_key, settings.bits), settings_(settings) {}
+
+bool Decryptor::take_reset_request() {
+  bool r = reset_request_;
+  reset_request_ = false;
+  return r;
+}
+
+void Decryptor::change_key() {
+  keys_.change();
+  ++stats_.key_changes;
+}
+
+Decryptor::Result Decryptor::fail(DecryptError e, bool sanity) {
+  switch (e) {
+    case DecryptError::kNone: break;
+    case DecryptError::kTooShort: ++stats_.too_short; break;
+    case DecryptError::kNotEncrypted: ++stats_.not_encrypted; break;
+    case DecryptError::kCompressed: ++stats_.compressed; break;
+    case DecryptError::kMissingFlushed: ++stats_.missing_flushed; break;
+    case DecryptError::kLate: ++stats_.late; break;
+    case DecryptError::kDuplicate: ++stats_.duplicate; break;
+    case DecryptError::kJumpTooFar: ++stats_.jump_too_far; break;
+    case DecryptError::kOutOfSequence: ++stats_.out_of_sequence; break;
+    case DecryptError::kDiscarding: ++stats_.discarded; break;
+  }
+  if (sanity && error_score_ < kFatalErrorScore * 2) error_score_ += 100;
+  return Result{e, {}};
+}
+
+Decryptor::Result Decryptor::decrypt(MutableByteView data) {
+  if (data.size() < kHeaderSize + 1) return fail(DecryptError::kTooShort, true);
+  const uint8_t bits = data[0] & 0xf0;
+  const auto count = static_cast<uint16_t>(get_u16(data.data()) & 0x0fff);
+  const bool flushed = (bits & kBitFlushed) != 0;
+
+  if (!(bits & kBitEncrypted)) return fail(DecryptError::kNotEncrypted, true);
+  if (bits & (0x40 | kBitCompressed)) return fail(DecryptError::kCompressed, true);
+
+  if (settings_.stateless) {
+    if (!flushed) return fail(DecryptError::kMissingFlushed, true);
+    const auto ahead = static_cast<uint16_t>((count - count_ + kCountSpace) % kCountSpace);
+    // Reordered or replayed packets are network behaviour, not peer errors,
+    // so unlike Linux they do not add to the error score. Never roll back:
+    // that would need the whole key chain from the start.
+    if (ahead == 0) return fail(DecryptError::kDuplicate, false);
+    if (ahead > kCountSpace / 2) return fail(DecryptError::kLate, false);
+    if (ahead > settings_.max_forward_jump) return fail(DecryptError::kJumpTooFar, false);
+    for (uint16_t i = 0; i < ahead; ++i) change_key();
+    count_ = count;
+  } else {
+    if ((count & 0xff) == 0xff && !flushed) return fail(DecryptError::kMissingFlushed, true);
+    if (!discard_) {
+      const auto expected = static_cast<uint16_t>((count_ + 1) % kCountSpace);
+      if (count != expected) {
+        // The RC4 stream is now out of step; RFC 3078 8.2: ask the peer to
+        // flush and drop everything until it does. Like Linux, remember the
+        // expected count: if it was a flag packet, its key change was missed.
+        count_ = expected;
+        discard_ = true;
+        reset_request_ = true;
+        return fail(DecryptError::kOutOfSequence, false);
+      }
+      count_ = count;
+    } else {
+      if (!flushed) return fail(DecryptError::kDiscarding, false);
+      // One key change per "flag" packet the sender passed while we were deaf.
+      while ((count & 0xf00) != (count_ & 0xf00)) {
+        change_key();
+        count_ = static_cast<uint16_t>((count_ + 256) % kCountSpace);
+      }
+      discard_ = false;
+      count_ = count;
+    }
+    if (flushed) change_key();
+  }
+
+  keys_.rc4().apply(data.data() + kHeaderSize, data.size() - kHeaderSize);
+  ++stats_.decrypted;
+  error_score_ >>= 1;
+  return Result{DecryptError::kNone, data.subspan(kHeaderSize)};
+}
+
+}  // namespace pptpx::mppe

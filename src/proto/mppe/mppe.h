@@ -1,0 +1,152 @@
+// MPPE per-packet transform (RFC 3078), with the receive rules of Linux
+// ppp_mppe.c (see spec PROTOCOL.md 6.3-6.7): coherency count, stateless and
+// stateful key changes, flush (A bit) and loss handling. Works in place on
+// caller-owned buffers; nothing is allocated after construction.
+//
+// One Encryptor per transmit direction, one Decryptor per receive direction,
+// each built from that direction's start key (crypto::MppeStartKeys).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "base/bytes.h"
+#include "crypto/crypto.h"
+
+namespace pptpx::mppe {
+
+inline constexpr size_t kHeaderSize = 2;
+inline constexpr uint8_t kBitFlushed = 0x80;    // A: RC4 re-initialised before this packet
+inline constexpr uint8_t kBitCompressed = 0x20; // C: MPPC, never produced or accepted here
+inline constexpr uint8_t kBitEncrypted = 0x10;  // D
+inline constexpr uint16_t kCountSpace = 4096;
+
+struct Settings {
+  int bits = 128;         // 40, 56 or 128
+  bool stateless = true;  // CCP MPPE option H bit
+  // Stateless receive: a packet further ahead than this many key changes is
+  // dropped (rolling forward costs about 1 us per step; Linux allows 2048).
+  uint16_t max_forward_jump = 1024;
+};
+
+// Octets of start key the constructor reads: 8 for 40/56-bit, 16 for 128-bit.
+inline constexpr size_t key_length(int bits) { return bits == 128 ? 16 : 8; }
+
+// A direction's key schedule: start key, current session key, RC4 state.
+class KeyState {
+ public:
+  KeyState(const uint8_t* start_key, int bits);
+  ~KeyState();
+  KeyState(KeyState&&) noexcept;
+  KeyState& operator=(KeyState&&) noexcept;
+
+  // RFC 3078 7: GetNewKeyFromSHA, RC4 self-encryption, reduction, RC4 re-init.
+  void change();
+  crypto::Rc4& rc4() { return rc4_; }
+  const uint8_t* session_key() const { return session_; }
+
+ private:
+  uint8_t start_[16] = {};
+  uint8_t session_[16] = {};
+  uint8_t n_;
+  int bits_;
+  crypto::Rc4 rc4_;
+  crypto::Sha1 sha_;
+};
+
+class Encryptor {
+ public:
+  Encryptor(const uint8_t* start_key, Settings settings);
+
+  // buf points at where the 2-octet MPPE header goes; buf[2..len) holds
+  // [inner protocol (1 or 2 octets) | payload]. Encrypts in place and writes
+  // the header. The caller sends only protocols 0x0021..0x00FA through here.
+  // len < 3 is a caller bug and leaves buf untouched.
+  void encrypt(uint8_t* buf, size_t len);
+  // A CCP Reset-Request was received: rekey and set A on the next packet.
+  // Several requests before the next packet cause one key change.
+  void request_flush() { flush_requested_ = true; }
+  // The count of the last packet sent (4095 before the first).
+  uint16_t coherency_count() const { return count_; }
+  uint64_t key_changes() const { return key_changes_; }
+
+ private:
+  KeyState keys_;
+  Settings settings_;
+  uint16_t count_ = kCountSpace - 1;
+  bool flush_requested_ = false;
+  uint64_t key_changes_ = 0;
+};
+
+enum class DecryptError : uint8_t {
+  kNone,
+  kTooShort,          // fewer than header + 1 octet
+  kNotEncrypted,      // D clear
+  kCompressed,        // B or C set: MPPC, which was not negotiated
+  kMissingFlushed,    // stateless without A, or stateful flag packet without A
+  kLate,              // stateless: count behind the last accepted one
+  kDuplicate,         // stateless: same count as the last accepted one
+  kJumpTooFar,        // stateless: further ahead than max_forward_jump
+  kOutOfSequence,     // stateful: loss or reordering detected, now discarding
+  kDiscarding,        // stateful: waiting for a packet with A after a loss
+};
+
+const char* to_string(DecryptError e);
+
+struct DecryptResult {
+  DecryptError error = DecryptError::kNone;
+  MutableByteView plaintext;  // [inner protocol | payload], inside the input buffer
+  bool ok() const { return error == DecryptError::kNone; }
+};
+
+struct DecryptStats {
+  uint64_t decrypted = 0;
+  uint64_t too_short = 0;
+  uint64_t not_encrypted = 0;
+  uint64_t compressed = 0;
+  uint64_t missing_flushed = 0;
+  uint64_t late = 0;
+  uint64_t duplicate = 0;
+  uint64_t jump_too_far = 0;
+  uint64_t out_of_sequence = 0;
+  uint64_t discarded = 0;
+  uint64_t key_changes = 0;
+};
+
+class Decryptor {
+ public:
+  using Result = DecryptResult;
+  using Stats = DecryptStats;
+
+  Decryptor(const uint8_t* start_key, Settings settings);
+
+  // data = one MPPE packet (header + ciphertext), the payload of PPP protocol
+  // 0x00FD. On success decrypts in place. On failure the packet is left as it
+  // was (or partly consumed, never decrypted with a wrong key) and counted.
+  Result decrypt(MutableByteView data);
+  // Stateful mode: true once after loss was detected; the PPP layer then sends
+  // a CCP Reset-Request (and may resend it while discarding() stays true).
+  bool take_reset_request();
+  bool discarding() const { return discard_; }
+  // Linux's sanity score: +100 per malformed packet, halved by each good one.
+  // Past kFatalErrorScore pppd gives up ("Too many MPPE errors").
+  static constexpr uint32_t kFatalErrorScore = 1600;
+  bool too_many_errors() const { return error_score_ >= kFatalErrorScore; }
+  // The count of the last accepted packet (4095 before the first).
+  uint16_t coherency_count() const { return count_; }
+  const Stats& stats() const { return stats_; }
+
+ private:
+  Result fail(DecryptError e, bool sanity);
+  void change_key();
+
+  KeyState keys_;
+  Settings settings_;
+  uint16_t count_ = kCountSpace - 1;
+  bool discard_ = false;
+  bool reset_request_ = false;
+  uint32_t error_score_ = 0;
+  Stats stats_;
+};
+
+}  // namespace pptpx::mppe
