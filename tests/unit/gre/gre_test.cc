@@ -1,0 +1,285 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "base/hex.h"
+#include "proto/gre/gre.h"
+
+namespace pptpx::gre {
+namespace {
+
+Bytes vec(const std::string& name) {
+  std::ifstream in(std::string(PPTPX_TEST_DATA) + "/gre/gre_computed.txt");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    std::string n, hex;
+    ls >> n >> hex;
+    if (n == name) return from_hex(hex).value_or(Bytes{});
+  }
+  ADD_FAILURE() << "missing vector " << name;
+  return {};
+}
+
+const Time t0 = Time{} + seconds(100);
+
+TEST(GreCodec, DataWithAckVector) {
+  Bytes wire = vec("gre_data_with_ack_example");
+  ParseResult r = parse(wire);
+  ASSERT_TRUE(r.ok()) << parse_error_name(r.error);
+  const Header& h = r.packet.header;
+  EXPECT_EQ(h.call_id, 0x8001);
+  EXPECT_EQ(h.payload_length, 12);
+  EXPECT_TRUE(h.has_seq);
+  EXPECT_EQ(h.seq, 1u);
+  EXPECT_TRUE(h.has_ack);
+  EXPECT_EQ(h.ack, 5u);
+  EXPECT_EQ(to_hex(r.packet.payload), "ff03c0210905000801020304");
+  EXPECT_TRUE(is_lcp_echo(r.packet.payload));
+
+  uint8_t out[kMaxHeaderSize];
+  ASSERT_EQ(write_header(out, h), 16u);
+  EXPECT_EQ(to_hex(ByteView(out, 16)), to_hex(ByteView(wire).first(16)));
+}
+
+TEST(GreCodec, AckOnlyVector) {
+  Bytes wire = vec("gre_ack_only_example");
+  ParseResult r = parse(wire);
+  ASSERT_TRUE(r.ok()) << parse_error_name(r.error);
+  const Header& h = r.packet.header;
+  EXPECT_EQ(h.call_id, 0x1234);
+  EXPECT_FALSE(h.has_seq);
+  EXPECT_TRUE(h.has_ack);
+  EXPECT_EQ(h.ack, 7u);
+  EXPECT_TRUE(r.packet.payload.empty());
+  uint8_t out[kMaxHeaderSize];
+  ASSERT_EQ(write_header(out, h), 12u);
+  EXPECT_EQ(to_hex(ByteView(out, 12)), to_hex(wire));
+}
+
+TEST(GreCodec, DataWithoutAck) {
+  Header h{0x55, 3, true, 0xdeadbeef, false, 0};
+  uint8_t out[kMaxHeaderSize];
+  ASSERT_EQ(write_header(out, h), 12u);
+  EXPECT_EQ(to_hex(ByteView(out, 12)), "3001880b00030055deadbeef");
+  EXPECT_EQ(header_size(true, false), 12u);
+  EXPECT_EQ(header_size(true, true), 16u);
+  EXPECT_EQ(header_size(false, true), 12u);
+}
+
+TEST(GreCodec, TrailingBytesIgnored) {
+  Bytes wire = vec("gre_data_with_ack_example");
+  wire.push_back(0xee);
+  ParseResult r = parse(wire);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.packet.payload.size(), 12u);
+}
+
+TEST(GreCodec, MalformedHeaders) {
+  const Bytes good = vec("gre_data_with_ack_example");
+  auto err = [](Bytes b) { return parse(b).error; };
+  Bytes b;
+
+  EXPECT_EQ(err(Bytes(good.begin(), good.begin() + 7)), ParseError::kTruncated);
+  EXPECT_EQ(err(Bytes(good.begin(), good.begin() + 15)), ParseError::kTruncated);
+  b = good; b[3] = 0x0c;
+  EXPECT_EQ(err(b), ParseError::kBadProtocol);
+  b = good; b[1] = 0x80;  // version 0
+  EXPECT_EQ(err(b), ParseError::kBadVersion);
+  for (uint8_t bit : {0x80, 0x40, 0x08, 0x04, 0x01}) {
+    b = good; b[0] |= bit;
+    EXPECT_EQ(err(b), ParseError::kBadFlags) << int(bit);
+  }
+  b = good; b[1] |= 0x08;  // Flags
+  EXPECT_EQ(err(b), ParseError::kBadFlags);
+  b = good; b[0] &= ~0x20;
+  EXPECT_EQ(err(b), ParseError::kNoKey);
+  b = good; b[5] = 13;
+  EXPECT_EQ(err(b), ParseError::kBadPayloadLength);
+  b = vec("gre_ack_only_example"); b[5] = 1; b.push_back(0);
+  EXPECT_EQ(err(b), ParseError::kPayloadWithoutSeq);
+  b = vec("gre_ack_only_example"); b[1] = 0x01;  // neither S nor A
+  EXPECT_EQ(err(b), ParseError::kEmpty);
+
+  ParseStats st;
+  st.count(ParseError::kBadFlags);
+  st.count(ParseError::kNone);
+  EXPECT_EQ(st.bad_flags, 1u);
+}
+
+Bytes ipv4(uint16_t frag, size_t payload) {
+  Bytes b = from_hex("4500000000000000402f0000c0a80001c0a80002").value();
+  for (size_t i = 0; i < payload; ++i) b.push_back(static_cast<uint8_t>(i));
+  put_u16(&b[2], static_cast<uint16_t>(b.size()));
+  put_u16(&b[6], frag);
+  return b;
+}
+
+TEST(Ipv4, ParsesAndChecks) {
+  Bytes b = ipv4(0x4000, 8);  // DF
+  b.push_back(0xaa);  // beyond Total Length: ignored
+  Ipv4Result r = parse_ipv4(b);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.packet.protocol, kIpProtocolGre);
+  EXPECT_EQ(r.packet.src.str(), "192.168.0.1");
+  EXPECT_EQ(r.packet.dst.str(), "192.168.0.2");
+  EXPECT_EQ(r.packet.payload.size(), 8u);
+  EXPECT_EQ(r.packet.payload[7], 7);
+
+  EXPECT_EQ(parse_ipv4(ipv4(0x2000, 8)).error, Ipv4Error::kFragment);
+  EXPECT_EQ(parse_ipv4(ipv4(0x0001, 8)).error, Ipv4Error::kFragment);
+  EXPECT_EQ(parse_ipv4(ByteView(ipv4(0, 0)).first(19)).error, Ipv4Error::kTruncated);
+  b = ipv4(0, 8); b[0] = 0x65;
+  EXPECT_EQ(parse_ipv4(b).error, Ipv4Error::kBadVersion);
+  b = ipv4(0, 8); b[0] = 0x44;
+  EXPECT_EQ(parse_ipv4(b).error, Ipv4Error::kBadHeaderLength);
+  b = ipv4(0, 8); b[0] = 0x4f;  // 60 > 28 octets present
+  EXPECT_EQ(parse_ipv4(b).error, Ipv4Error::kBadHeaderLength);
+  b = ipv4(0, 8); put_u16(&b[2], 29);
+  EXPECT_EQ(parse_ipv4(b).error, Ipv4Error::kBadTotalLength);
+  b = ipv4(0, 8); put_u16(&b[2], 19);
+  EXPECT_EQ(parse_ipv4(b).error, Ipv4Error::kBadTotalLength);
+  // IHL 6 with options.
+  b = ipv4(0, 8); b[0] = 0x46; 
+  r = parse_ipv4(b);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.packet.payload.size(), 4u);
+}
+
+Header data(uint32_t seq) { return Header{1, 4, true, seq, false, 0}; }
+const uint8_t kIpPayload[] = {0x00, 0x21, 0x45, 0x00};
+const uint8_t kEchoReq[] = {0xff, 0x03, 0xc0, 0x21, 0x09, 0x01, 0x00, 0x08};
+const uint8_t kEchoRepNoAc[] = {0xc0, 0x21, 0x0a, 0x01, 0x00, 0x08};
+const uint8_t kConfReq[] = {0xff, 0x03, 0xc0, 0x21, 0x01, 0x01, 0x00, 0x04};
+
+TEST(Channel, SendSequenceStartsAtOneAndPiggybacksAcks) {
+  Channel ch(ChannelConfig{0x8001});
+  Header h = ch.next_data_header(12, t0);
+  EXPECT_EQ(h.seq, 1u);
+  EXPECT_FALSE(h.has_ack);
+  EXPECT_EQ(h.call_id, 0x8001);
+  EXPECT_EQ(ch.on_receive(data(5), kIpPayload, t0), Verdict::kDeliver);
+  h = ch.next_data_header(12, t0);
+  EXPECT_EQ(h.seq, 2u);
+  EXPECT_TRUE(h.has_ack);
+  EXPECT_EQ(h.ack, 5u);
+  // Nothing new received: no ack.
+  TxFields f = ch.next_data(t0);
+  EXPECT_EQ(f.seq, 3u);
+  EXPECT_FALSE(f.has_ack);
+  EXPECT_EQ(ch.stats().tx_acks_piggybacked, 1u);
+  EXPECT_EQ(ch.unacked(), 3u);
+}
+
+TEST(Channel, FirstSeqAcceptedThenOnlyNewer) {
+  Channel ch(ChannelConfig{});
+  EXPECT_EQ(ch.on_receive(data(1000), kIpPayload, t0), Verdict::kDeliver);
+  EXPECT_EQ(ch.on_receive(data(1000), kIpPayload, t0), Verdict::kDuplicate);
+  EXPECT_EQ(ch.on_receive(data(999), kIpPayload, t0), Verdict::kStale);
+  EXPECT_EQ(ch.on_receive(data(1003), kIpPayload, t0), Verdict::kDeliver);
+  EXPECT_EQ(ch.on_receive(data(1002), kIpPayload, t0), Verdict::kStale);  // no reorder buffer
+  EXPECT_EQ(ch.stats().rx_delivered, 2u);
+  EXPECT_EQ(ch.stats().rx_duplicates, 1u);
+  EXPECT_EQ(ch.stats().rx_stale, 2u);
+  EXPECT_EQ(ch.stats().rx_lost, 2u);
+}
+
+TEST(Channel, WrapAround) {
+  Channel ch(ChannelConfig{});
+  EXPECT_EQ(ch.on_receive(data(0xfffffffe), kIpPayload, t0), Verdict::kDeliver);
+  EXPECT_EQ(ch.on_receive(data(0xffffffff), kIpPayload, t0), Verdict::kDeliver);
+  EXPECT_EQ(ch.on_receive(data(0), kIpPayload, t0), Verdict::kDeliver);
+  EXPECT_EQ(ch.on_receive(data(1), kIpPayload, t0), Verdict::kDeliver);
+  EXPECT_EQ(ch.on_receive(data(0xffffffff), kIpPayload, t0), Verdict::kStale);
+  EXPECT_EQ(ch.stats().rx_lost, 0u);
+  EXPECT_TRUE(seq_after(0, 0xffffffff));
+  EXPECT_FALSE(seq_after(0xffffffff, 0));
+  EXPECT_TRUE(seq_after(0x7fffffff, 0));
+}
+
+TEST(Channel, StaleLcpEchoStillDelivered) {
+  Channel ch(ChannelConfig{});
+  ch.on_receive(data(10), kIpPayload, t0);
+  EXPECT_EQ(ch.on_receive(data(9), kEchoReq, t0), Verdict::kDeliver);
+  EXPECT_EQ(ch.on_receive(data(10), kEchoRepNoAc, t0), Verdict::kDeliver);
+  EXPECT_EQ(ch.on_receive(data(8), kConfReq, t0), Verdict::kStale);
+  EXPECT_EQ(ch.stats().rx_stale_echo_delivered, 2u);
+  // Delivering a stale echo does not move the accepted sequence.
+  EXPECT_EQ(ch.on_receive(data(11), kIpPayload, t0), Verdict::kDeliver);
+  EXPECT_EQ(ch.next_data(t0).ack, 11u);
+}
+
+TEST(Channel, AckProcessing) {
+  Channel ch(ChannelConfig{});
+  for (int i = 0; i < 5; ++i) ch.next_data(t0);
+  EXPECT_EQ(ch.unacked(), 5u);
+  EXPECT_EQ(ch.on_receive(Header{1, 0, false, 0, true, 3}, {}, t0), Verdict::kAckOnly);
+  EXPECT_EQ(ch.unacked(), 2u);
+  ch.on_receive(Header{1, 0, false, 0, true, 2}, {}, t0);  // older ack: ignored
+  EXPECT_EQ(ch.unacked(), 2u);
+  ch.on_receive(Header{1, 0, false, 0, true, 9}, {}, t0);  // never sent
+  EXPECT_EQ(ch.stats().rx_bad_acks, 1u);
+  EXPECT_EQ(ch.unacked(), 2u);
+  Header h = data(1);
+  h.has_ack = true;
+  h.ack = 5;
+  EXPECT_EQ(ch.on_receive(h, kIpPayload, t0), Verdict::kDeliver);
+  EXPECT_EQ(ch.unacked(), 0u);
+  EXPECT_EQ(ch.stats().rx_acks, 4u);
+  EXPECT_EQ(ch.stats().max_unacked, 5u);
+}
+
+TEST(Channel, AckOnlyTimer) {
+  ChannelConfig cfg;
+  cfg.peer_call_id = 0x1234;
+  cfg.ack_delay = milliseconds(300);
+  cfg.ack_burst = 0;
+  Channel ch(cfg);
+  EXPECT_EQ(ch.next_deadline(), kNever);
+  ch.on_receive(data(7), kIpPayload, t0);
+  ch.on_receive(data(8), kIpPayload, t0 + milliseconds(100));
+  EXPECT_EQ(ch.next_deadline(), t0 + milliseconds(300));
+  EXPECT_FALSE(ch.on_timer(t0 + milliseconds(299)));
+  auto h = ch.on_timer(t0 + milliseconds(300));
+  ASSERT_TRUE(h);
+  uint8_t out[kMaxHeaderSize];
+  ASSERT_EQ(write_header(out, *h), 12u);
+  EXPECT_EQ(to_hex(ByteView(out, 12)), "2081880b0000123400000008");
+  EXPECT_EQ(ch.next_deadline(), kNever);
+  EXPECT_FALSE(ch.on_timer(t0 + seconds(10)));
+  EXPECT_EQ(ch.stats().tx_ack_only, 1u);
+
+  // Outgoing data carries the ack and cancels the timer.
+  ch.on_receive(data(9), kIpPayload, t0 + seconds(11));
+  EXPECT_NE(ch.next_deadline(), kNever);
+  EXPECT_TRUE(ch.next_data(t0 + seconds(11)).has_ack);
+  EXPECT_EQ(ch.next_deadline(), kNever);
+}
+
+TEST(Channel, AckBurstMakesAckDueAtOnce) {
+  ChannelConfig cfg;
+  cfg.ack_delay = milliseconds(500);
+  cfg.ack_burst = 3;
+  Channel ch(cfg);
+  ch.on_receive(data(1), kIpPayload, t0);
+  ch.on_receive(data(2), kIpPayload, t0 + milliseconds(1));
+  EXPECT_EQ(ch.next_deadline(), t0 + milliseconds(500));
+  ch.on_receive(data(3), kIpPayload, t0 + milliseconds(2));
+  EXPECT_LE(ch.next_deadline(), t0 + milliseconds(2));
+  auto h = ch.on_timer(t0 + milliseconds(2));
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->ack, 3u);
+}
+
+TEST(Channel, WindowNeverBlocks) {
+  ChannelConfig cfg;
+  cfg.peer_window = 2;
+  Channel ch(cfg);
+  for (uint32_t i = 1; i <= 5; ++i) EXPECT_EQ(ch.next_data(t0).seq, i);
+  EXPECT_EQ(ch.stats().tx_over_window, 3u);
+}
+
+}  // namespace
+}  // namespace pptpx::gre
