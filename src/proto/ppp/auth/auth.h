@@ -36,6 +36,15 @@ struct SecretRequest {
   std::string server;
 };
 
+// Why packets were dropped or repeated (dropped() is the sum of the first three).
+struct AuthStats {
+  uint64_t malformed = 0;    // too short, bad Length, wrong Value-Size
+  uint64_t unexpected = 0;   // a code this role or state does not accept
+  uint64_t wrong_id = 0;     // an Identifier that is not the current one
+  uint64_t repeats = 0;      // duplicates answered again from the stored packet
+  uint64_t retransmits = 0;  // our own timer-driven retransmissions
+};
+
 class AuthMethod {
  public:
   virtual ~AuthMethod() = default;
@@ -65,6 +74,7 @@ class AuthMethod {
   // MPPE start keys, valid after MS-CHAP v1/v2 success.
   const crypto::MppeStartKeys& mppe_keys() const { return keys_; }
   uint64_t dropped() const { return dropped_; }
+  const AuthStats& stats() const { return stats_; }
 
  protected:
   std::vector<Bytes> out_;
@@ -73,6 +83,7 @@ class AuthMethod {
   std::string failure_reason_;
   crypto::MppeStartKeys keys_;
   uint64_t dropped_ = 0;
+  AuthStats stats_;
 };
 
 struct AuthenticatorConfig {
