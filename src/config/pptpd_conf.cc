@@ -1,0 +1,207 @@
+// pptpd.conf parser and IP slot table (COMPAT a.1, c.3, c.4).
+#include "config/pptpd_conf.h"
+
+#include <array>
+#include <cstdlib>
+
+#include "config/ppp_options.h"
+
+namespace pptpx::config {
+namespace {
+
+// pptpd reads lines with fgets into 512 bytes: content longer than 510
+// characters plus the newline does not fit.
+constexpr size_t kMaxLine = 510;
+
+bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
+// C atoi: optional whitespace and sign, then digits; anything else stops.
+int atoi_like(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' ||
+                          s[i] == '\f' || s[i] == '\v'))
+    ++i;
+  bool neg = false;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) neg = s[i++] == '-';
+  long v = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+    v = v * 10 + (s[i++] - '0');
+    if (v > 1000000000L) break;
+  }
+  return static_cast<int>(neg ? -v : v);
+}
+
+enum class Kind { kString, kFlag, kInt };
+struct Keyword {
+  std::string_view name;
+  Kind kind;
+};
+constexpr std::array kKeywords = std::to_array<Keyword>({
+    {"option", Kind::kString}, {"localip", Kind::kString}, {"remoteip", Kind::kString},
+    {"connections", Kind::kInt}, {"listen", Kind::kString}, {"debug", Kind::kFlag},
+    {"stimeout", Kind::kInt}, {"noipparam", Kind::kFlag}, {"logwtmp", Kind::kFlag},
+    {"pidfile", Kind::kString}, {"speed", Kind::kString}, {"bcrelay", Kind::kString},
+    {"delegate", Kind::kFlag}, {"vrf", Kind::kString}, {"ppp", Kind::kString},
+});
+
+void apply(PptpdConf& c, std::string_view key, const std::string& value, const std::string& file,
+           int line, Diagnostics& diags) {
+  auto set = [&](std::optional<std::string>& f) { f = value; };
+  if (key == "option") set(c.option);
+  else if (key == "localip") set(c.localip), c.localip_line = line;
+  else if (key == "remoteip") set(c.remoteip), c.remoteip_line = line;
+  else if (key == "listen") set(c.listen);
+  else if (key == "pidfile") set(c.pidfile);
+  else if (key == "speed") set(c.speed);
+  else if (key == "bcrelay") set(c.bcrelay);
+  else if (key == "vrf") set(c.vrf);
+  else if (key == "ppp") set(c.ppp);
+  else if (key == "debug") c.debug = true;
+  else if (key == "noipparam") c.noipparam = true;
+  else if (key == "logwtmp") c.logwtmp = true;
+  else if (key == "delegate") c.delegate = true;
+  else if (key == "connections" || key == "stimeout") {
+    const int v = atoi_like(value);
+    const int def = key == "connections" ? kDefaultConnections : kDefaultStimeout;
+    if (v <= 0)
+      diags.push_back({file, line, false, std::string(key) + " value '" + value +
+                                              "' is not positive, using " + std::to_string(def)});
+    (key == "connections" ? c.connections : c.stimeout) = v > 0 ? v : def;
+  }
+}
+
+}  // namespace
+
+PptpdConf parse_pptpd_conf(std::string_view text, const std::string& file, Diagnostics& diags) {
+  PptpdConf conf;
+  std::vector<std::string_view> seen;
+  int line_no = 0;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    std::string_view line = text.substr(pos, nl == std::string_view::npos ? text.npos : nl - pos);
+    pos = nl == std::string_view::npos ? text.size() : nl + 1;
+    ++line_no;
+    if (line.size() > kMaxLine) {
+      diags.push_back({file, line_no, false, "Long config file line ignored"});
+      continue;
+    }
+    while (!line.empty() && (is_blank(line.back()) || line.back() == '\r')) line.remove_suffix(1);
+    if (line.empty() || line[0] == '#') continue;
+    if (is_blank(line[0])) {
+      diags.push_back({file, line_no, true, "line starts with whitespace"});
+      continue;
+    }
+    size_t k = 0;
+    while (k < line.size() && !is_blank(line[k])) ++k;
+    std::string_view key = line.substr(0, k);
+    while (k < line.size() && is_blank(line[k])) ++k;
+    std::string value(line.substr(k));
+    const Keyword* kw = nullptr;
+    for (const auto& x : kKeywords)
+      if (x.name == key) kw = &x;
+    if (!kw) {
+      diags.push_back({file, line_no, true, "unknown keyword '" + std::string(key) + "'"});
+      continue;
+    }
+    bool dup = false;
+    for (auto s : seen) dup = dup || s == kw->name;
+    if (dup) {
+      diags.push_back({file, line_no, false, "duplicate keyword '" + std::string(key) +
+                                                 "' ignored, the first occurrence wins"});
+      continue;
+    }
+    seen.push_back(kw->name);
+    if (kw->kind != Kind::kFlag && value.empty()) {
+      diags.push_back({file, line_no, true, "keyword '" + std::string(key) + "' needs a value"});
+      continue;
+    }
+    apply(conf, key, value, file, line_no, diags);
+  }
+  return conf;
+}
+
+PptpdConf load_pptpd_conf(const std::string& path, Diagnostics& diags) {
+  FileReadResult r = read_whole_file(path);
+  if (!r.contents) {
+    diags.push_back({path, 0, true, "can't open config file " + path + ": " + r.error});
+    return {};
+  }
+  return parse_pptpd_conf(*r.contents, path, diags);
+}
+
+std::vector<Ipv4> expand_ip_spec(std::string_view spec, size_t limit, const std::string& file,
+                                 int line, Diagnostics& diags) {
+  std::vector<Ipv4> out;
+  auto add = [&](const std::string& text) -> bool {
+    auto a = Ipv4::parse(text);
+    if (!a) {
+      diags.push_back({file, line, true, "Bad IP address (" + text + ") in config file!"});
+      return false;
+    }
+    if (out.size() >= limit) {
+      diags.push_back({file, line, false, "connections limit (" + std::to_string(limit) +
+                                              ") reached, extra IP addresses ignored"});
+      return false;
+    }
+    out.push_back(*a);
+    return true;
+  };
+  size_t pos = 0;
+  while (pos <= spec.size()) {
+    size_t comma = spec.find(',', pos);
+    std::string_view el = spec.substr(pos, comma == spec.npos ? spec.npos : comma - pos);
+    pos = comma == spec.npos ? spec.size() + 1 : comma + 1;
+    const size_t hyphen = el.find('-');
+    if (hyphen == el.npos) {
+      if (!add(std::string(el))) return out;
+      continue;
+    }
+    if (el.find('-', hyphen + 1) != el.npos) {
+      diags.push_back({file, line, false,
+                       "Confused in IP parse routines (multiple hyphens) in '" + std::string(el) +
+                           "', skipped"});
+      continue;
+    }
+    // The ranged octet runs from the '.' before the hyphen to the '.' after.
+    size_t dot_before = el.rfind('.', hyphen);
+    size_t lo_start = dot_before == el.npos ? 0 : dot_before + 1;
+    size_t dot_after = el.find('.', hyphen);
+    size_t hi_end = dot_after == el.npos ? el.size() : dot_after;
+    std::string pre(el.substr(0, lo_start));
+    std::string post(el.substr(hi_end));
+    const int lower = atoi_like(el.substr(lo_start, hyphen - lo_start));
+    const int upper = atoi_like(el.substr(hyphen + 1, hi_end - hyphen - 1));
+    for (int n = lower; n <= upper; ++n) {
+      if (!add(pre + std::to_string(n) + post)) return out;
+    }
+  }
+  return out;
+}
+
+SlotTable build_slot_table(const PptpdConf& conf, const std::string& file, Diagnostics& diags) {
+  SlotTable t;
+  if (conf.delegate) return t;
+  size_t connections = static_cast<size_t>(conf.connections);
+  const std::string remote_spec = conf.remoteip.value_or(std::string(kDefaultRemoteIp));
+  const std::string local_spec = conf.localip.value_or(std::string(kDefaultLocalIp));
+  std::vector<Ipv4> remote = expand_ip_spec(remote_spec, connections, file, conf.remoteip_line, diags);
+  if (connections > remote.size()) {
+    t.notices.push_back("MGR: Maximum of " + std::to_string(connections) + " connections reduced to " +
+                        std::to_string(remote.size()) + ", not enough IP addresses given");
+    connections = remote.size();
+  }
+  std::vector<Ipv4> local = expand_ip_spec(local_spec, connections, file, conf.localip_line, diags);
+  if (local.size() == 1 && connections > 1) {
+    local.resize(connections, local[0]);
+  } else if (connections > local.size()) {
+    t.notices.push_back("MGR: Maximum of " + std::to_string(connections) + " connections reduced to " +
+                        std::to_string(local.size()) + ", not enough IP addresses given");
+    connections = local.size();
+  }
+  t.slots.reserve(connections);
+  for (size_t i = 0; i < connections; ++i) t.slots.push_back({local[i], remote[i]});
+  return t;
+}
+
+}  // namespace pptpx::config

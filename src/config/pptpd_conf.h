@@ -1,0 +1,61 @@
+// PoPToP pptpd.conf (COMPAT a.1, c.3) and its localip/remoteip address
+// specification (c.4; pptpd.c processIPStr), expanded into a slot table.
+//
+// Line based: '#' in column 0 is a comment, a line starting with whitespace
+// is an error, the keyword ends at the first space or tab and the value is
+// the rest of the line verbatim (no quotes, escapes or inline comments).
+// Keywords are case-sensitive and the first occurrence wins.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/ip.h"
+#include "config/diagnostic.h"
+
+namespace pptpx::config {
+
+inline constexpr int kDefaultConnections = 100;
+inline constexpr int kDefaultStimeout = 10;
+inline constexpr std::string_view kDefaultLocalIp = "192.168.0.1-100";
+inline constexpr std::string_view kDefaultRemoteIp = "192.168.1.1-100";
+
+struct PptpdConf {
+  std::optional<std::string> option;  // pppd options file
+  std::optional<std::string> localip, remoteip;  // raw specs
+  int localip_line = 0, remoteip_line = 0;        // for diagnostics
+  std::optional<std::string> listen, pidfile, speed, bcrelay, vrf, ppp;
+  int connections = kDefaultConnections;
+  int stimeout = kDefaultStimeout;
+  bool debug = false, noipparam = false, logwtmp = false, delegate = false;
+};
+
+PptpdConf parse_pptpd_conf(std::string_view text, const std::string& file, Diagnostics& diags);
+// An unreadable file is an error.
+PptpdConf load_pptpd_conf(const std::string& path, Diagnostics& diags);
+
+// Expands a SPEC ("a.b.c.d", "a.b.c.d-e", "a.b-c.d.e", comma lists) in
+// order, stopping at `limit` addresses with pptpd's warning. A bad address
+// is an error (pptpd exits); an element with several hyphens is skipped
+// with a warning. Host names are not resolved and count as bad addresses.
+std::vector<Ipv4> expand_ip_spec(std::string_view spec, size_t limit, const std::string& file,
+                                 int line, Diagnostics& diags);
+
+struct Slot {
+  Ipv4 local;
+  Ipv4 remote;
+};
+
+struct SlotTable {
+  std::vector<Slot> slots;  // size = usable connections
+  std::vector<std::string> notices;  // pptpd's log lines, e.g. the reduction notice
+};
+
+// pptpd's slot table for `conf` (remoteip first, then localip; a single
+// localip shared by every slot, a list index-matched; each list shorter than
+// the connection count reduces it). Empty with delegate.
+SlotTable build_slot_table(const PptpdConf& conf, const std::string& file, Diagnostics& diags);
+
+}  // namespace pptpx::config

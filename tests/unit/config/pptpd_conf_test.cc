@@ -1,0 +1,164 @@
+#include <gtest/gtest.h>
+
+#include "config/pptpd_conf.h"
+#include "test_util.h"
+
+namespace pptpx::config {
+namespace {
+
+std::vector<std::string> strs(const std::vector<Ipv4>& v) {
+  std::vector<std::string> s;
+  for (auto a : v) s.push_back(a.str());
+  return s;
+}
+using V = std::vector<std::string>;
+
+TEST(PptpdConf, ParsesSampleFirstOccurrenceWins) {
+  Diagnostics d;
+  PptpdConf c = load_pptpd_conf(data_path("pptpd.conf"), d);
+  EXPECT_EQ(c.option, "/etc/ppp/pptpd-options");
+  EXPECT_TRUE(c.debug);
+  EXPECT_EQ(c.listen, "1.2.3.4 # x");  // verbatim, no inline comments
+  EXPECT_EQ(c.localip, "192.168.0.1");
+  EXPECT_EQ(c.remoteip, "192.168.0.234-238,192.168.0.245");
+  EXPECT_EQ(c.connections, 50);
+  EXPECT_TRUE(c.logwtmp);
+  EXPECT_FALSE(c.delegate);
+  EXPECT_EQ(c.stimeout, 10);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_FALSE(d[0].is_error);
+  EXPECT_EQ(d[0].line, 8);
+}
+
+TEST(PptpdConf, LeadingWhitespaceAndUnknownKeywordAreErrors) {
+  Diagnostics d;
+  PptpdConf c = parse_pptpd_conf("# c\n\n  debug\nDebug\nlogwtmp\n\tx\nbogus 1\n", "p.conf", d);
+  ASSERT_EQ(d.size(), 4u);
+  EXPECT_EQ(d[0].str(), "p.conf:3: line starts with whitespace");
+  EXPECT_EQ(d[1].str(), "p.conf:4: unknown keyword 'Debug'");
+  EXPECT_EQ(d[2].str(), "p.conf:6: line starts with whitespace");
+  EXPECT_EQ(d[3].str(), "p.conf:7: unknown keyword 'bogus'");
+  for (auto& x : d) EXPECT_TRUE(x.is_error);
+  EXPECT_FALSE(c.debug);
+  EXPECT_TRUE(c.logwtmp);
+}
+
+TEST(PptpdConf, TrailingBlanksTrimmedFlagValuesIgnored) {
+  Diagnostics d;
+  PptpdConf c = parse_pptpd_conf("pidfile /run/p.pid \t\ndelegate yes\nspeed\t  9600", "p", d);
+  EXPECT_TRUE(d.empty());
+  EXPECT_EQ(c.pidfile, "/run/p.pid");
+  EXPECT_TRUE(c.delegate);
+  EXPECT_EQ(c.speed, "9600");
+}
+
+TEST(PptpdConf, NumbersUseAtoi) {
+  Diagnostics d;
+  PptpdConf c = parse_pptpd_conf("connections 12abc\nstimeout -5\n", "p", d);
+  EXPECT_EQ(c.connections, 12);
+  EXPECT_EQ(c.stimeout, 10);
+  c = parse_pptpd_conf("connections 0\n", "p", d);
+  EXPECT_EQ(c.connections, 100);
+}
+
+TEST(PptpdConf, LongLineIgnored) {
+  Diagnostics d;
+  PptpdConf c = parse_pptpd_conf("ppp " + std::string(600, 'a') + "\nppp /x\n", "p", d);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].str(), "p:1: Long config file line ignored");
+  EXPECT_EQ(c.ppp, "/x");
+}
+
+TEST(IpSpec, RangesInEveryOctet) {
+  Diagnostics d;
+  EXPECT_EQ(strs(expand_ip_spec("192.168.0.234-238", 100, "f", 1, d)),
+            (V{"192.168.0.234", "192.168.0.235", "192.168.0.236", "192.168.0.237", "192.168.0.238"}));
+  EXPECT_EQ(strs(expand_ip_spec("192.168.1-3.2", 100, "f", 1, d)),
+            (V{"192.168.1.2", "192.168.2.2", "192.168.3.2"}));
+  EXPECT_EQ(strs(expand_ip_spec("10.1-2.0.1", 100, "f", 1, d)), (V{"10.1.0.1", "10.2.0.1"}));
+  EXPECT_EQ(strs(expand_ip_spec("10-11.0.0.1", 100, "f", 1, d)), (V{"10.0.0.1", "11.0.0.1"}));
+  EXPECT_EQ(strs(expand_ip_spec("10.0.0.1,10.0.0.7-8", 100, "f", 1, d)),
+            (V{"10.0.0.1", "10.0.0.7", "10.0.0.8"}));
+  EXPECT_TRUE(d.empty()) << all(d);
+}
+
+TEST(IpSpec, NoShortcutRanges) {
+  Diagnostics d;
+  EXPECT_TRUE(expand_ip_spec("10.0.0.234-8", 100, "f", 1, d).empty());
+  EXPECT_TRUE(d.empty());
+}
+
+TEST(IpSpec, MultipleHyphensSkippedWithWarning) {
+  Diagnostics d;
+  EXPECT_EQ(strs(expand_ip_spec("10.0.1-2.3-4,10.0.0.9", 100, "f", 4, d)), (V{"10.0.0.9"}));
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_FALSE(d[0].is_error);
+  EXPECT_EQ(d[0].line, 4);
+}
+
+TEST(IpSpec, BadAddressIsError) {
+  Diagnostics d;
+  expand_ip_spec("10.0.0.1,vpn.example", 100, "f", 2, d);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].str(), "f:2: Bad IP address (vpn.example) in config file!");
+  Diagnostics d2;
+  expand_ip_spec("10.0.0.250-256", 100, "f", 2, d2);
+  EXPECT_TRUE(has_errors(d2));
+}
+
+TEST(IpSpec, ConnectionsLimit) {
+  Diagnostics d;
+  EXPECT_EQ(expand_ip_spec("10.0.0.1-10,10.0.1.1", 3, "f", 1, d).size(), 3u);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].message, "connections limit (3) reached, extra IP addresses ignored");
+}
+
+TEST(SlotTable, SharedLocalAndReduction) {
+  Diagnostics d;
+  PptpdConf c = load_pptpd_conf(data_path("pptpd.conf"), d);
+  d.clear();
+  SlotTable t = build_slot_table(c, "pptpd.conf", d);
+  EXPECT_TRUE(d.empty()) << all(d);
+  ASSERT_EQ(t.slots.size(), 6u);
+  EXPECT_EQ(t.slots[0].local.str(), "192.168.0.1");
+  EXPECT_EQ(t.slots[5].local.str(), "192.168.0.1");
+  EXPECT_EQ(t.slots[0].remote.str(), "192.168.0.234");
+  EXPECT_EQ(t.slots[5].remote.str(), "192.168.0.245");
+  ASSERT_EQ(t.notices.size(), 1u);
+  EXPECT_EQ(t.notices[0], "MGR: Maximum of 50 connections reduced to 6, not enough IP addresses given");
+}
+
+TEST(SlotTable, IndexMatchedLists) {
+  Diagnostics d;
+  PptpdConf c = parse_pptpd_conf("localip 10.0.0.1-2\nremoteip 10.0.1.1-3\n", "p", d);
+  SlotTable t = build_slot_table(c, "p", d);
+  ASSERT_EQ(t.slots.size(), 2u);
+  EXPECT_EQ(t.slots[1].local.str(), "10.0.0.2");
+  EXPECT_EQ(t.slots[1].remote.str(), "10.0.1.2");
+  ASSERT_EQ(t.notices.size(), 2u);
+  EXPECT_EQ(t.notices[1], "MGR: Maximum of 3 connections reduced to 2, not enough IP addresses given");
+}
+
+TEST(SlotTable, DefaultsAndDelegate) {
+  Diagnostics d;
+  PptpdConf c = parse_pptpd_conf("", "p", d);
+  SlotTable t = build_slot_table(c, "p", d);
+  ASSERT_EQ(t.slots.size(), 100u);
+  EXPECT_EQ(t.slots[0].local.str(), "192.168.0.1");
+  EXPECT_EQ(t.slots[99].local.str(), "192.168.0.100");
+  EXPECT_EQ(t.slots[99].remote.str(), "192.168.1.100");
+  EXPECT_TRUE(t.notices.empty());
+  c.delegate = true;
+  EXPECT_TRUE(build_slot_table(c, "p", d).slots.empty());
+}
+
+TEST(SlotTable, BadRemoteIsErrorWithLine) {
+  Diagnostics d;
+  PptpdConf c = parse_pptpd_conf("debug\nremoteip 10.0.0.300\n", "p", d);
+  build_slot_table(c, "p", d);
+  ASSERT_TRUE(has_errors(d));
+  EXPECT_EQ(d[0].line, 2);
+}
+
+}  // namespace
+}  // namespace pptpx::config
