@@ -1,0 +1,149 @@
+// Raw GRE socket with recvmmsg/sendmmsg (see gre_socket.h).
+#include "io/gre_socket.h"
+
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace pptpx::io {
+
+void GreRecvBatch::set_buffer(size_t i, MutableByteView buf) {
+  if (i >= kMaxBatch) return;
+  bufs_[i] = buf;
+}
+
+Ipv4 GreRecvBatch::source(size_t i) const { return Ipv4{ntohl(addrs_[i].sin_addr.s_addr)}; }
+
+bool GreSendBatch::add(Ipv4 dst, ByteView packet) {
+  if (count_ == kMaxBatch) return false;
+  size_t i = count_++;
+  addrs_[i] = sockaddr_in{};
+  addrs_[i].sin_family = AF_INET;
+  addrs_[i].sin_addr.s_addr = htonl(dst.value);
+  iovs_[i].iov_base = const_cast<uint8_t*>(packet.data());
+  iovs_[i].iov_len = packet.size();
+  msgs_[i] = mmsghdr{};
+  msgs_[i].msg_hdr.msg_name = &addrs_[i];
+  msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+  msgs_[i].msg_hdr.msg_iov = &iovs_[i];
+  msgs_[i].msg_hdr.msg_iovlen = 1;
+  return true;
+}
+
+std::error_code set_socket_buffers(int fd, int rcvbuf, int sndbuf) {
+  std::error_code first;
+  auto set = [&](int force, int plain, int value) {
+    if (value <= 0) return;
+    if (::setsockopt(fd, SOL_SOCKET, force, &value, sizeof(value)) == 0) return;
+    if (::setsockopt(fd, SOL_SOCKET, plain, &value, sizeof(value)) == 0) return;
+    if (!first) first = errno_error();
+  };
+  set(SO_RCVBUFFORCE, SO_RCVBUF, rcvbuf);
+  set(SO_SNDBUFFORCE, SO_SNDBUF, sndbuf);
+  return first;
+}
+
+Result<GreSocket> GreSocket::open(const Options& opts) {
+  Fd fd(::socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kIpProtoGre));
+  if (!fd.valid()) return errno_error();
+  if (!opts.local.is_zero()) {
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(opts.local.value);
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sin), sizeof(sin)) < 0) return errno_error();
+  }
+  // Small buffers only cost throughput, so a failure here is not fatal.
+  (void)set_socket_buffers(fd.get(), opts.rcvbuf, opts.sndbuf);
+  GreSocket s;
+  s.fd_ = std::move(fd);
+  return s;
+}
+
+Result<size_t> GreSocket::recv_batch(GreRecvBatch& batch) {
+  batch.count_ = 0;
+  unsigned n = 0;
+  for (; n < kMaxBatch && !batch.bufs_[n].empty(); ++n) {
+    batch.iovs_[n].iov_base = batch.bufs_[n].data();
+    batch.iovs_[n].iov_len = batch.bufs_[n].size();
+    batch.msgs_[n] = mmsghdr{};
+    batch.msgs_[n].msg_hdr.msg_name = &batch.addrs_[n];
+    batch.msgs_[n].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+    batch.msgs_[n].msg_hdr.msg_iov = &batch.iovs_[n];
+    batch.msgs_[n].msg_hdr.msg_iovlen = 1;
+  }
+  if (n == 0) return size_t{0};
+  int got;
+  do {
+    got = ::recvmmsg(fd_.get(), batch.msgs_.data(), n, MSG_DONTWAIT, nullptr);
+  } while (got < 0 && errno == EINTR);
+  if (got < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return size_t{0};
+    ++stats_.rx_errors;
+    return errno_error();
+  }
+  // Compact away truncated packets so callers see only whole ones. Slots
+  // swap buffers, so every caller buffer stays assigned exactly once.
+  size_t out = 0;
+  for (int i = 0; i < got; ++i) {
+    const auto& h = batch.msgs_[i].msg_hdr;
+    if ((h.msg_flags & MSG_TRUNC) || batch.addrs_[i].sin_family != AF_INET) {
+      ++stats_.rx_truncated;
+      continue;
+    }
+    size_t len = batch.msgs_[i].msg_len;
+    if (out != static_cast<size_t>(i)) {
+      std::swap(batch.bufs_[out], batch.bufs_[i]);
+      std::swap(batch.addrs_[out], batch.addrs_[i]);
+    }
+    batch.lens_[out] = len;
+    ++out;
+  }
+  batch.count_ = out;
+  stats_.rx_packets += out;
+  return out;
+}
+
+size_t GreSocket::send_batch(GreSendBatch& batch) {
+  size_t done = 0;
+  size_t sent = 0;
+  while (done < batch.count_) {
+    int n = ::sendmmsg(fd_.get(), batch.msgs_.data() + done, static_cast<unsigned>(batch.count_ - done),
+                       MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) {
+      done += static_cast<size_t>(n);
+      sent += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
+      stats_.tx_would_block += batch.count_ - done;
+      break;
+    }
+    // The packet at `done` was refused; skip it and carry on.
+    ++stats_.tx_errors;
+    ++done;
+  }
+  stats_.tx_packets += sent;
+  batch.count_ = 0;
+  return sent;
+}
+
+std::error_code GreSocket::send(Ipv4 dst, ByteView packet) {
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(dst.value);
+  for (;;) {
+    ssize_t n = ::sendto(fd_.get(), packet.data(), packet.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
+                         reinterpret_cast<sockaddr*>(&sin), sizeof(sin));
+    if (n >= 0) {
+      ++stats_.tx_packets;
+      return {};
+    }
+    if (errno == EINTR) continue;
+    ++stats_.tx_errors;
+    return errno_error();
+  }
+}
+
+}  // namespace pptpx::io

@@ -1,0 +1,108 @@
+// Raw IPv4 socket for IP protocol 47 (GRE, RFC 2637 section 4), read and
+// written in batches with recvmmsg/sendmmsg.
+//
+// Received packets include the IPv4 header (raw socket semantics); the
+// caller parses it. Sent packets start at the GRE header; the kernel adds
+// the IPv4 header. The batch structures are allocated once and reused, so
+// the data path does no allocation per packet.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "base/bytes.h"
+#include "base/ip.h"
+#include "io/result.h"
+
+namespace pptpx::io {
+
+inline constexpr size_t kMaxBatch = 32;
+inline constexpr uint8_t kIpProtoGre = 47;
+
+// Receive side: the caller assigns its buffers once with set_buffer(); each
+// recv_batch() fills packets [0, size()).
+class GreRecvBatch {
+ public:
+  void set_buffer(size_t i, MutableByteView buf);
+  size_t size() const { return count_; }
+  // The received bytes (IPv4 header first), within the caller's buffer.
+  MutableByteView packet(size_t i) const { return {bufs_[i].data(), lens_[i]}; }
+  Ipv4 source(size_t i) const;
+
+ private:
+  friend class GreSocket;
+  std::array<MutableByteView, kMaxBatch> bufs_{};
+  std::array<size_t, kMaxBatch> lens_{};
+  std::array<mmsghdr, kMaxBatch> msgs_{};
+  std::array<iovec, kMaxBatch> iovs_{};
+  std::array<sockaddr_in, kMaxBatch> addrs_{};
+  size_t count_ = 0;
+};
+
+// Send side: clear(), add() up to kMaxBatch packets, send_batch(). The
+// packet bytes are referenced, not copied: keep them alive until sent.
+class GreSendBatch {
+ public:
+  void clear() { count_ = 0; }
+  bool add(Ipv4 dst, ByteView packet);  // false when full
+  size_t size() const { return count_; }
+  bool full() const { return count_ == kMaxBatch; }
+
+ private:
+  friend class GreSocket;
+  std::array<mmsghdr, kMaxBatch> msgs_{};
+  std::array<iovec, kMaxBatch> iovs_{};
+  std::array<sockaddr_in, kMaxBatch> addrs_{};
+  size_t count_ = 0;
+};
+
+struct GreSocketStats {
+  uint64_t rx_packets = 0;
+  uint64_t rx_truncated = 0;  // larger than the caller's buffer; dropped
+  uint64_t rx_errors = 0;
+  uint64_t tx_packets = 0;
+  uint64_t tx_errors = 0;      // dropped by an error other than EAGAIN
+  uint64_t tx_would_block = 0; // dropped because the send buffer was full
+};
+
+class GreSocket {
+ public:
+  struct Options {
+    Ipv4 local;                   // 0: not bound
+    int rcvbuf = 4 * 1024 * 1024;  // 0: leave the kernel default
+    int sndbuf = 4 * 1024 * 1024;
+  };
+
+  static Result<GreSocket> open(const Options& opts);
+  static Result<GreSocket> open() { return open(Options{}); }
+
+  int fd() const { return fd_.get(); }
+  const GreSocketStats& stats() const { return stats_; }
+
+  // Receives up to batch capacity (the buffers set) packets without
+  // blocking. Returns the count (also batch.size()); 0 when none is ready.
+  // Truncated packets are dropped and counted. An error is returned only
+  // when nothing was received.
+  Result<size_t> recv_batch(GreRecvBatch& batch);
+  // Sends every packet in the batch. A packet the kernel refuses (e.g. no
+  // route) is dropped and counted, and the rest are still sent; on EAGAIN
+  // the remainder is dropped, like a full device queue. Returns the number
+  // sent.
+  size_t send_batch(GreSendBatch& batch);
+  std::error_code send(Ipv4 dst, ByteView packet);
+
+ private:
+  Fd fd_;
+  GreSocketStats stats_;
+};
+
+// Sets SO_RCVBUF/SO_SNDBUF, trying the *FORCE variants (which exceed
+// rmem_max/wmem_max, needing CAP_NET_ADMIN) first.
+std::error_code set_socket_buffers(int fd, int rcvbuf, int sndbuf);
+
+}  // namespace pptpx::io

@@ -1,0 +1,142 @@
+// Pid file, wtmp records, the log sink and the ip_forward reader.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <utmp.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "io/daemon.h"
+#include "io/log_sink.h"
+#include "io/netlink.h"
+#include "io/pidfile.h"
+#include "io/wtmp.h"
+#include "test_util.h"
+
+namespace pptpx::io {
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+TEST(PidFile, WriteAndRemove) {
+  test::TempDir dir;
+  std::string path = dir.file("pptpd.pid");
+  ASSERT_FALSE(write_pidfile(path, 4242));
+  EXPECT_EQ(slurp(path), "4242\n");
+  ASSERT_FALSE(remove_pidfile(path));
+  EXPECT_NE(::access(path.c_str(), F_OK), 0);
+  EXPECT_FALSE(remove_pidfile(path));  // already gone is fine
+  {
+    auto p = PidFile::create(path);
+    ASSERT_TRUE(p.ok());
+    EXPECT_EQ(slurp(path), std::to_string(::getpid()) + "\n");
+  }
+  EXPECT_NE(::access(path.c_str(), F_OK), 0);
+  EXPECT_TRUE(write_pidfile(dir.file("no/such/dir/x.pid"), 1));
+}
+
+TEST(Wtmp, LoginLogoutRecords) {
+  test::TempDir dir;
+  std::string path = dir.file("wtmp");
+  EXPECT_FALSE(wtmp_login("ppp0", "user1", "192.0.2.7", path));  // no file: not created
+  std::ofstream(path).close();
+  ASSERT_TRUE(wtmp_login("ppp0", "user1", "192.0.2.7", path, 1234));
+  ASSERT_TRUE(wtmp_logout("ppp0", path, 1234));
+  std::ifstream f(path, std::ios::binary);
+  utmp rec[2];
+  ASSERT_TRUE(f.read(reinterpret_cast<char*>(rec), sizeof(rec)));
+  EXPECT_EQ(rec[0].ut_type, USER_PROCESS);
+  EXPECT_EQ(rec[0].ut_pid, 1234);
+  EXPECT_STREQ(rec[0].ut_line, "ppp0");
+  EXPECT_STREQ(rec[0].ut_user, "user1");
+  EXPECT_STREQ(rec[0].ut_host, "192.0.2.7");
+  EXPECT_GT(rec[0].ut_tv.tv_sec, 0);
+  EXPECT_EQ(rec[1].ut_type, DEAD_PROCESS);
+  EXPECT_STREQ(rec[1].ut_line, "ppp0");
+  EXPECT_STREQ(rec[1].ut_user, "");
+  EXPECT_STREQ(rec[1].ut_host, "");
+  char extra;
+  EXPECT_FALSE(f.read(&extra, 1));
+}
+
+TEST(LogSink, FileAndThreshold) {
+  test::TempDir dir;
+  std::string path = dir.file("log");
+  SystemLogSink::Options o;
+  o.syslog = false;
+  o.logfile = path;
+  SystemLogSink sink(o);
+  Logger log(sink, "ctrl");
+  log.info("hello {}", 42);
+  log.debug("hidden");
+  EXPECT_FALSE(sink.enabled(LogLevel::kDebug));
+  sink.set_debug(true);
+  log.debug("shown");
+  std::string text = slurp(path);
+  // "YYYY-MM-DD HH:MM:SS.mmm info: ctrl: hello 42\n"
+  std::istringstream lines(text);
+  std::string l1, l2, l3;
+  std::getline(lines, l1);
+  std::getline(lines, l2);
+  EXPECT_FALSE(std::getline(lines, l3));
+  ASSERT_GT(l1.size(), 24u);
+  EXPECT_EQ(l1[4], '-');
+  EXPECT_EQ(l1[19], '.');
+  EXPECT_EQ(l1.substr(24), "info: ctrl: hello 42");
+  EXPECT_EQ(l2.substr(24), "debug: ctrl: shown");
+}
+
+TEST(IpForward, ReadsProcFormat) {
+  test::TempDir dir;
+  std::ofstream(dir.file("on")) << "1\n";
+  std::ofstream(dir.file("off")) << "0\n";
+  EXPECT_TRUE(*ip_forward_enabled(dir.file("on")));
+  EXPECT_FALSE(*ip_forward_enabled(dir.file("off")));
+  EXPECT_FALSE(ip_forward_enabled(dir.file("missing")).ok());
+  EXPECT_TRUE(ip_forward_enabled().ok());
+}
+
+TEST(Ipv4Prefix, Contains) {
+  Ipv4Prefix p{*Ipv4::parse("192.168.1.0"), 24};
+  EXPECT_TRUE(p.contains(*Ipv4::parse("192.168.1.200")));
+  EXPECT_FALSE(p.contains(*Ipv4::parse("192.168.2.1")));
+  EXPECT_TRUE((Ipv4Prefix{{}, 0}).contains(*Ipv4::parse("8.8.8.8")));
+  EXPECT_FALSE((Ipv4Prefix{*Ipv4::parse("10.0.0.1"), 32}).contains(*Ipv4::parse("10.0.0.2")));
+}
+
+}  // namespace
+}  // namespace pptpx::io
+
+namespace pptpx::io {
+namespace {
+
+TEST(Daemon, DetachesIntoNewSession) {
+  test::TempDir dir;
+  std::string out = dir.file("daemon");
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // The intermediate process: daemonize() exits it with status 0.
+    if (daemonize()) ::_exit(3);
+    char cwd[256] = {};
+    bool ok = ::getcwd(cwd, sizeof(cwd)) != nullptr;
+    std::ofstream(out + ".tmp") << (ok ? cwd : "?") << " " << (::getsid(0) == ::getpid()) << " "
+                                << (::isatty(0) ? "tty" : "notty");
+    ::rename((out + ".tmp").c_str(), out.c_str());
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  for (int i = 0; i < 200 && ::access(out.c_str(), F_OK) != 0; ++i) ::usleep(10000);
+  EXPECT_EQ(slurp(out), "/ 1 notty");
+}
+
+}  // namespace
+}  // namespace pptpx::io

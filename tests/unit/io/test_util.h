@@ -1,0 +1,47 @@
+// Helpers shared by the io tests.
+#pragma once
+
+#include <poll.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "io/netlink.h"
+
+namespace pptpx::io::test {
+
+// Moves this process into a fresh network namespace with lo up, so tests
+// that create interfaces cannot collide with the host or with each other.
+// False (the caller skips) when not root or namespaces are unavailable.
+inline bool enter_fresh_netns() {
+  if (::geteuid() != 0) return false;
+  if (::unshare(CLONE_NEWNET) != 0) return false;
+  auto nl = Netlink::open();
+  if (!nl) return false;
+  return !nl->set_link_up(interface_index("lo"), true);
+}
+
+inline bool wait_readable(int fd, int timeout_ms = 2000) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, timeout_ms) == 1;
+}
+
+// A fresh empty directory under /tmp, removed by the destructor.
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/pptpx-io-XXXXXX";
+    path_ = ::mkdtemp(tmpl) ? tmpl : "";
+  }
+  ~TempDir() {
+    if (!path_.empty()) (void)!::system(("rm -rf '" + path_ + "'").c_str());
+  }
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace pptpx::io::test
