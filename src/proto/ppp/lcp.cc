@@ -1,0 +1,184 @@
+// LCP options (RFC 1661 section 6).
+#include "proto/ppp/lcp.h"
+
+#include <algorithm>
+
+#include "proto/ppp/protocols.h"
+
+namespace pptpx::ppp {
+
+Bytes auth_option_value(AuthProtocol p) {
+  switch (p) {
+    case AuthProtocol::kPap: return {0xC0, 0x23};
+    case AuthProtocol::kChapMd5: return {0xC2, 0x23, 0x05};
+    case AuthProtocol::kMsChapV1: return {0xC2, 0x23, 0x80};
+    case AuthProtocol::kMsChapV2: return {0xC2, 0x23, 0x81};
+    case AuthProtocol::kNone: break;
+  }
+  return {};
+}
+
+AuthProtocol parse_auth_option(ByteView v) {
+  if (v.size() == 2 && get_u16(v.data()) == kProtoPap) return AuthProtocol::kPap;
+  if (v.size() == 3 && get_u16(v.data()) == kProtoChap) {
+    switch (v[2]) {
+      case 0x05: return AuthProtocol::kChapMd5;
+      case 0x80: return AuthProtocol::kMsChapV1;
+      case 0x81: return AuthProtocol::kMsChapV2;
+      default: break;
+    }
+  }
+  return AuthProtocol::kNone;
+}
+
+LcpOptions::LcpOptions(const LcpConfig& cfg, Rng& rng, bool authenticator,
+                       std::vector<AuthProtocol> allowed)
+    : cfg_(cfg), rng_(rng), authenticator_(authenticator), allowed_(std::move(allowed)) {
+  reset_request();
+}
+
+uint32_t LcpOptions::new_magic(uint32_t avoid) {
+  uint32_t m = 0;
+  while (m == 0 || m == avoid) m = rng_.u32();
+  return m;
+}
+
+void LcpOptions::reset_request() {
+  want_ = Side{};
+  want_.send_mru = cfg_.mru != kDefaultMru;
+  want_.mru = cfg_.mru;
+  if (authenticator_ && !allowed_.empty()) want_.auth = allowed_.front();
+  want_.magic = new_magic(0);
+  want_.pfc = cfg_.request_pfc;
+  want_.acfc = cfg_.request_acfc;
+  got_ = Side{};
+  his_ = Side{};
+  auth_refused_ = false;
+}
+
+void LcpOptions::build_request(Bytes& out) {
+  if (want_.send_mru) put_option_u16(out, kLcpMru, want_.mru);
+  if (want_.auth != AuthProtocol::kNone) put_option(out, kLcpAuth, auth_option_value(want_.auth));
+  if (want_.send_magic) put_option_u32(out, kLcpMagic, want_.magic);
+  if (want_.pfc) put_option(out, kLcpPfc, {});
+  if (want_.acfc) put_option(out, kLcpAcfc, {});
+}
+
+void LcpOptions::judge_request(const std::vector<Option>& options, RequestJudge& judge) {
+  pending_ = Side{};
+  pending_.send_magic = false;
+  for (const Option& o : options) {
+    switch (o.type) {
+      case kLcpMru:
+        if (o.value.size() != 2) {
+          judge.reject(o);
+        } else if (get_u16(o.value.data()) < kMinMru) {
+          uint8_t v[2];
+          put_u16(v, kMinMru);
+          judge.nak(&o, kLcpMru, v);
+        } else {
+          pending_.mru = get_u16(o.value.data());
+        }
+        break;
+      case kLcpAccm:
+        // Meaningless over GRE, but pppd-based peers always ask: Ack and ignore.
+        if (o.value.size() != 4) judge.reject(o);
+        break;
+      case kLcpAuth: {
+        AuthProtocol p = parse_auth_option(o.value);
+        bool allowed = std::find(allowed_.begin(), allowed_.end(), p) != allowed_.end();
+        if (authenticator_ || allowed_.empty()) {
+          judge.reject(o);
+        } else if (p != AuthProtocol::kNone && allowed) {
+          pending_.auth = p;
+        } else {
+          judge.nak(&o, kLcpAuth, auth_option_value(allowed_.front()));
+        }
+        break;
+      }
+      case kLcpMagic:
+        if (o.value.size() != 4) {
+          judge.reject(o);
+          break;
+        }
+        pending_.magic = get_u32(o.value.data());
+        pending_.send_magic = true;
+        // Zero is invalid; our own value back may mean a looped-back link.
+        if (pending_.magic == 0 || (want_.send_magic && pending_.magic == want_.magic)) {
+          if (pending_.magic != 0) ++magic_collisions_;
+          uint8_t v[4];
+          put_u32(v, new_magic(want_.magic));
+          judge.nak(&o, kLcpMagic, v);
+        }
+        break;
+      case kLcpPfc:
+        if (o.value.empty()) pending_.pfc = true;
+        else judge.reject(o);
+        break;
+      case kLcpAcfc:
+        if (o.value.empty()) pending_.acfc = true;
+        else judge.reject(o);
+        break;
+      default:
+        // Quality-Protocol, Callback, multilink options and anything unknown.
+        judge.reject(o);
+        break;
+    }
+  }
+}
+
+void LcpOptions::on_ack(const std::vector<Option>&) { got_ = want_; }
+
+bool LcpOptions::on_nak(const std::vector<Option>& options) {
+  for (const Option& o : options) {
+    switch (o.type) {
+      case kLcpMru:
+        if (o.value.size() != 2) return false;
+        if (uint16_t v = get_u16(o.value.data()); v >= kMinMru && v <= kDefaultMru) {
+          want_.mru = v;
+          want_.send_mru = v != kDefaultMru;
+        }
+        break;
+      case kLcpAuth: {
+        if (!authenticator_ || want_.auth == AuthProtocol::kNone) break;
+        AuthProtocol p = parse_auth_option(o.value);
+        auto it = std::find(allowed_.begin(), allowed_.end(), p);
+        if (p != AuthProtocol::kNone && it != allowed_.end()) {
+          want_.auth = p;
+        } else {
+          // Not one we allow: offer our next preference instead.
+          auto cur = std::find(allowed_.begin(), allowed_.end(), want_.auth);
+          if (cur != allowed_.end() && cur + 1 != allowed_.end()) want_.auth = *(cur + 1);
+        }
+        break;
+      }
+      case kLcpMagic:
+        if (o.value.size() != 4) return false;
+        want_.magic = new_magic(want_.magic);
+        break;
+      case kLcpPfc: want_.pfc = false; break;
+      case kLcpAcfc: want_.acfc = false; break;
+      default: break;
+    }
+  }
+  return true;
+}
+
+bool LcpOptions::on_reject(const std::vector<Option>& options) {
+  for (const Option& o : options) {
+    switch (o.type) {
+      case kLcpMru: want_.send_mru = false; break;
+      case kLcpAuth:
+        want_.auth = AuthProtocol::kNone;
+        auth_refused_ = true;
+        break;
+      case kLcpMagic: want_.send_magic = false; break;
+      case kLcpPfc: want_.pfc = false; break;
+      case kLcpAcfc: want_.acfc = false; break;
+      default: break;
+    }
+  }
+  return true;
+}
+
+}  // namespace pptpx::ppp

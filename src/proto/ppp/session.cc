@@ -1,0 +1,497 @@
+// PPP session control core: phases (RFC 1661 section 3), LCP extra codes
+// (5.7-5.9), authentication hand-off and NCP start-up. Like pppd, when MPPE is
+// required IPCP and IPV6CP start only once CCP is up, so no IP is negotiated
+// before encryption is in place.
+#include "proto/ppp/session.h"
+
+#include <algorithm>
+
+#include "proto/ppp/protocols.h"
+
+namespace pptpx::ppp {
+
+const char* phase_name(Phase p) {
+  switch (p) {
+    case Phase::kDead: return "Dead";
+    case Phase::kEstablish: return "Establish";
+    case Phase::kAuthenticate: return "Authenticate";
+    case Phase::kNetwork: return "Network";
+    case Phase::kTerminate: return "Terminate";
+  }
+  return "?";
+}
+
+Session::Session(const SessionConfig& cfg, Rng& rng, Logger log, Time)
+    : cfg_(cfg),
+      rng_(rng),
+      log_(std::move(log)),
+      lcp_opts_(cfg_.lcp, rng, cfg_.role == Role::kAuthenticator, cfg_.auth.allowed),
+      lcp_(kProtoLcp, "LCP", lcp_opts_, cfg_.lcp.fsm, out_, log_),
+      ipcp_opts_(cfg_.role == Role::kAuthenticator),
+      ipcp_(kProtoIpcp, "IPCP", ipcp_opts_, cfg_.ncp, out_, log_),
+      ipv6cp_opts_(rng),
+      ipv6cp_(kProtoIpv6cp, "IPV6CP", ipv6cp_opts_, cfg_.ncp, out_, log_),
+      ccp_opts_(cfg_.mppe),
+      ccp_(kProtoCcp, "CCP", ccp_opts_, cfg_.ncp, out_, log_) {
+  ipcp_opts_.configure_client(cfg_.ipcp_client);
+}
+
+Session::~Session() = default;
+
+void Session::open(Time now) {
+  phase_ = Phase::kEstablish;
+  lcp_.open(now);
+  lcp_.up(now);
+  pump(now);
+}
+
+void Session::close(std::string_view reason, Time now) {
+  set_reason(reason);
+  if (phase_ != Phase::kDead) phase_ = Phase::kTerminate;
+  lcp_.close(reason, now);
+  pump(now);
+}
+
+void Session::set_reason(std::string_view reason) {
+  if (reason_.empty()) reason_ = std::string(reason);
+}
+
+void Session::discard(uint16_t protocol, const char* why) {
+  ++stats_.discarded;
+  log_.debug("discarded protocol 0x{:04x}: {}", protocol, why);
+}
+
+void Session::on_control(uint16_t protocol, ByteView info, Time now) {
+  if (phase_ == Phase::kDead) {
+    discard(protocol, "link is dead");
+    return;
+  }
+  bool lcp_open = lcp_.opened();
+  if (protocol == kProtoLcp) {
+    auto p = parse_packet(info);
+    if (!p) {
+      ++stats_.malformed_frames;
+      log_.debug("malformed LCP packet dropped");
+      return;
+    }
+    on_lcp_packet(*p, now);
+  } else if (protocol == kProtoPap || protocol == kProtoChap) {
+    if (auth_ && lcp_open && auth_ppp_protocol(auth_->protocol()) == protocol) {
+      auth_->on_packet(info, now);
+    } else {
+      discard(protocol, "authentication protocol not in use");
+    }
+  } else if (!lcp_open || phase_ != Phase::kNetwork) {
+    discard(protocol, "not in the Network phase");
+  } else if (protocol == kProtoIpcp || (protocol == kProtoIpv6cp && cfg_.ipv6) ||
+             (protocol == kProtoCcp && ccp_active_)) {
+    auto p = parse_packet(info);
+    if (!p) {
+      ++stats_.malformed_frames;
+      log_.debug("malformed packet for protocol 0x{:04x} dropped", protocol);
+      return;
+    }
+    if (protocol == kProtoIpcp) ipcp_.on_packet(*p, now);
+    else if (protocol == kProtoIpv6cp) ipv6cp_.on_packet(*p, now);
+    else on_ccp_packet(*p, now);
+  } else {
+    send_protocol_reject(protocol, info);
+  }
+  pump(now);
+}
+
+void Session::on_lcp_packet(const Packet& p, Time now) {
+  bool open = lcp_.opened();
+  switch (p.code) {
+    case kProtocolReject:
+      if (open) on_protocol_reject(p.data, now);
+      else discard(kProtoLcp, "Protocol-Reject outside Opened");
+      return;
+    case kEchoRequest: {
+      if (!open) return discard(kProtoLcp, "Echo-Request outside Opened");
+      Reader r(p.data);
+      uint32_t magic = r.u32();
+      if (!r.ok()) return discard(kProtoLcp, "short Echo-Request");
+      if (magic != 0 && magic == lcp_opts_.our_magic()) {
+        ++stats_.loopback;
+        log_.debug("Echo-Request carries our own magic number: looped back?");
+        return;
+      }
+      Bytes reply;
+      Writer w(reply);
+      w.u32(lcp_opts_.our_magic());
+      w.bytes(r.rest());
+      lcp_.send(kEchoReply, p.id, reply);
+      return;
+    }
+    case kEchoReply: {
+      if (!open) return discard(kProtoLcp, "Echo-Reply outside Opened");
+      Reader r(p.data);
+      uint32_t magic = r.u32();
+      if (!r.ok()) return discard(kProtoLcp, "short Echo-Reply");
+      if (magic != 0 && magic == lcp_opts_.our_magic()) {
+        ++stats_.loopback;
+        log_.debug("Echo-Reply carries our own magic number: looped back?");
+        return;
+      }
+      ++stats_.echo_replies_received;
+      echo_pending_ = 0;
+      return;
+    }
+    case kDiscardRequest:
+    case kIdentification:
+    case kTimeRemaining: return;
+    default: break;
+  }
+  lcp_.on_packet(p, now);
+}
+
+void Session::on_ccp_packet(const Packet& p, Time now) {
+  if (p.code == kResetRequest) {
+    if (!ccp_.opened()) return discard(kProtoCcp, "Reset-Request outside Opened");
+    ++stats_.reset_requests_received;
+    ccp_.send(kResetAck, p.id, {});
+    events_.push_back(event::ResetRequested{});
+    return;
+  }
+  if (p.code == kResetAck) return;
+  ccp_.on_packet(p, now);
+}
+
+void Session::on_protocol_reject(ByteView data, Time now) {
+  ++stats_.protocol_rejects_received;
+  Reader r(data);
+  uint16_t protocol = r.u16();
+  if (!r.ok()) return discard(kProtoLcp, "short Protocol-Reject");
+  log_.debug("peer Protocol-Rejected 0x{:04x}", protocol);
+  switch (protocol) {
+    case kProtoLcp: close("Peer rejected LCP", now); break;
+    case kProtoIpcp: ipcp_.rxj_minus(now); break;
+    case kProtoIpv6cp: ipv6cp_.rxj_minus(now); break;
+    case kProtoCcp:
+      ccp_.rxj_minus(now);
+      if (cfg_.mppe.required) close("MPPE required but peer negotiation failed", now);
+      break;
+    case kProtoPap:
+    case kProtoChap:
+      if (auth_ && auth_ppp_protocol(auth_->protocol()) == protocol && !auth_done_)
+        close("Peer rejected the authentication protocol", now);
+      break;
+    default: break;
+  }
+}
+
+void Session::send_protocol_reject(uint16_t protocol, ByteView info) {
+  ++stats_.protocol_rejects_sent;
+  log_.debug("sending Protocol-Reject for 0x{:04x}", protocol);
+  Bytes data;
+  Writer w(data);
+  w.u16(protocol);
+  // The whole LCP packet must fit the peer's MRU.
+  size_t room = peer_mru() > 6 ? peer_mru() - 6u : 0u;
+  w.bytes(info.first(std::min(info.size(), room)));
+  lcp_.send(kProtocolReject, lcp_.new_id(), data);
+}
+
+void Session::on_timer(Time now) {
+  lcp_.on_timer(now);
+  ipcp_.on_timer(now);
+  ipv6cp_.on_timer(now);
+  ccp_.on_timer(now);
+  if (auth_) auth_->on_timer(now);
+  service_echo(now);
+  pump(now);
+}
+
+Time Session::next_deadline() const {
+  Time t = earliest(lcp_.next_deadline(), ipcp_.next_deadline());
+  t = earliest(t, earliest(ipv6cp_.next_deadline(), ccp_.next_deadline()));
+  if (auth_) t = earliest(t, auth_->next_deadline());
+  if (lcp_.opened()) t = earliest(t, next_echo_);
+  return t;
+}
+
+void Session::service_echo(Time now) {
+  if (!lcp_.opened() || next_echo_ == kNever || now < next_echo_) return;
+  if (cfg_.lcp.echo_failure > 0 && echo_pending_ >= cfg_.lcp.echo_failure) {
+    log_.info("No response to {} echo-requests", echo_pending_);
+    events_.push_back(event::EchoTimeout{});
+    next_echo_ = kNever;
+    close("Peer not responding", now);
+    return;
+  }
+  Bytes data;
+  Writer w(data);
+  w.u32(lcp_opts_.our_magic());
+  lcp_.send(kEchoRequest, echo_id_++, data);
+  ++echo_pending_;
+  ++stats_.echo_requests_sent;
+  next_echo_ = now + cfg_.lcp.echo_interval;
+}
+
+void Session::send_reset_request(Time) {
+  if (!ccp_.opened()) return;
+  ++stats_.reset_requests_sent;
+  ccp_.send(kResetRequest, ccp_.new_id(), {});
+}
+
+std::vector<Bytes> Session::take_frames() {
+  std::vector<Bytes> frames;
+  frames.reserve(out_.size());
+  for (OutPacket& p : out_) {
+    Bytes f;
+    encode_frame(p.protocol, p.info, tx_acfc(), tx_pfc(), f);
+    frames.push_back(std::move(f));
+  }
+  out_.clear();
+  return frames;
+}
+
+std::optional<SessionEvent> Session::poll_event() {
+  if (events_.empty()) return std::nullopt;
+  SessionEvent e = std::move(events_.front());
+  events_.pop_front();
+  return e;
+}
+
+std::optional<SecretRequest> Session::pending_secret_request() const {
+  if (!auth_) return std::nullopt;
+  return auth_->pending_secret_request();
+}
+
+void Session::provide_secret(const std::optional<std::string>& secret, Time now) {
+  if (!auth_) return;
+  auth_->provide_secret(secret, now);
+  pump(now);
+}
+
+bool Session::tx_acfc() const { return lcp_.opened() && lcp_opts_.tx_acfc(); }
+bool Session::tx_pfc() const { return lcp_.opened() && lcp_opts_.tx_pfc(); }
+
+bool Session::data_allowed() const {
+  if (!lcp_.opened() || phase_ != Phase::kNetwork || !ipcp_.opened()) return false;
+  return !cfg_.mppe.required || ccp_.opened();
+}
+
+void Session::start_network(const IpConfig& ip, Time now) {
+  if (cfg_.role != Role::kAuthenticator || phase_ != Phase::kNetwork || network_started_) return;
+  ipcp_opts_.configure_server(ip);
+  start_ncps(now);
+  pump(now);
+}
+
+void Session::start_ncps(Time now) {
+  network_started_ = true;
+  bool have_keys = auth_ && auth_->status() == AuthStatus::kSucceeded &&
+                   (auth_->protocol() == AuthProtocol::kMsChapV1 ||
+                    auth_->protocol() == AuthProtocol::kMsChapV2) &&
+                   auth_->mppe_keys().valid;
+  if (cfg_.mppe.enabled && !have_keys) {
+    if (cfg_.mppe.required) {
+      log_.warn("MPPE required, but keys are not available (MS-CHAP not used)");
+      close("MPPE required but not available", now);
+      return;
+    }
+  } else if (cfg_.mppe.enabled) {
+    ccp_active_ = true;
+    ccp_.open(now);
+    ccp_.up(now);
+    if (cfg_.mppe.required) return;  // IP waits for CcpUp
+  }
+  start_ip_ncps(now);
+}
+
+void Session::start_ip_ncps(Time now) {
+  if (ip_ncps_started_) return;
+  ip_ncps_started_ = true;
+  ipcp_.open(now);
+  ipcp_.up(now);
+  if (cfg_.ipv6) {
+    ipv6cp_.open(now);
+    ipv6cp_.up(now);
+  }
+}
+
+void Session::start_auth(Time now) {
+  AuthProtocol p = cfg_.role == Role::kAuthenticator ? lcp_opts_.auth_of_peer()
+                                                     : lcp_opts_.auth_of_us();
+  if (cfg_.role == Role::kAuthenticator && p == AuthProtocol::kNone && !cfg_.auth.allowed.empty()) {
+    close("Peer refused to authenticate", now);
+    return;
+  }
+  if (p == AuthProtocol::kNone) {
+    phase_ = Phase::kNetwork;
+    auth_done_ = true;
+    if (cfg_.role == Role::kAuthenticator) {
+      events_.push_back(event::Authenticated{{}, AuthProtocol::kNone});
+    } else {
+      start_ncps(now);
+    }
+    return;
+  }
+  phase_ = Phase::kAuthenticate;
+  Logger alog = log_.child(auth_protocol_name(p));
+  auth_ = cfg_.role == Role::kAuthenticator
+              ? make_authenticator(p, cfg_.auth.authenticator, rng_, alog)
+              : make_authenticatee(p, cfg_.auth.authenticatee, rng_, alog);
+  if (!auth_) {
+    close("Authentication method unavailable", now);
+    return;
+  }
+  auth_->start(now);
+}
+
+void Session::check_auth(Time now) {
+  if (!auth_) return;
+  for (Bytes& b : auth_->take_output())
+    out_.push_back(OutPacket{auth_ppp_protocol(auth_->protocol()), std::move(b)});
+  if (auth_done_ || phase_ != Phase::kAuthenticate) return;
+  if (auth_->status() == AuthStatus::kSucceeded) {
+    auth_done_ = true;
+    phase_ = Phase::kNetwork;
+    log_.info("{} authentication succeeded for \"{}\"", auth_protocol_name(auth_->protocol()),
+              auth_->peer_name());
+    events_.push_back(event::Authenticated{auth_->peer_name(), auth_->protocol()});
+    if (cfg_.role == Role::kAuthenticatee) start_ncps(now);
+  } else if (auth_->status() == AuthStatus::kFailed) {
+    auth_done_ = true;
+    log_.info("{} authentication failed for \"{}\": {}", auth_protocol_name(auth_->protocol()),
+              auth_->peer_name(), auth_->failure_reason());
+    events_.push_back(event::AuthFailed{auth_->peer_name(), auth_->failure_reason()});
+    close(cfg_.role == Role::kAuthenticator ? "Authentication failed"
+                                            : "Failed to authenticate ourselves to peer",
+          now);
+  }
+}
+
+void Session::pump(Time now) {
+  // Layer events can cause further events (LCP down takes the NCPs down), so
+  // drain until everything is quiet.
+  for (int guard = 0; guard < 64; ++guard) {
+    bool any = false;
+    while (auto e = lcp_.poll_event()) {
+      any = true;
+      on_lcp_event(*e, now);
+    }
+    check_auth(now);
+    while (auto e = ccp_.poll_event()) {
+      any = true;
+      on_ccp_event(*e, now);
+    }
+    while (auto e = ipcp_.poll_event()) {
+      any = true;
+      on_ipcp_event(*e, now);
+    }
+    while (auto e = ipv6cp_.poll_event()) {
+      any = true;
+      on_ipv6cp_event(*e, now);
+    }
+    if (!ccp_opts_.fatal().empty() && lcp_.opened()) {
+      std::string reason = ccp_opts_.fatal();
+      ccp_opts_.reset_request();
+      close(reason, now);
+      any = true;
+    }
+    if (!any) break;
+  }
+}
+
+void Session::on_lcp_event(LayerEvent e, Time now) {
+  switch (e) {
+    case LayerEvent::kUp: {
+      uint16_t mru = lcp_opts_.peer_mru();
+      for (Fsm* f : {&lcp_, &ipcp_, &ipv6cp_, &ccp_}) f->set_peer_mru(mru);
+      log_.info("LCP up: peer MRU {}, our magic 0x{:08x}, peer magic 0x{:08x}", mru,
+                lcp_opts_.our_magic(), lcp_opts_.peer_magic());
+      events_.push_back(event::LinkUp{});
+      echo_pending_ = 0;
+      next_echo_ = cfg_.lcp.echo_interval > Duration::zero() ? now : kNever;
+      service_echo(now);
+      start_auth(now);
+      break;
+    }
+    case LayerEvent::kDown:
+      if (phase_ != Phase::kTerminate) phase_ = Phase::kEstablish;
+      next_echo_ = kNever;
+      ccp_.down(now);
+      ipcp_.down(now);
+      ipv6cp_.down(now);
+      auth_.reset();
+      auth_done_ = network_started_ = ccp_active_ = ip_ncps_started_ = false;
+      if (!lcp_.peer_terminate_reason().empty())
+        set_reason("LCP terminated by peer (" + lcp_.peer_terminate_reason() + ")");
+      break;
+    case LayerEvent::kStarted: break;
+    case LayerEvent::kFinished:
+      phase_ = Phase::kDead;
+      set_reason("LCP negotiation failed");
+      log_.info("link finished: {}", reason_);
+      events_.push_back(event::Finished{reason_});
+      break;
+  }
+}
+
+void Session::on_ipcp_event(LayerEvent e, Time now) {
+  switch (e) {
+    case LayerEvent::kUp:
+      if (cfg_.role == Role::kAuthenticatee && ipcp_opts_.local().is_zero()) {
+        close("Could not determine local IP address", now);
+        return;
+      }
+      log_.info("IPCP up: local {} remote {}", ipcp_opts_.local().str(), ipcp_opts_.remote().str());
+      events_.push_back(event::IpUp{ipcp_opts_.local(), ipcp_opts_.remote(), ipcp_opts_.dns1(),
+                                    ipcp_opts_.dns2()});
+      break;
+    case LayerEvent::kDown: events_.push_back(event::IpDown{}); break;
+    case LayerEvent::kFinished:
+      if (lcp_.opened() && !ipv6cp_.opened()) close("No network protocols running", now);
+      break;
+    case LayerEvent::kStarted: break;
+  }
+}
+
+void Session::on_ipv6cp_event(LayerEvent e, Time) {
+  if (e == LayerEvent::kUp)
+    events_.push_back(event::Ipv6Up{ipv6cp_opts_.local_id(), ipv6cp_opts_.peer_id()});
+  else if (e == LayerEvent::kDown)
+    events_.push_back(event::Ipv6Down{});
+}
+
+void Session::on_ccp_event(LayerEvent e, Time now) {
+  switch (e) {
+    case LayerEvent::kUp: {
+      uint32_t tx = ccp_opts_.tx_bits();
+      uint32_t rx = ccp_opts_.rx_bits();
+      if (tx == 0 || rx == 0 || tx != rx) {
+        // Both directions must run MPPE with the same strength and mode.
+        if (cfg_.mppe.required) {
+          close("MPPE required but peer negotiation failed", now);
+          return;
+        }
+        if (tx != 0 || rx != 0) {
+          close("MPPE negotiated differently in each direction", now);
+          return;
+        }
+        start_ip_ncps(now);
+        return;
+      }
+      event::CcpUp up;
+      up.bits = tx;
+      up.key_bits = mppe_key_bits(tx);
+      up.stateless = (tx & kMppeH) != 0;
+      if (auth_) up.keys = auth_->mppe_keys();
+      log_.info("MPPE {}-bit {} compression enabled", up.key_bits,
+                up.stateless ? "stateless" : "stateful");
+      events_.push_back(up);
+      start_ip_ncps(now);
+      break;
+    }
+    case LayerEvent::kDown: events_.push_back(event::CcpDown{}); break;
+    case LayerEvent::kFinished:
+      if (cfg_.mppe.required && lcp_.opened()) close("MPPE required but peer negotiation failed", now);
+      break;
+    case LayerEvent::kStarted: break;
+  }
+}
+
+}  // namespace pptpx::ppp

@@ -1,0 +1,193 @@
+// One PPP link's control core: LCP, authentication, IPCP, IPV6CP and CCP.
+//
+// RFC 1661 section 3 (phases), 5.7 (Protocol-Reject), 5.8 (Echo); RFC 1332,
+// RFC 5072, RFC 1962/3078 for the NCPs. Sans-I/O: the application feeds it
+// control frames (never data: IP and MPPE 0x00FD frames go to the data path),
+// drives it with on_timer()/next_deadline(), sends what take_frames() returns
+// and acts on poll_event(). Authentication is delegated to an AuthMethod
+// (proto/ppp/auth/auth.h); the secret lookup is a question the app answers.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/ip.h"
+#include "base/log.h"
+#include "base/rng.h"
+#include "base/time.h"
+#include "crypto/mppe_keys.h"
+#include "proto/ppp/auth/auth.h"
+#include "proto/ppp/ccp.h"
+#include "proto/ppp/fsm.h"
+#include "proto/ppp/ipcp.h"
+#include "proto/ppp/lcp.h"
+
+namespace pptpx::ppp {
+
+enum class Role { kAuthenticator, kAuthenticatee };
+enum class Phase { kDead, kEstablish, kAuthenticate, kNetwork, kTerminate };
+const char* phase_name(Phase p);
+
+struct AuthSettings {
+  // In pppd's order of preference; the authenticator asks for the first and
+  // accepts a Nak naming any other. Empty = no authentication (noauth).
+  std::vector<AuthProtocol> allowed{AuthProtocol::kMsChapV2};
+  AuthenticatorConfig authenticator;
+  AuthenticateeConfig authenticatee;
+};
+
+struct SessionConfig {
+  Role role = Role::kAuthenticator;
+  LcpConfig lcp;
+  AuthSettings auth;
+  MppePolicy mppe;
+  bool ipv6 = false;  // off: IPV6CP is Protocol-Rejected (pptpd without +ipv6)
+  FsmConfig ncp;      // restart timer and counters for IPCP, IPV6CP and CCP
+  IpcpClientOptions ipcp_client;
+};
+
+namespace event {
+struct LinkUp {};
+struct Authenticated {
+  std::string peer_name;
+  AuthProtocol protocol = AuthProtocol::kNone;
+};
+struct AuthFailed {
+  std::string peer_name;
+  std::string reason;
+};
+struct IpUp {
+  Ipv4 local;
+  Ipv4 remote;
+  std::optional<Ipv4> dns1, dns2;  // what the peer gave us (client role)
+};
+struct IpDown {};
+struct Ipv6Up {
+  InterfaceId local{};
+  InterfaceId remote{};
+};
+struct Ipv6Down {};
+struct CcpUp {
+  uint32_t bits = 0;  // negotiated MPPE supported bits (same both directions)
+  int key_bits = 0;   // 40, 56 or 128
+  bool stateless = true;
+  crypto::MppeStartKeys keys;  // send = our transmit direction
+};
+struct CcpDown {};
+struct ResetRequested {};  // the peer lost sync: rekey/flush our transmit side
+struct EchoTimeout {};
+struct Finished {
+  std::string reason;
+};
+}  // namespace event
+
+using SessionEvent =
+    std::variant<event::LinkUp, event::Authenticated, event::AuthFailed, event::IpUp, event::IpDown,
+                 event::Ipv6Up, event::Ipv6Down, event::CcpUp, event::CcpDown,
+                 event::ResetRequested, event::EchoTimeout, event::Finished>;
+
+struct SessionStats {
+  uint64_t malformed_frames = 0;    // control packets with a bad header
+  uint64_t discarded = 0;           // not acceptable in the current phase
+  uint64_t protocol_rejects_sent = 0;
+  uint64_t protocol_rejects_received = 0;
+  uint64_t echo_requests_sent = 0;
+  uint64_t echo_replies_received = 0;
+  uint64_t loopback = 0;            // our own magic number came back
+  uint64_t reset_requests_received = 0;
+  uint64_t reset_requests_sent = 0;
+};
+
+class Session {
+ public:
+  Session(const SessionConfig& cfg, Rng& rng, Logger log, Time now);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // The call is up: LCP starts negotiating.
+  void open(Time now);
+  // A non-data frame's protocol and information field.
+  void on_control(uint16_t protocol, ByteView info, Time now);
+  void on_timer(Time now);
+  Time next_deadline() const;
+
+  // Complete PPP frames to send (address/control and protocol applied).
+  std::vector<Bytes> take_frames();
+  std::optional<SessionEvent> poll_event();
+
+  std::optional<SecretRequest> pending_secret_request() const;
+  void provide_secret(const std::optional<std::string>& secret, Time now);
+
+  // Server: after Authenticated, the addresses for this link; IPCP and CCP start.
+  void start_network(const IpConfig& ip, Time now);
+  // LCP Terminate-Request carrying `reason`; Finished follows.
+  void close(std::string_view reason, Time now);
+  // CCP Reset-Request (stateful MPPE lost sync).
+  void send_reset_request(Time now);
+
+  bool tx_acfc() const;
+  bool tx_pfc() const;
+  uint16_t peer_mru() const { return lcp_opts_.peer_mru(); }
+  Phase phase() const { return phase_; }
+  // IP may flow: IPCP is up and, where MPPE is required, CCP is up too.
+  bool data_allowed() const;
+  const SessionStats& stats() const { return stats_; }
+  const FsmStats& lcp_stats() const { return lcp_.stats(); }
+  FsmState lcp_state() const { return lcp_.state(); }
+  FsmState ipcp_state() const { return ipcp_.state(); }
+  FsmState ccp_state() const { return ccp_.state(); }
+  FsmState ipv6cp_state() const { return ipv6cp_.state(); }
+
+ private:
+  void pump(Time now);
+  void on_lcp_event(LayerEvent e, Time now);
+  void on_ipcp_event(LayerEvent e, Time now);
+  void on_ipv6cp_event(LayerEvent e, Time now);
+  void on_ccp_event(LayerEvent e, Time now);
+  void on_lcp_packet(const Packet& p, Time now);
+  void on_ccp_packet(const Packet& p, Time now);
+  void on_protocol_reject(ByteView data, Time now);
+  void send_protocol_reject(uint16_t protocol, ByteView info);
+  void start_auth(Time now);
+  void check_auth(Time now);
+  void start_ncps(Time now);
+  void start_ip_ncps(Time now);
+  void service_echo(Time now);
+  void set_reason(std::string_view reason);
+  void discard(uint16_t protocol, const char* why);
+
+  SessionConfig cfg_;
+  Rng& rng_;
+  Logger log_;
+  std::vector<OutPacket> out_;
+  LcpOptions lcp_opts_;
+  Fsm lcp_;
+  IpcpOptions ipcp_opts_;
+  Fsm ipcp_;
+  Ipv6cpOptions ipv6cp_opts_;
+  Fsm ipv6cp_;
+  CcpOptions ccp_opts_;
+  Fsm ccp_;
+  std::unique_ptr<AuthMethod> auth_;
+  bool auth_done_ = false;
+  bool network_started_ = false;
+  bool ccp_active_ = false;
+  bool ip_ncps_started_ = false;
+  Phase phase_ = Phase::kDead;
+  std::string reason_;
+  Time next_echo_ = kNever;
+  int echo_pending_ = 0;
+  uint8_t echo_id_ = 0;
+  std::deque<SessionEvent> events_;
+  SessionStats stats_;
+};
+
+}  // namespace pptpx::ppp
