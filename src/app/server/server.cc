@@ -1,0 +1,915 @@
+#include "app/server/server.h"
+
+#include <unistd.h>
+
+#include <cstring>
+#include <utility>
+
+#include "base/ct.h"
+#include "base/hex.h"
+#include "proto/ppp/frame.h"
+#include "proto/ppp/protocols.h"
+
+namespace pptpx::server {
+
+namespace {
+
+constexpr uint8_t kCdnLostCarrier = 1;
+constexpr uint8_t kCdnAdminShutdown = 3;
+constexpr uint8_t kOcrpGeneralError = 2;
+constexpr uint8_t kErrorNoResource = 4;
+constexpr uint8_t kStopGeneral = 1;
+constexpr uint8_t kStopLocalShutdown = 3;
+// Calls end cleanly within max-terminate x restart; this bounds SIGTERM.
+constexpr Duration kShutdownGrace = seconds(10);
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+}  // namespace
+
+struct Server::Control {
+  uint64_t id = 0;
+  io::TcpConnection tcp;
+  Ipv4 peer;
+  Ipv4 local;
+  pptp::ServerControl core;
+  io::EventLoop::TimerId timer = 0;
+  Time armed = kNever;
+  std::vector<uint16_t> calls;  // our call IDs
+  Logger log;
+  bool closing = false;
+
+  Control(uint64_t i, io::TcpConnection t, Ipv4 p, Ipv4 l, const pptp::ServerControlConfig& cfg,
+          Logger lg, Time now)
+      : id(i), tcp(std::move(t)), peer(p), local(l), core(cfg, lg, now), log(std::move(lg)) {}
+};
+
+struct Server::Call {
+  Control* control = nullptr;
+  uint16_t our_id = 0;
+  uint16_t peer_id = 0;
+  Ipv4 peer_addr;
+  gre::Channel gre;
+  ppp::Session ppp;
+  std::optional<mppe::Encryptor> enc;
+  std::optional<mppe::Decryptor> dec;
+  mppe::Settings mppe_settings;
+  size_t slot = 0;
+  Ipv4 local_ip, remote_ip;
+  std::optional<io::TunDevice> tun;
+  std::optional<Ipv4> proxyarp_on;
+  std::string proxyarp_dev;
+  unsigned proxyarp_index = 0;
+  bool ip_up = false;
+  bool ending = false;
+  std::string peer_name;
+  std::optional<config::SecretEntry> secret_entry;
+  Time started;
+  Time ip_up_at;
+  Time last_data;
+  uint64_t bytes_in = 0, bytes_out = 0;
+  uint64_t packets_in = 0, packets_out = 0;
+  io::EventLoop::TimerId timer = 0;
+  Time armed = kNever;
+  Logger log;
+
+  Call(Control* c, uint16_t ours, uint16_t peer, const gre::ChannelConfig& gc,
+       const ppp::SessionConfig& sc, Rng& rng, Logger lg, Time now)
+      : control(c),
+        our_id(ours),
+        peer_id(peer),
+        peer_addr(c->peer),
+        gre(gc),
+        ppp(sc, rng, lg, now),
+        started(now),
+        last_data(now),
+        log(std::move(lg)) {}
+};
+
+Server::Server(io::EventLoop& loop, Settings settings, LogSink& sink, Rng& rng)
+    : loop_(loop),
+      settings_(std::move(settings)),
+      sink_(sink),
+      log_(sink),
+      rng_(rng),
+      pool_(settings_.slots),
+      scripts_(loop, Logger(sink)),
+      by_call_id_(65536, nullptr),
+      rx_memory_(io::kMaxBatch * kBufferSize),
+      tx_memory_(io::kMaxBatch * kBufferSize) {
+  for (size_t i = 0; i < io::kMaxBatch; ++i)
+    rx_batch_.set_buffer(i, MutableByteView(&rx_memory_[i * kBufferSize], kBufferSize));
+  next_call_id_ = static_cast<uint16_t>(rng_.u16() | 1);
+}
+
+Server::~Server() {
+  for (auto& [id, call] : calls_) {
+    if (call->tun) call->tun->close();
+  }
+}
+
+std::error_code Server::start() {
+  Ipv4 bind = settings_.listen.value_or(Ipv4{});
+  auto l = io::TcpListener::listen({bind, port_}, 128);
+  if (!l) return l.error();
+  listener_ = std::move(l.value());
+  if (auto ec = loop_.add(listener_->fd(), io::kReadable, [this](uint32_t) { on_accept(); }))
+    return ec;
+
+  io::GreSocket::Options go;
+  go.local = bind;
+  auto g = io::GreSocket::open(go);
+  if (!g) return g.error();
+  gre_ = std::move(g.value());
+  if (auto ec = loop_.add(gre_->fd(), io::kReadable, [this](uint32_t) { on_gre_readable(); }))
+    return ec;
+  auto nl = io::Netlink::open();
+  if (!nl) return nl.error();
+  netlink_ = std::move(nl.value());
+  io::warn_if_ip_forward_disabled(log_);
+
+  for (const auto& n : settings_.notices) log_.notice("{}", n);
+  log_.notice("pptpxd listening on {}:{} with {} address slot(s), name {}", bind.str(), port_,
+              pool_.size(), settings_.our_name);
+  return {};
+}
+
+void Server::reload(Settings settings) {
+  if (settings.slots.size() != pool_.size())
+    log_.warn("localip/remoteip changes need a restart; keeping the current address slots");
+  settings.slots = settings_.slots;
+  settings_ = std::move(settings);
+  log_.notice("configuration re-read; it applies to new sessions");
+}
+
+// ---- control connections ----
+
+void Server::on_accept() {
+  for (;;) {
+    auto a = listener_->accept();
+    if (!a) {
+      if (!io::would_block(a.error())) log_.warn("accept: {}", a.error().message());
+      return;
+    }
+    if (shutting_down_) continue;  // the Fd closes as it goes out of scope
+    stats_.connections++;
+    io::TcpConnection tcp(std::move(a->fd));
+    tcp.set_nodelay(true);
+    pptp::ServerControlConfig cfg;
+    cfg.host_name = settings_.our_name;
+    cfg.vendor = "pptpx";
+    cfg.establish_timeout = settings_.stimeout;
+    uint64_t id = next_control_id_++;
+    Logger lg = log_.child(fmt::format("[{}]", a->peer.addr.str()));
+    auto c = std::make_unique<Control>(id, std::move(tcp), a->peer.addr, a->local.addr, cfg, lg,
+                                       loop_.now());
+    log_.info("CTRL: client {} control connection started", a->peer.addr.str());
+    Control* raw = c.get();
+    controls_[id] = std::move(c);
+    loop_.add(raw->tcp.fd(), io::kReadable, [this, id](uint32_t ev) {
+      auto it = controls_.find(id);
+      if (it == controls_.end()) return;
+      Control& ctl = *it->second;
+      if (ev & io::kWritable) {
+        ctl.tcp.flush();
+      }
+      if (ev & (io::kReadable | io::kHangup | io::kError)) {
+        on_control_readable(ctl);
+        return;
+      }
+      service_control(ctl);
+    });
+    arm_control_timer(*raw);
+  }
+}
+
+void Server::on_control_readable(Control& c) {
+  uint8_t buf[4096];
+  for (int i = 0; i < 16; ++i) {
+    auto r = c.tcp.read(MutableByteView(buf, sizeof buf));
+    if (!r) {
+      if (io::would_block(r.error())) break;
+      c.log.info("CTRL: read error: {}", r.error().message());
+      close_control(c);
+      return;
+    }
+    if (*r == 0) {
+      c.log.info("CTRL: client closed the control connection");
+      close_control(c);
+      return;
+    }
+    c.core.on_bytes(ByteView(buf, *r), loop_.now());
+    if (c.core.closed()) break;
+  }
+  service_control(c);
+}
+
+void Server::service_control(Control& c) {
+  Time now = loop_.now();
+  uint64_t id = c.id;
+  while (auto ev = c.core.poll_event()) {
+    std::visit(Overloaded{
+                   [&](pptp::CallRequested& r) { start_call(c, r); },
+                   [&](pptp::CallCleared& r) {
+                     c.log.info("CTRL: call {} cleared by the peer", r.peer_call_id);
+                     auto it = calls_.find(r.our_call_id);
+                     if (r.our_call_id && it != calls_.end()) end_call(*it->second, 0, false);
+                   },
+                   [&](pptp::LinkInfo& l) {
+                     c.log.debug("CTRL: Set-Link-Info send ACCM {:#x} receive ACCM {:#x}",
+                                 l.send_accm, l.recv_accm);
+                   },
+                   [&](pptp::WanError& w) {
+                     c.log.info("CTRL: WAN-Error-Notify: crc {} framing {} overrun {} "
+                                "buffer {} timeout {} alignment {}",
+                                w.crc_errors, w.framing_errors, w.hardware_overruns,
+                                w.buffer_overruns, w.time_out_errors, w.alignment_errors);
+                   },
+                   [&](pptp::Closed& cl) {
+                     c.log.info("CTRL: control connection closed: {}", cl.reason);
+                   },
+                   [&](auto&) {},
+               },
+               *ev);
+    if (!controls_.count(id)) return;
+  }
+  (void)now;
+  Bytes out = c.core.take_output();
+  if (!out.empty()) c.tcp.write(out);
+  if (c.core.closed()) {
+    // Calls cannot outlive their control connection.
+    std::vector<uint16_t> ids = c.calls;
+    for (uint16_t cid : ids) {
+      auto it = calls_.find(cid);
+      if (it != calls_.end()) end_call(*it->second, kCdnLostCarrier, false);
+    }
+    c.tcp.close_after_flush();
+  }
+  if (c.tcp.should_close() || (c.core.closed() && !c.tcp.want_write())) {
+    destroy_control(id);
+    return;
+  }
+  loop_.modify(c.tcp.fd(), c.tcp.want_write() ? (io::kReadable | io::kWritable) : uint32_t{io::kReadable});
+  arm_control_timer(c);
+}
+
+void Server::arm_control_timer(Control& c) {
+  Time when = c.core.next_deadline();
+  if (when == c.armed) return;
+  c.armed = when;
+  if (when == kNever) {
+    loop_.cancel_timer(c.timer);
+    c.timer = 0;
+    return;
+  }
+  uint64_t id = c.id;
+  loop_.rearm_timer(&c.timer, when, [this, id] {
+    auto it = controls_.find(id);
+    if (it == controls_.end()) return;
+    it->second->timer = 0;
+    it->second->armed = kNever;
+    it->second->core.on_timer(loop_.now());
+    service_control(*it->second);
+  });
+}
+
+void Server::close_control(Control& c) {
+  std::vector<uint16_t> ids = c.calls;
+  for (uint16_t cid : ids) {
+    auto it = calls_.find(cid);
+    if (it != calls_.end()) end_call(*it->second, kCdnLostCarrier, false);
+  }
+  destroy_control(c.id);
+}
+
+void Server::destroy_control(uint64_t id) {
+  auto it = controls_.find(id);
+  if (it == controls_.end()) return;
+  Control& c = *it->second;
+  for (uint16_t cid : std::vector<uint16_t>(c.calls)) {
+    auto ci = calls_.find(cid);
+    if (ci != calls_.end()) end_call(*ci->second, kCdnLostCarrier, false);
+  }
+  if (c.timer) loop_.cancel_timer(c.timer);
+  if (c.tcp.is_open()) {
+    c.tcp.flush();
+    loop_.remove(c.tcp.fd());
+    c.tcp.close();
+  }
+  c.log.info("CTRL: client {} control connection finished", c.peer.str());
+  controls_.erase(it);
+  maybe_finish_shutdown();
+}
+
+// ---- calls ----
+
+uint16_t Server::allocate_call_id() {
+  for (int i = 0; i < 65536; ++i) {
+    uint16_t id = next_call_id_++;
+    if (id != 0 && !by_call_id_[id]) return id;
+  }
+  return 0;
+}
+
+void Server::start_call(Control& c, const pptp::CallRequested& req) {
+  Time now = loop_.now();
+  auto slot = pool_.acquire();
+  uint16_t our_id = slot ? allocate_call_id() : 0;
+  if (!slot || our_id == 0 || shutting_down_) {
+    if (slot) pool_.release(*slot);
+    stats_.calls_refused_no_slot++;
+    c.log.warn("CTRL: no free connection slots or IPs, refusing call {}", req.peer_call_id);
+    c.core.reject_call(req.peer_call_id, kOcrpGeneralError, kErrorNoResource, now);
+    return;
+  }
+  stats_.calls++;
+  gre::ChannelConfig gc;
+  gc.peer_call_id = req.peer_call_id;
+  gc.peer_window = req.recv_window;
+  Logger lg = c.log.child(fmt::format("call {}", our_id));
+  auto call = std::make_unique<Call>(&c, our_id, req.peer_call_id, gc, settings_.session, rng_,
+                                     lg, now);
+  call->slot = *slot;
+  call->local_ip = pool_.slot(*slot).local;
+  call->remote_ip = pool_.slot(*slot).remote;
+  Call& ref = *call;
+  calls_[our_id] = std::move(call);
+  by_call_id_[our_id] = &ref;
+  c.calls.push_back(our_id);
+  c.core.accept_call(req.peer_call_id, our_id, req.max_bps, now);
+  ref.log.info("CTRL: starting call (peer call ID {}, window {}), PPP session on {}",
+               req.peer_call_id, req.recv_window, c.peer.str());
+  ref.ppp.open(now);
+  service_call(ref);
+}
+
+void Server::service_call(Call& call) {
+  uint16_t id = call.our_id;
+  Time now = loop_.now();
+  for (int guard = 0; guard < 64; ++guard) {
+    bool progress = false;
+    if (auto req = call.ppp.pending_secret_request()) {
+      answer_secret(call, *req);
+      progress = true;
+    }
+    for (const Bytes& f : call.ppp.take_frames()) send_control_frame(call, f);
+    while (auto ev = call.ppp.poll_event()) {
+      progress = true;
+      handle_session_event(call, *ev);
+      if (!calls_.count(id)) {
+        flush_gre();
+        return;
+      }
+    }
+    for (const Bytes& f : call.ppp.take_frames()) send_control_frame(call, f);
+    if (!progress) break;
+  }
+  (void)now;
+  flush_gre();
+  arm_call_timer(call);
+}
+
+void Server::answer_secret(Call& call, const ppp::SecretRequest& req) {
+  config::SecretsFile secrets = config::load_secrets(settings_.flags.chap_secrets_path);
+  for (const auto& d : secrets.diagnostics)
+    if (d.is_error) call.log.warn("{}", d.str());
+  // pppd: the server column is our name; `remotename` does not apply here.
+  auto entry = config::find_secret(secrets.entries, req.client, req.server);
+  if (!entry) {
+    call.log.warn("no secret for user '{}' (server '{}') in {}", req.client, req.server,
+                  settings_.flags.chap_secrets_path);
+    call.secret_entry.reset();
+    call.ppp.provide_secret(std::nullopt, loop_.now());
+    return;
+  }
+  call.secret_entry = *entry;
+  call.ppp.provide_secret(entry->secret, loop_.now());
+  secure_zero(call.secret_entry->secret);
+}
+
+void Server::handle_session_event(Call& call, ppp::SessionEvent& ev) {
+  std::visit(
+      Overloaded{
+          [&](ppp::event::LinkUp&) { call.log.debug("LCP is up"); },
+          [&](ppp::event::Authenticated& a) {
+            call.peer_name = a.peer_name;
+            call.log.notice("user {} authenticated with {}", a.peer_name,
+                            ppp::auth_protocol_name(a.protocol));
+            on_authenticated(call, a.peer_name);
+          },
+          [&](ppp::event::AuthFailed& f) {
+            call.log.warn("authentication failed for user '{}': {}", f.peer_name, f.reason);
+          },
+          [&](ppp::event::CcpUp& up) {
+            call.mppe_settings.bits = up.key_bits;
+            call.mppe_settings.stateless = up.stateless;
+            const auto& k = up.keys;
+            bool wide = up.key_bits == 128;
+            call.enc.emplace(wide ? k.send.data() : k.send64.data(), call.mppe_settings);
+            call.dec.emplace(wide ? k.recv.data() : k.recv64.data(), call.mppe_settings);
+            call.log.notice("MPPE {}-bit {} compression enabled", up.key_bits,
+                            up.stateless ? "stateless" : "stateful");
+            if (call.ip_up) set_interface_mtu(call);
+          },
+          [&](ppp::event::CcpDown&) {
+            call.enc.reset();
+            call.dec.reset();
+            call.log.info("MPPE disabled");
+          },
+          [&](ppp::event::ResetRequested&) {
+            if (call.enc) call.enc->request_flush();
+          },
+          [&](ppp::event::IpUp& up) { on_ip_up(call, up); },
+          [&](ppp::event::IpDown&) { on_ip_down(call); },
+          [&](ppp::event::Ipv6Up&) {},
+          [&](ppp::event::Ipv6Down&) {},
+          [&](ppp::event::EchoTimeout&) {
+            call.log.warn("no response to LCP echo requests, the link is down");
+          },
+          [&](ppp::event::Finished& f) {
+            call.log.info("LCP terminated: {}", f.reason.empty() ? "link closed" : f.reason);
+            end_call(call, kCdnAdminShutdown, true);
+          },
+      },
+      ev);
+}
+
+void Server::on_authenticated(Call& call, const std::string& peer_name) {
+  Ipv4 remote = call.remote_ip;
+  Ipv4 local = call.local_ip;
+  if (!settings_.conf.localip && settings_.ppp.local_ip) local = *settings_.ppp.local_ip;
+  if (call.secret_entry) {
+    if (auto fixed = config::fixed_address(*call.secret_entry)) remote = *fixed;
+    if (!config::address_allowed(*call.secret_entry, remote)) {
+      call.log.warn("peer {} is not authorized to use remote address {}", peer_name, remote.str());
+      call.ppp.close("Authentication failed", loop_.now());
+      return;
+    }
+  }
+  for (const auto& [id, other] : calls_) {
+    if (other.get() != &call && other->ip_up && other->remote_ip == remote) {
+      call.log.warn("address {} for {} is already in use by {}", remote.str(), peer_name,
+                    other->peer_name);
+      call.ppp.close("Address in use", loop_.now());
+      return;
+    }
+  }
+  call.remote_ip = remote;
+  call.local_ip = local;
+  ppp::IpConfig ip;
+  ip.local = local;
+  ip.remote = remote;
+  ip.dns1 = settings_.dns1;
+  ip.dns2 = settings_.dns2;
+  ip.wins1 = settings_.wins1;
+  ip.wins2 = settings_.wins2;
+  call.ppp.start_network(ip, loop_.now());
+}
+
+void Server::set_interface_mtu(Call& call) {
+  if (!call.tun) return;
+  int mtu = std::min<int>(settings_.mtu, call.ppp.peer_mru());
+  if (call.enc) mtu -= 4;  // MPPE header and inner protocol, as pppd does
+  if (auto ec = netlink_->set_mtu(call.tun->ifindex(), mtu))
+    call.log.warn("{}: cannot set MTU {}: {}", call.tun->name(), mtu, ec.message());
+}
+
+void Server::on_ip_up(Call& call, const ppp::event::IpUp& up) {
+  call.local_ip = up.local;
+  call.remote_ip = up.remote;
+  auto tun = io::TunDevice::create();
+  if (!tun) {
+    call.log.error("cannot create a TUN interface: {}", tun.error().message());
+    call.ppp.close("No interface", loop_.now());
+    return;
+  }
+  call.tun = std::move(tun.value());
+  io::TunDevice& t = *call.tun;
+  call.log = call.log.child(t.name());
+  if (auto ec = netlink_->add_address_ptp(t.ifindex(), up.local, up.remote))
+    call.log.warn("cannot set addresses: {}", ec.message());
+  set_interface_mtu(call);
+  if (auto ec = netlink_->set_link_up(t.ifindex(), true))
+    call.log.warn("cannot bring the interface up: {}", ec.message());
+  uint16_t id = call.our_id;
+  loop_.add(t.fd(), io::kReadable, [this, id](uint32_t) {
+    Call* c = by_call_id_[id];
+    if (c) on_tun_readable(*c);
+  });
+  call.ip_up = true;
+  call.ip_up_at = loop_.now();
+  call.log.notice("local IP address {}, remote IP address {}", up.local.str(), up.remote.str());
+
+  if (settings_.ppp.proxyarp.value_or(false)) {
+    auto found = netlink_->find_lan_interface(up.remote);
+    if (!found || !found.value()) {
+      call.log.warn("proxyarp: no interface has a subnet holding {}", up.remote.str());
+    } else if (auto ec = netlink_->add_proxy_arp(found.value()->ifindex, up.remote)) {
+      call.log.warn("proxyarp on {} failed: {}", found.value()->name, ec.message());
+    } else {
+      const io::InterfaceInfo& dev = *found.value();
+      call.proxyarp_on = up.remote;
+      call.proxyarp_dev = dev.name;
+      call.proxyarp_index = dev.ifindex;
+      call.log.info("proxy ARP entry for {} published on {}", up.remote.str(), dev.name);
+    }
+  }
+  run_script(call, settings_.ip_up_script, false);
+}
+
+void Server::on_ip_down(Call& call) {
+  if (!call.ip_up) return;
+  call.ip_up = false;
+  run_script(call, settings_.ip_down_script, true);
+  if (call.proxyarp_on) {
+    netlink_->del_proxy_arp(call.proxyarp_index, *call.proxyarp_on);
+    call.proxyarp_on.reset();
+  }
+  if (call.tun) {
+    loop_.remove(call.tun->fd());
+    call.log.info("interface {} removed", call.tun->name());
+    call.tun->close();
+    call.tun.reset();
+  }
+}
+
+std::string Server::script_device(const Call& call) const {
+  return call.tun ? call.tun->name() : std::string("pptp");
+}
+
+void Server::run_script(Call& call, const std::string& path, bool down) {
+  std::string ifname = call.tun ? call.tun->name() : "";
+  std::string ipparam;
+  if (!settings_.conf.noipparam) ipparam = call.peer_addr.str();
+  else if (settings_.ppp.ipparam) ipparam = *settings_.ppp.ipparam;
+  std::vector<std::string> args = {path,
+                                   ifname,
+                                   script_device(call),
+                                   std::to_string(settings_.speed),
+                                   call.local_ip.str(),
+                                   call.remote_ip.str()};
+  if (!settings_.conf.noipparam || settings_.ppp.ipparam) args.push_back(ipparam);
+  std::vector<std::string> env = {
+      "MACREMOTE=", "IFNAME=" + ifname, "DEVICE=" + script_device(call),
+      "SPEED=" + std::to_string(settings_.speed), "IPLOCAL=" + call.local_ip.str(),
+      "IPREMOTE=" + call.remote_ip.str(), "PPPLOGNAME=root", "ORIG_UID=0",
+      "PPPD_PID=" + std::to_string(getpid()),
+      "UNIT=" + (ifname.size() > 3 ? ifname.substr(3) : std::string("0"))};
+  env.erase(env.begin());
+  if (!call.peer_name.empty()) env.push_back("PEERNAME=" + call.peer_name);
+  if (!ipparam.empty()) env.push_back("IPPARAM=" + ipparam);
+  if (down) {
+    auto secs = std::chrono::duration_cast<seconds>(loop_.now() - call.ip_up_at).count();
+    env.push_back("CONNECT_TIME=" + std::to_string(secs));
+    env.push_back("BYTES_SENT=" + std::to_string(call.bytes_out));
+    env.push_back("BYTES_RCVD=" + std::to_string(call.bytes_in));
+  }
+  Logger lg = call.log;
+  std::string name = path;
+  if (access(path.c_str(), X_OK) != 0) return;  // pppd: a missing script is not an error
+  auto pid = scripts_.spawn(path, args, env, [lg, name](pid_t p, io::ExitStatus st) {
+    lg.debug("script {} finished (pid {}), status {}", name, p, st.exited ? st.code : -st.signal);
+  });
+  if (pid) call.log.debug("script {} started (pid {})", path, *pid);
+  else call.log.warn("script {} failed to start: {}", path, pid.error().message());
+}
+
+void Server::end_call(Call& call, uint8_t cdn_result, bool send_cdn) {
+  if (call.ending) return;
+  call.ending = true;
+  Time now = loop_.now();
+  on_ip_down(call);
+  auto secs = std::chrono::duration_cast<seconds>(now - call.started).count();
+  call.log.notice("connection terminated after {} s: sent {} bytes, received {} bytes{}{}",
+                  secs, call.bytes_out, call.bytes_in,
+                  call.peer_name.empty() ? "" : ", user ", call.peer_name);
+  Control* c = call.control;
+  if (send_cdn && c && !c->core.closed()) {
+    std::string stats = fmt::format("sent {} received {}", call.bytes_out, call.bytes_in);
+    c->core.disconnect_call(call.our_id, cdn_result, stats, now);
+  }
+  if (call.timer) loop_.cancel_timer(call.timer);
+  pool_.release(call.slot);
+  by_call_id_[call.our_id] = nullptr;
+  uint16_t id = call.our_id;
+  if (c) {
+    auto& v = c->calls;
+    v.erase(std::remove(v.begin(), v.end(), id), v.end());
+  }
+  calls_.erase(id);  // `call` is gone from here on
+  if (c && c->calls.empty() && !c->core.closed()) {
+    // One call per connection in practice: end the control connection too.
+    c->core.shutdown(shutting_down_ ? kStopLocalShutdown : kStopGeneral, now);
+    uint64_t cid = c->id;
+    loop_.add_timer_after(Duration::zero(), [this, cid] {
+      auto it = controls_.find(cid);
+      if (it != controls_.end()) service_control(*it->second);
+    });
+  }
+  maybe_finish_shutdown();
+}
+
+void Server::arm_call_timer(Call& call) {
+  Time when = earliest(call.ppp.next_deadline(), call.gre.next_deadline());
+  if (settings_.idle.count() > 0 && call.ip_up) when = earliest(when, call.last_data + settings_.idle);
+  if (when == call.armed) return;
+  call.armed = when;
+  if (when == kNever) {
+    loop_.cancel_timer(call.timer);
+    call.timer = 0;
+    return;
+  }
+  uint16_t id = call.our_id;
+  loop_.rearm_timer(&call.timer, when, [this, id] { on_call_timer(id); });
+}
+
+void Server::on_call_timer(uint16_t our_id) {
+  Call* call = by_call_id_[our_id];
+  if (!call) return;
+  call->timer = 0;
+  call->armed = kNever;
+  Time now = loop_.now();
+  if (auto ack = call->gre.on_timer(now)) {
+    uint8_t* p = &tx_memory_[tx_used_ * kBufferSize];
+    size_t n = gre::write_header(p, *ack);
+    if (tx_batch_.add(call->peer_addr, ByteView(p, n))) tx_used_++;
+    if (tx_batch_.full()) flush_gre();
+  }
+  if (settings_.idle.count() > 0 && call->ip_up && now - call->last_data >= settings_.idle) {
+    call->log.notice("terminating on idle timeout ({} s)",
+                     std::chrono::duration_cast<seconds>(settings_.idle).count());
+    call->ppp.close("Idle timeout", now);
+  }
+  call->ppp.on_timer(now);
+  service_call(*call);
+}
+
+// ---- data path ----
+
+void Server::send_control_frame(Call& call, const Bytes& frame) {
+  if (frame.size() + gre::kMaxHeaderSize > kBufferSize) return;
+  if (tx_batch_.full()) flush_gre();
+  uint8_t* base = &tx_memory_[tx_used_ * kBufferSize];
+  std::memcpy(base + kHeadroom, frame.data(), frame.size());
+  queue_gre(call, base + kHeadroom, frame.size());
+}
+
+void Server::queue_gre(Call& call, uint8_t* ppp_start, size_t ppp_len) {
+  gre::Header h = call.gre.next_data_header(static_cast<uint16_t>(ppp_len), loop_.now());
+  size_t hl = gre::header_size(h.has_seq, h.has_ack);
+  uint8_t* p = ppp_start - hl;
+  gre::write_header(p, h);
+  if (tx_batch_.add(call.peer_addr, ByteView(p, ppp_len + hl))) tx_used_++;
+  if (tx_batch_.full()) flush_gre();
+}
+
+void Server::flush_gre() {
+  if (tx_batch_.size() && gre_) gre_->send_batch(tx_batch_);
+  tx_batch_.clear();
+  tx_used_ = 0;
+}
+
+void Server::on_gre_readable() {
+  for (int round = 0; round < 8; ++round) {
+    auto n = gre_->recv_batch(rx_batch_);
+    if (!n || *n == 0) break;
+    for (size_t i = 0; i < *n; ++i) {
+      MutableByteView p = rx_batch_.packet(i);
+      on_gre_packet(p.data(), p.size());
+    }
+    if (*n < io::kMaxBatch) break;
+  }
+  flush_gre();
+}
+
+void Server::on_gre_packet(uint8_t* data, size_t len) {
+  auto ip = gre::parse_ipv4(ByteView(data, len));
+  if (!ip.ok() || ip.packet.protocol != gre::kIpProtocolGre) {
+    stats_.gre_not_ipv4_gre++;
+    return;
+  }
+  auto g = gre::parse(ip.packet.payload);
+  if (!g.ok()) {
+    stats_.gre_malformed++;
+    log_.debug("GRE from {} dropped: {}", ip.packet.src.str(), gre::parse_error_name(g.error));
+    return;
+  }
+  Call* call = by_call_id_[g.packet.header.call_id];
+  if (!call) {
+    stats_.gre_unknown_call++;
+    return;
+  }
+  if (call->peer_addr != ip.packet.src) {
+    stats_.gre_wrong_peer++;
+    call->log.debug("GRE for this call from {} dropped (peer is {})", ip.packet.src.str(),
+                    call->peer_addr.str());
+    return;
+  }
+  Time now = loop_.now();
+  gre::Verdict v = call->gre.on_receive(g.packet.header, g.packet.payload, now);
+  if (v == gre::Verdict::kDuplicate || v == gre::Verdict::kStale) {
+    stats_.gre_dropped_sequence++;
+    return;
+  }
+  if (v == gre::Verdict::kDeliver) {
+    // The payload lies inside our own receive buffer: decrypt in place.
+    uint8_t* frame = data + (g.packet.payload.data() - data);
+    on_ppp_frame(*call, frame, g.packet.payload.size());
+  }
+  if (by_call_id_[g.packet.header.call_id] == call) arm_call_timer(*call);
+}
+
+void Server::on_ppp_frame(Call& call, uint8_t* frame, size_t len) {
+  auto f = ppp::parse_frame(ByteView(frame, len));
+  if (!f) {
+    stats_.ppp_malformed++;
+    return;
+  }
+  Time now = loop_.now();
+  switch (f->protocol) {
+    case ppp::kProtoMppe: {
+      if (!call.dec) {
+        stats_.mppe_dropped++;
+        return;
+      }
+      uint8_t* start = frame + (f->info.data() - frame);
+      auto r = call.dec->decrypt(MutableByteView(start, f->info.size()));
+      bool control_work = false;
+      if (call.dec->take_reset_request()) {
+        call.ppp.send_reset_request(now);
+        control_work = true;
+      }
+      if (call.dec->too_many_errors()) {
+        call.log.warn("too many MPPE errors, closing LCP");
+        call.ppp.close("Too many MPPE errors", now);
+        service_call(call);  // may end the call: nothing after this
+        return;
+      }
+      if (control_work) {
+        // Queues the Reset-Request; cannot end the call.
+        for (const Bytes& fr : call.ppp.take_frames()) send_control_frame(call, fr);
+      }
+      if (!r.ok()) {
+        stats_.mppe_dropped++;
+        call.log.debug("MPPE packet dropped: {}", mppe::to_string(r.error));
+        return;
+      }
+      MutableByteView pt = r.plaintext;
+      if (pt.empty()) return;
+      uint16_t proto;
+      size_t skip;
+      if (pt[0] & 1) {
+        proto = pt[0];
+        skip = 1;
+      } else if (pt.size() >= 2) {
+        proto = static_cast<uint16_t>(pt[0] << 8 | pt[1]);
+        skip = 2;
+      } else {
+        return;
+      }
+      if (proto == ppp::kProtoIp) {
+        deliver_ip(call, ByteView(pt.data() + skip, pt.size() - skip));
+      } else {
+        stats_.mppe_dropped++;
+      }
+      return;
+    }
+    case ppp::kProtoIp:
+      if (call.dec || settings_.session.mppe.required) {
+        stats_.clear_ip_dropped++;
+        return;
+      }
+      deliver_ip(call, f->info);
+      return;
+    default:
+      call.ppp.on_control(f->protocol, f->info, now);
+      service_call(call);
+      return;
+  }
+}
+
+void Server::deliver_ip(Call& call, ByteView ip) {
+  if (!call.ip_up || !call.tun || !call.ppp.data_allowed()) {
+    stats_.data_before_up++;
+    return;
+  }
+  if (auto ec = call.tun->write(ip)) {
+    stats_.tun_dropped++;
+    return;
+  }
+  call.bytes_in += ip.size();
+  call.packets_in++;
+  call.last_data = loop_.now();
+}
+
+void Server::on_tun_readable(Call& call) {
+  uint16_t id = call.our_id;
+  for (int i = 0; i < 64 && by_call_id_[id] == &call && call.tun; ++i) {
+    if (tx_batch_.full()) flush_gre();
+    uint8_t* base = &tx_memory_[tx_used_ * kBufferSize];
+    // Room in front for GRE (16) + address/control (2) + protocol (2) +
+    // MPPE header (2) + inner protocol (2).
+    constexpr size_t kIpOffset = kHeadroom;
+    auto r = call.tun->read(MutableByteView(base, kBufferSize), kIpOffset);
+    if (!r) break;
+    size_t n = *r;
+    if (n == 0) break;
+    if (!call.ppp.data_allowed() || (settings_.session.mppe.required && !call.enc)) {
+      stats_.data_before_up++;
+      continue;
+    }
+    call.bytes_out += n;
+    call.packets_out++;
+    call.last_data = loop_.now();
+    uint8_t* p = base + kIpOffset;
+    size_t len = n;
+    bool pfc = call.ppp.tx_pfc();
+    if (call.enc) {
+      p -= 2;
+      put_u16(p, ppp::kProtoIp);
+      len += 2;
+      p -= mppe::kHeaderSize;
+      len += mppe::kHeaderSize;
+      call.enc->encrypt(p, len);
+      if (pfc) {
+        *--p = static_cast<uint8_t>(ppp::kProtoMppe);
+        len += 1;
+      } else {
+        p -= 2;
+        put_u16(p, ppp::kProtoMppe);
+        len += 2;
+      }
+    } else if (pfc) {
+      *--p = static_cast<uint8_t>(ppp::kProtoIp);
+      len += 1;
+    } else {
+      p -= 2;
+      put_u16(p, ppp::kProtoIp);
+      len += 2;
+    }
+    if (!call.ppp.tx_acfc()) {
+      p -= 2;
+      p[0] = 0xff;
+      p[1] = 0x03;
+      len += 2;
+    }
+    queue_gre(call, p, len);
+  }
+  flush_gre();
+  if (by_call_id_[id] == &call) arm_call_timer(call);
+}
+
+// ---- shutdown ----
+
+void Server::shutdown(std::function<void()> done) {
+  shutting_down_ = true;
+  shutdown_done_ = std::move(done);
+  log_.notice("shutting down {} session(s)", calls_.size());
+  if (listener_) {
+    loop_.remove(listener_->fd());
+    listener_.reset();
+  }
+  Time now = loop_.now();
+  std::vector<uint16_t> ids;
+  for (auto& [id, call] : calls_) ids.push_back(id);
+  for (uint16_t id : ids) {
+    Call* c = by_call_id_[id];
+    if (!c) continue;
+    c->ppp.close("pptpxd shutting down", now);
+    service_call(*c);
+  }
+  std::vector<uint64_t> cids;
+  for (auto& [id, c] : controls_) cids.push_back(id);
+  for (uint64_t id : cids) {
+    auto it = controls_.find(id);
+    if (it != controls_.end() && it->second->calls.empty()) {
+      it->second->core.shutdown(kStopLocalShutdown, now);
+      service_control(*it->second);
+    }
+  }
+  shutdown_timer_ = loop_.add_timer_after(kShutdownGrace, [this] {
+    shutdown_timer_ = 0;
+    log_.warn("shutdown grace period over, {} session(s) left", calls_.size());
+    auto finish = std::move(shutdown_done_);
+    shutdown_done_ = nullptr;
+    if (finish) finish();
+  });
+  maybe_finish_shutdown();
+}
+
+void Server::maybe_finish_shutdown() {
+  if (!shutting_down_ || !shutdown_done_) return;
+  if (!calls_.empty() || !controls_.empty()) return;
+  if (shutdown_timer_) loop_.cancel_timer(shutdown_timer_);
+  shutdown_timer_ = 0;
+  auto finish = std::move(shutdown_done_);
+  shutdown_done_ = nullptr;
+  loop_.add_timer_after(Duration::zero(), [finish] { finish(); });
+}
+
+}  // namespace pptpx::server

@@ -1,0 +1,123 @@
+#include "app/server/settings.h"
+
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+
+namespace pptpx::server {
+
+namespace {
+
+ppp::AuthProtocol to_ppp(config::AuthProto p) {
+  switch (p) {
+    case config::AuthProto::kMsChapV2: return ppp::AuthProtocol::kMsChapV2;
+    case config::AuthProto::kMsChapV1: return ppp::AuthProtocol::kMsChapV1;
+    case config::AuthProto::kChapMd5: return ppp::AuthProtocol::kChapMd5;
+    case config::AuthProto::kPap: return ppp::AuthProtocol::kPap;
+  }
+  return ppp::AuthProtocol::kNone;
+}
+
+std::string host_name() {
+  char buf[HOST_NAME_MAX + 1] = {};
+  if (gethostname(buf, sizeof buf) != 0) return "pptpx";
+  return buf;
+}
+
+void warn(config::Diagnostics& d, const std::string& file, int line, std::string msg) {
+  d.push_back({file, line, false, std::move(msg)});
+}
+void error(config::Diagnostics& d, const std::string& file, int line, std::string msg) {
+  d.push_back({file, line, true, std::move(msg)});
+}
+
+}  // namespace
+
+Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
+  Settings s;
+  s.flags = flags;
+  s.conf = config::load_pptpd_conf(flags.conf_path, diags);
+  const std::string& conf = flags.conf_path;
+
+  if (!flags.global_options_path.empty() && access(flags.global_options_path.c_str(), R_OK) == 0)
+    config::parse_options_file(flags.global_options_path, s.ppp, diags);
+  if (s.conf.option) config::parse_options_file(*s.conf.option, s.ppp, diags);
+
+  config::SlotTable table = config::build_slot_table(s.conf, conf, diags);
+  s.slots = std::move(table.slots);
+  s.notices = std::move(table.notices);
+  if (s.slots.empty()) error(diags, conf, 0, "no client addresses: remoteip gives none");
+
+  if (s.conf.listen) {
+    auto a = Ipv4::parse(*s.conf.listen);
+    if (!a) error(diags, conf, 0, "listen: not an IPv4 address: '" + *s.conf.listen + "'");
+    else if (!a->is_zero()) s.listen = *a;
+  }
+  if (s.conf.pidfile) s.pidfile = *s.conf.pidfile;
+  if (s.conf.speed) {
+    char* end = nullptr;
+    unsigned long v = std::strtoul(s.conf.speed->c_str(), &end, 10);
+    if (end && *end == 0 && v > 0 && v <= UINT32_MAX) s.speed = static_cast<uint32_t>(v);
+    else error(diags, conf, 0, "speed: not a number: '" + *s.conf.speed + "'");
+  }
+  s.stimeout = seconds(s.conf.stimeout > 0 ? s.conf.stimeout : 10);
+  if (s.conf.bcrelay)
+    warn(diags, conf, 0, "bcrelay is not supported yet: broadcasts are not relayed");
+  if (s.conf.delegate)
+    warn(diags, conf, 0,
+         "delegate is not supported yet: addresses come from localip/remoteip and chap-secrets");
+  if (s.conf.vrf) warn(diags, conf, 0, "vrf is not supported yet, ignored");
+  if (s.conf.ppp) warn(diags, conf, 0, "ppp: pptpx runs no pppd binary, ignored");
+
+  const config::PppOptions& o = s.ppp;
+  s.debug = flags.debug || s.conf.debug || o.debug > 0;
+  s.our_name = o.name.value_or(host_name());
+  s.ip_up_script = o.ip_up_script.value_or(flags.scripts_dir + "/ip-up");
+  s.ip_down_script = o.ip_down_script.value_or(flags.scripts_dir + "/ip-down");
+  s.dns1 = o.ms_dns[0];
+  s.dns2 = o.ms_dns[1];
+  s.wins1 = o.ms_wins[0];
+  s.wins2 = o.ms_wins[1];
+  if (o.idle) s.idle = seconds(*o.idle);
+
+  ppp::SessionConfig& sc = s.session;
+  sc.role = ppp::Role::kAuthenticator;
+  sc.auth.allowed.clear();
+  for (auto p : config::peer_auth_protocols(o)) sc.auth.allowed.push_back(to_ppp(p));
+  sc.auth.authenticator.our_name = s.our_name;
+  if (o.mru) sc.lcp.mru = static_cast<uint16_t>(*o.mru);
+  if (o.mtu) {
+    sc.lcp.mtu = static_cast<uint16_t>(*o.mtu);
+    s.mtu = static_cast<uint16_t>(*o.mtu);
+  }
+  sc.lcp.request_pfc = !o.nopcomp;
+  sc.lcp.request_acfc = !o.noaccomp;
+  if (o.lcp_echo_interval) sc.lcp.echo_interval = seconds(*o.lcp_echo_interval);
+  if (o.lcp_echo_failure) sc.lcp.echo_failure = *o.lcp_echo_failure;
+  if (o.lcp_restart) sc.lcp.fsm.restart = seconds(*o.lcp_restart);
+  if (o.lcp_max_configure) sc.lcp.fsm.max_configure = *o.lcp_max_configure;
+  if (o.lcp_max_terminate) sc.lcp.fsm.max_terminate = *o.lcp_max_terminate;
+  if (o.lcp_max_failure) sc.lcp.fsm.max_failure = *o.lcp_max_failure;
+  config::MppePolicy mp = config::mppe_policy(o);
+  sc.mppe.enabled = mp.enabled;
+  sc.mppe.required = mp.required;
+  sc.mppe.allow_40 = mp.allow_40;
+  sc.mppe.allow_56 = false;
+  sc.mppe.allow_128 = mp.allow_128;
+  sc.mppe.allow_stateful = mp.allow_stateful;
+  sc.ipv6 = o.ipv6.value_or(false);
+
+  if (mp.required) {
+    bool mschap = false;
+    for (auto p : sc.auth.allowed)
+      mschap |= p == ppp::AuthProtocol::kMsChapV2 || p == ppp::AuthProtocol::kMsChapV1;
+    if (!mschap)
+      error(diags, s.conf.option.value_or(conf), 0,
+            "MPPE is required but no MS-CHAP authentication is required of the peer "
+            "(add require-mschap-v2)");
+  }
+  return s;
+}
+
+}  // namespace pptpx::server

@@ -1,0 +1,54 @@
+// The server's resolved configuration: pptpd.conf, the pppd options it names
+// (after /etc/ppp/options, as pppd reads it), and the command line, turned
+// into the values the sessions use. Loading collects every problem as
+// `file:line: message`; errors stop start-up (exit 2), warnings are logged.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/ip.h"
+#include "config/diagnostic.h"
+#include "config/ppp_options.h"
+#include "config/pptpd_conf.h"
+#include "proto/ppp/session.h"
+
+namespace pptpx::server {
+
+struct Flags {
+  std::string conf_path = "/etc/pptpd.conf";
+  std::string chap_secrets_path = "/etc/ppp/chap-secrets";
+  // pppd reads this before the `option` file; empty disables it (tests).
+  std::string global_options_path = "/etc/ppp/options";
+  std::string scripts_dir = "/etc/ppp";  // where ip-up and ip-down live
+  bool foreground = false;
+  bool debug = false;
+};
+
+struct Settings {
+  Flags flags;
+  config::PptpdConf conf;
+  config::PppOptions ppp;
+  std::vector<config::Slot> slots;  // one per allowed connection
+  std::vector<std::string> notices;  // lines to log at start (pptpd's reduction notice...)
+
+  // Derived.
+  std::optional<Ipv4> listen;  // nullopt: every address
+  std::string our_name;         // pppd `name`, else the host name
+  std::string pidfile = "/var/run/pptpd.pid";
+  uint32_t speed = 115200;
+  Duration stimeout = seconds(10);
+  bool debug = false;
+  std::string ip_up_script, ip_down_script;
+  ppp::SessionConfig session;   // LCP/auth/MPPE settings for every session
+  std::optional<Ipv4> dns1, dns2, wins1, wins2;
+  uint16_t mtu = 1500;          // our `mtu` (cap on the interface MTU)
+  Duration idle = seconds(0);   // pppd `idle`: 0 = never
+};
+
+// Loads and checks everything; problems are appended to diags.
+Settings load_settings(const Flags& flags, config::Diagnostics& diags);
+
+}  // namespace pptpx::server

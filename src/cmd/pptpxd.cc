@@ -1,0 +1,193 @@
+// pptpxd: the PPTP server. Argument parsing and wiring only; the work is in
+// app/server.
+#include <getopt.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "app/server/server.h"
+#include "app/server/settings.h"
+#include "config/secrets.h"
+#include "crypto/crypto.h"
+#include "io/daemon.h"
+#include "io/event_loop.h"
+#include "io/log_sink.h"
+#include "io/pidfile.h"
+
+#ifndef PPTPX_VERSION
+#define PPTPX_VERSION "0.1.0"
+#endif
+
+namespace {
+
+using namespace pptpx;
+
+constexpr int kExitOk = 0;
+constexpr int kExitFatal = 1;
+constexpr int kExitConfig = 2;
+
+void usage(FILE* out) {
+  std::fprintf(out,
+               "Usage: pptpxd [options]\n"
+               "PPTP server: a drop-in replacement for pptpd + pppd, PPP in userspace.\n"
+               "\n"
+               "  -c, --conf FILE         configuration file (default /etc/pptpd.conf)\n"
+               "  -f, --foreground        stay in the foreground, log to stderr too\n"
+               "      --chap-secrets FILE secrets file (default /etc/ppp/chap-secrets)\n"
+               "  -d, --debug             debug logging\n"
+               "  -v, --version           print the version and exit\n"
+               "  -h, --help              print this help and exit\n"
+               "\n"
+               "Signals: TERM ends every session cleanly and exits; HUP re-reads the\n"
+               "configuration for new sessions; USR1 toggles debug logging.\n");
+}
+
+struct Cli {
+  server::Flags flags;
+  uint16_t port = 1723;
+};
+
+int parse_cli(int argc, char** argv, Cli& cli) {
+  enum { kChapSecrets = 1000, kPppOptions, kPort };
+  static const option longopts[] = {
+      {"conf", required_argument, nullptr, 'c'},
+      {"foreground", no_argument, nullptr, 'f'},
+      {"fg", no_argument, nullptr, 'f'},
+      {"chap-secrets", required_argument, nullptr, kChapSecrets},
+      {"debug", no_argument, nullptr, 'd'},
+      {"version", no_argument, nullptr, 'v'},
+      {"help", no_argument, nullptr, 'h'},
+      // For tests: the global pppd options file ("" for none) and the TCP port.
+      {"ppp-options", required_argument, nullptr, kPppOptions},
+      {"port", required_argument, nullptr, kPort},
+      {nullptr, 0, nullptr, 0},
+  };
+  int c;
+  while ((c = getopt_long(argc, argv, "c:fdvh", longopts, nullptr)) != -1) {
+    switch (c) {
+      case 'c': cli.flags.conf_path = optarg; break;
+      case 'f': cli.flags.foreground = true; break;
+      case 'd': cli.flags.debug = true; break;
+      case kChapSecrets: cli.flags.chap_secrets_path = optarg; break;
+      case kPppOptions: cli.flags.global_options_path = optarg; break;
+      case kPort: {
+        int p = std::atoi(optarg);
+        if (p <= 0 || p > 65535) {
+          std::fprintf(stderr, "pptpxd: bad port '%s'\n", optarg);
+          return kExitConfig;
+        }
+        cli.port = static_cast<uint16_t>(p);
+        break;
+      }
+      case 'v': std::printf("pptpxd %s\n", PPTPX_VERSION); return -1;
+      case 'h': usage(stdout); return -1;
+      default: usage(stderr); return kExitConfig;
+    }
+  }
+  if (optind < argc) {
+    std::fprintf(stderr, "pptpxd: unexpected argument '%s'\n", argv[optind]);
+    usage(stderr);
+    return kExitConfig;
+  }
+  return kExitOk;
+}
+
+// Prints the diagnostics; true when there is an error.
+bool report(const config::Diagnostics& diags, const Logger* log) {
+  bool error = false;
+  for (const auto& d : diags) {
+    if (d.is_error) {
+      error = true;
+      std::fprintf(stderr, "pptpxd: %s\n", d.str().c_str());
+      if (log) log->error("{}", d.str());
+    } else if (log) {
+      log->warn("{}", d.str());
+    } else {
+      std::fprintf(stderr, "pptpxd: warning: %s\n", d.str().c_str());
+    }
+  }
+  return error;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Cli cli;
+  if (int rc = parse_cli(argc, argv, cli); rc != kExitOk) return rc < 0 ? kExitOk : rc;
+
+  config::Diagnostics diags;
+  server::Settings settings = server::load_settings(cli.flags, diags);
+  if (report(diags, nullptr)) return kExitConfig;
+
+  if (!crypto::init()) {
+    std::fprintf(stderr, "pptpxd: cannot load OpenSSL's legacy provider (MD4, DES, RC4)\n");
+    return kExitFatal;
+  }
+  if (!cli.flags.foreground) {
+    if (auto ec = io::daemonize()) {
+      std::fprintf(stderr, "pptpxd: cannot daemonise: %s\n", ec.message().c_str());
+      return kExitFatal;
+    }
+  }
+
+  io::SystemLogSink::Options lo;
+  lo.ident = "pptpxd";
+  lo.stderr_output = cli.flags.foreground;
+  lo.debug = settings.debug;
+  if (settings.ppp.logfile) lo.logfile = *settings.ppp.logfile;
+  io::SystemLogSink sink(lo);
+  Logger log(sink);
+
+  if (auto w = config::check_secrets_permissions(cli.flags.chap_secrets_path)) log.warn("{}", *w);
+
+  auto loop = io::EventLoop::create();
+  if (!loop) {
+    log.error("cannot create the event loop: {}", loop.error().message());
+    return kExitFatal;
+  }
+  io::EventLoop& ev = *loop.value();
+
+  crypto::SystemRng rng;
+  server::Server srv(ev, settings, sink, rng);
+  srv.set_port(cli.port);
+  if (auto ec = srv.start()) {
+    log.error("cannot start: {}", ec.message());
+    return kExitFatal;
+  }
+  auto pidfile = io::PidFile::create(settings.pidfile);
+  if (!pidfile) log.warn("cannot write pid file {}: {}", settings.pidfile, pidfile.error().message());
+
+  bool stopping = false;
+  auto stop = [&](int sig) {
+    if (stopping) return;
+    stopping = true;
+    log.notice("terminating on signal {}", sig);
+    srv.shutdown([&ev] { ev.stop(); });
+  };
+  ev.on_signal(SIGTERM, stop);
+  ev.on_signal(SIGINT, stop);
+  ev.on_signal(SIGHUP, [&](int) {
+    config::Diagnostics d;
+    server::Settings s = server::load_settings(cli.flags, d);
+    if (report(d, &log)) {
+      log.error("configuration has errors; keeping the running configuration");
+      return;
+    }
+    sink.set_debug(s.debug);
+    srv.reload(std::move(s));
+  });
+  ev.on_signal(SIGUSR1, [&](int) {
+    bool on = !sink.enabled(LogLevel::kDebug);
+    sink.set_debug(on);
+    log.notice("debug logging {}", on ? "on" : "off");
+  });
+
+  if (auto ec = ev.run()) {
+    log.error("event loop: {}", ec.message());
+    return kExitFatal;
+  }
+  log.notice("exiting");
+  return kExitOk;
+}
