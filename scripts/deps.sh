@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package pptpx needs to build, test and run its demo.
+set -euo pipefail
+packages=(
+  # build
+  cmake ninja-build g++ clang pkg-config libssl-dev libfmt-dev libmnl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # run and test: namespaces, traffic
+  iproute2 iputils-ping iperf3 psmisc procps kmod
+  # interop lab: real pppd + pptp-linux + pptpd inside User-Mode Linux guests
+  user-mode-linux ppp pptp-linux pptpd busybox
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+# pptpd's package may start its own daemon on port 1723; pptpx needs the port.
+if pgrep -x pptpd >/dev/null 2>&1; then pkill -x pptpd || true; fi

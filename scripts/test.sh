@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Every pptpx test, for a fresh Debian 12 machine (as root): installs what it
+# needs, builds, runs the unit and integration tests (ctest), a short fuzz
+# run of every parser, and the interoperability suite against the real
+# Linux PPTP client in User-Mode Linux guests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+bash scripts/build.sh
+echo "== unit and integration tests"
+ctest --test-dir build --output-on-failure -j2
+echo "== fuzz smoke"
+bash scripts/fuzz-smoke.sh
+echo "== interoperability: pptpxd against pppd 2.4.9 + pptp-linux"
+bash tests/interop/server_test.sh
+echo "== all tests passed"
