@@ -7,7 +7,7 @@ seconds=${FUZZ_SECONDS:-20}
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DPPTPX_FUZZ=ON -DPPTPX_TESTS=OFF >/dev/null
 ninja -C build-fuzz >/dev/null
-mapfile -t fuzzers < <(find build-fuzz/tests/fuzz -type f -executable -name 'fuzz*' | sort)
+mapfile -t fuzzers < <(find build-fuzz/tests/fuzz -type f -executable ! -name '*.so' | sort)
 [ "${#fuzzers[@]}" -gt 0 ] || { echo "no fuzz targets built"; exit 1; }
 fail=0
 for f in "${fuzzers[@]}"; do
