@@ -9,11 +9,13 @@ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_
 ninja -C build-fuzz >/dev/null
 mapfile -t fuzzers < <(find build-fuzz/tests/fuzz -type f -executable ! -name '*.so' | sort)
 [ "${#fuzzers[@]}" -gt 0 ] || { echo "no fuzz targets built"; exit 1; }
+export LSAN_OPTIONS="suppressions=$PWD/tests/fuzz/lsan.supp:print_suppressions=0"
 fail=0
 for f in "${fuzzers[@]}"; do
   name=$(basename "$f")
   corpus=$(mktemp -d)
-  if "$f" -max_total_time="$seconds" -rss_limit_mb=2048 -print_final_stats=1 "$corpus" \
+  if "$f" -max_total_time="$seconds" -rss_limit_mb=2048 -print_final_stats=1 \
+      -artifact_prefix="build-fuzz/$name-" "$corpus" \
       >"build-fuzz/$name.log" 2>&1; then
     runs=$(awk '/stat::number_of_executed_units/ { print $2 }' "build-fuzz/$name.log")
     echo "fuzz $name: ok, ${runs:-?} inputs in ${seconds}s"

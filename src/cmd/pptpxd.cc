@@ -41,7 +41,8 @@ void usage(FILE* out) {
                "  -h, --help              print this help and exit\n"
                "\n"
                "Signals: TERM ends every session cleanly and exits; HUP re-reads the\n"
-               "configuration for new sessions; USR1 toggles debug logging.\n");
+               "configuration for new sessions; USR1 toggles debug logging; USR2 logs the\n"
+               "drop counters.\n");
 }
 
 struct Cli {
@@ -142,7 +143,7 @@ int main(int argc, char** argv) {
 
   if (auto w = config::check_secrets_permissions(cli.flags.chap_secrets_path)) log.warn("{}", *w);
 
-  auto loop = io::EventLoop::create();
+  auto loop = io::EventLoop::create({SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2});
   if (!loop) {
     log.error("cannot create the event loop: {}", loop.error().message());
     return kExitFatal;
@@ -184,10 +185,13 @@ int main(int argc, char** argv) {
     log.notice("debug logging {}", on ? "on" : "off");
   });
 
+  ev.on_signal(SIGUSR2, [&](int) { srv.log_stats(); });
+
   if (auto ec = ev.run()) {
     log.error("event loop: {}", ec.message());
     return kExitFatal;
   }
+  srv.log_stats();
   log.notice("exiting");
   return kExitOk;
 }

@@ -55,6 +55,11 @@ Result<GreSocket> GreSocket::open(const Options& opts) {
   }
   // Small buffers only cost throughput, so a failure here is not fatal.
   (void)set_socket_buffers(fd.get(), opts.rcvbuf, opts.sndbuf);
+  // A full-size frame plus GRE and IP headers exceeds a 1500-octet path:
+  // let the kernel fragment it (as the kernel's own PPTP does) rather than
+  // refuse it with EMSGSIZE.
+  int pmtu = IP_PMTUDISC_DONT;
+  (void)::setsockopt(fd.get(), IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
   GreSocket s;
   s.fd_ = std::move(fd);
   return s;

@@ -8,6 +8,7 @@
 #include "base/ct.h"
 #include "base/hex.h"
 #include "proto/ppp/frame.h"
+#include "io/wtmp.h"
 #include "proto/ppp/protocols.h"
 
 namespace pptpx::server {
@@ -62,6 +63,8 @@ struct Server::Call {
   size_t slot = 0;
   Ipv4 local_ip, remote_ip;
   std::optional<io::TunDevice> tun;
+  pid_t ip_up_pid = 0;
+  bool wtmp = false;
   std::optional<Ipv4> proxyarp_on;
   std::string proxyarp_dev;
   unsigned proxyarp_index = 0;
@@ -145,6 +148,17 @@ void Server::reload(Settings settings) {
   settings.slots = settings_.slots;
   settings_ = std::move(settings);
   log_.notice("configuration re-read; it applies to new sessions");
+}
+
+void Server::log_stats() const {
+  const ServerStats& t = stats_;
+  log_.info(
+      "stats: connections {} calls {} refused {} | GRE dropped: not-gre {} malformed {} "
+      "unknown-call {} wrong-peer {} sequence {} | PPP malformed {} | MPPE dropped {} | "
+      "clear IP dropped {} | data before up {} | tun dropped {}",
+      t.connections, t.calls, t.calls_refused_no_slot, t.gre_not_ipv4_gre, t.gre_malformed,
+      t.gre_unknown_call, t.gre_wrong_peer, t.gre_dropped_sequence, t.ppp_malformed,
+      t.mppe_dropped, t.clear_ip_dropped, t.data_before_up, t.tun_dropped);
 }
 
 // ---- control connections ----
@@ -519,6 +533,10 @@ void Server::on_ip_up(Call& call, const ppp::event::IpUp& up) {
       call.log.info("proxy ARP entry for {} published on {}", up.remote.str(), dev.name);
     }
   }
+  if (settings_.conf.logwtmp) {
+    call.wtmp = io::wtmp_login(t.name(), call.peer_name, call.peer_addr.str());
+    if (!call.wtmp) call.log.debug("no wtmp record written");
+  }
   run_script(call, settings_.ip_up_script, false);
 }
 
@@ -526,6 +544,8 @@ void Server::on_ip_down(Call& call) {
   if (!call.ip_up) return;
   call.ip_up = false;
   run_script(call, settings_.ip_down_script, true);
+  if (call.wtmp && call.tun) io::wtmp_logout(call.tun->name());
+  call.wtmp = false;
   if (call.proxyarp_on) {
     netlink_->del_proxy_arp(call.proxyarp_index, *call.proxyarp_on);
     call.proxyarp_on.reset();
@@ -547,6 +567,7 @@ void Server::run_script(Call& call, const std::string& path, bool down) {
   std::string ipparam;
   if (!settings_.conf.noipparam) ipparam = call.peer_addr.str();
   else if (settings_.ppp.ipparam) ipparam = *settings_.ppp.ipparam;
+  // pppd's six arguments; without an ipparam the script gets only five.
   std::vector<std::string> args = {path,
                                    ifname,
                                    script_device(call),
@@ -555,28 +576,61 @@ void Server::run_script(Call& call, const std::string& path, bool down) {
                                    call.remote_ip.str()};
   if (!settings_.conf.noipparam || settings_.ppp.ipparam) args.push_back(ipparam);
   std::vector<std::string> env = {
-      "MACREMOTE=", "IFNAME=" + ifname, "DEVICE=" + script_device(call),
+      "IFNAME=" + ifname, "DEVICE=" + script_device(call),
       "SPEED=" + std::to_string(settings_.speed), "IPLOCAL=" + call.local_ip.str(),
       "IPREMOTE=" + call.remote_ip.str(), "PPPLOGNAME=root", "ORIG_UID=0",
       "PPPD_PID=" + std::to_string(getpid()),
       "UNIT=" + (ifname.size() > 3 ? ifname.substr(3) : std::string("0"))};
-  env.erase(env.begin());
   if (!call.peer_name.empty()) env.push_back("PEERNAME=" + call.peer_name);
   if (!ipparam.empty()) env.push_back("IPPARAM=" + ipparam);
+  // The DNS servers this session handed out (ms-dns), for scripts that
+  // publish or filter them.
+  if (settings_.dns1) env.push_back("DNS1=" + settings_.dns1->str());
+  if (settings_.dns2) env.push_back("DNS2=" + settings_.dns2->str());
   if (down) {
     auto secs = std::chrono::duration_cast<seconds>(loop_.now() - call.ip_up_at).count();
     env.push_back("CONNECT_TIME=" + std::to_string(secs));
     env.push_back("BYTES_SENT=" + std::to_string(call.bytes_out));
     env.push_back("BYTES_RCVD=" + std::to_string(call.bytes_in));
   }
-  Logger lg = call.log;
-  std::string name = path;
   if (access(path.c_str(), X_OK) != 0) return;  // pppd: a missing script is not an error
-  auto pid = scripts_.spawn(path, args, env, [lg, name](pid_t p, io::ExitStatus st) {
-    lg.debug("script {} finished (pid {}), status {}", name, p, st.exited ? st.code : -st.signal);
-  });
-  if (pid) call.log.debug("script {} started (pid {})", path, *pid);
-  else call.log.warn("script {} failed to start: {}", path, pid.error().message());
+  Logger lg = call.log;
+  auto start = [this, lg, path, args, env]() -> pid_t {
+    auto pid = scripts_.spawn(path, args, env, [this, lg, path](pid_t p, io::ExitStatus st) {
+      lg.debug("script {} finished (pid {}), status {}", path, p,
+               st.exited ? st.code : -st.signal);
+      on_script_exit(p);
+    });
+    if (!pid) {
+      lg.warn("script {} failed to start: {}", path, pid.error().message());
+      return 0;
+    }
+    lg.debug("script {} started (pid {})", path, *pid);
+    return *pid;
+  };
+  if (!down) {
+    call.ip_up_pid = start();
+    return;
+  }
+  // ip-down runs only after ip-up has finished, as with pppd.
+  pid_t up = call.ip_up_pid;
+  call.ip_up_pid = 0;
+  if (up > 0 && scripts_.is_running(up)) {
+    lg.debug("ip-down waits for ip-up (pid {})", up);
+    auto pending = std::make_shared<std::function<pid_t()>>(start);
+    deferred_down_[up] = pending;
+    return;
+  }
+  start();
+}
+
+void Server::on_script_exit(pid_t pid) {
+  auto it = deferred_down_.find(pid);
+  if (it == deferred_down_.end()) return;
+  auto run = it->second;
+  deferred_down_.erase(it);
+  (*run)();
+  maybe_finish_shutdown();
 }
 
 void Server::end_call(Call& call, uint8_t cdn_result, bool send_cdn) {
@@ -617,13 +671,11 @@ void Server::end_call(Call& call, uint8_t cdn_result, bool send_cdn) {
 void Server::arm_call_timer(Call& call) {
   Time when = earliest(call.ppp.next_deadline(), call.gre.next_deadline());
   if (settings_.idle.count() > 0 && call.ip_up) when = earliest(when, call.last_data + settings_.idle);
-  if (when == call.armed) return;
+  // Only move the timer earlier: a timer that fires before anything is due
+  // just re-arms itself. This keeps the data path from re-arming (and
+  // allocating) on every packet as GRE acks come and go.
+  if (when == kNever || (call.timer && call.armed <= when)) return;
   call.armed = when;
-  if (when == kNever) {
-    loop_.cancel_timer(call.timer);
-    call.timer = 0;
-    return;
-  }
   uint16_t id = call.our_id;
   loop_.rearm_timer(&call.timer, when, [this, id] { on_call_timer(id); });
 }
@@ -652,7 +704,7 @@ void Server::on_call_timer(uint16_t our_id) {
 // ---- data path ----
 
 void Server::send_control_frame(Call& call, const Bytes& frame) {
-  if (frame.size() + gre::kMaxHeaderSize > kBufferSize) return;
+  if (kHeadroom + frame.size() > kBufferSize) return;
   if (tx_batch_.full()) flush_gre();
   uint8_t* base = &tx_memory_[tx_used_ * kBufferSize];
   std::memcpy(base + kHeadroom, frame.data(), frame.size());
@@ -904,7 +956,10 @@ void Server::shutdown(std::function<void()> done) {
 
 void Server::maybe_finish_shutdown() {
   if (!shutting_down_ || !shutdown_done_) return;
-  if (!calls_.empty() || !controls_.empty()) return;
+  // Like pppd, wait for the scripts (ip-down) before exiting; the grace
+  // timer bounds the wait.
+  if (!calls_.empty() || !controls_.empty() || scripts_.running() > 0 || !deferred_down_.empty())
+    return;
   if (shutdown_timer_) loop_.cancel_timer(shutdown_timer_);
   shutdown_timer_ = 0;
   auto finish = std::move(shutdown_done_);

@@ -69,6 +69,8 @@ class Server {
 
   size_t session_count() const { return calls_.size(); }
   const ServerStats& stats() const { return stats_; }
+  // Logs the drop counters (at exit, and on SIGUSR2).
+  void log_stats() const;
   uint16_t port() const { return port_; }
   // For tests: listen on another port than 1723.
   void set_port(uint16_t port) { port_ = port; }
@@ -109,6 +111,7 @@ class Server {
   std::string script_device(const Call& call) const;
   void run_script(Call& call, const std::string& path, bool down);
   void maybe_finish_shutdown();
+  void on_script_exit(pid_t pid);
 
   io::EventLoop& loop_;
   Settings settings_;
@@ -137,6 +140,9 @@ class Server {
   io::GreRecvBatch rx_batch_;
   io::GreSendBatch tx_batch_;
   size_t tx_used_ = 0;
+
+  // ip-down scripts waiting for their session's ip-up to finish, by ip-up pid.
+  std::map<pid_t, std::shared_ptr<std::function<pid_t()>>> deferred_down_;
 
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;

@@ -86,6 +86,8 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
   sc.auth.allowed.clear();
   for (auto p : config::peer_auth_protocols(o)) sc.auth.allowed.push_back(to_ppp(p));
   sc.auth.authenticator.our_name = s.our_name;
+  // MS-CHAP failures carry R=1 and a new challenge: the peer may try twice more.
+  sc.auth.authenticator.max_retries = 2;
   if (o.mru) sc.lcp.mru = static_cast<uint16_t>(*o.mru);
   if (o.mtu) {
     sc.lcp.mtu = static_cast<uint16_t>(*o.mtu);
