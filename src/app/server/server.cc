@@ -153,10 +153,10 @@ void Server::reload(Settings settings) {
 void Server::log_stats() const {
   const ServerStats& t = stats_;
   log_.info(
-      "stats: connections {} calls {} refused {} | GRE dropped: not-gre {} malformed {} "
+      "stats: connections {} (refused {}) calls {} (refused {}) | GRE dropped: not-gre {} malformed {} "
       "unknown-call {} wrong-peer {} sequence {} | PPP malformed {} | MPPE dropped {} | "
       "clear IP dropped {} | data before up {} | tun dropped {}",
-      t.connections, t.calls, t.calls_refused_no_slot, t.gre_not_ipv4_gre, t.gre_malformed,
+      t.connections, t.connections_refused, t.calls, t.calls_refused_no_slot, t.gre_not_ipv4_gre, t.gre_malformed,
       t.gre_unknown_call, t.gre_wrong_peer, t.gre_dropped_sequence, t.ppp_malformed,
       t.mppe_dropped, t.clear_ip_dropped, t.data_before_up, t.tun_dropped);
 }
@@ -171,6 +171,13 @@ void Server::on_accept() {
       return;
     }
     if (shutting_down_) continue;  // the Fd closes as it goes out of scope
+    // Connections that never place a call cost memory until stimeout ends
+    // them: bound how many may wait at once.
+    if (controls_.size() >= std::max<size_t>(64, 2 * pool_.size())) {
+      stats_.connections_refused++;
+      log_.debug("CTRL: too many control connections, refusing {}", a->peer.addr.str());
+      continue;
+    }
     stats_.connections++;
     io::TcpConnection tcp(std::move(a->fd));
     tcp.set_nodelay(true);

@@ -39,6 +39,7 @@ namespace pptpx::server {
 // Server-wide counters of dropped input, by reason.
 struct ServerStats {
   uint64_t connections = 0;
+  uint64_t connections_refused = 0;  // too many waiting control connections
   uint64_t calls = 0;
   uint64_t calls_refused_no_slot = 0;
   uint64_t gre_not_ipv4_gre = 0;     // raw socket delivered something else
