@@ -7,6 +7,7 @@
 
 #include "base/ct.h"
 #include "base/hex.h"
+#include "proto/ppp/dump.h"
 #include "proto/ppp/frame.h"
 #include "io/wtmp.h"
 #include "proto/ppp/protocols.h"
@@ -712,6 +713,10 @@ void Server::on_call_timer(uint16_t our_id) {
 
 void Server::send_control_frame(Call& call, const Bytes& frame) {
   if (kHeadroom + frame.size() > kBufferSize) return;
+  if (call.log.enabled(LogLevel::kDebug)) {
+    if (auto f = ppp::parse_frame(frame))
+      call.log.debug("sent {}", ppp::describe_packet(f->protocol, f->info));
+  }
   if (tx_batch_.full()) flush_gre();
   uint8_t* base = &tx_memory_[tx_used_ * kBufferSize];
   std::memcpy(base + kHeadroom, frame.data(), frame.size());
@@ -846,6 +851,8 @@ void Server::on_ppp_frame(Call& call, uint8_t* frame, size_t len) {
       deliver_ip(call, f->info);
       return;
     default:
+      if (call.log.enabled(LogLevel::kDebug))
+        call.log.debug("rcvd {}", ppp::describe_packet(f->protocol, f->info));
       call.ppp.on_control(f->protocol, f->info, now);
       service_call(call);
       return;
