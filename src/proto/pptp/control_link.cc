@@ -54,6 +54,7 @@ std::optional<Message> ControlLink::next_message(Time now) {
     }
     ++stats_.messages_received;
     last_received_ = now;
+    if (log_.enabled(LogLevel::kDebug)) log_.debug("rcvd [{}]", describe(d.message));
     return std::move(d.message);
   }
   return std::nullopt;
@@ -61,6 +62,7 @@ std::optional<Message> ControlLink::next_message(Time now) {
 
 void ControlLink::send(const Message& m) {
   if (closed_) return;
+  if (log_.enabled(LogLevel::kDebug)) log_.debug("sent [{}]", describe(m));
   encode(m, output_);
   ++stats_.messages_sent;
 }

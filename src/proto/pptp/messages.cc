@@ -1,6 +1,8 @@
 // PPTP control message codec (RFC 2637 section 2; layouts in PROTOCOL.md 1.3).
 #include "proto/pptp/messages.h"
 
+#include <fmt/format.h>
+
 #include <array>
 
 namespace pptpx::pptp {
@@ -406,6 +408,61 @@ Bytes encode(const Message& m) {
   out.reserve(message_length(message_type(m)));
   encode(m, out);
   return out;
+}
+
+namespace {
+template <class... Ts>
+struct Describe : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Describe(Ts...) -> Describe<Ts...>;
+}  // namespace
+
+std::string describe(const Message& m) {
+  std::string name(message_name(message_type(m)));
+  std::string detail = std::visit(
+      Describe{
+          [](const StartControlConnectionRequest& x) {
+            return fmt::format("version {:#06x} host \"{}\" vendor \"{}\"", x.protocol_version,
+                               x.host_name, x.vendor_string);
+          },
+          [](const StartControlConnectionReply& x) {
+            return fmt::format("version {:#06x} result {} error {} host \"{}\"",
+                               x.protocol_version, x.result_code, x.error_code, x.host_name);
+          },
+          [](const StopControlConnectionRequest& x) { return fmt::format("reason {}", x.reason); },
+          [](const StopControlConnectionReply& x) { return fmt::format("result {}", x.result_code); },
+          [](const EchoRequest& x) { return fmt::format("id {:#x}", x.identifier); },
+          [](const EchoReply& x) { return fmt::format("id {:#x} result {}", x.identifier, x.result_code); },
+          [](const OutgoingCallRequest& x) {
+            return fmt::format("call {} serial {} window {} max bps {}", x.call_id,
+                               x.call_serial_number, x.packet_recv_window_size, x.maximum_bps);
+          },
+          [](const OutgoingCallReply& x) {
+            return fmt::format("call {} peer call {} result {} error {} window {} speed {}",
+                               x.call_id, x.peer_call_id, x.result_code, x.error_code,
+                               x.packet_recv_window_size, x.connect_speed);
+          },
+          [](const IncomingCallRequest& x) { return fmt::format("call {}", x.call_id); },
+          [](const IncomingCallReply& x) {
+            return fmt::format("call {} peer call {} result {}", x.call_id, x.peer_call_id,
+                               x.result_code);
+          },
+          [](const IncomingCallConnected& x) { return fmt::format("peer call {}", x.peer_call_id); },
+          [](const CallClearRequest& x) { return fmt::format("call {}", x.call_id); },
+          [](const CallDisconnectNotify& x) {
+            return fmt::format("call {} result {} error {}", x.call_id, x.result_code,
+                               x.error_code);
+          },
+          [](const WanErrorNotify& x) { return fmt::format("peer call {}", x.peer_call_id); },
+          [](const SetLinkInfo& x) {
+            return fmt::format("peer call {} send accm {:#x} recv accm {:#x}", x.peer_call_id,
+                               x.send_accm, x.receive_accm);
+          },
+      },
+      m);
+  return name + " " + detail;
 }
 
 }  // namespace pptpx::pptp

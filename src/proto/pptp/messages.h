@@ -221,6 +221,9 @@ using Message = std::variant<StartControlConnectionRequest, StartControlConnecti
 
 inline uint16_t message_type(const Message& m) { return static_cast<uint16_t>(m.index() + 1); }
 
+// One line for debug logs: the message name and the fields that matter.
+std::string describe(const Message& m);
+
 enum class DecodeError {
   kNone,
   kTruncated,  // fewer octets than the header or than Length
