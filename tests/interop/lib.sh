@@ -25,6 +25,7 @@ LAB_GUEST_DEADLINE=${LAB_GUEST_DEADLINE:-180}
 LAB_UML=${LAB_UML:-/usr/bin/linux.uml}
 LAB_GUESTS=()
 LAB_HOST_PIDS=()
+LAB_EXTRA_NS=()
 LAB_NEXT=0
 
 lab_log() { echo "[$(date +%T)] $*" >&2; }
@@ -73,7 +74,7 @@ lab_ns_spawn() {
 }
 
 lab_cleanup() {
-	local rc=$? g pid
+	local rc=$? g pid ns
 	trap - EXIT
 	for g in "${LAB_GUESTS[@]}"; do
 		pid=$(cat "$LAB_WORK/$g/uml.pid" 2>/dev/null) || continue
@@ -90,8 +91,34 @@ lab_cleanup() {
 	for pid in $(ip netns pids "$LAB_NS" 2>/dev/null); do
 		kill -KILL "$pid" 2>/dev/null
 	done
+	for ns in "${LAB_EXTRA_NS[@]}"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
 	ip netns del "$LAB_NS" 2>/dev/null
 	exit "$rc"
+}
+
+# lab_peer_ns NAME ADDR: a second namespace, $LAB_NS-NAME, joined to the
+# lab bridge by a veth pair and given ADDR/24: a host-side peer that is
+# not the server (e.g. to send malformed packets). Deleted at clean-up.
+# Sets LAB_PEER_NS to the namespace name (call it directly, not in $(...)).
+lab_peer_ns() {
+	local ns=$LAB_NS-$1 addr=$2 i=${#LAB_EXTRA_NS[@]}
+	ip netns add "$ns" || return 1
+	LAB_EXTRA_NS+=("$ns")
+	lab_ns ip link add "lv$i" type veth peer name "lp$i" || return 1
+	lab_ns ip link set "lp$i" netns "$ns" || return 1
+	lab_ns ip link set "lv$i" master br0
+	lab_ns ip link set "lv$i" up
+	ip netns exec "$ns" ip link set lo up
+	ip netns exec "$ns" ip link set "lp$i" name eth0
+	ip netns exec "$ns" ip addr add "$addr/24" dev eth0
+	ip netns exec "$ns" ip link set eth0 up
+	# shellcheck disable=SC2034 # read by the scripts that source this file
+	LAB_PEER_NS=$ns
 }
 
 guest_dir() { echo "$LAB_WORK/$1"; }
