@@ -47,6 +47,16 @@ std::error_code TunDevice::write(ByteView packet) {
   }
 }
 
+std::error_code TunDevice::disable_ipv6() {
+  // Without this the kernel gives the interface a link-local address and
+  // sends Router Solicitations into a tunnel that never negotiated IPv6.
+  std::string path = "/proc/sys/net/ipv6/conf/" + name_ + "/disable_ipv6";
+  Fd f(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!f.valid()) return errno == ENOENT ? std::error_code{} : errno_error();
+  if (::write(f.get(), "1", 1) != 1) return errno_error();
+  return {};
+}
+
 void TunDevice::close() {
   fd_.reset();
   ifindex_ = 0;

@@ -30,6 +30,9 @@ class TunDevice {
   Result<size_t> read(MutableByteView buf, size_t offset = 0);
   // Writes one IPv4 packet to the kernel.
   std::error_code write(ByteView packet);
+  // Turns IPv6 off on the interface (no link-local address, no router
+  // solicitations); a kernel without IPv6 is not an error.
+  std::error_code disable_ipv6();
   void close();
 
  private:

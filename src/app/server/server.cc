@@ -156,10 +156,10 @@ void Server::log_stats() const {
   log_.info(
       "stats: connections {} (refused {}) calls {} (refused {}) | GRE dropped: not-gre {} malformed {} "
       "unknown-call {} wrong-peer {} sequence {} | PPP malformed {} | MPPE dropped {} | "
-      "clear IP dropped {} | data before up {} | tun dropped {}",
+      "clear IP dropped {} | data before up {} | tun dropped {} not-ipv4 {}",
       t.connections, t.connections_refused, t.calls, t.calls_refused_no_slot, t.gre_not_ipv4_gre, t.gre_malformed,
       t.gre_unknown_call, t.gre_wrong_peer, t.gre_dropped_sequence, t.ppp_malformed,
-      t.mppe_dropped, t.clear_ip_dropped, t.data_before_up, t.tun_dropped);
+      t.mppe_dropped, t.clear_ip_dropped, t.data_before_up, t.tun_dropped, t.tun_not_ipv4);
 }
 
 // ---- control connections ----
@@ -364,6 +364,9 @@ void Server::start_call(Control& c, const pptp::CallRequested& req) {
   by_call_id_[our_id] = &ref;
   c.calls.push_back(our_id);
   c.core.accept_call(req.peer_call_id, our_id, req.max_bps, now);
+  // The Outgoing-Call-Reply must reach the client before our first LCP
+  // packet, or the client drops that packet and LCP waits a restart period.
+  if (Bytes out = c.core.take_output(); !out.empty()) c.tcp.write(out);
   ref.log.info("CTRL: starting call (peer call ID {}, window {}), PPP session on {}",
                req.peer_call_id, req.recv_window, c.peer.str());
   ref.ppp.open(now);
@@ -516,6 +519,9 @@ void Server::on_ip_up(Call& call, const ppp::event::IpUp& up) {
   if (auto ec = netlink_->add_address_ptp(t.ifindex(), up.local, up.remote))
     call.log.warn("cannot set addresses: {}", ec.message());
   set_interface_mtu(call);
+  if (!settings_.session.ipv6) {
+    if (auto ec = t.disable_ipv6()) call.log.debug("cannot disable IPv6: {}", ec.message());
+  }
   if (auto ec = netlink_->set_link_up(t.ifindex(), true))
     call.log.warn("cannot bring the interface up: {}", ec.message());
   uint16_t id = call.our_id;
@@ -887,6 +893,11 @@ void Server::on_tun_readable(Call& call) {
     if (n == 0) break;
     if (!call.ppp.data_allowed() || (settings_.session.mppe.required && !call.enc)) {
       stats_.data_before_up++;
+      continue;
+    }
+    // Only IPv4 was negotiated (IPV6CP is refused): nothing else goes out.
+    if ((base[kHeadroom] >> 4) != 4) {
+      stats_.tun_not_ipv4++;
       continue;
     }
     call.bytes_out += n;

@@ -52,6 +52,7 @@ struct ServerStats {
   uint64_t clear_ip_dropped = 0;     // unencrypted IP while MPPE is required
   uint64_t data_before_up = 0;       // IP before the network phase allowed it
   uint64_t tun_dropped = 0;          // tun write failed or packet too big
+  uint64_t tun_not_ipv4 = 0;         // from pppN but not IPv4 (IPv6 is not negotiated)
 };
 
 class Server {
