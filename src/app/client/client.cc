@@ -1,0 +1,818 @@
+#include "app/client/client.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <utility>
+
+#include "base/ct.h"
+#include "config/secrets.h"
+#include "io/pidfile.h"
+#include "proto/ppp/frame.h"
+#include "proto/ppp/protocols.h"
+
+namespace pptpx::client {
+
+namespace {
+
+constexpr uint16_t kPptpPort = 1723;
+constexpr uint16_t kRecvWindow = 64;
+// LCP Terminate-Request retries take max-terminate x restart (2 x 3 s by
+// default); past this the call is cleared anyway.
+constexpr Duration kLcpCloseGrace = seconds(7);
+// ip-up still running at ip-down time: how long ip-down waits for it.
+constexpr Duration kScriptWait = seconds(10);
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+}  // namespace
+
+Client::Client(io::EventLoop& loop, Settings settings, Ipv4 server, LogSink& sink, Rng& rng,
+               std::function<void(int)> done)
+    : loop_(loop),
+      settings_(std::move(settings)),
+      server_(server),
+      sink_(sink),
+      log_(sink),
+      rng_(rng),
+      done_(std::move(done)),
+      scripts_(loop, Logger(sink)),
+      rx_memory_(io::kMaxBatch * kBufferSize),
+      tx_memory_(io::kMaxBatch * kBufferSize) {
+  for (size_t i = 0; i < io::kMaxBatch; ++i)
+    rx_batch_.set_buffer(i, MutableByteView(&rx_memory_[i * kBufferSize], kBufferSize));
+  while (our_call_id_ == 0) our_call_id_ = rng_.u16();
+}
+
+Client::~Client() {
+  if (tun_) tun_->close();
+}
+
+void Client::log_stats() const {
+  const ClientStats& t = stats_;
+  log_.info(
+      "stats: GRE dropped: not-gre {} malformed {} wrong-call {} sequence {} | PPP malformed {} "
+      "| MPPE dropped {} | clear IP dropped {} | data before up {} | tun dropped {}",
+      t.gre_not_ipv4_gre, t.gre_malformed, t.gre_wrong_call, t.gre_dropped_sequence,
+      t.ppp_malformed, t.mppe_dropped, t.clear_ip_dropped, t.data_before_up, t.tun_dropped);
+}
+
+std::error_code Client::start() {
+  auto nl = io::Netlink::open();
+  if (!nl) return nl.error();
+  netlink_ = std::move(nl.value());
+  // The route to the server as it is before the tunnel can change it: the
+  // host route kept outside the tunnel under defaultroute copies it.
+  if (auto r = netlink_->get_route(server_)) server_route_ = *r;
+
+  io::GreSocket::Options go;
+  if (settings_.pty.localbind) go.local = *settings_.pty.localbind;
+  auto g = io::GreSocket::open(go);
+  if (!g) return g.error();
+  gre_ = std::move(g.value());
+  if (auto ec = loop_.add(gre_->fd(), io::kReadable, [this](uint32_t) { on_gre_readable(); }))
+    return ec;
+
+  auto t = io::TcpConnection::connect({server_, kPptpPort}, settings_.pty.localbind);
+  if (!t) return t.error();
+  tcp_ = std::move(t.value());
+  if (auto ec = loop_.add(tcp_.fd(), io::kWritable, [this](uint32_t ev) { on_tcp_event(ev); }))
+    return ec;
+  log_.notice("connecting to {} ({}) port {}", settings_.pty.host, server_.str(), kPptpPort);
+  return {};
+}
+
+// ---- control connection ----
+
+void Client::on_tcp_event(uint32_t ev) {
+  Time now = loop_.now();
+  if (!tcp_connected_) {
+    if (auto ec = tcp_.finish_connect()) {
+      loop_.remove(tcp_.fd());
+      tcp_.close();
+      fail(kExitConnectFailed,
+           fmt::format("cannot connect to {} port {}: {}", server_.str(), kPptpPort, ec.message()));
+      return;
+    }
+    tcp_connected_ = true;
+    tcp_.set_nodelay(true);
+    log_.info("CTRL: connected to {}", server_.str());
+    pptp::ClientControlConfig cfg;
+    cfg.host_name = settings_.pty.client_hostname.empty() ? "local" : settings_.pty.client_hostname;
+    cfg.vendor = "pptpx";
+    cfg.reply_timeout = seconds(20);
+    if (settings_.pty.idle_wait) cfg.echo_interval = seconds(*settings_.pty.idle_wait);
+    control_ = std::make_unique<pptp::ClientControl>(cfg, log_.child("CTRL"), now);
+    control_->start(now);
+    pptp::CallParams p;
+    p.call_id = our_call_id_;
+    p.serial = rng_.u16();
+    p.recv_window = kRecvWindow;
+    p.phone = settings_.pty.phone;
+    control_->place_call(p, now);
+    if (hanging_up_) control_->hangup(now);
+    service_control();
+    return;
+  }
+  if (ev & io::kWritable) {
+    if (auto ec = tcp_.flush()) {
+      log_.warn("CTRL: write error: {}", ec.message());
+      ev |= io::kHangup;
+    }
+  }
+  if (ev & (io::kReadable | io::kHangup | io::kError)) {
+    uint8_t buf[4096];
+    for (int i = 0; i < 16; ++i) {
+      auto r = tcp_.read(MutableByteView(buf, sizeof buf));
+      if (!r && io::would_block(r.error())) break;
+      if (!r || *r == 0) {
+        log_.notice("CTRL: the server closed the control connection{}",
+                    r ? "" : ": " + r.error().message());
+        loop_.remove(tcp_.fd());
+        tcp_.close();
+        if (control_ && !control_->closed() && !hanging_up_ && !status_) status_ = kExitHangup;
+        end_session(kExitHangup);
+        maybe_finish();
+        return;
+      }
+      control_->on_bytes(ByteView(buf, *r), now);
+      if (control_->closed()) break;
+    }
+  }
+  service_control();
+}
+
+void Client::service_control() {
+  if (!control_) return;
+  while (auto ev = control_->poll_event()) {
+    std::visit(Overloaded{
+                   [&](pptp::Established& e) {
+                     log_.info("CTRL: control connection established with '{}' ({}, firmware {})",
+                               e.peer_host_name, e.peer_vendor, e.peer_firmware_revision);
+                   },
+                   [&](pptp::CallConnected& c) {
+                     log_.info("CTRL: call {} connected: server call ID {}, window {}, {} bps",
+                               c.our_call_id, c.peer_call_id, c.recv_window, c.connect_speed);
+                     if (!ppp_ && !hanging_up_) start_session(c.peer_call_id, c.recv_window);
+                   },
+                   [&](pptp::CallRejected& r) {
+                     fail(kExitConnectFailed,
+                          fmt::format("CTRL: the server refused the call: result {} error {}",
+                                      r.result, r.error));
+                   },
+                   [&](pptp::CallDisconnected& d) {
+                     log_.notice("CTRL: call disconnected by the server: result {} error {} "
+                                 "cause {} {}",
+                                 d.result, d.error, d.cause, d.statistics);
+                     end_session(kExitHangup);
+                     if (control_ && !control_->closed()) control_->hangup(loop_.now());
+                   },
+                   [&](pptp::Closed& c) { log_.info("CTRL: control connection closed: {}", c.reason); },
+                   [&](auto&) {},
+               },
+               *ev);
+  }
+  if (!tcp_.is_open()) {
+    maybe_finish();
+    return;
+  }
+  Bytes out = control_->take_output();
+  if (!out.empty()) {
+    if (auto ec = tcp_.write(out)) log_.warn("CTRL: write error: {}", ec.message());
+  }
+  if (control_->closed()) {
+    // Calls cannot outlive their control connection.
+    end_session(kExitHangup);
+    tcp_.close_after_flush();
+  }
+  if (tcp_.should_close() || (control_->closed() && !tcp_.want_write())) {
+    loop_.remove(tcp_.fd());
+    tcp_.close();
+    loop_.cancel_timer(control_timer_);
+    control_timer_ = 0;
+    maybe_finish();
+    return;
+  }
+  loop_.modify(tcp_.fd(), tcp_.want_write() ? (io::kReadable | io::kWritable) : uint32_t{io::kReadable});
+  arm_control_timer();
+}
+
+void Client::arm_control_timer() {
+  Time when = control_->next_deadline();
+  if (when == control_armed_) return;
+  control_armed_ = when;
+  if (when == kNever) {
+    loop_.cancel_timer(control_timer_);
+    control_timer_ = 0;
+    return;
+  }
+  loop_.rearm_timer(&control_timer_, when, [this] {
+    control_timer_ = 0;
+    control_armed_ = kNever;
+    control_->on_timer(loop_.now());
+    service_control();
+  });
+}
+
+// ---- PPP session ----
+
+void Client::start_session(uint16_t peer_call_id, uint16_t peer_window) {
+  Time now = loop_.now();
+  peer_call_id_ = peer_call_id;
+  gre::ChannelConfig gc;
+  gc.peer_call_id = peer_call_id;
+  gc.peer_window = peer_window;
+  gre_channel_ = std::make_unique<gre::Channel>(gc);
+  ppp_ = std::make_unique<ppp::Session>(settings_.session, rng_, log_, now);
+  ppp_->open(now);
+  service_session();
+}
+
+void Client::service_session() {
+  if (!ppp_ || session_over_) return;
+  for (int guard = 0; guard < 64; ++guard) {
+    bool progress = false;
+    if (auto req = ppp_->pending_secret_request()) {
+      answer_secret(*req);
+      progress = true;
+    }
+    for (const Bytes& f : ppp_->take_frames()) send_control_frame(f);
+    while (auto ev = ppp_->poll_event()) {
+      progress = true;
+      handle_session_event(*ev);
+      if (session_over_) {
+        flush_gre();
+        return;
+      }
+    }
+    for (const Bytes& f : ppp_->take_frames()) send_control_frame(f);
+    if (!progress) break;
+  }
+  flush_gre();
+  arm_call_timer();
+}
+
+void Client::answer_secret(const ppp::SecretRequest& req) {
+  Time now = loop_.now();
+  if (settings_.ppp.password) {
+    ppp_->provide_secret(*settings_.ppp.password, now);
+    return;
+  }
+  // The CHAP methods read chap-secrets; PAP reads pap-secrets. The request
+  // does not say which method asks, so chap-secrets is tried first.
+  for (const std::string* path : {&settings_.flags.chap_secrets_path, &settings_.flags.pap_secrets_path}) {
+    if (access(path->c_str(), R_OK) != 0) continue;
+    config::SecretsFile secrets = config::load_secrets(*path);
+    for (const auto& d : secrets.diagnostics)
+      if (d.is_error) log_.warn("{}", d.str());
+    auto entry = config::find_secret(secrets.entries, req.client, req.server);
+    for (auto& e : secrets.entries) secure_zero(e.secret);
+    if (!entry) continue;
+    ppp_->provide_secret(entry->secret, now);
+    secure_zero(entry->secret);
+    return;
+  }
+  log_.error("no secret found for authenticating us ('{}') to '{}' in {} or {}", req.client,
+             req.server, settings_.flags.chap_secrets_path, settings_.flags.pap_secrets_path);
+  ppp_->provide_secret(std::nullopt, now);
+}
+
+void Client::handle_session_event(ppp::SessionEvent& ev) {
+  std::visit(
+      Overloaded{
+          [&](ppp::event::LinkUp&) { log_.debug("LCP is up"); },
+          [&](ppp::event::Authenticated& a) {
+            log_.notice("authenticated to the server as '{}' with {}", a.peer_name,
+                        ppp::auth_protocol_name(a.protocol));
+          },
+          [&](ppp::event::AuthFailed& f) {
+            status_ = kExitAuthToPeerFailed;
+            log_.error("authentication to the server failed: {}", f.reason);
+          },
+          [&](ppp::event::CcpUp& up) {
+            mppe::Settings ms;
+            ms.bits = up.key_bits;
+            ms.stateless = up.stateless;
+            const auto& k = up.keys;
+            bool wide = up.key_bits == 128;
+            enc_.emplace(wide ? k.send.data() : k.send64.data(), ms);
+            dec_.emplace(wide ? k.recv.data() : k.recv64.data(), ms);
+            log_.notice("MPPE {}-bit {} compression enabled", up.key_bits,
+                        up.stateless ? "stateless" : "stateful");
+            if (ip_up_) set_interface_mtu();
+          },
+          [&](ppp::event::CcpDown&) {
+            enc_.reset();
+            dec_.reset();
+            log_.info("MPPE disabled");
+          },
+          [&](ppp::event::ResetRequested&) {
+            if (enc_) enc_->request_flush();
+          },
+          [&](ppp::event::IpUp& up) { on_ip_up(up); },
+          [&](ppp::event::IpDown&) { on_ip_down(); },
+          [&](ppp::event::Ipv6Up&) {},
+          [&](ppp::event::Ipv6Down&) {},
+          [&](ppp::event::EchoTimeout&) {
+            if (!status_) status_ = kExitPeerDead;
+            log_.warn("no response to LCP echo requests, the link is down");
+          },
+          [&](ppp::event::Finished& f) {
+            log_.info("LCP terminated: {}", f.reason.empty() ? "link closed" : f.reason);
+            end_session(hanging_up_ ? kExitOk
+                                    : (ip_up_ || status_ ? kExitHangup : kExitNegotiationFailed));
+            if (control_ && !control_->closed()) {
+              control_->hangup(loop_.now());
+              loop_.add_timer_after(Duration::zero(), [this] { service_control(); });
+            }
+          },
+      },
+      ev);
+}
+
+void Client::set_interface_mtu() {
+  if (!tun_) return;
+  int mtu = std::min<int>(settings_.mtu, ppp_->peer_mru());
+  if (enc_) mtu -= 4;  // MPPE header and inner protocol, as pppd does
+  if (auto ec = netlink_->set_mtu(tun_->ifindex(), mtu))
+    log_.warn("{}: cannot set MTU {}: {}", tun_->name(), mtu, ec.message());
+}
+
+void Client::on_ip_up(const ppp::event::IpUp& up) {
+  local_ip_ = up.local;
+  remote_ip_ = up.remote;
+  if (settings_.usepeerdns) {
+    dns1_ = up.dns1;
+    dns2_ = up.dns2;
+  }
+  auto tun = io::TunDevice::create(settings_.unit);
+  if (!tun) {
+    log_.error("cannot create a TUN interface: {}", tun.error().message());
+    status_ = kExitFatal;
+    ppp_->close("No interface", loop_.now());
+    return;
+  }
+  tun_ = std::move(tun.value());
+  io::TunDevice& t = *tun_;
+  log_.notice("using interface {}", t.name());
+  if (auto ec = netlink_->add_address_ptp(t.ifindex(), up.local, up.remote))
+    log_.warn("cannot set addresses: {}", ec.message());
+  set_interface_mtu();
+  if (auto ec = t.disable_ipv6()) log_.debug("cannot disable IPv6: {}", ec.message());
+  if (auto ec = netlink_->set_link_up(t.ifindex(), true))
+    log_.warn("cannot bring the interface up: {}", ec.message());
+  loop_.add(t.fd(), io::kReadable, [this](uint32_t) { on_tun_readable(); });
+  ip_up_ = true;
+  ip_up_at_ = loop_.now();
+  log_.notice("local  IP address {}", up.local.str());
+  log_.notice("remote IP address {}", up.remote.str());
+  if (dns1_) log_.notice("primary   DNS address {}", dns1_->str());
+  if (dns2_) log_.notice("secondary DNS address {}", dns2_->str());
+  add_routes();
+  if (settings_.usepeerdns && (dns1_ || dns2_)) {
+    std::string text = resolv_conf_text(dns1_, dns2_);
+    std::ofstream out(settings_.flags.resolv_conf_path, std::ios::trunc);
+    out << text;
+    if (!out) log_.warn("cannot write {}", settings_.flags.resolv_conf_path);
+    else chmod(settings_.flags.resolv_conf_path.c_str(), 0644);
+  }
+  write_pid_files();
+  run_script(settings_.ip_up_script, false);
+  if (link_up_cb_) {
+    auto cb = std::move(link_up_cb_);
+    link_up_cb_ = nullptr;
+    cb();
+  }
+}
+
+void Client::add_routes() {
+  if (!settings_.defaultroute || !tun_) return;
+  if (!settings_.pty.nohostroute && server_route_ && server_route_->ifindex != 0) {
+    io::Route host;
+    host.dst = server_;
+    host.prefix_len = 32;
+    host.ifindex = server_route_->ifindex;
+    host.gateway = server_route_->gateway;
+    if (auto ec = netlink_->add_route(host)) {
+      if (ec != std::errc::file_exists)
+        log_.warn("cannot add the host route to {}: {}", server_.str(), ec.message());
+    } else {
+      host_route_added_ = true;
+    }
+  }
+  io::Route def;
+  def.dst = Ipv4{};
+  def.prefix_len = 0;
+  def.ifindex = tun_->ifindex();
+  if (auto ec = netlink_->add_route(def, settings_.replacedefaultroute)) {
+    if (ec == std::errc::file_exists)
+      log_.warn("not replacing the existing default route (use replacedefaultroute)");
+    else
+      log_.warn("cannot add the default route: {}", ec.message());
+    return;
+  }
+  default_route_added_ = true;
+  log_.notice("default route set via {}", tun_->name());
+}
+
+void Client::remove_routes() {
+  if (default_route_added_ && tun_) {
+    io::Route def;
+    def.prefix_len = 0;
+    def.ifindex = tun_->ifindex();
+    netlink_->del_route(def);
+  }
+  default_route_added_ = false;
+  if (host_route_added_ && server_route_) {
+    io::Route host;
+    host.dst = server_;
+    host.prefix_len = 32;
+    host.ifindex = server_route_->ifindex;
+    host.gateway = server_route_->gateway;
+    if (auto ec = netlink_->del_route(host))
+      log_.debug("host route to {}: {}", server_.str(), ec.message());
+  }
+  host_route_added_ = false;
+}
+
+void Client::write_pid_files() {
+  if (!tun_) return;
+  std::string unit_file = settings_.flags.run_dir + "/" + tun_->name() + ".pid";
+  if (auto ec = io::write_pidfile(unit_file)) log_.warn("cannot write {}: {}", unit_file, ec.message());
+  else pid_files_.push_back(unit_file);
+  if (settings_.linkname) {
+    // pppd: the pid, then the interface name.
+    std::string link_file = settings_.flags.run_dir + "/ppp-" + *settings_.linkname + ".pid";
+    std::ofstream out(link_file, std::ios::trunc);
+    out << getpid() << "\n" << tun_->name() << "\n";
+    if (!out) log_.warn("cannot write {}", link_file);
+    else pid_files_.push_back(link_file);
+  }
+}
+
+void Client::remove_pid_files() {
+  for (const auto& f : pid_files_) io::remove_pidfile(f);
+  pid_files_.clear();
+}
+
+void Client::run_script(const std::string& path, bool down) {
+  std::string ifname = tun_ ? tun_->name() : "";
+  std::vector<std::string> args = {path, ifname, ifname, std::to_string(settings_.speed),
+                                   local_ip_.str(), remote_ip_.str()};
+  if (settings_.ipparam) args.push_back(*settings_.ipparam);
+  std::vector<std::string> env = {
+      "IFNAME=" + ifname, "DEVICE=" + ifname, "SPEED=" + std::to_string(settings_.speed),
+      "IPLOCAL=" + local_ip_.str(), "IPREMOTE=" + remote_ip_.str(), "PPPLOGNAME=root",
+      "ORIG_UID=" + std::to_string(getuid()), "PPPD_PID=" + std::to_string(getpid()),
+      "UNIT=" + (ifname.size() > 3 ? ifname.substr(3) : std::string("0")),
+      "CALL_FILE=" + settings_.flags.call_name};
+  if (!peer_name_.empty()) env.push_back("PEERNAME=" + peer_name_);
+  if (settings_.linkname) env.push_back("LINKNAME=" + *settings_.linkname);
+  if (settings_.ipparam) env.push_back("IPPARAM=" + *settings_.ipparam);
+  if (dns1_) env.push_back("DNS1=" + dns1_->str());
+  if (dns2_) env.push_back("DNS2=" + dns2_->str());
+  if (settings_.usepeerdns && (dns1_ || dns2_)) env.push_back("USEPEERDNS=1");
+  if (down) {
+    auto secs = std::chrono::duration_cast<seconds>(loop_.now() - ip_up_at_).count();
+    env.push_back("CONNECT_TIME=" + std::to_string(secs));
+    env.push_back("BYTES_SENT=" + std::to_string(bytes_out_));
+    env.push_back("BYTES_RCVD=" + std::to_string(bytes_in_));
+  }
+  if (access(path.c_str(), X_OK) != 0) return;  // pppd: a missing script is not an error
+  if (down && ip_up_pid_ > 0 && scripts_.is_running(ip_up_pid_)) {
+    // ip-down only after ip-up, as with pppd; this is teardown, so waiting
+    // here holds up nothing that still matters.
+    log_.debug("ip-down waits for ip-up (pid {})", ip_up_pid_);
+    if (!scripts_.wait(ip_up_pid_, kScriptWait)) log_.warn("ip-up still running; running ip-down");
+  }
+  auto pid = scripts_.spawn(path, args, env, [this, path](pid_t p, io::ExitStatus st) {
+    log_.debug("script {} finished (pid {}), status {}", path, p, st.exited ? st.code : -st.signal);
+    loop_.add_timer_after(Duration::zero(), [this] { maybe_finish(); });
+  });
+  if (!pid) {
+    log_.warn("script {} failed to start: {}", path, pid.error().message());
+    return;
+  }
+  log_.debug("script {} started (pid {})", path, *pid);
+  if (!down) ip_up_pid_ = *pid;
+}
+
+void Client::on_ip_down() {
+  if (!ip_up_) return;
+  ip_up_ = false;
+  remove_routes();
+  run_script(settings_.ip_down_script, true);
+  remove_pid_files();
+  if (tun_) {
+    loop_.remove(tun_->fd());
+    log_.info("interface {} removed", tun_->name());
+    tun_->close();
+    tun_.reset();
+  }
+}
+
+void Client::end_session(int status) {
+  if (session_over_) return;
+  session_over_ = true;
+  if (status_ == kExitOk && !hanging_up_) status_ = status;
+  on_ip_down();
+  enc_.reset();
+  dec_.reset();
+  if (call_timer_) loop_.cancel_timer(call_timer_);
+  call_timer_ = 0;
+  if (hangup_timer_) loop_.cancel_timer(hangup_timer_);
+  hangup_timer_ = 0;
+  if (ppp_) {
+    auto secs = std::chrono::duration_cast<seconds>(loop_.now() - ip_up_at_).count();
+    if (ip_up_at_ != Time{})
+      log_.notice("connection terminated after {} s: sent {} bytes, received {} bytes", secs,
+                  bytes_out_, bytes_in_);
+  }
+}
+
+void Client::fail(int status, const std::string& why) {
+  log_.error("{}", why);
+  if (status_ == kExitOk) status_ = status;
+  end_session(status);
+  if (control_ && !control_->closed()) {
+    control_->hangup(loop_.now());
+    service_control();
+  }
+  maybe_finish();
+}
+
+void Client::hangup() {
+  if (hanging_up_) return;
+  hanging_up_ = true;
+  Time now = loop_.now();
+  if (ppp_ && !session_over_) {
+    ppp_->close("User request", now);
+    service_session();
+    if (!session_over_) {
+      hangup_timer_ = loop_.add_timer_after(kLcpCloseGrace, [this] {
+        hangup_timer_ = 0;
+        log_.warn("no LCP Terminate-Ack from the server, clearing the call");
+        end_session(kExitOk);
+        if (control_ && !control_->closed()) {
+          control_->hangup(loop_.now());
+          service_control();
+        }
+      });
+    }
+    return;
+  }
+  end_session(kExitOk);
+  if (control_ && !control_->closed()) {
+    control_->hangup(now);
+    service_control();
+  } else if (!control_ && tcp_.is_open()) {
+    loop_.remove(tcp_.fd());
+    tcp_.close();
+  }
+  maybe_finish();
+}
+
+void Client::maybe_finish() {
+  if (finished_) return;
+  if (tcp_.is_open() || (ppp_ && !session_over_) || scripts_.running() > 0) return;
+  finished_ = true;
+  end_session(status_);
+  remove_pid_files();
+  if (control_timer_) loop_.cancel_timer(control_timer_);
+  control_timer_ = 0;
+  if (gre_) {
+    loop_.remove(gre_->fd());
+    gre_.reset();
+  }
+  int status = status_;
+  auto done = done_;
+  loop_.add_timer_after(Duration::zero(), [done, status] { done(status); });
+}
+
+void Client::arm_call_timer() {
+  if (!ppp_ || session_over_) return;
+  Time when = earliest(ppp_->next_deadline(), gre_channel_->next_deadline());
+  // Only move the timer earlier (see the server): no re-arming per packet.
+  if (when == kNever || (call_timer_ && call_armed_ <= when)) return;
+  call_armed_ = when;
+  loop_.rearm_timer(&call_timer_, when, [this] { on_call_timer(); });
+}
+
+void Client::on_call_timer() {
+  call_timer_ = 0;
+  call_armed_ = kNever;
+  if (!ppp_ || session_over_) return;
+  Time now = loop_.now();
+  if (auto ack = gre_channel_->on_timer(now)) {
+    uint8_t* p = &tx_memory_[tx_used_ * kBufferSize];
+    size_t n = gre::write_header(p, *ack);
+    if (tx_batch_.add(server_, ByteView(p, n))) tx_used_++;
+    if (tx_batch_.full()) flush_gre();
+  }
+  ppp_->on_timer(now);
+  service_session();
+}
+
+// ---- data path ----
+
+void Client::send_control_frame(const Bytes& frame) {
+  if (kHeadroom + frame.size() > kBufferSize) return;
+  if (tx_batch_.full()) flush_gre();
+  uint8_t* base = &tx_memory_[tx_used_ * kBufferSize];
+  std::memcpy(base + kHeadroom, frame.data(), frame.size());
+  queue_gre(base + kHeadroom, frame.size());
+}
+
+void Client::queue_gre(uint8_t* ppp_start, size_t ppp_len) {
+  gre::Header h = gre_channel_->next_data_header(static_cast<uint16_t>(ppp_len), loop_.now());
+  size_t hl = gre::header_size(h.has_seq, h.has_ack);
+  uint8_t* p = ppp_start - hl;
+  gre::write_header(p, h);
+  if (tx_batch_.add(server_, ByteView(p, ppp_len + hl))) tx_used_++;
+  if (tx_batch_.full()) flush_gre();
+}
+
+void Client::flush_gre() {
+  if (tx_batch_.size() && gre_) gre_->send_batch(tx_batch_);
+  tx_batch_.clear();
+  tx_used_ = 0;
+}
+
+void Client::on_gre_readable() {
+  for (int round = 0; round < 8 && gre_; ++round) {
+    auto n = gre_->recv_batch(rx_batch_);
+    if (!n || *n == 0) break;
+    for (size_t i = 0; i < *n; ++i) {
+      MutableByteView p = rx_batch_.packet(i);
+      on_gre_packet(p.data(), p.size());
+    }
+    if (*n < io::kMaxBatch) break;
+  }
+  flush_gre();
+}
+
+void Client::on_gre_packet(uint8_t* data, size_t len) {
+  auto ip = gre::parse_ipv4(ByteView(data, len));
+  if (!ip.ok() || ip.packet.protocol != gre::kIpProtocolGre) {
+    stats_.gre_not_ipv4_gre++;
+    return;
+  }
+  auto g = gre::parse(ip.packet.payload);
+  if (!g.ok()) {
+    stats_.gre_malformed++;
+    log_.debug("GRE from {} dropped: {}", ip.packet.src.str(), gre::parse_error_name(g.error));
+    return;
+  }
+  if (!ppp_ || session_over_ || g.packet.header.call_id != our_call_id_ || ip.packet.src != server_) {
+    stats_.gre_wrong_call++;
+    return;
+  }
+  gre::Verdict v = gre_channel_->on_receive(g.packet.header, g.packet.payload, loop_.now());
+  if (v == gre::Verdict::kDuplicate || v == gre::Verdict::kStale) {
+    stats_.gre_dropped_sequence++;
+    return;
+  }
+  if (v == gre::Verdict::kDeliver) {
+    uint8_t* frame = data + (g.packet.payload.data() - data);
+    on_ppp_frame(frame, g.packet.payload.size());
+  }
+  arm_call_timer();
+}
+
+void Client::on_ppp_frame(uint8_t* frame, size_t len) {
+  auto f = ppp::parse_frame(ByteView(frame, len));
+  if (!f) {
+    stats_.ppp_malformed++;
+    return;
+  }
+  Time now = loop_.now();
+  switch (f->protocol) {
+    case ppp::kProtoMppe: {
+      if (!dec_) {
+        stats_.mppe_dropped++;
+        return;
+      }
+      uint8_t* start = frame + (f->info.data() - frame);
+      auto r = dec_->decrypt(MutableByteView(start, f->info.size()));
+      if (dec_->take_reset_request()) {
+        ppp_->send_reset_request(now);
+        for (const Bytes& fr : ppp_->take_frames()) send_control_frame(fr);
+      }
+      if (dec_->too_many_errors()) {
+        log_.warn("too many MPPE errors, closing LCP");
+        ppp_->close("Too many MPPE errors", now);
+        service_session();
+        return;
+      }
+      if (!r.ok()) {
+        stats_.mppe_dropped++;
+        log_.debug("MPPE packet dropped: {}", mppe::to_string(r.error));
+        return;
+      }
+      MutableByteView pt = r.plaintext;
+      if (pt.empty()) return;
+      uint16_t proto;
+      size_t skip;
+      if (pt[0] & 1) {
+        proto = pt[0];
+        skip = 1;
+      } else if (pt.size() >= 2) {
+        proto = static_cast<uint16_t>(pt[0] << 8 | pt[1]);
+        skip = 2;
+      } else {
+        return;
+      }
+      if (proto == ppp::kProtoIp) deliver_ip(ByteView(pt.data() + skip, pt.size() - skip));
+      else stats_.mppe_dropped++;
+      return;
+    }
+    case ppp::kProtoIp:
+      if (dec_ || settings_.session.mppe.required) {
+        stats_.clear_ip_dropped++;
+        return;
+      }
+      deliver_ip(f->info);
+      return;
+    default:
+      ppp_->on_control(f->protocol, f->info, now);
+      service_session();
+      return;
+  }
+}
+
+void Client::deliver_ip(ByteView ip) {
+  if (!ip_up_ || !tun_ || !ppp_->data_allowed()) {
+    stats_.data_before_up++;
+    return;
+  }
+  if (tun_->write(ip)) {
+    stats_.tun_dropped++;
+    return;
+  }
+  bytes_in_ += ip.size();
+}
+
+void Client::on_tun_readable() {
+  for (int i = 0; i < 64 && tun_ && !session_over_; ++i) {
+    if (tx_batch_.full()) flush_gre();
+    uint8_t* base = &tx_memory_[tx_used_ * kBufferSize];
+    auto r = tun_->read(MutableByteView(base, kBufferSize), kHeadroom);
+    if (!r || *r == 0) break;
+    size_t n = *r;
+    if (!ppp_->data_allowed() || (settings_.session.mppe.required && !enc_)) {
+      stats_.data_before_up++;
+      continue;
+    }
+    if ((base[kHeadroom] >> 4) != 4) {  // only IPv4 is negotiated
+      stats_.tun_not_ipv4++;
+      continue;
+    }
+    bytes_out_ += n;
+    uint8_t* p = base + kHeadroom;
+    size_t len = n;
+    bool pfc = ppp_->tx_pfc();
+    if (enc_) {
+      p -= 2;
+      put_u16(p, ppp::kProtoIp);
+      len += 2;
+      p -= mppe::kHeaderSize;
+      len += mppe::kHeaderSize;
+      enc_->encrypt(p, len);
+      if (pfc) {
+        *--p = static_cast<uint8_t>(ppp::kProtoMppe);
+        len += 1;
+      } else {
+        p -= 2;
+        put_u16(p, ppp::kProtoMppe);
+        len += 2;
+      }
+    } else if (pfc) {
+      *--p = static_cast<uint8_t>(ppp::kProtoIp);
+      len += 1;
+    } else {
+      p -= 2;
+      put_u16(p, ppp::kProtoIp);
+      len += 2;
+    }
+    if (!ppp_->tx_acfc()) {
+      p -= 2;
+      p[0] = 0xff;
+      p[1] = 0x03;
+      len += 2;
+    }
+    queue_gre(p, len);
+  }
+  flush_gre();
+  arm_call_timer();
+}
+
+}  // namespace pptpx::client

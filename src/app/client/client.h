@@ -1,0 +1,162 @@
+// The PPTP client: one control connection to the server (TCP 1723) as the
+// originator, one outgoing call, one PPP session as authenticatee, MPPE,
+// and the TUN interface pppN with pppd's scripts, routes and pid files.
+// Everything happens on one event loop; the cores are the server's.
+//
+// Life cycle: start() connects; the call comes up; IPCP up creates pppN.
+// hangup() (SIGTERM) closes LCP, then clears the call and stops the control
+// connection; when all of it is over (scripts included) `done` is called
+// with pppd's exit status.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/client/settings.h"
+#include "base/log.h"
+#include "base/rng.h"
+#include "io/event_loop.h"
+#include "io/gre_socket.h"
+#include "io/netlink.h"
+#include "io/script.h"
+#include "io/tcp.h"
+#include "io/tun.h"
+#include "proto/gre/gre.h"
+#include "proto/mppe/mppe.h"
+#include "proto/ppp/session.h"
+#include "proto/pptp/client_control.h"
+
+namespace pptpx::client {
+
+// pppd's exit statuses (pppd(8) "EXIT STATUS").
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFatal = 1;
+inline constexpr int kExitOptionError = 2;
+inline constexpr int kExitConnectFailed = 8;
+inline constexpr int kExitNegotiationFailed = 10;
+inline constexpr int kExitPeerDead = 15;
+inline constexpr int kExitHangup = 16;
+inline constexpr int kExitAuthToPeerFailed = 19;
+
+struct ClientStats {
+  uint64_t gre_not_ipv4_gre = 0;
+  uint64_t gre_malformed = 0;
+  uint64_t gre_wrong_call = 0;       // another call ID, or not from the server
+  uint64_t gre_dropped_sequence = 0;
+  uint64_t ppp_malformed = 0;
+  uint64_t mppe_dropped = 0;
+  uint64_t clear_ip_dropped = 0;
+  uint64_t data_before_up = 0;
+  uint64_t tun_not_ipv4 = 0;
+  uint64_t tun_dropped = 0;
+};
+
+class Client {
+ public:
+  // done(exit status) runs once, from the loop, when the client is finished.
+  Client(io::EventLoop& loop, Settings settings, Ipv4 server, LogSink& sink, Rng& rng,
+         std::function<void(int)> done);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  std::error_code start();
+  // SIGTERM/SIGINT: ends the link cleanly; the exit status is 0.
+  void hangup();
+  // Called once, when IPCP is up and pppN is configured (updetach).
+  void on_link_up(std::function<void()> cb) { link_up_cb_ = std::move(cb); }
+  const ClientStats& stats() const { return stats_; }
+  void log_stats() const;
+
+ private:
+  void on_tcp_event(uint32_t ev);
+  void service_control();
+  void arm_control_timer();
+  void start_session(uint16_t peer_call_id, uint16_t peer_window);
+  void service_session();
+  void handle_session_event(ppp::SessionEvent& ev);
+  void answer_secret(const ppp::SecretRequest& req);
+  void on_ip_up(const ppp::event::IpUp& up);
+  void on_ip_down();
+  void end_session(int status);
+  void arm_call_timer();
+  void on_call_timer();
+  void set_interface_mtu();
+  void add_routes();
+  void remove_routes();
+  void write_pid_files();
+  void remove_pid_files();
+  void run_script(const std::string& path, bool down);
+  void fail(int status, const std::string& why);
+  void maybe_finish();
+
+  void on_gre_readable();
+  void on_gre_packet(uint8_t* data, size_t len);
+  void on_ppp_frame(uint8_t* frame, size_t len);
+  void deliver_ip(ByteView ip);
+  void on_tun_readable();
+  void send_control_frame(const Bytes& frame);
+  void queue_gre(uint8_t* ppp_start, size_t ppp_len);
+  void flush_gre();
+
+  io::EventLoop& loop_;
+  Settings settings_;
+  Ipv4 server_;
+  LogSink& sink_;
+  Logger log_;
+  Rng& rng_;
+  std::function<void(int)> done_;
+  std::function<void()> link_up_cb_;
+
+  io::TcpConnection tcp_;
+  bool tcp_connected_ = false;
+  std::optional<io::GreSocket> gre_;
+  std::optional<io::Netlink> netlink_;
+  io::ScriptRunner scripts_;
+  std::optional<io::RouteLookup> server_route_;  // before the tunnel existed
+
+  std::unique_ptr<pptp::ClientControl> control_;
+  io::EventLoop::TimerId control_timer_ = 0;
+  Time control_armed_ = kNever;
+  uint16_t our_call_id_ = 0;
+  uint16_t peer_call_id_ = 0;
+
+  std::unique_ptr<gre::Channel> gre_channel_;
+  std::unique_ptr<ppp::Session> ppp_;
+  std::optional<mppe::Encryptor> enc_;
+  std::optional<mppe::Decryptor> dec_;
+  std::optional<io::TunDevice> tun_;
+  io::EventLoop::TimerId call_timer_ = 0;
+  Time call_armed_ = kNever;
+  Ipv4 local_ip_, remote_ip_;
+  std::optional<Ipv4> dns1_, dns2_;
+  std::string peer_name_;
+  bool ip_up_ = false;
+  bool host_route_added_ = false;
+  bool default_route_added_ = false;
+  pid_t ip_up_pid_ = 0;
+  std::vector<std::string> pid_files_;
+  Time ip_up_at_;
+  uint64_t bytes_in_ = 0, bytes_out_ = 0;
+
+  bool hanging_up_ = false;
+  bool session_over_ = false;
+  bool finished_ = false;
+  int status_ = kExitOk;
+  io::EventLoop::TimerId hangup_timer_ = 0;
+
+  static constexpr size_t kBufferSize = 2048;
+  static constexpr size_t kHeadroom = 64;
+  std::vector<uint8_t> rx_memory_;
+  std::vector<uint8_t> tx_memory_;
+  io::GreRecvBatch rx_batch_;
+  io::GreSendBatch tx_batch_;
+  size_t tx_used_ = 0;
+  ClientStats stats_;
+};
+
+}  // namespace pptpx::client

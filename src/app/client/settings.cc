@@ -1,0 +1,254 @@
+#include "app/client/settings.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <fstream>
+
+namespace pptpx::client {
+
+namespace {
+
+ppp::AuthProtocol to_ppp(config::AuthProto p) {
+  switch (p) {
+    case config::AuthProto::kMsChapV2: return ppp::AuthProtocol::kMsChapV2;
+    case config::AuthProto::kMsChapV1: return ppp::AuthProtocol::kMsChapV1;
+    case config::AuthProto::kChapMd5: return ppp::AuthProtocol::kChapMd5;
+    case config::AuthProto::kPap: return ppp::AuthProtocol::kPap;
+  }
+  return ppp::AuthProtocol::kNone;
+}
+
+std::string host_name() {
+  char buf[HOST_NAME_MAX + 1] = {};
+  if (gethostname(buf, sizeof buf) != 0) return "pptpx";
+  return buf;
+}
+
+std::vector<std::string> split_words(std::string_view s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == ' ' || c == '\t' || c == '\n') {
+      if (!cur.empty()) out.push_back(std::move(cur));
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(std::move(cur));
+  return out;
+}
+
+std::optional<int> parse_int(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  long v = std::strtol(s.c_str(), &end, 10);
+  if (errno != 0 || *end != 0 || v < 0 || v > INT_MAX) return std::nullopt;
+  return static_cast<int>(v);
+}
+
+void warn(config::Diagnostics& d, const std::string& file, std::string msg) {
+  d.push_back({file, 0, false, std::move(msg)});
+}
+void error(config::Diagnostics& d, const std::string& file, std::string msg) {
+  d.push_back({file, 0, true, std::move(msg)});
+}
+
+}  // namespace
+
+PtyCommand parse_pty_command(std::string_view command) {
+  PtyCommand pc;
+  std::vector<std::string> w = split_words(command);
+  if (w.empty()) {
+    pc.error = "empty pty command";
+    return pc;
+  }
+  const std::string& prog = w[0];
+  if (prog != "pptp" && !(prog.size() > 5 && prog.ends_with("/pptp"))) {
+    pc.error = "pty command '" + prog + "' is not pptp: pptpx only dials PPTP servers";
+    return pc;
+  }
+  // pptp-linux options that take an argument (getopt_long: "--opt ARG" or
+  // "--opt=ARG").
+  static const char* const kWithArg[] = {"phone",     "quirks",      "timeout",        "idle-wait",
+                                         "max-echo-wait", "logstring", "localbind", "bind",
+                                         "rtmark",    "loglevel",    "test-type",      "test-rate",
+                                         "missing-window", "client-hostname"};
+  bool nolaunchpppd = false;
+  std::vector<std::string> extra;
+  for (size_t i = 1; i < w.size(); ++i) {
+    const std::string& word = w[i];
+    if (!word.starts_with("--")) {
+      if (pc.host.empty()) pc.host = word;
+      else extra.push_back(word);
+      continue;
+    }
+    std::string name = word.substr(2);
+    std::optional<std::string> value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+    }
+    bool takes_arg = false;
+    for (const char* k : kWithArg) takes_arg |= name == k;
+    if (takes_arg && !value) {
+      if (i + 1 >= w.size()) {
+        pc.error = "pptp option --" + name + " needs a value";
+        return pc;
+      }
+      value = w[++i];
+    }
+    if (name == "nolaunchpppd") {
+      nolaunchpppd = true;
+    } else if (name == "phone") {
+      pc.phone = *value;
+    } else if (name == "localbind" || name == "bind") {
+      pc.localbind = Ipv4::parse(*value);
+      if (!pc.localbind) pc.warnings.push_back("pptp --" + name + " " + *value +
+                                               ": not an IPv4 address, ignored");
+    } else if (name == "idle-wait") {
+      pc.idle_wait = parse_int(*value);
+      if (!pc.idle_wait) pc.warnings.push_back("pptp --idle-wait " + *value + ": not a number, ignored");
+    } else if (name == "client-hostname") {
+      pc.client_hostname = *value;
+    } else if (name == "nohostroute") {
+      pc.nohostroute = true;
+    } else if (name == "timeout" || name == "nobuffer" || name == "missing-window") {
+      pc.warnings.push_back("pptp --" + name +
+                            " ignored: pptpx does not reorder GRE packets (the kernel's PPP "
+                            "layer copes with loss, as with --nobuffer)");
+    } else if (name == "sync" || name == "debug" || name == "version") {
+      pc.warnings.push_back("pptp --" + name + " has no meaning for pptpx, ignored");
+    } else if (takes_arg) {
+      pc.warnings.push_back("pptp --" + name + " is not supported by pptpx yet, ignored");
+    } else {
+      pc.warnings.push_back("pptp --" + name + ": unknown pptp option, ignored");
+    }
+  }
+  if (pc.host.empty()) {
+    pc.error = "no server name or address in the pty command";
+    return pc;
+  }
+  if (!nolaunchpppd)
+    pc.warnings.push_back("pty command without --nolaunchpppd: pptpx runs the link itself anyway");
+  for (const auto& e : extra)
+    pc.warnings.push_back("pty command word '" + e + "' (pppd option for pptp) ignored");
+  return pc;
+}
+
+Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
+  Settings s;
+  s.flags = flags;
+  config::ParseContext ctx;
+  ctx.peers_dir = flags.peers_dir;
+  if (!flags.global_options_path.empty() && access(flags.global_options_path.c_str(), R_OK) == 0)
+    config::parse_options_file(flags.global_options_path, s.ppp, diags, ctx);
+  std::vector<std::string> words = {"call", flags.call_name};
+  words.insert(words.end(), flags.ppp_words.begin(), flags.ppp_words.end());
+  config::parse_options_words(words, "command line", s.ppp, diags, ctx);
+
+  const config::PppOptions& o = s.ppp;
+  const std::string src = o.call_file.value_or(flags.peers_dir + "/" + flags.call_name);
+  if (!o.pty) {
+    error(diags, src, "no pty option: pptpx needs pty \"pptp HOST --nolaunchpppd\"");
+  } else {
+    s.pty = parse_pty_command(*o.pty);
+    if (!s.pty.error.empty()) error(diags, src, s.pty.error);
+    for (const auto& w : s.pty.warnings) warn(diags, src, w);
+  }
+
+  s.debug = o.debug > 0;
+  s.detach = o.detach;
+  s.user = o.user.value_or(o.name.value_or(host_name()));
+  s.remote_name = o.remotename.value_or("");
+  s.ip_up_script = o.ip_up_script.value_or(flags.scripts_dir + "/ip-up");
+  s.ip_down_script = o.ip_down_script.value_or(flags.scripts_dir + "/ip-down");
+  s.ipparam = o.ipparam;
+  s.linkname = o.linkname;
+  if (o.unit && *o.unit >= 0) s.unit = static_cast<unsigned>(*o.unit);
+  s.defaultroute = o.defaultroute.value_or(false) || o.replacedefaultroute;
+  s.replacedefaultroute = o.replacedefaultroute;
+  s.usepeerdns = o.usepeerdns;
+
+  // Options parsed but not acted on yet by the client: say so once each.
+  auto not_yet = [&](bool set, const char* name) {
+    if (set) warn(diags, src, std::string(name) + " is not supported by pptpx call yet, ignored");
+  };
+  not_yet(o.persist.value_or(false), "persist");
+  not_yet(o.maxfail.has_value(), "maxfail");
+  not_yet(o.holdoff.has_value(), "holdoff");
+  not_yet(o.logfd.has_value(), "logfd");
+  not_yet(o.dump, "dump");
+  not_yet(o.ip_pre_up_script.has_value(), "ip-pre-up-script");
+  not_yet(o.idle.has_value(), "idle");
+  not_yet(o.maxconnect.has_value(), "maxconnect");
+  not_yet(o.proxyarp.value_or(false), "proxyarp");
+  not_yet(o.ipv6.value_or(false), "+ipv6");
+  if (o.auth_required.value_or(false) || o.require_chap || o.require_pap)
+    warn(diags, src,
+         "auth/require-*: pptpx call does not authenticate the server (as with noauth)");
+
+  ppp::SessionConfig& sc = s.session;
+  sc.role = ppp::Role::kAuthenticatee;
+  sc.auth.allowed.clear();
+  for (auto p : config::own_auth_protocols(o)) sc.auth.allowed.push_back(to_ppp(p));
+  sc.auth.authenticatee.user = s.user;
+  sc.auth.authenticatee.remote_name = s.remote_name;
+  if (o.mru) sc.lcp.mru = static_cast<uint16_t>(*o.mru);
+  if (o.mtu) {
+    sc.lcp.mtu = static_cast<uint16_t>(*o.mtu);
+    s.mtu = static_cast<uint16_t>(*o.mtu);
+  }
+  sc.lcp.request_pfc = !o.nopcomp;
+  sc.lcp.request_acfc = !o.noaccomp;
+  if (o.lcp_echo_interval) sc.lcp.echo_interval = seconds(*o.lcp_echo_interval);
+  if (o.lcp_echo_failure) sc.lcp.echo_failure = *o.lcp_echo_failure;
+  if (o.lcp_restart) sc.lcp.fsm.restart = seconds(*o.lcp_restart);
+  if (o.lcp_max_configure) sc.lcp.fsm.max_configure = *o.lcp_max_configure;
+  if (o.lcp_max_terminate) sc.lcp.fsm.max_terminate = *o.lcp_max_terminate;
+  if (o.lcp_max_failure) sc.lcp.fsm.max_failure = *o.lcp_max_failure;
+  config::MppePolicy mp = config::mppe_policy(o);
+  sc.mppe.enabled = mp.enabled;
+  sc.mppe.required = mp.required;
+  sc.mppe.allow_40 = mp.allow_40;
+  sc.mppe.allow_56 = false;
+  sc.mppe.allow_128 = mp.allow_128;
+  sc.mppe.allow_stateful = mp.allow_stateful;
+  sc.ipv6 = false;
+  if (!o.noipdefault && o.local_ip && !o.local_ip->is_zero()) sc.ipcp_client.local = o.local_ip;
+  sc.ipcp_client.request_dns = o.usepeerdns;
+
+  if (mp.required) {
+    bool mschap = false;
+    for (auto p : sc.auth.allowed)
+      mschap |= p == ppp::AuthProtocol::kMsChapV2 || p == ppp::AuthProtocol::kMsChapV1;
+    if (!mschap)
+      error(diags, src, "MPPE is required but every MS-CHAP method is refused: no keys");
+  }
+  if (sc.auth.allowed.empty())
+    warn(diags, src, "every authentication method is refused: only a server without auth works");
+  return s;
+}
+
+std::string resolv_conf_text(std::optional<Ipv4> dns1, std::optional<Ipv4> dns2) {
+  std::string out;
+  if (dns1) out += "nameserver " + dns1->str() + "\n";
+  if (dns2) out += "nameserver " + dns2->str() + "\n";
+  return out;
+}
+
+std::optional<pid_t> read_pid_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::string line;
+  if (!std::getline(in, line)) return std::nullopt;
+  auto v = parse_int(line);
+  if (!v || *v <= 1) return std::nullopt;
+  return static_cast<pid_t>(*v);
+}
+
+}  // namespace pptpx::client

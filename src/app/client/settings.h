@@ -1,0 +1,75 @@
+// The client's resolved configuration: /etc/ppp/options, the peers file
+// named by `call NAME` (with its `file` includes) and the command-line pppd
+// words, in pppd's order, plus the pptp-linux options found on the peers
+// file's `pty "pptp HOST --nolaunchpppd ..."` line (COMPAT a.2, a.3).
+// Problems are collected as diagnostics; errors stop start-up (exit 2).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/ip.h"
+#include "base/time.h"
+#include "config/diagnostic.h"
+#include "config/ppp_options.h"
+#include "proto/ppp/session.h"
+
+namespace pptpx::client {
+
+struct Flags {
+  std::string call_name;                 // `call NAME`
+  std::vector<std::string> ppp_words;    // pppd options after NAME
+  std::string peers_dir = "/etc/ppp/peers";
+  std::string chap_secrets_path = "/etc/ppp/chap-secrets";
+  std::string pap_secrets_path = "/etc/ppp/pap-secrets";
+  std::string global_options_path = "/etc/ppp/options";  // "" for none (tests)
+  std::string scripts_dir = "/etc/ppp";
+  std::string resolv_conf_path = "/etc/ppp/resolv.conf";
+  std::string run_dir = "/run";          // pid files
+};
+
+// What the `pty` command line says, when it runs pptp-linux.
+struct PtyCommand {
+  std::string host;
+  std::string phone;
+  std::optional<Ipv4> localbind;
+  std::optional<int> idle_wait;          // control-connection echo interval, seconds
+  std::string client_hostname;
+  bool nohostroute = false;
+  std::vector<std::string> warnings;     // options we do not honour, and why
+  std::string error;                     // non-empty: unusable
+};
+PtyCommand parse_pty_command(std::string_view command);
+
+struct Settings {
+  Flags flags;
+  config::PppOptions ppp;
+  PtyCommand pty;
+
+  std::string user;         // the name we authenticate as
+  std::string remote_name;  // `remotename` ("" = the challenger's name)
+  bool debug = false;
+  config::DetachMode detach = config::DetachMode::kDetach;
+  std::string ip_up_script, ip_down_script;
+  std::optional<std::string> ipparam, linkname;
+  std::optional<unsigned> unit;
+  bool defaultroute = false, replacedefaultroute = false, usepeerdns = false;
+  uint16_t mtu = 1500;
+  uint32_t speed = 38400;   // what a pty reports to pppd, hence to the scripts
+  ppp::SessionConfig session;
+};
+
+Settings load_settings(const Flags& flags, config::Diagnostics& diags);
+
+// pppd's /etc/ppp/resolv.conf: one "nameserver" line per address.
+std::string resolv_conf_text(std::optional<Ipv4> dns1, std::optional<Ipv4> dns2);
+
+// The pid on the first line of a pid file; nullopt when missing or garbled.
+std::optional<pid_t> read_pid_file(const std::string& path);
+
+}  // namespace pptpx::client

@@ -1,0 +1,284 @@
+// pptpx: the PPTP client, `pptpx call NAME [pppd options]` and
+// `pptpx hangup NAME`. Argument parsing, detaching and wiring only; the work
+// is in app/client.
+#include <fcntl.h>
+#include <netdb.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "app/client/client.h"
+#include "app/client/settings.h"
+#include "config/secrets.h"
+#include "crypto/crypto.h"
+#include "io/event_loop.h"
+#include "io/log_sink.h"
+#include "io/pidfile.h"
+
+#ifndef PPTPX_VERSION
+#define PPTPX_VERSION "0.1.0"
+#endif
+
+namespace {
+
+using namespace pptpx;
+
+void usage(FILE* out) {
+  std::fprintf(out,
+               "Usage: pptpx [flags] call NAME [pppd options...]\n"
+               "       pptpx [flags] hangup NAME\n"
+               "PPTP client: a drop-in replacement for pptp-linux + pppd (pon/poff).\n"
+               "\n"
+               "  call NAME               dial the server of /etc/ppp/peers/NAME\n"
+               "  hangup NAME             end that connection (like poff NAME)\n"
+               "  --peers-dir DIR         where peers files live (default /etc/ppp/peers)\n"
+               "  --chap-secrets FILE     default /etc/ppp/chap-secrets\n"
+               "  --pap-secrets FILE      default /etc/ppp/pap-secrets\n"
+               "  --ppp-options FILE      global options read first (default /etc/ppp/options,\n"
+               "                          \"\" for none)\n"
+               "  --resolv-conf FILE      usepeerdns output (default /etc/ppp/resolv.conf)\n"
+               "  --run-dir DIR           pid files (default /run)\n"
+               "  --version, --help\n"
+               "\n"
+               "pppd options honoured include nodetach, updetach, debug, name, user, password,\n"
+               "remotename, require-mppe-128, ipparam, linkname, unit, defaultroute,\n"
+               "replacedefaultroute, usepeerdns, mtu, mru, lcp-echo-*, ip-up-script,\n"
+               "ip-down-script, logfile.\n");
+}
+
+struct Cli {
+  std::string command;
+  client::Flags flags;
+};
+
+// Our --flags may stand anywhere; every other word is the command, its NAME
+// and pppd options.
+int parse_cli(int argc, char** argv, Cli& cli) {
+  std::vector<std::string> words;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](std::string& dst) {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "pptpx: %s needs a value\n", a.c_str());
+        return false;
+      }
+      dst = argv[++i];
+      return true;
+    };
+    bool ok = true;
+    if (a == "--peers-dir") ok = value(cli.flags.peers_dir);
+    else if (a == "--chap-secrets") ok = value(cli.flags.chap_secrets_path);
+    else if (a == "--pap-secrets") ok = value(cli.flags.pap_secrets_path);
+    else if (a == "--ppp-options") ok = value(cli.flags.global_options_path);
+    else if (a == "--resolv-conf") ok = value(cli.flags.resolv_conf_path);
+    else if (a == "--run-dir") ok = value(cli.flags.run_dir);
+    else if (a == "--version" || a == "-v") {
+      std::printf("pptpx %s\n", PPTPX_VERSION);
+      return -1;
+    } else if (a == "--help" || a == "-h") {
+      usage(stdout);
+      return -1;
+    } else words.push_back(a);
+    if (!ok) return client::kExitOptionError;
+  }
+  if (words.size() < 2 || (words[0] != "call" && words[0] != "hangup")) {
+    usage(stderr);
+    return client::kExitOptionError;
+  }
+  cli.command = words[0];
+  cli.flags.call_name = words[1];
+  cli.flags.ppp_words.assign(words.begin() + 2, words.end());
+  if (cli.command == "hangup" && !cli.flags.ppp_words.empty()) {
+    std::fprintf(stderr, "pptpx: hangup takes only a NAME\n");
+    return client::kExitOptionError;
+  }
+  return client::kExitOk;
+}
+
+int hangup(const client::Flags& flags) {
+  const std::string& name = flags.call_name;
+  std::string link_file = flags.run_dir + "/ppp-" + name + ".pid";
+  std::string own_file = flags.run_dir + "/pptpx-" + name + ".pid";
+  auto pid = client::read_pid_file(link_file);
+  std::string used = link_file;
+  if (!pid) {
+    pid = client::read_pid_file(own_file);
+    used = own_file;
+  }
+  if (!pid) {
+    std::fprintf(stderr, "pptpx: no connection '%s' (neither %s nor %s)\n", name.c_str(),
+                 link_file.c_str(), own_file.c_str());
+    return 1;
+  }
+  if (kill(*pid, SIGTERM) != 0) {
+    std::fprintf(stderr, "pptpx: cannot signal pid %d (from %s): %s\n", *pid, used.c_str(),
+                 std::strerror(errno));
+    return 1;
+  }
+  return 0;
+}
+
+std::optional<Ipv4> resolve(const std::string& host, std::string& error) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  int rc = getaddrinfo(host.c_str(), nullptr, &hints, &res);
+  if (rc != 0 || !res) {
+    error = gai_strerror(rc);
+    return std::nullopt;
+  }
+  auto* sin = reinterpret_cast<sockaddr_in*>(res->ai_addr);
+  Ipv4 a{ntohl(sin->sin_addr.s_addr)};
+  freeaddrinfo(res);
+  return a;
+}
+
+// Prints the diagnostics; true when there is an error.
+bool report(const config::Diagnostics& diags) {
+  bool error = false;
+  for (const auto& d : diags) {
+    error |= d.is_error;
+    std::fprintf(stderr, "pptpx: %s%s\n", d.is_error ? "" : "warning: ", d.str().c_str());
+  }
+  return error;
+}
+
+void to_dev_null() {
+  int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (fd < 0) return;
+  dup2(fd, 0);
+  dup2(fd, 1);
+  dup2(fd, 2);
+  if (fd > 2) close(fd);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Cli cli;
+  if (int rc = parse_cli(argc, argv, cli); rc != client::kExitOk) return rc < 0 ? 0 : rc;
+  if (cli.command == "hangup") return hangup(cli.flags);
+
+  config::Diagnostics diags;
+  client::Settings settings = client::load_settings(cli.flags, diags);
+  if (report(diags)) return client::kExitOptionError;
+  std::string why;
+  auto server = resolve(settings.pty.host, why);
+  if (!server) {
+    std::fprintf(stderr, "pptpx: cannot resolve %s: %s\n", settings.pty.host.c_str(), why.c_str());
+    return client::kExitConnectFailed;
+  }
+  if (!crypto::init()) {
+    std::fprintf(stderr, "pptpx: cannot load OpenSSL's legacy provider (MD4, DES, RC4)\n");
+    return client::kExitFatal;
+  }
+
+  // Detaching as pppd does: default at once; updetach once the link is up
+  // (the parent waits on a pipe for the child's verdict); nodetach never.
+  int up_pipe = -1;
+  if (settings.detach != config::DetachMode::kNodetach) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+      std::perror("pptpx: pipe");
+      return client::kExitFatal;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+      std::perror("pptpx: fork");
+      return client::kExitFatal;
+    }
+    if (pid > 0) {
+      close(fds[1]);
+      if (settings.detach == config::DetachMode::kDetach) return client::kExitOk;
+      char verdict = 0;
+      ssize_t n;
+      do n = read(fds[0], &verdict, 1);
+      while (n < 0 && errno == EINTR);
+      if (n == 1 && verdict == 'u') return client::kExitOk;
+      // The child failed: its exit status is pppd's for the failure.
+      int st = 0;
+      if (waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) != 0)
+        return WEXITSTATUS(st);
+      return client::kExitFatal;
+    }
+    close(fds[0]);
+    setsid();
+    if (chdir("/") != 0) {}
+    if (settings.detach == config::DetachMode::kDetach) to_dev_null();
+    else up_pipe = fds[1];
+  }
+
+  io::SystemLogSink::Options lo;
+  lo.ident = "pptpx";
+  lo.stderr_output = settings.detach != config::DetachMode::kDetach;
+  lo.debug = settings.debug;
+  if (settings.ppp.logfile) lo.logfile = *settings.ppp.logfile;
+  io::SystemLogSink sink(lo);
+  Logger log(sink);
+  if (auto w = config::check_secrets_permissions(cli.flags.chap_secrets_path)) log.warn("{}", *w);
+
+  std::string own_pid = cli.flags.run_dir + "/pptpx-" + cli.flags.call_name + ".pid";
+  auto pidfile = io::PidFile::create(own_pid);
+  if (!pidfile) log.warn("cannot write pid file {}: {}", own_pid, pidfile.error().message());
+
+  auto loop = io::EventLoop::create({SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2});
+  if (!loop) {
+    log.error("cannot create the event loop: {}", loop.error().message());
+    return client::kExitFatal;
+  }
+  io::EventLoop& ev = *loop.value();
+
+  crypto::SystemRng rng;
+  int exit_status = client::kExitOk;
+  client::Client cl(ev, settings, *server, sink, rng, [&](int status) {
+    exit_status = status;
+    ev.stop();
+  });
+  if (up_pipe >= 0) {
+    cl.on_link_up([&] {
+      char u = 'u';
+      if (write(up_pipe, &u, 1) != 1) {}
+      close(up_pipe);
+      up_pipe = -1;
+      to_dev_null();
+    });
+  }
+  if (auto ec = cl.start()) {
+    log.error("cannot start: {}", ec.message());
+    return client::kExitFatal;
+  }
+  bool stopping = false;
+  auto stop = [&](int sig) {
+    if (stopping) return;
+    stopping = true;
+    log.notice("terminating on signal {}", sig);
+    cl.hangup();
+  };
+  ev.on_signal(SIGTERM, stop);
+  ev.on_signal(SIGINT, stop);
+  ev.on_signal(SIGHUP, stop);
+  ev.on_signal(SIGUSR1, [&](int) {
+    bool on = !sink.enabled(LogLevel::kDebug);
+    sink.set_debug(on);
+    log.notice("debug logging {}", on ? "on" : "off");
+  });
+  ev.on_signal(SIGUSR2, [&](int) { cl.log_stats(); });
+
+  if (auto ec = ev.run()) {
+    log.error("event loop: {}", ec.message());
+    return client::kExitFatal;
+  }
+  cl.log_stats();
+  log.notice("exiting (status {})", exit_status);
+  return exit_status;
+}

@@ -1,0 +1,158 @@
+#!/bin/bash
+# pptpx (client) dials pptpxd (server) across a veth pair between two
+# network namespaces, with the example configurations: the link comes up
+# with MS-CHAPv2 + MPPE-128, ping crosses it, ip-up gets pppd's arguments,
+# `pptpx hangup` ends it with exit status 0 and the server's ppp0 goes away.
+# MODE updetach: the command returns once the link is up (status 0) and the
+# daemon is found through its pid file; its log goes to a `logfile`.
+# Usage: client_server.sh PPTPXD PPTPX SOURCE_DIR [nodetach|updetach]
+set -u
+PPTPXD=$1 PPTPX=$2 SRC=$3 MODE=${4:-nodetach}
+ID=$$
+NS_S=pptpx-srv-$ID NS_C=pptpx-cli-$ID
+T=$(mktemp -d /tmp/pptpx-it-XXXXXX)
+SERVER_PID= CLIENT_PID=
+FAILED=0
+
+cleanup() {
+  [ -n "$CLIENT_PID" ] && kill "$CLIENT_PID" 2>/dev/null
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
+  sleep 0.5
+  [ -n "$CLIENT_PID" ] && kill -9 "$CLIENT_PID" 2>/dev/null
+  [ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null
+  ip netns del "$NS_S" 2>/dev/null
+  ip netns del "$NS_C" 2>/dev/null
+  if [ "$FAILED" != 0 ] || [ -n "${PPTPX_IT_VERBOSE:-}" ]; then
+    echo "---- server log"; cat "$T/server.log" 2>/dev/null
+    echo "---- client log"; cat "$T/client.log" 2>/dev/null
+  fi
+  rm -rf "$T"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*"; FAILED=1; exit 1; }
+ok() { echo "ok: $*"; }
+
+[ "$(id -u)" = 0 ] || { echo "skip: needs root"; exit 77; }
+ip netns add "$NS_S" 2>/dev/null || { echo "skip: no ip netns"; exit 77; }
+ip netns add "$NS_C" || fail "ip netns add"
+ip link add "vs$ID" type veth peer name "vc$ID" 2>/dev/null || { echo "skip: no veth"; exit 77; }
+ip link set "vs$ID" netns "$NS_S"
+ip link set "vc$ID" netns "$NS_C"
+ip -n "$NS_S" addr add 192.168.99.1/24 dev "vs$ID"
+ip -n "$NS_C" addr add 192.168.99.2/24 dev "vc$ID"
+for ns in "$NS_S" "$NS_C"; do ip -n "$ns" link set lo up; done
+ip -n "$NS_S" link set "vs$ID" up
+ip -n "$NS_C" link set "vc$ID" up
+
+# Server: examples/server with its paths moved into the temp dir.
+mkdir -p "$T/server" "$T/client/peers" "$T/run"
+cp "$SRC"/examples/server/* "$T/server/"
+sed -i "s|^option .*|option $T/server/options.pptpd|" "$T/server/pptpd.conf"
+echo "pidfile $T/server/pptpd.pid" >> "$T/server/pptpd.conf"
+printf 'ip-up-script %s\nip-down-script %s\n' "$T/server/none" "$T/server/none" >> "$T/server/options.pptpd"
+chmod 600 "$T/server/chap-secrets"
+ip netns exec "$NS_S" "$PPTPXD" -f -c "$T/server/pptpd.conf" --chap-secrets "$T/server/chap-secrets" \
+  --ppp-options "" > "$T/server.log" 2>&1 &
+SERVER_PID=$!
+
+# Client: the example walk-through's peers file and options.pptp.
+cp "$SRC/examples/client/options.pptp" "$T/client/options.pptp"
+cat > "$T/client/peers/vpn-connection1" <<EOT
+pty "pptp 192.168.99.1 --nolaunchpppd"
+name user1
+remotename PPTP
+require-mppe-128
+file $T/client/options.pptp
+ipparam vpn-connection1
+ip-up-script $T/client/ip-up
+ip-down-script $T/client/ip-down
+EOT
+echo 'user1 PPTP secret1 *' > "$T/client/chap-secrets"
+chmod 600 "$T/client/chap-secrets"
+for s in ip-up ip-down; do
+  cat > "$T/client/$s" <<EOT
+#!/bin/sh
+echo "\$*" > $T/$s.args
+env | sort > $T/$s.env
+EOT
+  chmod 755 "$T/client/$s"
+done
+
+for i in $(seq 50); do
+  ip netns exec "$NS_S" ss -ltn 2>/dev/null | grep -q ':1723' && break
+  sleep 0.1
+done
+if [ "$MODE" = updetach ]; then
+  ip netns exec "$NS_C" timeout 30 "$PPTPX" --peers-dir "$T/client/peers" call vpn-connection1 updetach \
+    debug logfile "$T/client.log" --chap-secrets "$T/client/chap-secrets" --ppp-options "" \
+    --run-dir "$T/run" > "$T/client.stderr" 2>&1
+  rc=$?
+  [ $rc = 0 ] || { cat "$T/client.stderr"; fail "updetach: status $rc"; }
+  CLIENT_PID=$(head -1 "$T/run/pptpx-vpn-connection1.pid")
+  ok "updetach returned 0 with the link up (daemon pid $CLIENT_PID)"
+else
+  ip netns exec "$NS_C" "$PPTPX" --peers-dir "$T/client/peers" call vpn-connection1 nodetach debug \
+    --chap-secrets "$T/client/chap-secrets" --ppp-options "" --run-dir "$T/run" \
+    > "$T/client.log" 2>&1 &
+  CLIENT_PID=$!
+fi
+
+up=0
+for i in $(seq 100); do
+  if ip -n "$NS_C" addr show dev ppp0 2>/dev/null | grep -q 'inet 10.10.0.10 peer 10.10.0.1/32'; then
+    up=1; break
+  fi
+  kill -0 "$CLIENT_PID" 2>/dev/null || break
+  sleep 0.2
+done
+[ $up = 1 ] || fail "client ppp0 did not come up with 10.10.0.10 peer 10.10.0.1"
+ok "client ppp0 has 10.10.0.10 peer 10.10.0.1"
+
+ip netns exec "$NS_C" ping -c 3 -i 0.3 -W 2 10.10.0.1 > "$T/ping.out" 2>&1 || { cat "$T/ping.out"; fail "ping 10.10.0.1"; }
+grep -q '3 received' "$T/ping.out" || fail "ping lost packets"
+ok "ping -c 3 10.10.0.1: $(grep received "$T/ping.out")"
+
+grep -q 'MPPE 128-bit stateless compression enabled' "$T/client.log" || fail "client log has no MPPE 128-bit stateless"
+ok "client log: MPPE 128-bit stateless"
+
+for i in $(seq 20); do [ -s "$T/ip-up.args" ] && break; sleep 0.1; done
+[ "$(cat "$T/ip-up.args" 2>/dev/null)" = "ppp0 ppp0 38400 10.10.0.10 10.10.0.1 vpn-connection1" ] \
+  || fail "ip-up arguments: '$(cat "$T/ip-up.args" 2>/dev/null)'"
+for v in IFNAME=ppp0 IPLOCAL=10.10.0.10 IPREMOTE=10.10.0.1 IPPARAM=vpn-connection1 SPEED=38400 \
+         DEVICE=ppp0 "PPPD_PID=$CLIENT_PID"; do
+  grep -qx "$v" "$T/ip-up.env" || fail "ip-up environment lacks $v"
+done
+ok "ip-up: $(cat "$T/ip-up.args")"
+
+[ "$(head -1 "$T/run/ppp0.pid" 2>/dev/null)" = "$CLIENT_PID" ] || fail "no $T/run/ppp0.pid"
+[ "$(head -1 "$T/run/pptpx-vpn-connection1.pid" 2>/dev/null)" = "$CLIENT_PID" ] || fail "no pptpx-vpn-connection1.pid"
+ok "pid files"
+
+ip -n "$NS_S" link show ppp0 > /dev/null 2>&1 || fail "server has no ppp0"
+"$PPTPX" hangup vpn-connection1 --run-dir "$T/run" || fail "pptpx hangup"
+rc=
+for i in $(seq 150); do
+  if ! kill -0 "$CLIENT_PID" 2>/dev/null; then
+    if [ "$MODE" = updetach ]; then rc=$(grep -o 'exiting (status [0-9]*)' "$T/client.log" | grep -o '[0-9]*'); else wait "$CLIENT_PID"; rc=$?; fi
+    break
+  fi
+  sleep 0.1
+done
+[ -n "$rc" ] || fail "client still running 15 s after hangup"
+CLIENT_PID=
+[ "$rc" = 0 ] || fail "client exit status $rc"
+ok "client exited with status 0 after hangup"
+grep -q 'LCP terminated' "$T/client.log" || fail "client log has no LCP termination"
+[ -s "$T/ip-down.args" ] || fail "ip-down did not run"
+gone=0
+for i in $(seq 50); do
+  ip -n "$NS_S" link show ppp0 > /dev/null 2>&1 || { gone=1; break; }
+  sleep 0.1
+done
+[ $gone = 1 ] || fail "server ppp0 still there"
+ok "server ppp0 removed"
+ip -n "$NS_C" link show ppp0 > /dev/null 2>&1 && fail "client ppp0 still there"
+ok "client ppp0 removed"
+[ -e "$T/run/ppp0.pid" ] && fail "ppp0.pid left behind"
+exit 0

@@ -1,0 +1,164 @@
+// The client's settings: the pptp pty line, the peers file of the example
+// walk-through, the session configuration derived from it, pid files.
+#include "app/client/settings.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace pptpx::client {
+namespace {
+
+TEST(PtyCommand, PlainPptpLine) {
+  PtyCommand p = parse_pty_command("pptp vpn.example.org --nolaunchpppd");
+  EXPECT_EQ(p.error, "");
+  EXPECT_EQ(p.host, "vpn.example.org");
+  EXPECT_TRUE(p.warnings.empty());
+  EXPECT_FALSE(p.localbind);
+  EXPECT_FALSE(p.nohostroute);
+}
+
+TEST(PtyCommand, OptionsBeforeAndAfterHost) {
+  PtyCommand p = parse_pty_command(
+      "/usr/sbin/pptp --loglevel 2 192.0.2.7 --nolaunchpppd --phone=123 --localbind 10.1.2.3 "
+      "--idle-wait 30 --nohostroute --timeout 0.5 --client-hostname box");
+  EXPECT_EQ(p.error, "");
+  EXPECT_EQ(p.host, "192.0.2.7");
+  EXPECT_EQ(p.phone, "123");
+  ASSERT_TRUE(p.localbind);
+  EXPECT_EQ(p.localbind->str(), "10.1.2.3");
+  ASSERT_TRUE(p.idle_wait);
+  EXPECT_EQ(*p.idle_wait, 30);
+  EXPECT_TRUE(p.nohostroute);
+  EXPECT_EQ(p.client_hostname, "box");
+  ASSERT_EQ(p.warnings.size(), 2u);
+  EXPECT_NE(p.warnings[0].find("--loglevel"), std::string::npos);
+  EXPECT_NE(p.warnings[1].find("--timeout"), std::string::npos);
+}
+
+TEST(PtyCommand, Errors) {
+  EXPECT_NE(parse_pty_command("").error, "");
+  EXPECT_NE(parse_pty_command("/usr/bin/ssh host").error, "");
+  EXPECT_NE(parse_pty_command("pptp --nolaunchpppd").error, "");
+  EXPECT_NE(parse_pty_command("pptp host --phone").error, "");
+  PtyCommand p = parse_pty_command("pptp host");
+  EXPECT_EQ(p.error, "");
+  ASSERT_EQ(p.warnings.size(), 1u);
+  EXPECT_NE(p.warnings[0].find("--nolaunchpppd"), std::string::npos);
+}
+
+class PeersFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/pptpx-client-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    mkdir((dir_ + "/peers").c_str(), 0755);
+    std::ifstream in(std::string(PPTPX_TEST_DATA) + "/client/peers/vpn-connection1");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    auto at = text.find("@DATA@");
+    ASSERT_NE(at, std::string::npos);
+    text.replace(at, 6, std::string(PPTPX_TEST_DATA) + "/client");
+    std::ofstream(dir_ + "/peers/vpn-connection1") << text;
+  }
+  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
+
+  Flags flags() const {
+    Flags f;
+    f.call_name = "vpn-connection1";
+    f.peers_dir = dir_ + "/peers";
+    f.global_options_path = "";
+    return f;
+  }
+  std::string dir_;
+};
+
+TEST_F(PeersFile, ExampleWalkThrough) {
+  config::Diagnostics d;
+  Settings s = load_settings(flags(), d);
+  for (const auto& x : d) EXPECT_FALSE(x.is_error) << x.str();
+  EXPECT_EQ(s.pty.host, "vpn.example.org");
+  EXPECT_EQ(s.user, "user1");
+  EXPECT_EQ(s.remote_name, "PPTP");
+  ASSERT_TRUE(s.ipparam);
+  EXPECT_EQ(*s.ipparam, "vpn-connection1");
+  EXPECT_EQ(s.session.role, ppp::Role::kAuthenticatee);
+  EXPECT_EQ(s.session.auth.authenticatee.user, "user1");
+  EXPECT_EQ(s.session.auth.authenticatee.remote_name, "PPTP");
+  // options.pptp refuses everything but MS-CHAPv2.
+  ASSERT_EQ(s.session.auth.allowed.size(), 1u);
+  EXPECT_EQ(s.session.auth.allowed[0], ppp::AuthProtocol::kMsChapV2);
+  EXPECT_TRUE(s.session.mppe.enabled);
+  EXPECT_TRUE(s.session.mppe.required);
+  EXPECT_TRUE(s.session.mppe.allow_128);
+  EXPECT_FALSE(s.session.mppe.allow_40);
+  EXPECT_FALSE(s.session.mppe.allow_stateful);
+  EXPECT_EQ(s.detach, config::DetachMode::kDetach);
+  EXPECT_FALSE(s.defaultroute);
+  EXPECT_FALSE(s.usepeerdns);
+  EXPECT_FALSE(s.session.ipcp_client.request_dns);
+  EXPECT_EQ(s.ip_up_script, "/etc/ppp/ip-up");
+}
+
+TEST_F(PeersFile, CommandLineOverrides) {
+  Flags f = flags();
+  f.ppp_words = {"nodetach", "usepeerdns", "defaultroute", "name", "other", "ipparam", "x",
+                 "linkname", "office", "unit", "3", "mtu", "1400", "persist"};
+  config::Diagnostics d;
+  Settings s = load_settings(f, d);
+  for (const auto& x : d) EXPECT_FALSE(x.is_error) << x.str();
+  EXPECT_EQ(s.detach, config::DetachMode::kNodetach);
+  EXPECT_TRUE(s.usepeerdns);
+  EXPECT_TRUE(s.session.ipcp_client.request_dns);
+  EXPECT_TRUE(s.defaultroute);
+  EXPECT_EQ(s.user, "other");
+  EXPECT_EQ(*s.ipparam, "x");
+  EXPECT_EQ(*s.linkname, "office");
+  ASSERT_TRUE(s.unit);
+  EXPECT_EQ(*s.unit, 3u);
+  EXPECT_EQ(s.mtu, 1400);
+  bool persist_warned = false;
+  for (const auto& x : d) persist_warned |= x.message.find("persist") != std::string::npos;
+  EXPECT_TRUE(persist_warned);
+}
+
+TEST_F(PeersFile, MppeWithoutMsChapIsAnError) {
+  Flags f = flags();
+  f.ppp_words = {"refuse-mschap-v2"};
+  config::Diagnostics d;
+  load_settings(f, d);
+  EXPECT_TRUE(config::has_errors(d));
+}
+
+TEST_F(PeersFile, MissingPeersFileIsAnError) {
+  Flags f = flags();
+  f.call_name = "nosuch";
+  config::Diagnostics d;
+  load_settings(f, d);
+  EXPECT_TRUE(config::has_errors(d));
+}
+
+TEST(ResolvConf, PppdFormat) {
+  EXPECT_EQ(resolv_conf_text(Ipv4::parse("10.10.0.1"), Ipv4::parse("8.8.8.8")),
+            "nameserver 10.10.0.1\nnameserver 8.8.8.8\n");
+  EXPECT_EQ(resolv_conf_text(Ipv4::parse("10.10.0.1"), std::nullopt), "nameserver 10.10.0.1\n");
+  EXPECT_EQ(resolv_conf_text(std::nullopt, std::nullopt), "");
+}
+
+TEST(PidFile, Read) {
+  std::string path = "/tmp/pptpx-client-pid-" + std::to_string(getpid());
+  std::ofstream(path) << "1234\nppp0\n";
+  EXPECT_EQ(read_pid_file(path), std::optional<pid_t>(1234));
+  std::ofstream(path) << "garbage\n";
+  EXPECT_EQ(read_pid_file(path), std::nullopt);
+  std::remove(path.c_str());
+  EXPECT_EQ(read_pid_file(path), std::nullopt);
+}
+
+}  // namespace
+}  // namespace pptpx::client
