@@ -12,6 +12,7 @@
 #include "base/ct.h"
 #include "config/secrets.h"
 #include "io/pidfile.h"
+#include "proto/ppp/dump.h"
 #include "proto/ppp/frame.h"
 #include "proto/ppp/protocols.h"
 
@@ -59,11 +60,14 @@ Client::~Client() {
 
 void Client::log_stats() const {
   const ClientStats& t = stats_;
+  session::DataPathStats d = dp_ ? dp_->stats() : session::DataPathStats{};
   log_.info(
       "stats: GRE dropped: not-gre {} malformed {} wrong-call {} sequence {} | PPP malformed {} "
-      "| MPPE dropped {} | clear IP dropped {} | data before up {} | tun dropped {}",
-      t.gre_not_ipv4_gre, t.gre_malformed, t.gre_wrong_call, t.gre_dropped_sequence,
-      t.ppp_malformed, t.mppe_dropped, t.clear_ip_dropped, t.data_before_up, t.tun_dropped);
+      "| MPPE dropped {} not-ip {} | clear IP dropped {} | out: not-ipv4 {} no-mppe {} | data "
+      "before up {} | tun dropped {}",
+      t.gre_not_ipv4_gre, t.gre_malformed, t.gre_wrong_call, d.gre_duplicates, d.ppp_malformed,
+      d.mppe_dropped, d.mppe_not_ip, d.clear_ip_dropped, d.out_not_ipv4, d.out_no_mppe,
+      t.data_before_up, t.tun_dropped);
 }
 
 std::error_code Client::start() {
@@ -231,7 +235,8 @@ void Client::start_session(uint16_t peer_call_id, uint16_t peer_window) {
   gre::ChannelConfig gc;
   gc.peer_call_id = peer_call_id;
   gc.peer_window = peer_window;
-  gre_channel_ = std::make_unique<gre::Channel>(gc);
+  dp_ = std::make_unique<session::DataPath>(gc);
+  dp_->set_mppe_required(settings_.session.mppe.required);
   ppp_ = std::make_unique<ppp::Session>(settings_.session, rng_, log_, now);
   ppp_->open(now);
   service_session();
@@ -289,7 +294,10 @@ void Client::answer_secret(const ppp::SecretRequest& req) {
 void Client::handle_session_event(ppp::SessionEvent& ev) {
   std::visit(
       Overloaded{
-          [&](ppp::event::LinkUp&) { log_.debug("LCP is up"); },
+          [&](ppp::event::LinkUp&) {
+            dp_->set_framing(ppp_->tx_acfc(), ppp_->tx_pfc());
+            log_.debug("LCP is up");
+          },
           [&](ppp::event::Authenticated& a) {
             log_.notice("authenticated to the server as '{}' with {}", a.peer_name,
                         ppp::auth_protocol_name(a.protocol));
@@ -299,25 +307,20 @@ void Client::handle_session_event(ppp::SessionEvent& ev) {
             log_.error("authentication to the server failed: {}", f.reason);
           },
           [&](ppp::event::CcpUp& up) {
-            mppe::Settings ms;
-            ms.bits = up.key_bits;
-            ms.stateless = up.stateless;
             const auto& k = up.keys;
             bool wide = up.key_bits == 128;
-            enc_.emplace(wide ? k.send.data() : k.send64.data(), ms);
-            dec_.emplace(wide ? k.recv.data() : k.recv64.data(), ms);
+            dp_->start_mppe(wide ? k.send.data() : k.send64.data(),
+                            wide ? k.recv.data() : k.recv64.data(),
+                            mppe::Settings{up.key_bits, up.stateless});
             log_.notice("MPPE {}-bit {} compression enabled", up.key_bits,
                         up.stateless ? "stateless" : "stateful");
             if (ip_up_) set_interface_mtu();
           },
           [&](ppp::event::CcpDown&) {
-            enc_.reset();
-            dec_.reset();
+            dp_->stop_mppe();
             log_.info("MPPE disabled");
           },
-          [&](ppp::event::ResetRequested&) {
-            if (enc_) enc_->request_flush();
-          },
+          [&](ppp::event::ResetRequested&) { dp_->request_flush(); },
           [&](ppp::event::IpUp& up) { on_ip_up(up); },
           [&](ppp::event::IpDown&) { on_ip_down(); },
           [&](ppp::event::Ipv6Up&) {},
@@ -342,7 +345,7 @@ void Client::handle_session_event(ppp::SessionEvent& ev) {
 void Client::set_interface_mtu() {
   if (!tun_) return;
   int mtu = std::min<int>(settings_.mtu, ppp_->peer_mru());
-  if (enc_) mtu -= 4;  // MPPE header and inner protocol, as pppd does
+  if (dp_ && dp_->mppe_active()) mtu -= 4;  // MPPE header and inner protocol, as pppd does
   if (auto ec = netlink_->set_mtu(tun_->ifindex(), mtu))
     log_.warn("{}: cannot set MTU {}: {}", tun_->name(), mtu, ec.message());
 }
@@ -525,8 +528,7 @@ void Client::end_session(int status) {
   session_over_ = true;
   if (status_ == kExitOk && !hanging_up_) status_ = status;
   on_ip_down();
-  enc_.reset();
-  dec_.reset();
+  if (dp_) dp_->stop_mppe();
   if (call_timer_) loop_.cancel_timer(call_timer_);
   call_timer_ = 0;
   if (hangup_timer_) loop_.cancel_timer(hangup_timer_);
@@ -600,7 +602,7 @@ void Client::maybe_finish() {
 
 void Client::arm_call_timer() {
   if (!ppp_ || session_over_) return;
-  Time when = earliest(ppp_->next_deadline(), gre_channel_->next_deadline());
+  Time when = earliest(ppp_->next_deadline(), dp_->gre().next_deadline());
   // Only move the timer earlier (see the server): no re-arming per packet.
   if (when == kNever || (call_timer_ && call_armed_ <= when)) return;
   call_armed_ = when;
@@ -612,12 +614,9 @@ void Client::on_call_timer() {
   call_armed_ = kNever;
   if (!ppp_ || session_over_) return;
   Time now = loop_.now();
-  if (auto ack = gre_channel_->on_timer(now)) {
-    uint8_t* p = &tx_memory_[tx_used_ * kBufferSize];
-    size_t n = gre::write_header(p, *ack);
-    if (tx_batch_.add(server_, ByteView(p, n))) tx_used_++;
-    if (tx_batch_.full()) flush_gre();
-  }
+  if (tx_batch_.full()) flush_gre();
+  ByteView ack = dp_->ack_only(&tx_memory_[tx_used_ * kBufferSize], now);
+  if (!ack.empty()) queue_gre(ack);
   ppp_->on_timer(now);
   service_session();
 }
@@ -625,19 +624,19 @@ void Client::on_call_timer() {
 // ---- data path ----
 
 void Client::send_control_frame(const Bytes& frame) {
-  if (kHeadroom + frame.size() > kBufferSize) return;
+  if (log_.enabled(LogLevel::kDebug)) {
+    if (auto f = ppp::parse_frame(frame))
+      log_.debug("sent {}", ppp::describe_packet(f->protocol, f->info));
+  }
   if (tx_batch_.full()) flush_gre();
-  uint8_t* base = &tx_memory_[tx_used_ * kBufferSize];
-  std::memcpy(base + kHeadroom, frame.data(), frame.size());
-  queue_gre(base + kHeadroom, frame.size());
+  ByteView pkt =
+      dp_->frame_control(&tx_memory_[tx_used_ * kBufferSize], kBufferSize, frame, loop_.now());
+  if (!pkt.empty()) queue_gre(pkt);
 }
 
-void Client::queue_gre(uint8_t* ppp_start, size_t ppp_len) {
-  gre::Header h = gre_channel_->next_data_header(static_cast<uint16_t>(ppp_len), loop_.now());
-  size_t hl = gre::header_size(h.has_seq, h.has_ack);
-  uint8_t* p = ppp_start - hl;
-  gre::write_header(p, h);
-  if (tx_batch_.add(server_, ByteView(p, ppp_len + hl))) tx_used_++;
+// pkt lies in the current tx slot.
+void Client::queue_gre(ByteView pkt) {
+  if (tx_batch_.add(server_, pkt)) tx_used_++;
   if (tx_batch_.full()) flush_gre();
 }
 
@@ -676,75 +675,38 @@ void Client::on_gre_packet(uint8_t* data, size_t len) {
     stats_.gre_wrong_call++;
     return;
   }
-  gre::Verdict v = gre_channel_->on_receive(g.packet.header, g.packet.payload, loop_.now());
-  if (v == gre::Verdict::kDuplicate || v == gre::Verdict::kStale) {
-    stats_.gre_dropped_sequence++;
-    return;
-  }
-  if (v == gre::Verdict::kDeliver) {
-    uint8_t* frame = data + (g.packet.payload.data() - data);
-    on_ppp_frame(frame, g.packet.payload.size());
+  if (dp_->on_gre(g.packet.header, g.packet.payload, loop_.now())) {
+    size_t off = static_cast<size_t>(g.packet.payload.data() - data);
+    on_ppp_frame(MutableByteView(data + off, g.packet.payload.size()));
   }
   arm_call_timer();
 }
 
-void Client::on_ppp_frame(uint8_t* frame, size_t len) {
-  auto f = ppp::parse_frame(ByteView(frame, len));
-  if (!f) {
-    stats_.ppp_malformed++;
+void Client::on_ppp_frame(MutableByteView frame) {
+  Time now = loop_.now();
+  session::DataPath::Inbound in = dp_->on_frame(frame);
+  if (dp_->too_many_mppe_errors()) {
+    log_.warn("too many MPPE errors, closing LCP");
+    ppp_->close("Too many MPPE errors", now);
+    service_session();
     return;
   }
-  Time now = loop_.now();
-  switch (f->protocol) {
-    case ppp::kProtoMppe: {
-      if (!dec_) {
-        stats_.mppe_dropped++;
-        return;
-      }
-      uint8_t* start = frame + (f->info.data() - frame);
-      auto r = dec_->decrypt(MutableByteView(start, f->info.size()));
-      if (dec_->take_reset_request()) {
-        ppp_->send_reset_request(now);
-        for (const Bytes& fr : ppp_->take_frames()) send_control_frame(fr);
-      }
-      if (dec_->too_many_errors()) {
-        log_.warn("too many MPPE errors, closing LCP");
-        ppp_->close("Too many MPPE errors", now);
-        service_session();
-        return;
-      }
-      if (!r.ok()) {
-        stats_.mppe_dropped++;
-        log_.debug("MPPE packet dropped: {}", mppe::to_string(r.error));
-        return;
-      }
-      MutableByteView pt = r.plaintext;
-      if (pt.empty()) return;
-      uint16_t proto;
-      size_t skip;
-      if (pt[0] & 1) {
-        proto = pt[0];
-        skip = 1;
-      } else if (pt.size() >= 2) {
-        proto = static_cast<uint16_t>(pt[0] << 8 | pt[1]);
-        skip = 2;
-      } else {
-        return;
-      }
-      if (proto == ppp::kProtoIp) deliver_ip(ByteView(pt.data() + skip, pt.size() - skip));
-      else stats_.mppe_dropped++;
+  if (dp_->take_reset_request()) {
+    ppp_->send_reset_request(now);
+    for (const Bytes& f : ppp_->take_frames()) send_control_frame(f);
+  }
+  switch (in.kind) {
+    case session::DataPath::Inbound::kIp:
+      deliver_ip(in.data);
       return;
-    }
-    case ppp::kProtoIp:
-      if (dec_ || settings_.session.mppe.required) {
-        stats_.clear_ip_dropped++;
-        return;
-      }
-      deliver_ip(f->info);
-      return;
-    default:
-      ppp_->on_control(f->protocol, f->info, now);
+    case session::DataPath::Inbound::kControl:
+      if (log_.enabled(LogLevel::kDebug))
+        log_.debug("rcvd {}", ppp::describe_packet(in.protocol, in.data));
+      ppp_->on_control(in.protocol, in.data, now);
       service_session();
+      return;
+    case session::DataPath::Inbound::kDropped:
+      log_.debug("packet dropped: {}", in.reason);
       return;
   }
 }
@@ -762,54 +724,20 @@ void Client::deliver_ip(ByteView ip) {
 }
 
 void Client::on_tun_readable() {
+  Time now = loop_.now();
   for (int i = 0; i < 64 && tun_ && !session_over_; ++i) {
     if (tx_batch_.full()) flush_gre();
     uint8_t* base = &tx_memory_[tx_used_ * kBufferSize];
-    auto r = tun_->read(MutableByteView(base, kBufferSize), kHeadroom);
+    auto r = tun_->read(MutableByteView(base, kBufferSize), session::kHeadroom);
     if (!r || *r == 0) break;
-    size_t n = *r;
-    if (!ppp_->data_allowed() || (settings_.session.mppe.required && !enc_)) {
+    if (!ppp_->data_allowed()) {
       stats_.data_before_up++;
       continue;
     }
-    if ((base[kHeadroom] >> 4) != 4) {  // only IPv4 is negotiated
-      stats_.tun_not_ipv4++;
-      continue;
-    }
-    bytes_out_ += n;
-    uint8_t* p = base + kHeadroom;
-    size_t len = n;
-    bool pfc = ppp_->tx_pfc();
-    if (enc_) {
-      p -= 2;
-      put_u16(p, ppp::kProtoIp);
-      len += 2;
-      p -= mppe::kHeaderSize;
-      len += mppe::kHeaderSize;
-      enc_->encrypt(p, len);
-      if (pfc) {
-        *--p = static_cast<uint8_t>(ppp::kProtoMppe);
-        len += 1;
-      } else {
-        p -= 2;
-        put_u16(p, ppp::kProtoMppe);
-        len += 2;
-      }
-    } else if (pfc) {
-      *--p = static_cast<uint8_t>(ppp::kProtoIp);
-      len += 1;
-    } else {
-      p -= 2;
-      put_u16(p, ppp::kProtoIp);
-      len += 2;
-    }
-    if (!ppp_->tx_acfc()) {
-      p -= 2;
-      p[0] = 0xff;
-      p[1] = 0x03;
-      len += 2;
-    }
-    queue_gre(p, len);
+    ByteView pkt = dp_->frame_ip(base, *r, now);
+    if (pkt.empty()) continue;  // counted by the data path
+    bytes_out_ += *r;
+    queue_gre(pkt);
   }
   flush_gre();
   arm_call_timer();

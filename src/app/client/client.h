@@ -28,6 +28,7 @@
 #include "proto/gre/gre.h"
 #include "proto/mppe/mppe.h"
 #include "proto/ppp/session.h"
+#include "proto/session/data_path.h"
 #include "proto/pptp/client_control.h"
 
 namespace pptpx::client {
@@ -46,13 +47,9 @@ struct ClientStats {
   uint64_t gre_not_ipv4_gre = 0;
   uint64_t gre_malformed = 0;
   uint64_t gre_wrong_call = 0;       // another call ID, or not from the server
-  uint64_t gre_dropped_sequence = 0;
-  uint64_t ppp_malformed = 0;
-  uint64_t mppe_dropped = 0;
-  uint64_t clear_ip_dropped = 0;
   uint64_t data_before_up = 0;
-  uint64_t tun_not_ipv4 = 0;
   uint64_t tun_dropped = 0;
+  // GRE sequence, PPP and MPPE drops are counted by the call's DataPath.
 };
 
 class Client {
@@ -96,11 +93,11 @@ class Client {
 
   void on_gre_readable();
   void on_gre_packet(uint8_t* data, size_t len);
-  void on_ppp_frame(uint8_t* frame, size_t len);
+  void on_ppp_frame(MutableByteView frame);
   void deliver_ip(ByteView ip);
   void on_tun_readable();
   void send_control_frame(const Bytes& frame);
-  void queue_gre(uint8_t* ppp_start, size_t ppp_len);
+  void queue_gre(ByteView pkt);
   void flush_gre();
 
   io::EventLoop& loop_;
@@ -125,10 +122,8 @@ class Client {
   uint16_t our_call_id_ = 0;
   uint16_t peer_call_id_ = 0;
 
-  std::unique_ptr<gre::Channel> gre_channel_;
+  std::unique_ptr<session::DataPath> dp_;
   std::unique_ptr<ppp::Session> ppp_;
-  std::optional<mppe::Encryptor> enc_;
-  std::optional<mppe::Decryptor> dec_;
   std::optional<io::TunDevice> tun_;
   io::EventLoop::TimerId call_timer_ = 0;
   Time call_armed_ = kNever;
@@ -150,7 +145,6 @@ class Client {
   io::EventLoop::TimerId hangup_timer_ = 0;
 
   static constexpr size_t kBufferSize = 2048;
-  static constexpr size_t kHeadroom = 64;
   std::vector<uint8_t> rx_memory_;
   std::vector<uint8_t> tx_memory_;
   io::GreRecvBatch rx_batch_;

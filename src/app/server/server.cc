@@ -22,6 +22,8 @@ constexpr uint8_t kOcrpGeneralError = 2;
 constexpr uint8_t kErrorNoResource = 4;
 constexpr uint8_t kStopGeneral = 1;
 constexpr uint8_t kStopLocalShutdown = 3;
+// How long LCP waits for the client's first GRE packet (see start_call).
+constexpr Duration kLcpStartDelay = milliseconds(100);
 // Calls end cleanly within max-terminate x restart; this bounds SIGTERM.
 constexpr Duration kShutdownGrace = seconds(10);
 
@@ -56,11 +58,8 @@ struct Server::Call {
   uint16_t our_id = 0;
   uint16_t peer_id = 0;
   Ipv4 peer_addr;
-  gre::Channel gre;
+  session::DataPath dp;
   ppp::Session ppp;
-  std::optional<mppe::Encryptor> enc;
-  std::optional<mppe::Decryptor> dec;
-  mppe::Settings mppe_settings;
   size_t slot = 0;
   Ipv4 local_ip, remote_ip;
   std::optional<io::TunDevice> tun;
@@ -69,6 +68,7 @@ struct Server::Call {
   std::optional<Ipv4> proxyarp_on;
   std::string proxyarp_dev;
   unsigned proxyarp_index = 0;
+  bool opened = false;  // LCP started
   bool ip_up = false;
   bool ending = false;
   std::string peer_name;
@@ -88,7 +88,7 @@ struct Server::Call {
         our_id(ours),
         peer_id(peer),
         peer_addr(c->peer),
-        gre(gc),
+        dp(gc),
         ppp(sc, rng, lg, now),
         started(now),
         last_data(now),
@@ -153,13 +153,17 @@ void Server::reload(Settings settings) {
 
 void Server::log_stats() const {
   const ServerStats& t = stats_;
+  session::DataPathStats d = t.data_path;
+  for (const auto& [id, call] : calls_) d += call->dp.stats();
   log_.info(
-      "stats: connections {} (refused {}) calls {} (refused {}) | GRE dropped: not-gre {} malformed {} "
-      "unknown-call {} wrong-peer {} sequence {} | PPP malformed {} | MPPE dropped {} | "
-      "clear IP dropped {} | data before up {} | tun dropped {} not-ipv4 {}",
-      t.connections, t.connections_refused, t.calls, t.calls_refused_no_slot, t.gre_not_ipv4_gre, t.gre_malformed,
-      t.gre_unknown_call, t.gre_wrong_peer, t.gre_dropped_sequence, t.ppp_malformed,
-      t.mppe_dropped, t.clear_ip_dropped, t.data_before_up, t.tun_dropped, t.tun_not_ipv4);
+      "stats: connections {} (refused {}) calls {} (refused {}) | GRE dropped: not-gre {} "
+      "malformed {} unknown-call {} wrong-peer {} sequence {} | PPP malformed {} | MPPE "
+      "dropped {} not-ip {} | clear IP dropped {} | out: not-ipv4 {} no-mppe {} | data before "
+      "up {} | tun dropped {}",
+      t.connections, t.connections_refused, t.calls, t.calls_refused_no_slot, t.gre_not_ipv4_gre,
+      t.gre_malformed, t.gre_unknown_call, t.gre_wrong_peer, d.gre_duplicates, d.ppp_malformed,
+      d.mppe_dropped, d.mppe_not_ip, d.clear_ip_dropped, d.out_not_ipv4, d.out_no_mppe,
+      t.data_before_up, t.tun_dropped);
 }
 
 // ---- control connections ----
@@ -357,6 +361,7 @@ void Server::start_call(Control& c, const pptp::CallRequested& req) {
   auto call = std::make_unique<Call>(&c, our_id, req.peer_call_id, gc, settings_.session, rng_,
                                      lg, now);
   call->slot = *slot;
+  call->dp.set_mppe_required(settings_.session.mppe.required);
   call->local_ip = pool_.slot(*slot).local;
   call->remote_ip = pool_.slot(*slot).remote;
   Call& ref = *call;
@@ -369,8 +374,20 @@ void Server::start_call(Control& c, const pptp::CallRequested& req) {
   if (Bytes out = c.core.take_output(); !out.empty()) c.tcp.write(out);
   ref.log.info("CTRL: starting call (peer call ID {}, window {}), PPP session on {}",
                req.peer_call_id, req.recv_window, c.peer.str());
-  ref.ppp.open(now);
-  service_call(ref);
+  // A client can only take GRE for this call once it has read the
+  // Outgoing-Call-Reply; a packet that overtakes it is dropped and costs a
+  // whole LCP restart period. So LCP starts with the client's first GRE
+  // packet, or after a short delay, whichever comes first.
+  loop_.add_timer_after(kLcpStartDelay, [this, our_id] {
+    if (Call* pending = by_call_id_[our_id]) open_call(*pending);
+  });
+}
+
+void Server::open_call(Call& call) {
+  if (call.opened) return;
+  call.opened = true;
+  call.ppp.open(loop_.now());
+  service_call(call);
 }
 
 void Server::service_call(Call& call) {
@@ -420,7 +437,10 @@ void Server::answer_secret(Call& call, const ppp::SecretRequest& req) {
 void Server::handle_session_event(Call& call, ppp::SessionEvent& ev) {
   std::visit(
       Overloaded{
-          [&](ppp::event::LinkUp&) { call.log.debug("LCP is up"); },
+          [&](ppp::event::LinkUp&) {
+            call.dp.set_framing(call.ppp.tx_acfc(), call.ppp.tx_pfc());
+            call.log.debug("LCP is up");
+          },
           [&](ppp::event::Authenticated& a) {
             call.peer_name = a.peer_name;
             call.log.notice("user {} authenticated with {}", a.peer_name,
@@ -431,24 +451,20 @@ void Server::handle_session_event(Call& call, ppp::SessionEvent& ev) {
             call.log.warn("authentication failed for user '{}': {}", f.peer_name, f.reason);
           },
           [&](ppp::event::CcpUp& up) {
-            call.mppe_settings.bits = up.key_bits;
-            call.mppe_settings.stateless = up.stateless;
             const auto& k = up.keys;
             bool wide = up.key_bits == 128;
-            call.enc.emplace(wide ? k.send.data() : k.send64.data(), call.mppe_settings);
-            call.dec.emplace(wide ? k.recv.data() : k.recv64.data(), call.mppe_settings);
+            call.dp.start_mppe(wide ? k.send.data() : k.send64.data(),
+                               wide ? k.recv.data() : k.recv64.data(),
+                               mppe::Settings{up.key_bits, up.stateless});
             call.log.notice("MPPE {}-bit {} compression enabled", up.key_bits,
                             up.stateless ? "stateless" : "stateful");
             if (call.ip_up) set_interface_mtu(call);
           },
           [&](ppp::event::CcpDown&) {
-            call.enc.reset();
-            call.dec.reset();
+            call.dp.stop_mppe();
             call.log.info("MPPE disabled");
           },
-          [&](ppp::event::ResetRequested&) {
-            if (call.enc) call.enc->request_flush();
-          },
+          [&](ppp::event::ResetRequested&) { call.dp.request_flush(); },
           [&](ppp::event::IpUp& up) { on_ip_up(call, up); },
           [&](ppp::event::IpDown&) { on_ip_down(call); },
           [&](ppp::event::Ipv6Up&) {},
@@ -499,7 +515,7 @@ void Server::on_authenticated(Call& call, const std::string& peer_name) {
 void Server::set_interface_mtu(Call& call) {
   if (!call.tun) return;
   int mtu = std::min<int>(settings_.mtu, call.ppp.peer_mru());
-  if (call.enc) mtu -= 4;  // MPPE header and inner protocol, as pppd does
+  if (call.dp.mppe_active()) mtu -= 4;  // MPPE header and inner protocol, as pppd does
   if (auto ec = netlink_->set_mtu(call.tun->ifindex(), mtu))
     call.log.warn("{}: cannot set MTU {}: {}", call.tun->name(), mtu, ec.message());
 }
@@ -662,6 +678,7 @@ void Server::end_call(Call& call, uint8_t cdn_result, bool send_cdn) {
     c->core.disconnect_call(call.our_id, cdn_result, stats, now);
   }
   if (call.timer) loop_.cancel_timer(call.timer);
+  stats_.data_path += call.dp.stats();
   pool_.release(call.slot);
   by_call_id_[call.our_id] = nullptr;
   uint16_t id = call.our_id;
@@ -683,7 +700,7 @@ void Server::end_call(Call& call, uint8_t cdn_result, bool send_cdn) {
 }
 
 void Server::arm_call_timer(Call& call) {
-  Time when = earliest(call.ppp.next_deadline(), call.gre.next_deadline());
+  Time when = earliest(call.ppp.next_deadline(), call.dp.gre().next_deadline());
   if (settings_.idle.count() > 0 && call.ip_up) when = earliest(when, call.last_data + settings_.idle);
   // Only move the timer earlier: a timer that fires before anything is due
   // just re-arms itself. This keeps the data path from re-arming (and
@@ -700,12 +717,9 @@ void Server::on_call_timer(uint16_t our_id) {
   call->timer = 0;
   call->armed = kNever;
   Time now = loop_.now();
-  if (auto ack = call->gre.on_timer(now)) {
-    uint8_t* p = &tx_memory_[tx_used_ * kBufferSize];
-    size_t n = gre::write_header(p, *ack);
-    if (tx_batch_.add(call->peer_addr, ByteView(p, n))) tx_used_++;
-    if (tx_batch_.full()) flush_gre();
-  }
+  if (tx_batch_.full()) flush_gre();
+  ByteView ack = call->dp.ack_only(&tx_memory_[tx_used_ * kBufferSize], now);
+  if (!ack.empty()) queue_gre(*call, ack);
   if (settings_.idle.count() > 0 && call->ip_up && now - call->last_data >= settings_.idle) {
     call->log.notice("terminating on idle timeout ({} s)",
                      std::chrono::duration_cast<seconds>(settings_.idle).count());
@@ -718,23 +732,19 @@ void Server::on_call_timer(uint16_t our_id) {
 // ---- data path ----
 
 void Server::send_control_frame(Call& call, const Bytes& frame) {
-  if (kHeadroom + frame.size() > kBufferSize) return;
   if (call.log.enabled(LogLevel::kDebug)) {
     if (auto f = ppp::parse_frame(frame))
       call.log.debug("sent {}", ppp::describe_packet(f->protocol, f->info));
   }
   if (tx_batch_.full()) flush_gre();
-  uint8_t* base = &tx_memory_[tx_used_ * kBufferSize];
-  std::memcpy(base + kHeadroom, frame.data(), frame.size());
-  queue_gre(call, base + kHeadroom, frame.size());
+  ByteView pkt =
+      call.dp.frame_control(&tx_memory_[tx_used_ * kBufferSize], kBufferSize, frame, loop_.now());
+  if (!pkt.empty()) queue_gre(call, pkt);
 }
 
-void Server::queue_gre(Call& call, uint8_t* ppp_start, size_t ppp_len) {
-  gre::Header h = call.gre.next_data_header(static_cast<uint16_t>(ppp_len), loop_.now());
-  size_t hl = gre::header_size(h.has_seq, h.has_ack);
-  uint8_t* p = ppp_start - hl;
-  gre::write_header(p, h);
-  if (tx_batch_.add(call.peer_addr, ByteView(p, ppp_len + hl))) tx_used_++;
+// pkt lies in the current tx slot.
+void Server::queue_gre(Call& call, ByteView pkt) {
+  if (tx_batch_.add(call.peer_addr, pkt)) tx_used_++;
   if (tx_batch_.full()) flush_gre();
 }
 
@@ -769,7 +779,8 @@ void Server::on_gre_packet(uint8_t* data, size_t len) {
     log_.debug("GRE from {} dropped: {}", ip.packet.src.str(), gre::parse_error_name(g.error));
     return;
   }
-  Call* call = by_call_id_[g.packet.header.call_id];
+  uint16_t id = g.packet.header.call_id;
+  Call* call = by_call_id_[id];
   if (!call) {
     stats_.gre_unknown_call++;
     return;
@@ -780,87 +791,41 @@ void Server::on_gre_packet(uint8_t* data, size_t len) {
                     call->peer_addr.str());
     return;
   }
-  Time now = loop_.now();
-  gre::Verdict v = call->gre.on_receive(g.packet.header, g.packet.payload, now);
-  if (v == gre::Verdict::kDuplicate || v == gre::Verdict::kStale) {
-    stats_.gre_dropped_sequence++;
-    return;
-  }
-  if (v == gre::Verdict::kDeliver) {
+  if (!call->opened) open_call(*call);
+  if (by_call_id_[id] != call) return;
+  if (call->dp.on_gre(g.packet.header, g.packet.payload, loop_.now())) {
     // The payload lies inside our own receive buffer: decrypt in place.
-    uint8_t* frame = data + (g.packet.payload.data() - data);
-    on_ppp_frame(*call, frame, g.packet.payload.size());
+    size_t off = static_cast<size_t>(g.packet.payload.data() - data);
+    on_ppp_frame(*call, MutableByteView(data + off, g.packet.payload.size()));
   }
-  if (by_call_id_[g.packet.header.call_id] == call) arm_call_timer(*call);
+  if (by_call_id_[id] == call) arm_call_timer(*call);
 }
 
-void Server::on_ppp_frame(Call& call, uint8_t* frame, size_t len) {
-  auto f = ppp::parse_frame(ByteView(frame, len));
-  if (!f) {
-    stats_.ppp_malformed++;
+void Server::on_ppp_frame(Call& call, MutableByteView frame) {
+  Time now = loop_.now();
+  session::DataPath::Inbound in = call.dp.on_frame(frame);
+  if (call.dp.too_many_mppe_errors()) {
+    call.log.warn("too many MPPE errors, closing LCP");
+    call.ppp.close("Too many MPPE errors", now);
+    service_call(call);  // may end the call: nothing after this
     return;
   }
-  Time now = loop_.now();
-  switch (f->protocol) {
-    case ppp::kProtoMppe: {
-      if (!call.dec) {
-        stats_.mppe_dropped++;
-        return;
-      }
-      uint8_t* start = frame + (f->info.data() - frame);
-      auto r = call.dec->decrypt(MutableByteView(start, f->info.size()));
-      bool control_work = false;
-      if (call.dec->take_reset_request()) {
-        call.ppp.send_reset_request(now);
-        control_work = true;
-      }
-      if (call.dec->too_many_errors()) {
-        call.log.warn("too many MPPE errors, closing LCP");
-        call.ppp.close("Too many MPPE errors", now);
-        service_call(call);  // may end the call: nothing after this
-        return;
-      }
-      if (control_work) {
-        // Queues the Reset-Request; cannot end the call.
-        for (const Bytes& fr : call.ppp.take_frames()) send_control_frame(call, fr);
-      }
-      if (!r.ok()) {
-        stats_.mppe_dropped++;
-        call.log.debug("MPPE packet dropped: {}", mppe::to_string(r.error));
-        return;
-      }
-      MutableByteView pt = r.plaintext;
-      if (pt.empty()) return;
-      uint16_t proto;
-      size_t skip;
-      if (pt[0] & 1) {
-        proto = pt[0];
-        skip = 1;
-      } else if (pt.size() >= 2) {
-        proto = static_cast<uint16_t>(pt[0] << 8 | pt[1]);
-        skip = 2;
-      } else {
-        return;
-      }
-      if (proto == ppp::kProtoIp) {
-        deliver_ip(call, ByteView(pt.data() + skip, pt.size() - skip));
-      } else {
-        stats_.mppe_dropped++;
-      }
+  if (call.dp.take_reset_request()) {
+    call.ppp.send_reset_request(now);
+    for (const Bytes& f : call.ppp.take_frames()) send_control_frame(call, f);
+  }
+  switch (in.kind) {
+    case session::DataPath::Inbound::kIp:
+      deliver_ip(call, in.data);
       return;
-    }
-    case ppp::kProtoIp:
-      if (call.dec || settings_.session.mppe.required) {
-        stats_.clear_ip_dropped++;
-        return;
-      }
-      deliver_ip(call, f->info);
-      return;
-    default:
+    case session::DataPath::Inbound::kControl:
       if (call.log.enabled(LogLevel::kDebug))
-        call.log.debug("rcvd {}", ppp::describe_packet(f->protocol, f->info));
-      call.ppp.on_control(f->protocol, f->info, now);
+        call.log.debug("rcvd {}", ppp::describe_packet(in.protocol, in.data));
+      call.ppp.on_control(in.protocol, in.data, now);
       service_call(call);
+      return;
+    case session::DataPath::Inbound::kDropped:
+      call.log.debug("packet dropped: {}", in.reason);
       return;
   }
 }
@@ -881,61 +846,22 @@ void Server::deliver_ip(Call& call, ByteView ip) {
 
 void Server::on_tun_readable(Call& call) {
   uint16_t id = call.our_id;
+  Time now = loop_.now();
   for (int i = 0; i < 64 && by_call_id_[id] == &call && call.tun; ++i) {
     if (tx_batch_.full()) flush_gre();
     uint8_t* base = &tx_memory_[tx_used_ * kBufferSize];
-    // Room in front for GRE (16) + address/control (2) + protocol (2) +
-    // MPPE header (2) + inner protocol (2).
-    constexpr size_t kIpOffset = kHeadroom;
-    auto r = call.tun->read(MutableByteView(base, kBufferSize), kIpOffset);
-    if (!r) break;
-    size_t n = *r;
-    if (n == 0) break;
-    if (!call.ppp.data_allowed() || (settings_.session.mppe.required && !call.enc)) {
+    auto r = call.tun->read(MutableByteView(base, kBufferSize), session::kHeadroom);
+    if (!r || *r == 0) break;
+    if (!call.ppp.data_allowed()) {
       stats_.data_before_up++;
       continue;
     }
-    // Only IPv4 was negotiated (IPV6CP is refused): nothing else goes out.
-    if ((base[kHeadroom] >> 4) != 4) {
-      stats_.tun_not_ipv4++;
-      continue;
-    }
-    call.bytes_out += n;
+    ByteView pkt = call.dp.frame_ip(base, *r, now);
+    if (pkt.empty()) continue;  // counted by the data path
+    call.bytes_out += *r;
     call.packets_out++;
-    call.last_data = loop_.now();
-    uint8_t* p = base + kIpOffset;
-    size_t len = n;
-    bool pfc = call.ppp.tx_pfc();
-    if (call.enc) {
-      p -= 2;
-      put_u16(p, ppp::kProtoIp);
-      len += 2;
-      p -= mppe::kHeaderSize;
-      len += mppe::kHeaderSize;
-      call.enc->encrypt(p, len);
-      if (pfc) {
-        *--p = static_cast<uint8_t>(ppp::kProtoMppe);
-        len += 1;
-      } else {
-        p -= 2;
-        put_u16(p, ppp::kProtoMppe);
-        len += 2;
-      }
-    } else if (pfc) {
-      *--p = static_cast<uint8_t>(ppp::kProtoIp);
-      len += 1;
-    } else {
-      p -= 2;
-      put_u16(p, ppp::kProtoIp);
-      len += 2;
-    }
-    if (!call.ppp.tx_acfc()) {
-      p -= 2;
-      p[0] = 0xff;
-      p[1] = 0x03;
-      len += 2;
-    }
-    queue_gre(call, p, len);
+    call.last_data = now;
+    queue_gre(call, pkt);
   }
   flush_gre();
   if (by_call_id_[id] == &call) arm_call_timer(call);
@@ -957,6 +883,10 @@ void Server::shutdown(std::function<void()> done) {
   for (uint16_t id : ids) {
     Call* c = by_call_id_[id];
     if (!c) continue;
+    if (!c->opened) {
+      end_call(*c, kCdnAdminShutdown, true);  // LCP never started
+      continue;
+    }
     c->ppp.close("pptpxd shutting down", now);
     service_call(*c);
   }

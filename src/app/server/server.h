@@ -32,6 +32,7 @@
 #include "proto/gre/gre.h"
 #include "proto/mppe/mppe.h"
 #include "proto/ppp/session.h"
+#include "proto/session/data_path.h"
 #include "proto/pptp/server_control.h"
 
 namespace pptpx::server {
@@ -46,13 +47,10 @@ struct ServerStats {
   uint64_t gre_malformed = 0;        // gre::parse failed
   uint64_t gre_unknown_call = 0;     // no call with that ID
   uint64_t gre_wrong_peer = 0;       // right call ID, wrong source address
-  uint64_t gre_dropped_sequence = 0; // duplicates and stale packets
-  uint64_t ppp_malformed = 0;        // PPP frame header unreadable
-  uint64_t mppe_dropped = 0;         // decryptor refused the packet
-  uint64_t clear_ip_dropped = 0;     // unencrypted IP while MPPE is required
   uint64_t data_before_up = 0;       // IP before the network phase allowed it
   uint64_t tun_dropped = 0;          // tun write failed or packet too big
-  uint64_t tun_not_ipv4 = 0;         // from pppN but not IPv4 (IPv6 is not negotiated)
+  // Per-call data path drops (GRE sequence, PPP, MPPE), summed as calls end.
+  session::DataPathStats data_path;
 };
 
 class Server {
@@ -89,6 +87,7 @@ class Server {
   void destroy_control(uint64_t id);
 
   void start_call(Control& c, const pptp::CallRequested& req);
+  void open_call(Call& call);
   void service_call(Call& call);
   void handle_session_event(Call& call, ppp::SessionEvent& ev);
   void answer_secret(Call& call, const ppp::SecretRequest& req);
@@ -102,11 +101,11 @@ class Server {
 
   void on_gre_readable();
   void on_gre_packet(uint8_t* data, size_t len);
-  void on_ppp_frame(Call& call, uint8_t* frame, size_t len);
+  void on_ppp_frame(Call& call, MutableByteView frame);
   void deliver_ip(Call& call, ByteView ip);
   void on_tun_readable(Call& call);
   void send_control_frame(Call& call, const Bytes& frame);
-  void queue_gre(Call& call, uint8_t* ppp_start, size_t ppp_len);
+  void queue_gre(Call& call, ByteView pkt);
   void flush_gre();
 
   uint16_t allocate_call_id();
@@ -136,7 +135,6 @@ class Server {
 
   // Data-path buffers, allocated once.
   static constexpr size_t kBufferSize = 2048;
-  static constexpr size_t kHeadroom = 64;
   std::vector<uint8_t> rx_memory_;
   std::vector<uint8_t> tx_memory_;
   io::GreRecvBatch rx_batch_;

@@ -1,0 +1,144 @@
+#include "proto/session/data_path.h"
+
+#include <cstring>
+
+#include "proto/ppp/frame.h"
+#include "proto/ppp/protocols.h"
+
+namespace pptpx::session {
+
+void DataPath::start_mppe(const uint8_t* send_key, const uint8_t* recv_key, mppe::Settings s) {
+  enc_.emplace(send_key, s);
+  dec_.emplace(recv_key, s);
+}
+
+void DataPath::stop_mppe() {
+  enc_.reset();
+  dec_.reset();
+}
+
+bool DataPath::on_gre(const gre::Header& h, ByteView payload, Time now) {
+  gre::Verdict v = gre_.on_receive(h, payload, now);
+  if (v == gre::Verdict::kDuplicate || v == gre::Verdict::kStale) {
+    stats_.gre_duplicates++;
+    return false;
+  }
+  return v == gre::Verdict::kDeliver;
+}
+
+DataPath::Inbound DataPath::on_frame(MutableByteView frame) {
+  Inbound in;
+  auto f = ppp::parse_frame(frame);
+  if (!f) {
+    stats_.ppp_malformed++;
+    in.reason = "malformed PPP frame";
+    return in;
+  }
+  switch (f->protocol) {
+    case ppp::kProtoMppe: {
+      if (!dec_) {
+        stats_.mppe_dropped++;
+        in.reason = "MPPE packet before CCP is up";
+        return in;
+      }
+      size_t off = static_cast<size_t>(f->info.data() - frame.data());
+      auto r = dec_->decrypt(frame.subspan(off, f->info.size()));
+      if (!r.ok()) {
+        stats_.mppe_dropped++;
+        in.reason = mppe::to_string(r.error);
+        return in;
+      }
+      MutableByteView pt = r.plaintext;
+      size_t skip = 0;
+      uint16_t proto = 0;
+      if (!pt.empty() && (pt[0] & 1)) {
+        proto = pt[0];
+        skip = 1;
+      } else if (pt.size() >= 2) {
+        proto = static_cast<uint16_t>(pt[0] << 8 | pt[1]);
+        skip = 2;
+      }
+      if (proto != ppp::kProtoIp) {
+        stats_.mppe_not_ip++;
+        in.reason = "decrypted packet is not IPv4";
+        return in;
+      }
+      in.kind = Inbound::kIp;
+      in.data = pt.subspan(skip);
+      return in;
+    }
+    case ppp::kProtoIp:
+      if (dec_ || mppe_required_) {
+        stats_.clear_ip_dropped++;
+        in.reason = "unencrypted IP while MPPE is required";
+        return in;
+      }
+      in.kind = Inbound::kIp;
+      in.data = f->info;
+      return in;
+    default:
+      in.kind = Inbound::kControl;
+      in.protocol = f->protocol;
+      in.data = f->info;
+      return in;
+  }
+}
+
+ByteView DataPath::frame_ip(uint8_t* buf, size_t ip_len, Time now) {
+  uint8_t* p = buf + kHeadroom;
+  if (ip_len == 0 || (p[0] >> 4) != 4) {
+    stats_.out_not_ipv4++;
+    return {};
+  }
+  if (mppe_required_ && !enc_) {
+    stats_.out_no_mppe++;
+    return {};
+  }
+  size_t len = ip_len;
+  if (enc_) {
+    p -= 2;
+    put_u16(p, ppp::kProtoIp);
+    p -= mppe::kHeaderSize;
+    len += 2 + mppe::kHeaderSize;
+    enc_->encrypt(p, len);
+  }
+  uint16_t proto = enc_ ? ppp::kProtoMppe : ppp::kProtoIp;
+  if (pfc_) {
+    *--p = static_cast<uint8_t>(proto);
+    len += 1;
+  } else {
+    p -= 2;
+    put_u16(p, proto);
+    len += 2;
+  }
+  if (!acfc_) {
+    p -= 2;
+    p[0] = 0xff;
+    p[1] = 0x03;
+    len += 2;
+  }
+  return add_gre(p, len, now);
+}
+
+ByteView DataPath::frame_control(uint8_t* buf, size_t cap, ByteView ppp_frame, Time now) {
+  if (kHeadroom + ppp_frame.size() > cap) return {};
+  std::memcpy(buf + kHeadroom, ppp_frame.data(), ppp_frame.size());
+  return add_gre(buf + kHeadroom, ppp_frame.size(), now);
+}
+
+ByteView DataPath::ack_only(uint8_t* buf, Time now) {
+  auto h = gre_.on_timer(now);
+  if (!h) return {};
+  size_t n = gre::write_header(buf, *h);
+  return ByteView(buf, n);
+}
+
+ByteView DataPath::add_gre(uint8_t* ppp_start, size_t ppp_len, Time now) {
+  gre::Header h = gre_.next_data_header(static_cast<uint16_t>(ppp_len), now);
+  size_t hl = gre::header_size(h.has_seq, h.has_ack);
+  uint8_t* p = ppp_start - hl;
+  gre::write_header(p, h);
+  return ByteView(p, ppp_len + hl);
+}
+
+}  // namespace pptpx::session

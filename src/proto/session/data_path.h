@@ -1,0 +1,109 @@
+// One call's per-packet path, shared by the server and the client: GRE
+// sequence state, PPP framing (ACFC/PFC) and MPPE, applied in place on
+// caller-owned buffers. No allocation and no virtual call per packet.
+//
+// Outbound: the caller reads an IPv4 packet into buf + kHeadroom; frame_ip()
+// writes the MPPE, PPP and GRE headers in front of it and returns the whole
+// GRE packet. Inbound: on_gre() runs the GRE window checks, then on_frame()
+// strips PPP framing and decrypts, and says whether the result is an IP
+// packet for the TUN, a control packet for the PPP session, or dropped.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "base/bytes.h"
+#include "base/time.h"
+#include "proto/gre/gre.h"
+#include "proto/mppe/mppe.h"
+
+namespace pptpx::session {
+
+// Room in front of an IP packet for GRE (16) + address/control (2) +
+// protocol (2) + MPPE header (2) + inner protocol (2), rounded up.
+inline constexpr size_t kHeadroom = 64;
+
+struct DataPathStats {
+  uint64_t gre_duplicates = 0;    // GRE duplicates and stale packets
+  uint64_t ppp_malformed = 0;     // unreadable PPP header
+  uint64_t mppe_dropped = 0;      // decryptor refused the packet, or no MPPE yet
+  uint64_t mppe_not_ip = 0;       // decrypted to something other than IPv4
+  uint64_t clear_ip_dropped = 0;  // unencrypted IPv4 while MPPE is on or required
+  uint64_t out_not_ipv4 = 0;      // from the TUN but not IPv4 (only IPv4 is negotiated)
+  uint64_t out_no_mppe = 0;       // MPPE required but not up yet
+
+  DataPathStats& operator+=(const DataPathStats& o) {
+    gre_duplicates += o.gre_duplicates;
+    ppp_malformed += o.ppp_malformed;
+    mppe_dropped += o.mppe_dropped;
+    mppe_not_ip += o.mppe_not_ip;
+    clear_ip_dropped += o.clear_ip_dropped;
+    out_not_ipv4 += o.out_not_ipv4;
+    out_no_mppe += o.out_no_mppe;
+    return *this;
+  }
+};
+
+class DataPath {
+ public:
+  explicit DataPath(const gre::ChannelConfig& cfg) : gre_(cfg) {}
+
+  gre::Channel& gre() { return gre_; }
+  const DataPathStats& stats() const { return stats_; }
+
+  // Framing agreed by LCP for what we send.
+  void set_framing(bool acfc, bool pfc) {
+    acfc_ = acfc;
+    pfc_ = pfc;
+  }
+  // With MPPE required, no IP goes either way in clear.
+  void set_mppe_required(bool required) { mppe_required_ = required; }
+  void start_mppe(const uint8_t* send_key, const uint8_t* recv_key, mppe::Settings s);
+  void stop_mppe();
+  bool mppe_active() const { return enc_.has_value(); }
+  // The peer sent a CCP Reset-Request: rekey and flush on the next packet.
+  void request_flush() {
+    if (enc_) enc_->request_flush();
+  }
+  // Stateful MPPE lost sync: the PPP session should send a Reset-Request.
+  bool take_reset_request() { return dec_ && dec_->take_reset_request(); }
+  bool too_many_mppe_errors() const { return dec_ && dec_->too_many_errors(); }
+
+  // ---- inbound ----
+  // GRE window checks for a packet already addressed to this call: true when
+  // its payload should go on to on_frame().
+  bool on_gre(const gre::Header& h, ByteView payload, Time now);
+
+  struct Inbound {
+    enum Kind { kIp, kControl, kDropped } kind = kDropped;
+    uint16_t protocol = 0;  // kControl: the PPP protocol
+    ByteView data;          // kIp: the IPv4 packet; kControl: the information field
+    const char* reason = "";  // kDropped
+  };
+  // frame is the GRE payload, inside the caller's receive buffer (decrypted in place).
+  Inbound on_frame(MutableByteView frame);
+
+  // ---- outbound ----
+  // buf[kHeadroom, kHeadroom + ip_len) holds a packet read from the TUN.
+  // Returns the complete GRE packet inside buf, or an empty span if dropped.
+  ByteView frame_ip(uint8_t* buf, size_t ip_len, Time now);
+  // Copies a PPP control frame behind kHeadroom in buf (cap octets) and adds
+  // the GRE header; empty if it does not fit.
+  ByteView frame_control(uint8_t* buf, size_t cap, ByteView ppp_frame, Time now);
+  // An ack-only GRE packet in buf if one is due now, else empty.
+  ByteView ack_only(uint8_t* buf, Time now);
+
+ private:
+  ByteView add_gre(uint8_t* ppp_start, size_t ppp_len, Time now);
+
+  gre::Channel gre_;
+  std::optional<mppe::Encryptor> enc_;
+  std::optional<mppe::Decryptor> dec_;
+  bool acfc_ = false;
+  bool pfc_ = false;
+  bool mppe_required_ = false;
+  DataPathStats stats_;
+};
+
+}  // namespace pptpx::session

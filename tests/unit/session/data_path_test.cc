@@ -1,0 +1,124 @@
+#include <gtest/gtest.h>
+
+#include <array>
+#include <vector>
+
+#include "crypto/crypto.h"
+#include "proto/session/data_path.h"
+
+namespace pptpx::session {
+namespace {
+
+const uint8_t kKeyAtoB[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+const uint8_t kKeyBtoA[16] = {16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1};
+
+// A 28-octet IPv4 packet (version 4) with a recognisable payload.
+std::vector<uint8_t> ipv4_packet(uint8_t tag) {
+  std::vector<uint8_t> p(28, tag);
+  p[0] = 0x45;
+  p[2] = 0;
+  p[3] = 28;
+  return p;
+}
+
+struct Pair : ::testing::Test {
+  void SetUp() override { ASSERT_TRUE(crypto::init()); }
+  DataPath a{gre::ChannelConfig{.peer_call_id = 2}};
+  DataPath b{gre::ChannelConfig{.peer_call_id = 1}};
+  Time now{};
+  std::array<uint8_t, 2048> buf{};
+
+  // Sends an IP packet from `from` and runs it through `to`.
+  DataPath::Inbound send_ip(DataPath& from, DataPath& to, const std::vector<uint8_t>& ip) {
+    std::copy(ip.begin(), ip.end(), buf.begin() + kHeadroom);
+    ByteView pkt = from.frame_ip(buf.data(), ip.size(), now);
+    if (pkt.empty()) return {};
+    return receive(to, pkt);
+  }
+  DataPath::Inbound receive(DataPath& to, ByteView pkt) {
+    auto g = gre::parse(pkt);
+    EXPECT_TRUE(g.ok());
+    if (!to.on_gre(g.packet.header, g.packet.payload, now)) return {};
+    size_t off = static_cast<size_t>(g.packet.payload.data() - pkt.data());
+    return to.on_frame(MutableByteView(const_cast<uint8_t*>(pkt.data()) + off,
+                                       g.packet.payload.size()));
+  }
+};
+
+TEST_F(Pair, ClearIpWhenMppeIsNotRequired) {
+  auto ip = ipv4_packet(0x11);
+  auto in = send_ip(a, b, ip);
+  ASSERT_EQ(in.kind, DataPath::Inbound::kIp);
+  EXPECT_EQ(std::vector<uint8_t>(in.data.begin(), in.data.end()), ip);
+}
+
+TEST_F(Pair, MppeBothWaysWithEveryFraming) {
+  for (bool acfc : {false, true}) {
+    for (bool pfc : {false, true}) {
+      DataPath x{gre::ChannelConfig{.peer_call_id = 2}}, y{gre::ChannelConfig{.peer_call_id = 1}};
+      x.set_framing(acfc, pfc);
+      y.set_framing(acfc, pfc);
+      x.set_mppe_required(true);
+      y.set_mppe_required(true);
+      x.start_mppe(kKeyAtoB, kKeyBtoA, {128, true});
+      y.start_mppe(kKeyBtoA, kKeyAtoB, {128, true});
+      for (int i = 0; i < 50; ++i) {
+        auto ip = ipv4_packet(static_cast<uint8_t>(i));
+        auto in = send_ip(i % 2 ? x : y, i % 2 ? y : x, ip);
+        ASSERT_EQ(in.kind, DataPath::Inbound::kIp) << in.reason;
+        EXPECT_EQ(std::vector<uint8_t>(in.data.begin(), in.data.end()), ip);
+      }
+    }
+  }
+}
+
+TEST_F(Pair, MppeRequiredDropsClearTrafficBothWays) {
+  a.set_mppe_required(true);
+  b.set_mppe_required(true);
+  auto ip = ipv4_packet(0x22);
+  std::copy(ip.begin(), ip.end(), buf.begin() + kHeadroom);
+  EXPECT_TRUE(a.frame_ip(buf.data(), ip.size(), now).empty());  // no keys yet
+  EXPECT_EQ(a.stats().out_no_mppe, 1u);
+  DataPath clear{gre::ChannelConfig{.peer_call_id = 1}};
+  auto in = send_ip(clear, b, ip);
+  EXPECT_EQ(in.kind, DataPath::Inbound::kDropped);
+  EXPECT_EQ(b.stats().clear_ip_dropped, 1u);
+}
+
+TEST_F(Pair, OnlyIpv4GoesOut) {
+  std::vector<uint8_t> ip6(40, 0);
+  ip6[0] = 0x60;
+  std::copy(ip6.begin(), ip6.end(), buf.begin() + kHeadroom);
+  EXPECT_TRUE(a.frame_ip(buf.data(), ip6.size(), now).empty());
+  EXPECT_EQ(a.stats().out_not_ipv4, 1u);
+}
+
+TEST_F(Pair, ControlFramesPassThroughAndGarbageIsDropped) {
+  const uint8_t lcp[] = {0xff, 0x03, 0xc0, 0x21, 0x09, 0x01, 0x00, 0x08, 1, 2, 3, 4};
+  ByteView pkt = a.frame_control(buf.data(), buf.size(), lcp, now);
+  auto in = receive(b, pkt);
+  ASSERT_EQ(in.kind, DataPath::Inbound::kControl);
+  EXPECT_EQ(in.protocol, 0xc021);
+  EXPECT_EQ(in.data.size(), 8u);
+  const uint8_t bad[] = {0xff, 0x03, 0xc0};  // truncated protocol
+  pkt = a.frame_control(buf.data(), buf.size(), bad, now);
+  EXPECT_EQ(receive(b, pkt).kind, DataPath::Inbound::kDropped);
+  EXPECT_EQ(b.stats().ppp_malformed, 1u);
+  const uint8_t mppe_early[] = {0x00, 0xfd, 0x90, 0x00, 1, 2, 3};
+  pkt = a.frame_control(buf.data(), buf.size(), mppe_early, now);
+  EXPECT_EQ(receive(b, pkt).kind, DataPath::Inbound::kDropped);
+  EXPECT_EQ(b.stats().mppe_dropped, 1u);
+}
+
+TEST_F(Pair, DuplicatesAreDroppedAndCounted) {
+  auto ip = ipv4_packet(0x33);
+  std::copy(ip.begin(), ip.end(), buf.begin() + kHeadroom);
+  ByteView pkt = a.frame_ip(buf.data(), ip.size(), now);
+  std::vector<uint8_t> copy(pkt.begin(), pkt.end());
+  EXPECT_EQ(receive(b, copy).kind, DataPath::Inbound::kIp);
+  EXPECT_EQ(receive(b, copy).kind, DataPath::Inbound::kDropped);
+  EXPECT_EQ(b.stats().gre_duplicates, 1u);
+}
+
+}  // namespace
+}  // namespace pptpx::session
