@@ -65,7 +65,7 @@ void Client::log_stats() const {
       "stats: GRE dropped: not-gre {} malformed {} wrong-call {} sequence {} | PPP malformed {} "
       "| MPPE dropped {} not-ip {} | clear IP dropped {} | out: not-ipv4 {} no-mppe {} | data "
       "before up {} | tun dropped {}",
-      t.gre_not_ipv4_gre, t.gre_malformed, t.gre_wrong_call, d.gre_duplicates, d.ppp_malformed,
+      t.ingress.not_gre, t.ingress.malformed, t.gre_wrong_call, d.gre_duplicates, d.ppp_malformed,
       d.mppe_dropped, d.mppe_not_ip, d.clear_ip_dropped, d.out_not_ipv4, d.out_no_mppe,
       t.data_before_up, t.tun_dropped);
 }
@@ -660,24 +660,15 @@ void Client::on_gre_readable() {
 }
 
 void Client::on_gre_packet(uint8_t* data, size_t len) {
-  auto ip = gre::parse_ipv4(ByteView(data, len));
-  if (!ip.ok() || ip.packet.protocol != gre::kIpProtocolGre) {
-    stats_.gre_not_ipv4_gre++;
-    return;
-  }
-  auto g = gre::parse(ip.packet.payload);
-  if (!g.ok()) {
-    stats_.gre_malformed++;
-    log_.debug("GRE from {} dropped: {}", ip.packet.src.str(), gre::parse_error_name(g.error));
-    return;
-  }
-  if (!ppp_ || session_over_ || g.packet.header.call_id != our_call_id_ || ip.packet.src != server_) {
+  auto g = session::parse_gre_datagram(ByteView(data, len), stats_.ingress, log_);
+  if (!g) return;
+  if (!ppp_ || session_over_ || g->packet.header.call_id != our_call_id_ || g->src != server_) {
     stats_.gre_wrong_call++;
     return;
   }
-  if (dp_->on_gre(g.packet.header, g.packet.payload, loop_.now())) {
-    size_t off = static_cast<size_t>(g.packet.payload.data() - data);
-    on_ppp_frame(MutableByteView(data + off, g.packet.payload.size()));
+  if (dp_->on_gre(g->packet.header, g->packet.payload, loop_.now())) {
+    size_t off = static_cast<size_t>(g->packet.payload.data() - data);
+    on_ppp_frame(MutableByteView(data + off, g->packet.payload.size()));
   }
   arm_call_timer();
 }

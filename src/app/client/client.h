@@ -44,8 +44,7 @@ inline constexpr int kExitHangup = 16;
 inline constexpr int kExitAuthToPeerFailed = 19;
 
 struct ClientStats {
-  uint64_t gre_not_ipv4_gre = 0;
-  uint64_t gre_malformed = 0;
+  session::IngressStats ingress;  // not GRE, or malformed GRE
   uint64_t gre_wrong_call = 0;       // another call ID, or not from the server
   uint64_t data_before_up = 0;
   uint64_t tun_dropped = 0;

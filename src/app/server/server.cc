@@ -160,8 +160,8 @@ void Server::log_stats() const {
       "malformed {} unknown-call {} wrong-peer {} sequence {} | PPP malformed {} | MPPE "
       "dropped {} not-ip {} | clear IP dropped {} | out: not-ipv4 {} no-mppe {} | data before "
       "up {} | tun dropped {}",
-      t.connections, t.connections_refused, t.calls, t.calls_refused_no_slot, t.gre_not_ipv4_gre,
-      t.gre_malformed, t.gre_unknown_call, t.gre_wrong_peer, d.gre_duplicates, d.ppp_malformed,
+      t.connections, t.connections_refused, t.calls, t.calls_refused_no_slot, t.ingress.not_gre,
+      t.ingress.malformed, t.gre_unknown_call, t.gre_wrong_peer, d.gre_duplicates, d.ppp_malformed,
       d.mppe_dropped, d.mppe_not_ip, d.clear_ip_dropped, d.out_not_ipv4, d.out_no_mppe,
       t.data_before_up, t.tun_dropped);
 }
@@ -768,35 +768,27 @@ void Server::on_gre_readable() {
 }
 
 void Server::on_gre_packet(uint8_t* data, size_t len) {
-  auto ip = gre::parse_ipv4(ByteView(data, len));
-  if (!ip.ok() || ip.packet.protocol != gre::kIpProtocolGre) {
-    stats_.gre_not_ipv4_gre++;
-    return;
-  }
-  auto g = gre::parse(ip.packet.payload);
-  if (!g.ok()) {
-    stats_.gre_malformed++;
-    log_.debug("GRE from {} dropped: {}", ip.packet.src.str(), gre::parse_error_name(g.error));
-    return;
-  }
-  uint16_t id = g.packet.header.call_id;
+  auto g = session::parse_gre_datagram(ByteView(data, len), stats_.ingress, log_);
+  if (!g) return;
+  uint16_t id = g->packet.header.call_id;
   Call* call = by_call_id_[id];
   if (!call) {
     stats_.gre_unknown_call++;
     return;
   }
-  if (call->peer_addr != ip.packet.src) {
+  if (call->peer_addr != g->src) {
     stats_.gre_wrong_peer++;
-    call->log.debug("GRE for this call from {} dropped (peer is {})", ip.packet.src.str(),
-                    call->peer_addr.str());
+    if (call->log.enabled(LogLevel::kDebug))
+      call->log.debug("GRE for this call from {} dropped (peer is {})", g->src.str(),
+                      call->peer_addr.str());
     return;
   }
   if (!call->opened) open_call(*call);
   if (by_call_id_[id] != call) return;
-  if (call->dp.on_gre(g.packet.header, g.packet.payload, loop_.now())) {
+  if (call->dp.on_gre(g->packet.header, g->packet.payload, loop_.now())) {
     // The payload lies inside our own receive buffer: decrypt in place.
-    size_t off = static_cast<size_t>(g.packet.payload.data() - data);
-    on_ppp_frame(*call, MutableByteView(data + off, g.packet.payload.size()));
+    size_t off = static_cast<size_t>(g->packet.payload.data() - data);
+    on_ppp_frame(*call, MutableByteView(data + off, g->packet.payload.size()));
   }
   if (by_call_id_[id] == call) arm_call_timer(*call);
 }

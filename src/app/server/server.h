@@ -43,8 +43,7 @@ struct ServerStats {
   uint64_t connections_refused = 0;  // too many waiting control connections
   uint64_t calls = 0;
   uint64_t calls_refused_no_slot = 0;
-  uint64_t gre_not_ipv4_gre = 0;     // raw socket delivered something else
-  uint64_t gre_malformed = 0;        // gre::parse failed
+  session::IngressStats ingress;     // not GRE, or malformed GRE
   uint64_t gre_unknown_call = 0;     // no call with that ID
   uint64_t gre_wrong_peer = 0;       // right call ID, wrong source address
   uint64_t data_before_up = 0;       // IP before the network phase allowed it

@@ -1,5 +1,7 @@
 #include "app/server/settings.h"
 
+#include "app/common/ppp_settings.h"
+
 #include <unistd.h>
 
 #include <climits>
@@ -9,15 +11,6 @@ namespace pptpx::server {
 
 namespace {
 
-ppp::AuthProtocol to_ppp(config::AuthProto p) {
-  switch (p) {
-    case config::AuthProto::kMsChapV2: return ppp::AuthProtocol::kMsChapV2;
-    case config::AuthProto::kMsChapV1: return ppp::AuthProtocol::kMsChapV1;
-    case config::AuthProto::kChapMd5: return ppp::AuthProtocol::kChapMd5;
-    case config::AuthProto::kPap: return ppp::AuthProtocol::kPap;
-  }
-  return ppp::AuthProtocol::kNone;
-}
 
 std::string host_name() {
   char buf[HOST_NAME_MAX + 1] = {};
@@ -83,38 +76,20 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
 
   ppp::SessionConfig& sc = s.session;
   sc.role = ppp::Role::kAuthenticator;
-  sc.auth.allowed.clear();
-  for (auto p : config::peer_auth_protocols(o)) sc.auth.allowed.push_back(to_ppp(p));
+  sc.auth.allowed = app::to_ppp(config::peer_auth_protocols(o));
   sc.auth.authenticator.our_name = s.our_name;
   // MS-CHAP failures carry R=1 and a new challenge: the peer may try twice more.
   sc.auth.authenticator.max_retries = 2;
-  if (o.mru) sc.lcp.mru = static_cast<uint16_t>(*o.mru);
-  if (o.mtu) {
-    sc.lcp.mtu = static_cast<uint16_t>(*o.mtu);
-    s.mtu = static_cast<uint16_t>(*o.mtu);
-  }
-  sc.lcp.request_pfc = !o.nopcomp;
-  sc.lcp.request_acfc = !o.noaccomp;
-  if (o.lcp_echo_interval) sc.lcp.echo_interval = seconds(*o.lcp_echo_interval);
-  if (o.lcp_echo_failure) sc.lcp.echo_failure = *o.lcp_echo_failure;
-  if (o.lcp_restart) sc.lcp.fsm.restart = seconds(*o.lcp_restart);
-  if (o.lcp_max_configure) sc.lcp.fsm.max_configure = *o.lcp_max_configure;
-  if (o.lcp_max_terminate) sc.lcp.fsm.max_terminate = *o.lcp_max_terminate;
-  if (o.lcp_max_failure) sc.lcp.fsm.max_failure = *o.lcp_max_failure;
-  config::MppePolicy mp = config::mppe_policy(o);
-  sc.mppe.enabled = mp.enabled;
-  sc.mppe.required = mp.required;
-  sc.mppe.allow_40 = mp.allow_40;
-  sc.mppe.allow_56 = false;
-  sc.mppe.allow_128 = mp.allow_128;
-  sc.mppe.allow_stateful = mp.allow_stateful;
-  sc.ipv6 = o.ipv6.value_or(false);
+  app::apply_link_options(o, sc);
+  if (o.mtu) s.mtu = static_cast<uint16_t>(*o.mtu);
+  // IPv6 is not carried yet: IPV6CP is refused (Protocol-Reject), as pptpd
+  // does without +ipv6.
+  sc.ipv6 = false;
+  if (o.ipv6.value_or(false))
+    warn(diags, s.conf.option.value_or(conf), 0, "+ipv6: IPv6 is not supported yet, ignored");
 
-  if (mp.required) {
-    bool mschap = false;
-    for (auto p : sc.auth.allowed)
-      mschap |= p == ppp::AuthProtocol::kMsChapV2 || p == ppp::AuthProtocol::kMsChapV1;
-    if (!mschap)
+  if (sc.mppe.required) {
+    if (!app::has_mschap(sc.auth.allowed))
       error(diags, s.conf.option.value_or(conf), 0,
             "MPPE is required but no MS-CHAP authentication is required of the peer "
             "(add require-mschap-v2)");

@@ -7,6 +7,23 @@
 
 namespace pptpx::session {
 
+std::optional<GreDatagram> parse_gre_datagram(ByteView datagram, IngressStats& stats,
+                                              const Logger& log) {
+  auto ip = gre::parse_ipv4(datagram);
+  if (!ip.ok() || ip.packet.protocol != gre::kIpProtocolGre) {
+    stats.not_gre++;
+    return std::nullopt;
+  }
+  auto g = gre::parse(ip.packet.payload);
+  if (!g.ok()) {
+    stats.malformed++;
+    if (log.enabled(LogLevel::kDebug))
+      log.debug("GRE from {} dropped: {}", ip.packet.src.str(), gre::parse_error_name(g.error));
+    return std::nullopt;
+  }
+  return GreDatagram{ip.packet.src, g.packet};
+}
+
 void DataPath::start_mppe(const uint8_t* send_key, const uint8_t* recv_key, mppe::Settings s) {
   enc_.emplace(send_key, s);
   dec_.emplace(recv_key, s);

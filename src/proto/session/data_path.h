@@ -14,6 +14,8 @@
 #include <optional>
 
 #include "base/bytes.h"
+#include "base/ip.h"
+#include "base/log.h"
 #include "base/time.h"
 #include "proto/gre/gre.h"
 #include "proto/mppe/mppe.h"
@@ -44,6 +46,22 @@ struct DataPathStats {
     return *this;
   }
 };
+
+// What the raw GRE socket delivered that is not enhanced GRE at all.
+struct IngressStats {
+  uint64_t not_gre = 0;    // not IPv4, or not IP protocol 47
+  uint64_t malformed = 0;  // gre::parse refused it
+};
+
+struct GreDatagram {
+  Ipv4 src;
+  gre::Packet packet;  // views into the datagram
+};
+
+// Parses one raw-socket datagram (IPv4 header + enhanced GRE); nullopt, with
+// the reason counted and, for malformed GRE, logged at debug.
+std::optional<GreDatagram> parse_gre_datagram(ByteView datagram, IngressStats& stats,
+                                              const Logger& log);
 
 class DataPath {
  public:

@@ -1,0 +1,47 @@
+#include "app/common/ppp_settings.h"
+
+namespace pptpx::app {
+
+ppp::AuthProtocol to_ppp(config::AuthProto p) {
+  switch (p) {
+    case config::AuthProto::kMsChapV2: return ppp::AuthProtocol::kMsChapV2;
+    case config::AuthProto::kMsChapV1: return ppp::AuthProtocol::kMsChapV1;
+    case config::AuthProto::kChapMd5: return ppp::AuthProtocol::kChapMd5;
+    case config::AuthProto::kPap: return ppp::AuthProtocol::kPap;
+  }
+  return ppp::AuthProtocol::kNone;
+}
+
+std::vector<ppp::AuthProtocol> to_ppp(const std::vector<config::AuthProto>& v) {
+  std::vector<ppp::AuthProtocol> out;
+  for (auto p : v) out.push_back(to_ppp(p));
+  return out;
+}
+
+void apply_link_options(const config::PppOptions& o, ppp::SessionConfig& sc) {
+  if (o.mru) sc.lcp.mru = static_cast<uint16_t>(*o.mru);
+  if (o.mtu) sc.lcp.mtu = static_cast<uint16_t>(*o.mtu);
+  sc.lcp.request_pfc = !o.nopcomp;
+  sc.lcp.request_acfc = !o.noaccomp;
+  if (o.lcp_echo_interval) sc.lcp.echo_interval = seconds(*o.lcp_echo_interval);
+  if (o.lcp_echo_failure) sc.lcp.echo_failure = *o.lcp_echo_failure;
+  if (o.lcp_restart) sc.lcp.fsm.restart = seconds(*o.lcp_restart);
+  if (o.lcp_max_configure) sc.lcp.fsm.max_configure = *o.lcp_max_configure;
+  if (o.lcp_max_terminate) sc.lcp.fsm.max_terminate = *o.lcp_max_terminate;
+  if (o.lcp_max_failure) sc.lcp.fsm.max_failure = *o.lcp_max_failure;
+  config::MppePolicy mp = config::mppe_policy(o);
+  sc.mppe.enabled = mp.enabled;
+  sc.mppe.required = mp.required;
+  sc.mppe.allow_40 = mp.allow_40;
+  sc.mppe.allow_56 = false;  // the Linux kernel and pppd do not do 56-bit either
+  sc.mppe.allow_128 = mp.allow_128;
+  sc.mppe.allow_stateful = mp.allow_stateful;
+}
+
+bool has_mschap(const std::vector<ppp::AuthProtocol>& methods) {
+  for (auto p : methods)
+    if (p == ppp::AuthProtocol::kMsChapV2 || p == ppp::AuthProtocol::kMsChapV1) return true;
+  return false;
+}
+
+}  // namespace pptpx::app
