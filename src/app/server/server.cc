@@ -135,7 +135,7 @@ std::error_code Server::start() {
   auto nl = io::Netlink::open();
   if (!nl) return nl.error();
   netlink_ = std::move(nl.value());
-  io::warn_if_ip_forward_disabled(log_);
+  if (settings_.ppp.proxyarp.value_or(false)) io::warn_if_ip_forward_disabled(log_);
 
   for (const auto& n : settings_.notices) log_.notice("{}", n);
   log_.notice("pptpxd listening on {}:{} with {} address slot(s), name {}", bind.str(), port_,
