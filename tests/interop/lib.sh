@@ -41,8 +41,23 @@ lab_init() {
 		command -v "$t" >/dev/null || lab_die "missing $t (see tests/interop/README.md)"
 	done
 	LAB_WORK=${LAB_WORK:-$LAB_DIR/work/$(date +%Y%m%d-%H%M%S)-$$}
+	mkdir -p "$(dirname "$LAB_WORK")"
+	local parent
+	parent=$(cd "$(dirname "$LAB_WORK")" && pwd)
+	case "$parent/" in
+	/tmp/*)
+		# Guests mount a tmpfs on /tmp, which would hide a results folder
+		# below it: keep the results in /var/tmp, with a link where the
+		# caller expects them.
+		local real
+		real=/var/tmp/pptpx-lab/$(basename "$LAB_WORK")
+		mkdir -p "$real"
+		[ -e "$LAB_WORK" ] || ln -s "$real" "$LAB_WORK"
+		LAB_WORK=$real
+		;;
+	esac
 	mkdir -p "$LAB_WORK/uml"
-	LAB_WORK=$(cd "$LAB_WORK" && pwd)
+	LAB_WORK=$(cd "$LAB_WORK" && pwd -P)
 	LAB_KVER=$("$LAB_UML" --version 2>/dev/null | head -n1)
 	[ -d "/usr/lib/uml/modules/$LAB_KVER" ] || lab_die "no UML modules for '$LAB_KVER'"
 	# The guest's modprobe looks here; the read-only root cannot create it,

@@ -456,8 +456,7 @@ void Server::handle_session_event(Call& call, ppp::SessionEvent& ev) {
             call.dp.start_mppe(wide ? k.send.data() : k.send64.data(),
                                wide ? k.recv.data() : k.recv64.data(),
                                mppe::Settings{up.key_bits, up.stateless});
-            call.log.notice("MPPE {}-bit {} compression enabled", up.key_bits,
-                            up.stateless ? "stateless" : "stateful");
+            // The session core logs "MPPE N-bit ... compression enabled".
             if (call.ip_up) set_interface_mtu(call);
           },
           [&](ppp::event::CcpDown&) {
