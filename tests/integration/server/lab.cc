@@ -136,7 +136,7 @@ bool Lab::write_files(const LabOptions& opts) {
       opts.extra_options + "\n";
   std::string conf = "option " + dir_ + "/options.pptpd\n"
                      "localip 10.10.0.1\n"
-                     "remoteip 10.10.0.10-20\n"
+                     "remoteip " + opts.remoteip.value_or("10.10.0.10-20") + "\n"
                      "pidfile " + dir_ + "/pptpxd.pid\n";
   std::string secrets =
       "user1\t\tpptpd\tsecret1\t\t\t*\n"

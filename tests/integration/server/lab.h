@@ -27,6 +27,8 @@ struct LabOptions {
   std::string extra_options;
   // Replaces "require-mppe-128" when set (e.g. "require-mppe-40").
   std::optional<std::string> mppe_line;
+  // Replaces the remoteip range (default 10.10.0.10-20).
+  std::optional<std::string> remoteip;
 };
 
 // Runs a shell command; returns its exit status and fills out with stdout.

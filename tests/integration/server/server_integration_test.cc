@@ -568,5 +568,33 @@ TEST_F(ServerIntegrationVariant, Mppe128StatefulAllowedStillNegotiatesStateless)
   EXPECT_EQ(c.mppe_errors, 0u);
 }
 
+// proxyarp: a client address inside the server's LAN subnet is published
+// as a proxy ARP entry on the LAN interface, and withdrawn at hang-up.
+TEST_F(ServerIntegrationVariant, ProxyArpPublishesTheClientOnTheLan) {
+  LabOptions lo;
+  lo.remoteip = "192.168.88.50-60";
+  start_lab(lo);
+  if (HasFatalFailure() || IsSkipped()) return;
+  PptpClient c(ClientOptions{});
+  bring_up(c);
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(c.ip_up_->local, *Ipv4::parse("192.168.88.50"));
+  auto proxy_entries = [&] {
+    std::string out;
+    run_command("ip -n " + lab_->server_ns() + " neigh show proxy", &out);
+    return out;
+  };
+  std::string before = proxy_entries();
+  EXPECT_NE(before.find("192.168.88.50"), std::string::npos) << before;
+  EXPECT_TRUE(lab_->wait_log("proxy ARP entry for 192.168.88.50 published", milliseconds(1000)));
+  c.close_session("User request");
+  ASSERT_TRUE(c.run_until([&] { return c.finished(); }, milliseconds(3000)));
+  c.hangup();
+  c.run_until([&] { return c.control().closed(); }, milliseconds(4000));
+  EXPECT_TRUE(wait_ppp0("", milliseconds(3000)));
+  std::string after = proxy_entries();
+  EXPECT_EQ(after.find("192.168.88.50"), std::string::npos) << after;
+}
+
 }  // namespace
 }  // namespace pptpx::integ
