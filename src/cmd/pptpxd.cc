@@ -95,6 +95,12 @@ int parse_cli(int argc, char** argv, Cli& cli) {
   return kExitOk;
 }
 
+std::string absolute(const std::string& path) {
+  char cwd[4096];
+  if (!getcwd(cwd, sizeof cwd)) return path;
+  return std::string(cwd) + "/" + path;
+}
+
 // Prints the diagnostics; true when there is an error.
 bool report(const config::Diagnostics& diags, const Logger* log) {
   bool error = false;
@@ -117,6 +123,12 @@ bool report(const config::Diagnostics& diags, const Logger* log) {
 int main(int argc, char** argv) {
   Cli cli;
   if (int rc = parse_cli(argc, argv, cli); rc != kExitOk) return rc < 0 ? kExitOk : rc;
+
+  // The daemon works from /: relative paths given on the command line (read
+  // again at SIGHUP and, for chap-secrets, at every authentication) must not
+  // change meaning.
+  for (std::string* path : {&cli.flags.conf_path, &cli.flags.chap_secrets_path})
+    if (!path->empty() && (*path)[0] != '/') *path = absolute(*path);
 
   config::Diagnostics diags;
   server::Settings settings = server::load_settings(cli.flags, diags);
