@@ -36,6 +36,7 @@ void usage(FILE* out) {
                "  -c, --conf FILE         configuration file (default /etc/pptpd.conf)\n"
                "  -f, --foreground        stay in the foreground, log to stderr too\n"
                "      --chap-secrets FILE secrets file (default /etc/ppp/chap-secrets)\n"
+               "      --pap-secrets FILE  secrets for PAP (default /etc/ppp/pap-secrets)\n"
                "  -d, --debug             debug logging\n"
                "  -v, --version           print the version and exit\n"
                "  -h, --help              print this help and exit\n"
@@ -51,12 +52,13 @@ struct Cli {
 };
 
 int parse_cli(int argc, char** argv, Cli& cli) {
-  enum { kChapSecrets = 1000, kPppOptions, kPort };
+  enum { kChapSecrets = 1000, kPapSecrets, kPppOptions, kPort };
   static const option longopts[] = {
       {"conf", required_argument, nullptr, 'c'},
       {"foreground", no_argument, nullptr, 'f'},
       {"fg", no_argument, nullptr, 'f'},
       {"chap-secrets", required_argument, nullptr, kChapSecrets},
+      {"pap-secrets", required_argument, nullptr, kPapSecrets},
       {"debug", no_argument, nullptr, 'd'},
       {"version", no_argument, nullptr, 'v'},
       {"help", no_argument, nullptr, 'h'},
@@ -72,6 +74,7 @@ int parse_cli(int argc, char** argv, Cli& cli) {
       case 'f': cli.flags.foreground = true; break;
       case 'd': cli.flags.debug = true; break;
       case kChapSecrets: cli.flags.chap_secrets_path = optarg; break;
+      case kPapSecrets: cli.flags.pap_secrets_path = optarg; break;
       case kPppOptions: cli.flags.global_options_path = optarg; break;
       case kPort: {
         int p = std::atoi(optarg);
@@ -127,7 +130,8 @@ int main(int argc, char** argv) {
   // The daemon works from /: relative paths given on the command line (read
   // again at SIGHUP and, for chap-secrets, at every authentication) must not
   // change meaning.
-  for (std::string* path : {&cli.flags.conf_path, &cli.flags.chap_secrets_path})
+  for (std::string* path :
+       {&cli.flags.conf_path, &cli.flags.chap_secrets_path, &cli.flags.pap_secrets_path})
     if (!path->empty() && (*path)[0] != '/') *path = absolute(*path);
 
   config::Diagnostics diags;

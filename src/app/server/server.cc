@@ -417,14 +417,17 @@ void Server::service_call(Call& call) {
 }
 
 void Server::answer_secret(Call& call, const ppp::SecretRequest& req) {
-  config::SecretsFile secrets = config::load_secrets(settings_.flags.chap_secrets_path);
+  // pppd keeps PAP passwords in pap-secrets and the CHAP family's in chap-secrets.
+  const std::string& path = call.ppp.auth_protocol() == ppp::AuthProtocol::kPap
+                                ? settings_.flags.pap_secrets_path
+                                : settings_.flags.chap_secrets_path;
+  config::SecretsFile secrets = config::load_secrets(path);
   for (const auto& d : secrets.diagnostics)
     if (d.is_error) call.log.warn("{}", d.str());
   // pppd: the server column is our name; `remotename` does not apply here.
   auto entry = config::find_secret(secrets.entries, req.client, req.server);
   if (!entry) {
-    call.log.warn("no secret for user '{}' (server '{}') in {}", req.client, req.server,
-                  settings_.flags.chap_secrets_path);
+    call.log.warn("no secret for user '{}' (server '{}') in {}", req.client, req.server, path);
     call.secret_entry.reset();
     call.ppp.provide_secret(std::nullopt, loop_.now());
     return;

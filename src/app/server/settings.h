@@ -20,6 +20,7 @@ namespace pptpx::server {
 struct Flags {
   std::string conf_path = "/etc/pptpd.conf";
   std::string chap_secrets_path = "/etc/ppp/chap-secrets";
+  std::string pap_secrets_path = "/etc/ppp/pap-secrets";  // PAP, as pppd
   // pppd reads this before the `option` file; empty disables it (tests).
   std::string global_options_path = "/etc/ppp/options";
   std::string scripts_dir = "/etc/ppp";  // where ip-up and ip-down live

@@ -137,6 +137,8 @@ class Session {
   bool tx_pfc() const;
   uint16_t peer_mru() const { return lcp_opts_.peer_mru(); }
   Phase phase() const { return phase_; }
+  // The authentication method agreed by LCP (kNone before, or without auth).
+  AuthProtocol auth_protocol() const { return auth_ ? auth_->protocol() : AuthProtocol::kNone; }
   // IP may flow: IPCP is up and, where MPPE is required, CCP is up too.
   bool data_allowed() const;
   const SessionStats& stats() const { return stats_; }
