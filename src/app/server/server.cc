@@ -424,8 +424,13 @@ void Server::answer_secret(Call& call, const ppp::SecretRequest& req) {
   config::SecretsFile secrets = config::load_secrets(path);
   for (const auto& d : secrets.diagnostics)
     if (d.is_error) call.log.warn("{}", d.str());
-  // pppd: the server column is our name; `remotename` does not apply here.
-  auto entry = config::find_secret(secrets.entries, req.client, req.server);
+  // pppd: the server column is our name; with chapms-strip-domain a
+  // "DOMAIN\\user" login is looked up as "user".
+  std::string_view client = req.client;
+  if (settings_.ppp.chapms_strip_domain) {
+    if (size_t bs = client.rfind('\\'); bs != std::string_view::npos) client.remove_prefix(bs + 1);
+  }
+  auto entry = config::find_secret(secrets.entries, client, req.server);
   if (!entry) {
     call.log.warn("no secret for user '{}' (server '{}') in {}", req.client, req.server, path);
     call.secret_entry.reset();
