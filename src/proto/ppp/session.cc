@@ -312,6 +312,18 @@ void Session::start_ip_ncps(Time now) {
   }
 }
 
+// An MS-CHAP peer that hangs up after a failed attempt, instead of using the
+// retry it was offered, has failed authentication as surely as one that ran
+// out of retries; the application hears it the same way.
+void Session::report_abandoned_auth() {
+  if (!auth_ || auth_done_ || cfg_.role != Role::kAuthenticator || auth_->failure_reason().empty())
+    return;
+  auth_done_ = true;
+  log_.info("{} authentication failed for \"{}\": {} (peer gave up)",
+            auth_protocol_name(auth_->protocol()), auth_->peer_name(), auth_->failure_reason());
+  events_.push_back(event::AuthFailed{auth_->peer_name(), auth_->failure_reason()});
+}
+
 void Session::start_auth(Time now) {
   AuthProtocol p = cfg_.role == Role::kAuthenticator ? lcp_opts_.auth_of_peer()
                                                      : lcp_opts_.auth_of_us();
@@ -416,6 +428,7 @@ void Session::on_lcp_event(LayerEvent e, Time now) {
       ccp_.down(now);
       ipcp_.down(now);
       ipv6cp_.down(now);
+      report_abandoned_auth();
       auth_.reset();
       auth_done_ = network_started_ = ccp_active_ = ip_ncps_started_ = false;
       if (!lcp_.peer_terminate_reason().empty())

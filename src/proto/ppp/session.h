@@ -159,6 +159,7 @@ class Session {
   void on_protocol_reject(ByteView data, Time now);
   void send_protocol_reject(uint16_t protocol, ByteView info);
   void start_auth(Time now);
+  void report_abandoned_auth();
   void check_auth(Time now);
   void start_ncps(Time now);
   void start_ip_ncps(Time now);

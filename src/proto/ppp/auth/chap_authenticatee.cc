@@ -61,7 +61,7 @@ class ChapAuthenticatee final : public AuthBase {
     if (!started_) return;
     if (status_ == AuthStatus::kInProgress && now >= give_up_at_) {
       state_ = State::kDone;
-      log_.info("{}: no answer from the authenticator", auth_protocol_name(proto_));
+      log_.info("no answer from the authenticator");
       fail("timeout");
       return;
     }
@@ -89,7 +89,7 @@ class ChapAuthenticatee final : public AuthBase {
     if (state_ != State::kAwaitSecret) return;
     if (!secret) {
       state_ = State::kDone;
-      log_.info("{}: no secret for {}", auth_protocol_name(proto_), cfg_.user);
+      log_.info("no secret for {}", cfg_.user);
       fail("no secret for " + cfg_.user);
       return;
     }
@@ -140,13 +140,13 @@ class ChapAuthenticatee final : public AuthBase {
     awaiting_verdict_ = false;
     if (proto_ == AuthProtocol::kMsChapV2 && !check_authenticator_response(as_chars(p.data))) {
       state_ = State::kDone;
-      log_.warn("MS-CHAP-v2: server authenticator response mismatch");
+      log_.warn("server authenticator response mismatch");
       fail("server authenticator response mismatch");
       return;
     }
     // MPPE keys come from the first successful exchange, not from re-challenges.
     if (proto_ != AuthProtocol::kChapMd5 && status_ == AuthStatus::kInProgress) keys_ = pending_keys_;
-    log_.info("{} authentication succeeded", auth_protocol_name(proto_));
+    log_.debug("authentication succeeded");
     succeed();
   }
 
@@ -156,7 +156,7 @@ class ChapAuthenticatee final : public AuthBase {
     std::string_view text = as_chars(p.data);
     if (proto_ == AuthProtocol::kChapMd5) {
       state_ = State::kDone;
-      log_.info("CHAP authentication failed: {}", text);
+      log_.debug("authentication failed: {}", text);
       fail(fmt::format("rejected: {}", text));
       return;
     }
@@ -174,14 +174,13 @@ class ChapAuthenticatee final : public AuthBase {
       if (secret_) secure_zero(*secret_);
       secret_.reset();
       state_ = State::kAwaitSecret;
-      log_.info("{}: authentication failed (E={}), retrying", auth_protocol_name(proto_),
-                f.error.value_or(0));
+      log_.info("authentication failed (E={}), retrying", f.error.value_or(0));
       return;
     }
     state_ = State::kDone;
     std::string reason = fmt::format("rejected: E={}", f.error ? std::to_string(*f.error) : "?");
     if (!f.message.empty()) reason += " M=" + f.message;
-    log_.info("{} authentication failed: {}", auth_protocol_name(proto_), reason);
+    log_.debug("authentication failed: {}", reason);
     fail(std::move(reason));
   }
 

@@ -100,17 +100,19 @@ class ChapAuthenticator final : public AuthBase {
     if (ok) {
       state_ = State::kDone;
       send_verdict(kCodeNak, success_message_, id_);
-      log_.info("{}: peer {} authenticated", auth_protocol_name(proto_), peer_name_);
+      log_.info("peer {} authenticated", peer_name_);
       succeed();
       return;
     }
     std::string reason = secret ? "bad password" : "no secret for " + peer_name_;
-    log_.info("{}: peer {} failed: {}", auth_protocol_name(proto_), peer_name_, reason);
+    log_.info("peer {} failed: {}", peer_name_, reason);
     bool retry = proto_ != AuthProtocol::kChapMd5 && retries_used_ < cfg_.max_retries;
     uint8_t failed_id = id_;
     if (proto_ != AuthProtocol::kChapMd5) new_challenge();
     send_verdict(kCodeFailure, failure_message(retry), failed_id);
     if (retry) {
+      // Kept so that a peer giving up here is still reported as a failure.
+      failure_reason_ = reason;
       ++retries_used_;
       ++id_;
       state_ = State::kAwaitRetry;
@@ -154,7 +156,7 @@ class ChapAuthenticator final : public AuthBase {
   }
 
   void give_up(const char* reason) {
-    log_.info("{}: {}", auth_protocol_name(proto_), reason);
+    log_.info("{}", reason);
     state_ = State::kDone;
     fail(reason);
   }

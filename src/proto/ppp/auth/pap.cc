@@ -59,7 +59,7 @@ class PapAuthenticator final : public AuthBase {
     if (status_ == AuthStatus::kInProgress && now >= give_up_at_) {
       pending_.reset();
       secure_zero(password_);
-      log_.info("PAP: peer did not authenticate in time");
+      log_.info("peer did not authenticate in time");
       fail("timeout");
     }
   }
@@ -83,13 +83,13 @@ class PapAuthenticator final : public AuthBase {
     verdict_ = build_packet(ok ? kCodeAck : kCodeNak, reply_id_, data);
     out_.push_back(verdict_);
     if (ok) {
-      log_.info("PAP: peer {} authenticated", peer_name_);
+      log_.info("peer {} authenticated", peer_name_);
       succeed();
     } else if (!secret) {
-      log_.info("PAP: no secret for {}", peer_name_);
+      log_.info("no secret for {}", peer_name_);
       fail("no secret for " + peer_name_);
     } else {
-      log_.info("PAP: peer {} failed authentication", peer_name_);
+      log_.info("peer {} failed authentication", peer_name_);
       fail("bad password");
     }
   }
@@ -139,10 +139,10 @@ class PapAuthenticatee final : public AuthBase {
     secure_zero(request_.data(), request_.size());
     request_.clear();
     if (p->code == kCodeAck) {
-      log_.info("PAP authentication succeeded");
+      log_.debug("authentication succeeded");
       succeed();
     } else {
-      log_.info("PAP authentication failed: {}", msg);
+      log_.debug("authentication failed: {}", msg);
       fail("rejected: " + msg);
     }
   }
@@ -152,7 +152,7 @@ class PapAuthenticatee final : public AuthBase {
     if (sent_ >= cfg_.max_requests) {
       secure_zero(request_.data(), request_.size());
       request_.clear();
-      log_.info("PAP: no reply from peer");
+      log_.info("no reply from peer");
       fail("timeout");
       return;
     }
@@ -170,7 +170,7 @@ class PapAuthenticatee final : public AuthBase {
     if (!pending_) return;
     pending_.reset();
     if (!secret) {
-      log_.info("PAP: no secret for {}", cfg_.user);
+      log_.info("no secret for {}", cfg_.user);
       fail("no secret for " + cfg_.user);
       return;
     }
