@@ -2,13 +2,9 @@
 // `pptpx hangup NAME`. Argument parsing, detaching and wiring only; the work
 // is in app/client.
 #include <fcntl.h>
-#include <netdb.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <arpa/inet.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -17,6 +13,7 @@
 #include <vector>
 
 #include "app/client/client.h"
+#include "app/client/dialer.h"
 #include "app/client/settings.h"
 #include "config/secrets.h"
 #include "crypto/crypto.h"
@@ -49,10 +46,12 @@ void usage(FILE* out) {
                "  --run-dir DIR           pid files (default /run)\n"
                "  --version, --help\n"
                "\n"
-               "pppd options honoured include nodetach, updetach, debug, name, user, password,\n"
-               "remotename, require-mppe-128, ipparam, linkname, unit, defaultroute,\n"
-               "replacedefaultroute, usepeerdns, mtu, mru, lcp-echo-*, ip-up-script,\n"
-               "ip-down-script, logfile.\n");
+               "pppd options honoured include nodetach, updetach, persist, maxfail, holdoff,\n"
+               "debug, dump, logfd, nologfd, logfile, name, user, password, remotename,\n"
+               "require-mppe*, nomppe, mppe-stateful, ipparam, linkname, unit, defaultroute,\n"
+               "replacedefaultroute, usepeerdns, mtu, mru, lcp-echo-*, ip-pre-up-script,\n"
+               "ip-up-script, ip-down-script.\n"
+               "Signals: TERM/INT hang up (exit 0); HUP drops the link (redials with persist).\n");
 }
 
 struct Cli {
@@ -127,21 +126,29 @@ int hangup(const client::Flags& flags) {
   return 0;
 }
 
-std::optional<Ipv4> resolve(const std::string& host, std::string& error) {
-  addrinfo hints{};
-  hints.ai_family = AF_INET;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  int rc = getaddrinfo(host.c_str(), nullptr, &hints, &res);
-  if (rc != 0 || !res) {
-    error = gai_strerror(rc);
-    return std::nullopt;
+// `logfd N` other than stderr: syslog (and logfile) through the system
+// sink, plus the same timestamped line on N.
+class FdLogSink final : public LogSink {
+ public:
+  FdLogSink(io::SystemLogSink& inner, int fd) : inner_(inner), fd_(fd) {}
+  void write(LogLevel level, std::string_view line) override {
+    if (!enabled(level)) return;
+    inner_.write(level, line);
+    std::string text = io::log_timestamp() + " " + std::string(line) + "\n";
+    size_t done = 0;
+    while (done < text.size()) {
+      ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;
+      done += static_cast<size_t>(n);
+    }
   }
-  auto* sin = reinterpret_cast<sockaddr_in*>(res->ai_addr);
-  Ipv4 a{ntohl(sin->sin_addr.s_addr)};
-  freeaddrinfo(res);
-  return a;
-}
+  bool enabled(LogLevel level) const override { return inner_.enabled(level); }
+
+ private:
+  io::SystemLogSink& inner_;
+  int fd_;
+};
 
 // Prints the diagnostics; true when there is an error.
 bool report(const config::Diagnostics& diags) {
@@ -172,12 +179,7 @@ int main(int argc, char** argv) {
   config::Diagnostics diags;
   client::Settings settings = client::load_settings(cli.flags, diags);
   if (report(diags)) return client::kExitOptionError;
-  std::string why;
-  auto server = resolve(settings.pty.host, why);
-  if (!server) {
-    std::fprintf(stderr, "pptpx: cannot resolve %s: %s\n", settings.pty.host.c_str(), why.c_str());
-    return client::kExitConnectFailed;
-  }
+  if (settings.dump) std::fputs(client::dump_settings(settings).c_str(), stderr);
   if (!crypto::init()) {
     std::fprintf(stderr, "pptpx: cannot load OpenSSL's legacy provider (MD4, DES, RC4)\n");
     return client::kExitFatal;
@@ -220,11 +222,23 @@ int main(int argc, char** argv) {
 
   io::SystemLogSink::Options lo;
   lo.ident = "pptpx";
-  lo.stderr_output = settings.detach != config::DetachMode::kDetach;
+  lo.stderr_output = settings.log_fd == STDERR_FILENO;
   lo.debug = settings.debug;
-  if (settings.ppp.logfile) lo.logfile = *settings.ppp.logfile;
-  io::SystemLogSink sink(lo);
+  if (settings.logfile) lo.logfile = *settings.logfile;
+  io::SystemLogSink system_sink(lo);
+  // After detaching, stdio is on /dev/null (as with pppd), so logfd 0-2
+  // then writes nowhere.
+  bool other_fd = settings.log_fd >= 0 && settings.log_fd != STDERR_FILENO;
+  FdLogSink fd_sink(system_sink, settings.log_fd);
+  LogSink& sink = other_fd ? static_cast<LogSink&>(fd_sink) : system_sink;
   Logger log(sink);
+  const std::string dump_text = settings.dump ? client::dump_settings(settings) : std::string();
+  if (settings.dump)
+    for (std::string_view rest = dump_text; !rest.empty();) {
+      size_t nl = rest.find('\n');
+      log.info("{}", rest.substr(0, nl));
+      rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+    }
   if (auto w = config::check_secrets_permissions(cli.flags.chap_secrets_path)) log.warn("{}", *w);
 
   std::string own_pid = cli.flags.run_dir + "/pptpx-" + cli.flags.call_name + ".pid";
@@ -240,7 +254,7 @@ int main(int argc, char** argv) {
 
   crypto::SystemRng rng;
   int exit_status = client::kExitOk;
-  client::Client cl(ev, settings, *server, sink, rng, [&](int status) {
+  client::Dialer cl(ev, settings, sink, rng, [&](int status) {
     exit_status = status;
     ev.stop();
   });
@@ -253,10 +267,7 @@ int main(int argc, char** argv) {
       to_dev_null();
     });
   }
-  if (auto ec = cl.start()) {
-    log.error("cannot start: {}", ec.message());
-    return client::kExitFatal;
-  }
+  cl.start();
   bool stopping = false;
   auto stop = [&](int sig) {
     if (stopping) return;
@@ -266,10 +277,12 @@ int main(int argc, char** argv) {
   };
   ev.on_signal(SIGTERM, stop);
   ev.on_signal(SIGINT, stop);
-  ev.on_signal(SIGHUP, stop);
+  ev.on_signal(SIGHUP, [&](int) {
+    if (!stopping) cl.sighup();
+  });
   ev.on_signal(SIGUSR1, [&](int) {
-    bool on = !sink.enabled(LogLevel::kDebug);
-    sink.set_debug(on);
+    bool on = !system_sink.enabled(LogLevel::kDebug);
+    system_sink.set_debug(on);
     log.notice("debug logging {}", on ? "on" : "off");
   });
   ev.on_signal(SIGUSR2, [&](int) { cl.log_stats(); });

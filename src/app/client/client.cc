@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "base/ct.h"
+#include "config/ppp_options.h"
 #include "config/secrets.h"
 #include "io/pidfile.h"
 #include "proto/ppp/dump.h"
@@ -21,12 +22,16 @@ namespace pptpx::client {
 namespace {
 
 constexpr uint16_t kPptpPort = 1723;
+constexpr const char* kProcNetRoute = "/proc/net/route";
 constexpr uint16_t kRecvWindow = 64;
 // LCP Terminate-Request retries take max-terminate x restart (2 x 3 s by
 // default); past this the call is cleared anyway.
 constexpr Duration kLcpCloseGrace = seconds(7);
 // ip-up still running at ip-down time: how long ip-down waits for it.
 constexpr Duration kScriptWait = seconds(10);
+// pppd waits for ip-pre-up without a limit; the loop is blocked meanwhile,
+// so a hung script must not freeze the link for ever.
+constexpr Duration kPreUpWait = seconds(60);
 
 template <class... Ts>
 struct Overloaded : Ts... {
@@ -38,7 +43,7 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 }  // namespace
 
 Client::Client(io::EventLoop& loop, Settings settings, Ipv4 server, LogSink& sink, Rng& rng,
-               std::function<void(int)> done)
+               io::ScriptRunner& scripts, std::function<void(int)> done)
     : loop_(loop),
       settings_(std::move(settings)),
       server_(server),
@@ -46,7 +51,7 @@ Client::Client(io::EventLoop& loop, Settings settings, Ipv4 server, LogSink& sin
       log_(sink),
       rng_(rng),
       done_(std::move(done)),
-      scripts_(loop, Logger(sink)),
+      scripts_(scripts),
       rx_memory_(io::kMaxBatch * kBufferSize),
       tx_memory_(io::kMaxBatch * kBufferSize) {
   for (size_t i = 0; i < io::kMaxBatch; ++i)
@@ -55,7 +60,24 @@ Client::Client(io::EventLoop& loop, Settings settings, Ipv4 server, LogSink& sin
 }
 
 Client::~Client() {
-  if (tun_) tun_->close();
+  for (auto id : deferred_) loop_.cancel_timer(id);
+  if (call_timer_) loop_.cancel_timer(call_timer_);
+  if (control_timer_) loop_.cancel_timer(control_timer_);
+  if (hangup_timer_) loop_.cancel_timer(hangup_timer_);
+  if (tcp_.is_open()) {
+    loop_.remove(tcp_.fd());
+    tcp_.close();
+  }
+  if (gre_) loop_.remove(gre_->fd());
+  if (tun_) {
+    loop_.remove(tun_->fd());
+    tun_->close();
+  }
+}
+
+void Client::defer(std::function<void()> fn) {
+  // Fired ids stay in the list (a few per attempt): cancelling one is harmless.
+  deferred_.push_back(loop_.add_timer_after(Duration::zero(), std::move(fn)));
 }
 
 void Client::log_stats() const {
@@ -87,7 +109,15 @@ std::error_code Client::start() {
     return ec;
 
   auto t = io::TcpConnection::connect({server_, kPptpPort}, settings_.pty.localbind);
-  if (!t) return t.error();
+  if (!t) {
+    // Unreachable at once (no route, ...): a failed connect, like a refused one.
+    std::error_code ec = t.error();
+    defer([this, ec] {
+      fail(kExitConnectFailed,
+           fmt::format("cannot connect to {} port {}: {}", server_.str(), kPptpPort, ec.message()));
+    });
+    return {};
+  }
   tcp_ = std::move(t.value());
   if (auto ec = loop_.add(tcp_.fd(), io::kWritable, [this](uint32_t ev) { on_tcp_event(ev); }))
     return ec;
@@ -268,26 +298,34 @@ void Client::service_session() {
 
 void Client::answer_secret(const ppp::SecretRequest& req) {
   Time now = loop_.now();
+  // A second question means the server refused our secret and offers a
+  // retry: like pppd, do not try the same password again.
+  if (secret_answered_) {
+    log_.debug("not retrying authentication with the same secret");
+    ppp_->provide_secret(std::nullopt, now);
+    return;
+  }
+  secret_answered_ = true;
   if (settings_.ppp.password) {
     ppp_->provide_secret(*settings_.ppp.password, now);
     return;
   }
-  // The CHAP methods read chap-secrets; PAP reads pap-secrets. The request
-  // does not say which method asks, so chap-secrets is tried first.
-  for (const std::string* path : {&settings_.flags.chap_secrets_path, &settings_.flags.pap_secrets_path}) {
-    if (access(path->c_str(), R_OK) != 0) continue;
-    config::SecretsFile secrets = config::load_secrets(*path);
-    for (const auto& d : secrets.diagnostics)
-      if (d.is_error) log_.warn("{}", d.str());
-    auto entry = config::find_secret(secrets.entries, req.client, req.server);
-    for (auto& e : secrets.entries) secure_zero(e.secret);
-    if (!entry) continue;
+  // As pppd: PAP reads pap-secrets, the CHAP family chap-secrets.
+  const std::string& path = ppp_->auth_protocol() == ppp::AuthProtocol::kPap
+                                ? settings_.flags.pap_secrets_path
+                                : settings_.flags.chap_secrets_path;
+  config::SecretsFile secrets = config::load_secrets(path);
+  for (const auto& d : secrets.diagnostics)
+    if (d.is_error) log_.warn("{}", d.str());
+  auto entry = config::find_secret(secrets.entries, req.client, req.server);
+  for (auto& e : secrets.entries) secure_zero(e.secret);
+  if (entry) {
     ppp_->provide_secret(entry->secret, now);
     secure_zero(entry->secret);
     return;
   }
-  log_.error("no secret found for authenticating us ('{}') to '{}' in {} or {}", req.client,
-             req.server, settings_.flags.chap_secrets_path, settings_.flags.pap_secrets_path);
+  log_.error("no secret found for authenticating us ('{}') to '{}' in {}", req.client, req.server,
+             path);
   ppp_->provide_secret(std::nullopt, now);
 }
 
@@ -335,7 +373,7 @@ void Client::handle_session_event(ppp::SessionEvent& ev) {
                                     : (ip_up_ || status_ ? kExitHangup : kExitNegotiationFailed));
             if (control_ && !control_->closed()) {
               control_->hangup(loop_.now());
-              loop_.add_timer_after(Duration::zero(), [this] { service_control(); });
+              defer([this] { service_control(); });
             }
           },
       },
@@ -358,6 +396,12 @@ void Client::on_ip_up(const ppp::event::IpUp& up) {
     dns2_ = up.dns2;
   }
   auto tun = io::TunDevice::create(settings_.unit);
+  if (!tun && settings_.unit) {
+    // pppd: "unit N" is a wish; a taken unit falls back to the next free one.
+    log_.warn("cannot use ppp{}: {}; taking the next free unit", *settings_.unit,
+              tun.error().message());
+    tun = io::TunDevice::create();
+  }
   if (!tun) {
     log_.error("cannot create a TUN interface: {}", tun.error().message());
     status_ = kExitFatal;
@@ -371,10 +415,14 @@ void Client::on_ip_up(const ppp::event::IpUp& up) {
     log_.warn("cannot set addresses: {}", ec.message());
   set_interface_mtu();
   if (auto ec = t.disable_ipv6()) log_.debug("cannot disable IPv6: {}", ec.message());
+  // pppd runs ip-pre-up with the addresses set and the interface still
+  // down, and waits for it.
+  run_script(settings_.ip_pre_up_script, Script::kPreUp);
   if (auto ec = netlink_->set_link_up(t.ifindex(), true))
     log_.warn("cannot bring the interface up: {}", ec.message());
   loop_.add(t.fd(), io::kReadable, [this](uint32_t) { on_tun_readable(); });
   ip_up_ = true;
+  link_was_up_ = true;
   ip_up_at_ = loop_.now();
   log_.notice("local  IP address {}", up.local.str());
   log_.notice("remote IP address {}", up.remote.str());
@@ -389,7 +437,7 @@ void Client::on_ip_up(const ppp::event::IpUp& up) {
     else chmod(settings_.flags.resolv_conf_path.c_str(), 0644);
   }
   write_pid_files();
-  run_script(settings_.ip_up_script, false);
+  run_script(settings_.ip_up_script, Script::kUp);
   if (link_up_cb_) {
     auto cb = std::move(link_up_cb_);
     link_up_cb_ = nullptr;
@@ -412,11 +460,19 @@ void Client::add_routes() {
       host_route_added_ = true;
     }
   }
+  if (settings_.replacedefaultroute) {
+    config::FileReadResult r = config::read_whole_file(kProcNetRoute);
+    if (r.contents) replaced_route_ = parse_default_route(*r.contents, tun_->name());
+    if (replaced_route_)
+      log_.info("replacing the default route via {} (gateway {}, metric {})",
+                replaced_route_->ifname, replaced_route_->gateway.str(), replaced_route_->metric);
+  }
   io::Route def;
   def.dst = Ipv4{};
   def.prefix_len = 0;
   def.ifindex = tun_->ifindex();
   if (auto ec = netlink_->add_route(def, settings_.replacedefaultroute)) {
+    replaced_route_.reset();
     if (ec == std::errc::file_exists)
       log_.warn("not replacing the existing default route (use replacedefaultroute)");
     else
@@ -435,6 +491,7 @@ void Client::remove_routes() {
     netlink_->del_route(def);
   }
   default_route_added_ = false;
+  restore_default_route();
   if (host_route_added_ && server_route_) {
     io::Route host;
     host.dst = server_;
@@ -445,6 +502,27 @@ void Client::remove_routes() {
       log_.debug("host route to {}: {}", server_.str(), ec.message());
   }
   host_route_added_ = false;
+}
+
+void Client::restore_default_route() {
+  if (!replaced_route_) return;
+  DefaultRoute old = *replaced_route_;
+  replaced_route_.reset();
+  io::Route r;
+  r.dst = Ipv4{};
+  r.prefix_len = 0;
+  r.ifindex = io::interface_index(old.ifname);
+  r.gateway = old.gateway;
+  r.metric = old.metric;
+  if (r.ifindex == 0) {
+    log_.warn("cannot restore the default route: interface {} is gone", old.ifname);
+    return;
+  }
+  // EEXIST: ours had another metric, so the old one was never removed.
+  if (auto ec = netlink_->add_route(r); ec && ec != std::errc::file_exists)
+    log_.warn("cannot restore the default route via {}: {}", old.ifname, ec.message());
+  else
+    log_.notice("default route via {} restored", old.ifname);
 }
 
 void Client::write_pid_files() {
@@ -467,7 +545,8 @@ void Client::remove_pid_files() {
   pid_files_.clear();
 }
 
-void Client::run_script(const std::string& path, bool down) {
+void Client::run_script(const std::string& path, Script which) {
+  bool down = which == Script::kDown;
   std::string ifname = tun_ ? tun_->name() : "";
   std::vector<std::string> args = {path, ifname, ifname, std::to_string(settings_.speed),
                                    local_ip_.str(), remote_ip_.str()};
@@ -499,21 +578,28 @@ void Client::run_script(const std::string& path, bool down) {
   }
   auto pid = scripts_.spawn(path, args, env, [this, path](pid_t p, io::ExitStatus st) {
     log_.debug("script {} finished (pid {}), status {}", path, p, st.exited ? st.code : -st.signal);
-    loop_.add_timer_after(Duration::zero(), [this] { maybe_finish(); });
+    defer([this] { maybe_finish(); });
   });
   if (!pid) {
     log_.warn("script {} failed to start: {}", path, pid.error().message());
     return;
   }
+  if (*pid == 0) return;
   log_.debug("script {} started (pid {})", path, *pid);
-  if (!down) ip_up_pid_ = *pid;
+  if (which == Script::kUp) ip_up_pid_ = *pid;
+  if (which == Script::kPreUp) {
+    // pppd waits as long as it takes; its exit status does not matter.
+    if (!scripts_.wait(*pid, kPreUpWait))
+      log_.warn("{} still running after {} s; going on", path,
+                std::chrono::duration_cast<seconds>(kPreUpWait).count());
+  }
 }
 
 void Client::on_ip_down() {
   if (!ip_up_) return;
   ip_up_ = false;
   remove_routes();
-  run_script(settings_.ip_down_script, true);
+  run_script(settings_.ip_down_script, Script::kDown);
   remove_pid_files();
   if (tun_) {
     loop_.remove(tun_->fd());

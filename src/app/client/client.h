@@ -3,10 +3,11 @@
 // and the TUN interface pppN with pppd's scripts, routes and pid files.
 // Everything happens on one event loop; the cores are the server's.
 //
-// Life cycle: start() connects; the call comes up; IPCP up creates pppN.
-// hangup() (SIGTERM) closes LCP, then clears the call and stops the control
-// connection; when all of it is over (scripts included) `done` is called
-// with pppd's exit status.
+// One Client is one attempt (one dial): start() connects; the call comes
+// up; IPCP up creates pppN. hangup() (SIGTERM) closes LCP, then clears the
+// call and stops the control connection; when all of it is over (scripts
+// included) `done` is called with pppd's exit status. persist/maxfail/
+// holdoff make a new Client per attempt (see dialer.h).
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "app/client/default_route.h"
 #include "app/client/settings.h"
 #include "base/log.h"
 #include "base/rng.h"
@@ -54,8 +56,9 @@ struct ClientStats {
 class Client {
  public:
   // done(exit status) runs once, from the loop, when the client is finished.
+  // scripts outlives the Client (its SIGCHLD handler stays on the loop).
   Client(io::EventLoop& loop, Settings settings, Ipv4 server, LogSink& sink, Rng& rng,
-         std::function<void(int)> done);
+         io::ScriptRunner& scripts, std::function<void(int)> done);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -65,6 +68,8 @@ class Client {
   void hangup();
   // Called once, when IPCP is up and pppN is configured (updetach).
   void on_link_up(std::function<void()> cb) { link_up_cb_ = std::move(cb); }
+  // IPCP came up during this attempt (pppd: the attempt succeeded).
+  bool link_was_up() const { return link_was_up_; }
   const ClientStats& stats() const { return stats_; }
   void log_stats() const;
 
@@ -86,7 +91,11 @@ class Client {
   void remove_routes();
   void write_pid_files();
   void remove_pid_files();
-  void run_script(const std::string& path, bool down);
+  enum class Script { kPreUp, kUp, kDown };
+  void run_script(const std::string& path, Script which);
+  void restore_default_route();
+  // A zero-delay timer that is cancelled if the Client goes first.
+  void defer(std::function<void()> fn);
   void fail(int status, const std::string& why);
   void maybe_finish();
 
@@ -112,7 +121,8 @@ class Client {
   bool tcp_connected_ = false;
   std::optional<io::GreSocket> gre_;
   std::optional<io::Netlink> netlink_;
-  io::ScriptRunner scripts_;
+  io::ScriptRunner& scripts_;
+  std::vector<io::EventLoop::TimerId> deferred_;
   std::optional<io::RouteLookup> server_route_;  // before the tunnel existed
 
   std::unique_ptr<pptp::ClientControl> control_;
@@ -132,12 +142,15 @@ class Client {
   bool ip_up_ = false;
   bool host_route_added_ = false;
   bool default_route_added_ = false;
+  std::optional<DefaultRoute> replaced_route_;  // replacedefaultroute: put back at down
+  bool link_was_up_ = false;
   pid_t ip_up_pid_ = 0;
   std::vector<std::string> pid_files_;
   Time ip_up_at_;
   uint64_t bytes_in_ = 0, bytes_out_ = 0;
 
   bool hanging_up_ = false;
+  bool secret_answered_ = false;  // one secret per attempt, as pppd
   bool session_over_ = false;
   bool finished_ = false;
   int status_ = kExitOk;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <fstream>
@@ -158,6 +159,7 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
   s.detach = o.detach;
   s.user = o.user.value_or(o.name.value_or(host_name()));
   s.remote_name = o.remotename.value_or("");
+  s.ip_pre_up_script = o.ip_pre_up_script.value_or(flags.scripts_dir + "/ip-pre-up");
   s.ip_up_script = o.ip_up_script.value_or(flags.scripts_dir + "/ip-up");
   s.ip_down_script = o.ip_down_script.value_or(flags.scripts_dir + "/ip-down");
   s.ipparam = o.ipparam;
@@ -166,17 +168,23 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
   s.defaultroute = o.defaultroute.value_or(false) || o.replacedefaultroute;
   s.replacedefaultroute = o.replacedefaultroute;
   s.usepeerdns = o.usepeerdns;
+  s.persist = o.persist.value_or(false);
+  if (o.maxfail) s.maxfail = std::max(0, *o.maxfail);
+  if (o.holdoff) s.holdoff_seconds = std::max(0, *o.holdoff);
+  s.dump = o.dump;
+  if (!o.nolog) {
+    s.logfile = o.logfile;
+    if (!s.logfile) {
+      if (o.logfd) s.log_fd = *o.logfd;
+      else if (o.detach != config::DetachMode::kDetach && !o.nologfd) s.log_fd = 2;
+      if (o.nologfd) s.log_fd = -1;
+    }
+  }
 
   // Options parsed but not acted on yet by the client: say so once each.
   auto not_yet = [&](bool set, const char* name) {
     if (set) warn(diags, src, std::string(name) + " is not supported by pptpx call yet, ignored");
   };
-  not_yet(o.persist.value_or(false), "persist");
-  not_yet(o.maxfail.has_value(), "maxfail");
-  not_yet(o.holdoff.has_value(), "holdoff");
-  not_yet(o.logfd.has_value(), "logfd");
-  not_yet(o.dump, "dump");
-  not_yet(o.ip_pre_up_script.has_value(), "ip-pre-up-script");
   not_yet(o.idle.has_value(), "idle");
   not_yet(o.maxconnect.has_value(), "maxconnect");
   not_yet(o.proxyarp.value_or(false), "proxyarp");
@@ -203,6 +211,58 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
   if (sc.auth.allowed.empty())
     warn(diags, src, "every authentication method is refused: only a server without auth works");
   return s;
+}
+
+std::string dump_settings(const Settings& s) {
+  std::string out = "pptpx options in effect:\n";
+  auto line = [&](const std::string& text) { out += text + "\n"; };
+  auto opt = [&](bool on, const char* name) {
+    if (on) line(name);
+  };
+  line("pty \"pptp " + s.pty.host + " --nolaunchpppd\"");
+  line("name " + s.user);
+  if (!s.remote_name.empty()) line("remotename " + s.remote_name);
+  if (s.ppp.password) line("password ??????");
+  const auto& m = s.session.mppe;
+  if (!m.enabled || (!m.allow_40 && !m.allow_56 && !m.allow_128)) {
+    line("nomppe");
+  } else {
+    if (m.required) {
+      if (m.allow_40 && m.allow_128) line("require-mppe");
+      else if (m.allow_128) line("require-mppe-128");
+      else if (m.allow_40) line("require-mppe-40");
+    }
+    if (!m.allow_40) line("nomppe-40");
+    if (!m.allow_128) line("nomppe-128");
+    opt(m.allow_stateful, "mppe-stateful");
+  }
+  opt(s.debug, "debug");
+  switch (s.detach) {
+    case config::DetachMode::kNodetach: line("nodetach"); break;
+    case config::DetachMode::kUpdetach: line("updetach"); break;
+    case config::DetachMode::kDetach: break;
+  }
+  opt(s.persist, "persist");
+  line("maxfail " + std::to_string(s.maxfail));
+  line("holdoff " + std::to_string(s.holdoff_seconds));
+  if (s.logfile) line("logfile " + *s.logfile);
+  else if (s.log_fd >= 0) line("logfd " + std::to_string(s.log_fd));
+  else line("nologfd");
+  if (s.ipparam) line("ipparam " + *s.ipparam);
+  if (s.linkname) line("linkname " + *s.linkname);
+  if (s.unit) line("unit " + std::to_string(*s.unit));
+  if (s.replacedefaultroute) line("replacedefaultroute");
+  else opt(s.defaultroute, "defaultroute");
+  opt(s.usepeerdns, "usepeerdns");
+  if (s.session.ipcp_client.local) line(s.session.ipcp_client.local->str() + ":");
+  line("mtu " + std::to_string(s.mtu));
+  line("mru " + std::to_string(s.session.lcp.mru));
+  line("lcp-echo-interval " + std::to_string(std::chrono::duration_cast<seconds>(s.session.lcp.echo_interval).count()));
+  line("lcp-echo-failure " + std::to_string(s.session.lcp.echo_failure));
+  line("ip-pre-up-script " + s.ip_pre_up_script);
+  line("ip-up-script " + s.ip_up_script);
+  line("ip-down-script " + s.ip_down_script);
+  return out;
 }
 
 std::string resolv_conf_text(std::optional<Ipv4> dns1, std::optional<Ipv4> dns2) {

@@ -55,16 +55,31 @@ struct Settings {
   std::string remote_name;  // `remotename` ("" = the challenger's name)
   bool debug = false;
   config::DetachMode detach = config::DetachMode::kDetach;
-  std::string ip_up_script, ip_down_script;
+  std::string ip_pre_up_script, ip_up_script, ip_down_script;
   std::optional<std::string> ipparam, linkname;
   std::optional<unsigned> unit;
   bool defaultroute = false, replacedefaultroute = false, usepeerdns = false;
   uint16_t mtu = 1500;
+  // persist / maxfail / holdoff (pppd(8); maxfail 0 = never give up).
+  bool persist = false;
+  int maxfail = 10;
+  int holdoff_seconds = 30;
+  // Where log lines go besides syslog: a file (logfile) wins over a
+  // descriptor (logfd N); -1 = none. pppd's default descriptor is only
+  // kept while the process has not detached (nodetach/updetach), and is
+  // stderr here, as the issue asks (pppd uses stdout).
+  std::optional<std::string> logfile;
+  int log_fd = -1;
+  bool dump = false;
   uint32_t speed = 38400;   // what a pty reports to pppd, hence to the scripts
   ppp::SessionConfig session;
 };
 
 Settings load_settings(const Flags& flags, config::Diagnostics& diags);
+
+// `dump`: the effective options, one per line, in pppd's option syntax,
+// after a "pptpx options in effect:" header. Never includes the password.
+std::string dump_settings(const Settings& s);
 
 // pppd's /etc/ppp/resolv.conf: one "nameserver" line per address.
 std::string resolv_conf_text(std::optional<Ipv4> dns1, std::optional<Ipv4> dns2);

@@ -122,9 +122,71 @@ TEST_F(PeersFile, CommandLineOverrides) {
   ASSERT_TRUE(s.unit);
   EXPECT_EQ(*s.unit, 3u);
   EXPECT_EQ(s.mtu, 1400);
-  bool persist_warned = false;
-  for (const auto& x : d) persist_warned |= x.message.find("persist") != std::string::npos;
-  EXPECT_TRUE(persist_warned);
+  EXPECT_TRUE(s.persist);
+  for (const auto& x : d) EXPECT_EQ(x.message.find("persist"), std::string::npos) << x.str();
+}
+
+TEST_F(PeersFile, LifeCycleDefaultsArePppds) {
+  config::Diagnostics d;
+  Settings s = load_settings(flags(), d);
+  EXPECT_FALSE(s.persist);
+  EXPECT_EQ(s.maxfail, 10);
+  EXPECT_EQ(s.holdoff_seconds, 30);
+  EXPECT_EQ(s.ip_pre_up_script, "/etc/ppp/ip-pre-up");
+  // Detaching at once: no log descriptor.
+  EXPECT_EQ(s.log_fd, -1);
+  EXPECT_FALSE(s.logfile);
+  EXPECT_FALSE(s.dump);
+}
+
+TEST_F(PeersFile, PersistMaxfailHoldoffAndLogging) {
+  Flags f = flags();
+  f.ppp_words = {"persist", "maxfail", "2", "holdoff", "1", "nodetach", "dump",
+                 "ip-pre-up-script", "/x/pre"};
+  config::Diagnostics d;
+  Settings s = load_settings(f, d);
+  for (const auto& x : d) EXPECT_FALSE(x.is_error) << x.str();
+  for (const auto& x : d) EXPECT_EQ(x.message.find("not supported"), std::string::npos) << x.str();
+  EXPECT_TRUE(s.persist);
+  EXPECT_EQ(s.maxfail, 2);
+  EXPECT_EQ(s.holdoff_seconds, 1);
+  EXPECT_TRUE(s.dump);
+  EXPECT_EQ(s.ip_pre_up_script, "/x/pre");
+  EXPECT_EQ(s.log_fd, 2);  // nodetach: stderr
+
+  f.ppp_words = {"nodetach", "nologfd"};
+  EXPECT_EQ(load_settings(f, d).log_fd, -1);
+  f.ppp_words = {"updetach", "logfd", "5"};
+  EXPECT_EQ(load_settings(f, d).log_fd, 5);
+  f.ppp_words = {"nodetach", "logfile", "/tmp/x.log"};
+  Settings lf = load_settings(f, d);
+  EXPECT_EQ(lf.log_fd, -1);
+  ASSERT_TRUE(lf.logfile);
+  EXPECT_EQ(*lf.logfile, "/tmp/x.log");
+  f.ppp_words = {"maxfail", "0", "holdoff", "0"};
+  Settings z = load_settings(f, d);
+  EXPECT_EQ(z.maxfail, 0);
+  EXPECT_EQ(z.holdoff_seconds, 0);
+}
+
+TEST_F(PeersFile, DumpShowsEffectiveOptionsButNoPassword) {
+  Flags f = flags();
+  f.ppp_words = {"persist", "holdoff", "5", "password", "hunter2", "nodetach", "linkname", "office",
+                 "unit", "4", "replacedefaultroute", "usepeerdns"};
+  config::Diagnostics d;
+  Settings s = load_settings(f, d);
+  std::string text = dump_settings(s);
+  EXPECT_EQ(text.find("hunter2"), std::string::npos);
+  for (const char* want :
+       {"pptpx options in effect:\n", "\npty \"pptp vpn.example.org --nolaunchpppd\"\n",
+        "\nname user1\n", "\nremotename PPTP\n", "\npassword ??????\n",
+        "\nrequire-mppe-128\n", "\nnomppe-40\n", "\nnodetach\n", "\npersist\n",
+        "\nmaxfail 10\n", "\nholdoff 5\n", "\nlogfd 2\n", "\nipparam vpn-connection1\n",
+        "\nlinkname office\n", "\nunit 4\n", "\nreplacedefaultroute\n", "\nusepeerdns\n",
+        "\nmtu 1500\n", "\nip-up-script /etc/ppp/ip-up\n"})
+    EXPECT_NE(text.find(want), std::string::npos) << want << " not in:\n" << text;
+  EXPECT_EQ(text.find("\ndefaultroute\n"), std::string::npos);
+  EXPECT_EQ(text.find("mppe-stateful"), std::string::npos);
 }
 
 TEST_F(PeersFile, MppeWithoutMsChapIsAnError) {

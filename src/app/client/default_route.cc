@@ -1,0 +1,63 @@
+#include "app/client/default_route.h"
+
+#include <arpa/inet.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <vector>
+
+namespace pptpx::client {
+
+namespace {
+
+constexpr unsigned kRtfUp = 0x1;
+
+std::vector<std::string_view> fields(std::string_view line) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    size_t start = i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
+    if (i > start) out.push_back(line.substr(start, i - start));
+  }
+  return out;
+}
+
+std::optional<uint32_t> parse_number(std::string_view s, int base) {
+  if (s.empty() || s.size() > 10) return std::nullopt;
+  std::string text(s);
+  char* end = nullptr;
+  errno = 0;
+  unsigned long v = std::strtoul(text.c_str(), &end, base);
+  if (errno != 0 || *end != 0 || v > UINT32_MAX) return std::nullopt;
+  return static_cast<uint32_t>(v);
+}
+
+}  // namespace
+
+std::optional<DefaultRoute> parse_default_route(std::string_view text, std::string_view except_ifname) {
+  std::optional<DefaultRoute> best;
+  bool header = true;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    if (header) {  // "Iface Destination Gateway Flags RefCnt Use Metric Mask ..."
+      header = false;
+      continue;
+    }
+    auto f = fields(line);
+    if (f.size() < 8) continue;
+    auto dst = parse_number(f[1], 16), gw = parse_number(f[2], 16), flags = parse_number(f[3], 16),
+         metric = parse_number(f[6], 10), mask = parse_number(f[7], 16);
+    if (!dst || !gw || !flags || !metric || !mask) continue;
+    if (*dst != 0 || *mask != 0 || !(*flags & kRtfUp) || f[0] == except_ifname) continue;
+    if (best && best->metric <= *metric) continue;
+    // The kernel prints the address in memory (network) order as one u32.
+    best = DefaultRoute{std::string(f[0]), Ipv4{ntohl(*gw)}, *metric};
+  }
+  return best;
+}
+
+}  // namespace pptpx::client
