@@ -8,50 +8,13 @@
 # Usage: client_server.sh PPTPXD PPTPX SOURCE_DIR [nodetach|updetach]
 set -u
 PPTPXD=$1 PPTPX=$2 SRC=$3 MODE=${4:-nodetach}
-ID=$$
-NS_S=pptpx-srv-$ID NS_C=pptpx-cli-$ID
-T=$(mktemp -d /tmp/pptpx-it-XXXXXX)
-SERVER_PID= CLIENT_PID=
-FAILED=0
+TAG=cs
+. "$(dirname "$0")/../netns_pair.sh"
 
-cleanup() {
-  [ -n "$CLIENT_PID" ] && kill "$CLIENT_PID" 2>/dev/null
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
-  sleep 0.5
-  [ -n "$CLIENT_PID" ] && kill -9 "$CLIENT_PID" 2>/dev/null
-  [ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null
-  ip netns del "$NS_S" 2>/dev/null
-  ip netns del "$NS_C" 2>/dev/null
-  if [ "$FAILED" != 0 ] || [ -n "${PPTPX_IT_VERBOSE:-}" ]; then
-    echo "---- server log"; cat "$T/server.log" 2>/dev/null
-    echo "---- client log"; cat "$T/client.log" 2>/dev/null
-  fi
-  rm -rf "$T"
-}
-trap cleanup EXIT
-
-fail() { echo "FAIL: $*"; FAILED=1; exit 1; }
-ok() { echo "ok: $*"; }
-
-[ "$(id -u)" = 0 ] || { echo "skip: needs root"; exit 77; }
-ip netns add "$NS_S" 2>/dev/null || { echo "skip: no ip netns"; exit 77; }
-ip netns add "$NS_C" || fail "ip netns add"
-ip link add "vs$ID" type veth peer name "vc$ID" 2>/dev/null || { echo "skip: no veth"; exit 77; }
-ip link set "vs$ID" netns "$NS_S"
-ip link set "vc$ID" netns "$NS_C"
-ip -n "$NS_S" addr add 192.168.99.1/24 dev "vs$ID"
-ip -n "$NS_C" addr add 192.168.99.2/24 dev "vc$ID"
-for ns in "$NS_S" "$NS_C"; do ip -n "$ns" link set lo up; done
-ip -n "$NS_S" link set "vs$ID" up
-ip -n "$NS_C" link set "vc$ID" up
+pair_up
 
 # Server: examples/server with its paths moved into the temp dir.
-mkdir -p "$T/server" "$T/client/peers" "$T/run"
-cp "$SRC"/examples/server/* "$T/server/"
-sed -i "s|^option .*|option $T/server/options.pptpd|" "$T/server/pptpd.conf"
-echo "pidfile $T/server/pptpd.pid" >> "$T/server/pptpd.conf"
-printf 'ip-up-script %s\nip-down-script %s\n' "$T/server/none" "$T/server/none" >> "$T/server/options.pptpd"
-chmod 600 "$T/server/chap-secrets"
+server_config
 ip netns exec "$NS_S" "$PPTPXD" -f -c "$T/server/pptpd.conf" --chap-secrets "$T/server/chap-secrets" \
   --ppp-options "" > "$T/server.log" 2>&1 &
 SERVER_PID=$!

@@ -1,0 +1,183 @@
+#!/bin/bash
+# One case of the client/server matrix: pptpx (client) dials pptpxd (server)
+# across a veth pair between two network namespaces of its own, with the
+# authentication method and MPPE mode the case names. The link comes up,
+# the client log names the method and the MPPE mode, ping and 3 s of iperf3
+# TCP cross the tunnel, SIGTERM / `pptpx hangup` ends it with status 0 and
+# both pppN go away. Case wrongpw: the client exits with pppd's status 19
+# (authentication to the peer failed) and the server logs the failure.
+# Usage: client_matrix.sh PPTPXD PPTPX SOURCE_DIR CASE
+#   CASE: mschapv2-128 mschapv2-40 mschapv1-128 chap-md5 pap stateful wrongpw
+set -u
+PPTPXD=$1 PPTPX=$2 SRC=$3 CASE=$4
+TAG=cm
+LABEL="$CASE"
+. "$(dirname "$0")/../netns_pair.sh"
+
+# Per case: server auth/MPPE lines, client auth/MPPE lines, the expected
+# method name in the client log, the expected MPPE line ("" = none).
+SECRET=secret1
+case "$CASE" in
+  mschapv2-128)
+    SRV="refuse-pap refuse-chap refuse-mschap require-mschap-v2 require-mppe-128"
+    CLI="refuse-pap refuse-chap refuse-mschap require-mppe-128"
+    METHOD=MS-CHAP-v2 MPPE="MPPE 128-bit stateless compression enabled" ;;
+  mschapv2-40)
+    SRV="refuse-pap refuse-chap refuse-mschap require-mschap-v2 require-mppe-40"
+    CLI="refuse-pap refuse-chap refuse-mschap require-mppe-40"
+    METHOD=MS-CHAP-v2 MPPE="MPPE 40-bit stateless compression enabled" ;;
+  mschapv1-128)
+    SRV="refuse-pap refuse-chap refuse-mschap-v2 require-mschap require-mppe-128"
+    CLI="refuse-pap refuse-chap refuse-mschap-v2 require-mppe-128"
+    METHOD=MS-CHAP MPPE="MPPE 128-bit stateless compression enabled" ;;
+  chap-md5)
+    SRV="refuse-pap refuse-mschap refuse-mschap-v2 require-chap nomppe"
+    CLI="refuse-pap refuse-mschap refuse-mschap-v2 nomppe"
+    METHOD=CHAP MPPE= ;;
+  pap)
+    SRV="refuse-chap refuse-mschap refuse-mschap-v2 require-pap nomppe"
+    CLI="refuse-chap refuse-mschap refuse-mschap-v2 nomppe"
+    METHOD=PAP MPPE= ;;
+  stateful)
+    # pppd semantics: stateful is only allowed, stateless is always asked
+    # for first, so two such peers settle on stateless.
+    SRV="refuse-pap refuse-chap refuse-mschap require-mschap-v2 require-mppe-128 mppe-stateful"
+    CLI="refuse-pap refuse-chap refuse-mschap require-mppe-128 mppe-stateful"
+    METHOD=MS-CHAP-v2 MPPE="MPPE 128-bit stateless compression enabled" ;;
+  wrongpw)
+    SRV="refuse-pap refuse-chap refuse-mschap require-mschap-v2 require-mppe-128"
+    CLI="refuse-pap refuse-chap refuse-mschap require-mppe-128"
+    METHOD=MS-CHAP-v2 MPPE= SECRET=wrong-secret ;;
+  *) echo "unknown case $CASE"; exit 2 ;;
+esac
+
+pair_up
+
+# Server: examples/server with the auth/MPPE lines replaced by the case's.
+server_config
+sed -i -E '/^(refuse-|require-|nomppe|mppe-)/d' "$T/server/options.pptpd"
+printf '%s\n' $SRV >> "$T/server/options.pptpd"
+# PAP passwords live in pap-secrets, as with pppd (same format); in the PAP
+# case user1 is only there, so a lookup in the wrong file fails the case.
+cp "$T/server/chap-secrets" "$T/server/pap-secrets"
+[ "$CASE" = pap ] && sed -i '/^user1/d' "$T/server/chap-secrets"
+chmod 600 "$T/server/chap-secrets" "$T/server/pap-secrets"
+ip netns exec "$NS_S" "$PPTPXD" -f -c "$T/server/pptpd.conf" --chap-secrets "$T/server/chap-secrets" \
+  --pap-secrets "$T/server/pap-secrets" --ppp-options "" > "$T/server.log" 2>&1 &
+SERVER_PID=$!
+
+# Client: a peers file of its own (examples/client/options.pptp refuses
+# every method but MS-CHAPv2, and pppd has no option to take that back).
+cat > "$T/client/peers/matrix" <<EOT
+pty "pptp 192.168.99.1 --nolaunchpppd"
+name user1
+remotename PPTP
+lock
+noauth
+nobsdcomp
+nodeflate
+refuse-eap
+$(printf '%s\n' $CLI)
+ipparam matrix
+EOT
+if [ "$CASE" = pap ]; then
+  echo "user1 PPTP wrong-secret *" > "$T/client/chap-secrets"
+else
+  echo "user1 PPTP $SECRET *" > "$T/client/chap-secrets"
+fi
+echo "user1 PPTP $SECRET *" > "$T/client/pap-secrets"
+chmod 600 "$T/client/chap-secrets" "$T/client/pap-secrets"
+
+for i in $(seq 50); do
+  ip netns exec "$NS_S" ss -ltn 2>/dev/null | grep -q ':1723' && break
+  sleep 0.1
+done
+ip netns exec "$NS_C" "$PPTPX" --peers-dir "$T/client/peers" call matrix nodetach debug \
+  --chap-secrets "$T/client/chap-secrets" --pap-secrets "$T/client/pap-secrets" \
+  --ppp-options "" --run-dir "$T/run" > "$T/client.log" 2>&1 &
+CLIENT_PID=$!
+
+if [ "$CASE" = wrongpw ]; then
+  rc=
+  for i in $(seq 150); do
+    if ! kill -0 "$CLIENT_PID" 2>/dev/null; then wait "$CLIENT_PID"; rc=$?; break; fi
+    sleep 0.1
+  done
+  [ -n "$rc" ] || fail "client still running 15 s after a wrong password"
+  CLIENT_PID=
+  [ "$rc" = 19 ] || fail "client exit status $rc, want 19"
+  ok "client exited with status 19"
+  # The server's PPP core logs each failed attempt; the server logs the
+  # failure once, also when the client gives up before its retries run out.
+  pat="authentication failed for user 'user1': bad password"
+  for i in $(seq 30); do grep -q "$pat" "$T/server.log" && break; sleep 0.1; done
+  grep -q "peer user1 failed: bad password" "$T/server.log" || fail "server log has no failed attempt"
+  grep -q "$pat" "$T/server.log" || fail "server log has no '$pat'"
+  [ "$(grep -c "$pat" "$T/server.log")" = 1 ] || fail "server logged the failure more than once"
+  ok "server log: $pat"
+  ip -n "$NS_C" link show ppp0 > /dev/null 2>&1 && fail "client ppp0 left behind"
+  exit 0
+fi
+
+up=0
+for i in $(seq 100); do
+  if ip -n "$NS_C" addr show dev ppp0 2>/dev/null | grep -q 'inet 10.10.0.10 peer 10.10.0.1/32'; then
+    up=1; break
+  fi
+  kill -0 "$CLIENT_PID" 2>/dev/null || break
+  sleep 0.1
+done
+[ $up = 1 ] || fail "client ppp0 did not come up with 10.10.0.10 peer 10.10.0.1"
+ok "client ppp0 has 10.10.0.10 peer 10.10.0.1"
+
+grep -q "authenticated to the server as 'user1' with $METHOD\$" "$T/client.log" \
+  || fail "client log does not name $METHOD"
+ok "client log: $(grep -m1 'authenticated to the server' "$T/client.log" | sed 's/^.*authenticated/authenticated/')"
+if [ -n "$MPPE" ]; then
+  grep -q "$MPPE" "$T/client.log" || fail "client log has no '$MPPE'"
+  ok "client log: $MPPE"
+else
+  grep -q 'MPPE .* compression enabled' "$T/client.log" && fail "MPPE enabled where none was asked for"
+  ok "client log: no MPPE"
+fi
+
+ip netns exec "$NS_C" ping -c 3 -i 0.2 -W 2 10.10.0.1 > "$T/ping.out" 2>&1 || { cat "$T/ping.out"; fail "ping 10.10.0.1"; }
+grep -q '3 received' "$T/ping.out" || fail "ping lost packets"
+ok "ping -c 3 10.10.0.1: $(grep received "$T/ping.out")"
+
+ip netns exec "$NS_S" iperf3 -s -D -1 -B 10.10.0.1 --pidfile "$T/iperf3.pid" > /dev/null 2>&1 || fail "iperf3 -s"
+for i in $(seq 30); do
+  ip netns exec "$NS_S" ss -ltn 2>/dev/null | grep -q '10.10.0.1:5201' && break
+  sleep 0.1
+done
+ip netns exec "$NS_C" timeout 20 iperf3 -c 10.10.0.1 -t 3 -f m > "$T/iperf.out" 2>&1 \
+  || { cat "$T/iperf.out"; fail "iperf3 -c 10.10.0.1"; }
+rx=$(awk '/receiver$/ {print $7, $8}' "$T/iperf.out")
+[ -n "$rx" ] || { cat "$T/iperf.out"; fail "no iperf3 result"; }
+ok "iperf3 TCP 3 s: $rx (receiver)"
+
+ip -n "$NS_S" link show ppp0 > /dev/null 2>&1 || fail "server has no ppp0"
+if [ "$CASE" = mschapv2-40 ] || [ "$CASE" = pap ]; then
+  kill -TERM "$CLIENT_PID"; how=SIGTERM
+else
+  "$PPTPX" hangup matrix --run-dir "$T/run" || fail "pptpx hangup"; how="pptpx hangup"
+fi
+rc=
+for i in $(seq 150); do
+  if ! kill -0 "$CLIENT_PID" 2>/dev/null; then wait "$CLIENT_PID"; rc=$?; break; fi
+  sleep 0.1
+done
+[ -n "$rc" ] || fail "client still running 15 s after $how"
+CLIENT_PID=
+[ "$rc" = 0 ] || fail "client exit status $rc after $how"
+ok "client exited with status 0 after $how"
+grep -q 'LCP terminated' "$T/client.log" || fail "client log has no LCP termination"
+gone=0
+for i in $(seq 50); do
+  ip -n "$NS_S" link show ppp0 > /dev/null 2>&1 || { gone=1; break; }
+  sleep 0.1
+done
+[ $gone = 1 ] || fail "server ppp0 still there"
+ip -n "$NS_C" link show ppp0 > /dev/null 2>&1 && fail "client ppp0 still there"
+ok "server and client ppp0 removed"
+exit 0
