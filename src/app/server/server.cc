@@ -24,6 +24,8 @@ constexpr uint8_t kStopGeneral = 1;
 constexpr uint8_t kStopLocalShutdown = 3;
 // How long LCP waits for the client's first GRE packet (see start_call).
 constexpr Duration kLcpStartDelay = milliseconds(100);
+// How long a client has to send Call-Clear-Request after PPP is down.
+constexpr Duration kClearWait = milliseconds(500);
 // Calls end cleanly within max-terminate x restart; this bounds SIGTERM.
 constexpr Duration kShutdownGrace = seconds(10);
 
@@ -244,7 +246,11 @@ void Server::service_control(Control& c) {
                    [&](pptp::CallCleared& r) {
                      c.log.info("CTRL: call {} cleared by the peer", r.peer_call_id);
                      auto it = calls_.find(r.our_call_id);
-                     if (r.our_call_id && it != calls_.end()) end_call(*it->second, 0, false);
+                     // The core already answered with a Call-Disconnect-Notify; a
+                     // client that clears its call usually stops the control
+                     // connection next, so wait before stopping it ourselves.
+                     if (r.our_call_id && it != calls_.end())
+                       end_call(*it->second, 0, false, /*defer_control=*/!shutting_down_);
                    },
                    [&](pptp::LinkInfo& l) {
                      c.log.debug("CTRL: Set-Link-Info send ACCM {:#x} receive ACCM {:#x}",
@@ -481,7 +487,10 @@ void Server::handle_session_event(Call& call, ppp::SessionEvent& ev) {
           },
           [&](ppp::event::Finished& f) {
             call.log.info("LCP terminated: {}", f.reason.empty() ? "link closed" : f.reason);
-            end_call(call, kCdnAdminShutdown, true);
+            // The client clears its call once PPP is down (RFC 2637: the PNS
+            // sends Call-Clear-Request); give it a moment before we end the
+            // call and the control connection ourselves.
+            end_call(call, kCdnAdminShutdown, true, /*defer_control=*/!shutting_down_);
           },
       },
       ev);
@@ -670,7 +679,7 @@ void Server::on_script_exit(pid_t pid) {
   maybe_finish_shutdown();
 }
 
-void Server::end_call(Call& call, uint8_t cdn_result, bool send_cdn) {
+void Server::end_call(Call& call, uint8_t cdn_result, bool send_cdn, bool defer_control) {
   if (call.ending) return;
   call.ending = true;
   Time now = loop_.now();
@@ -680,10 +689,9 @@ void Server::end_call(Call& call, uint8_t cdn_result, bool send_cdn) {
                   secs, call.bytes_out, call.bytes_in,
                   call.peer_name.empty() ? "" : ", user ", call.peer_name);
   Control* c = call.control;
-  if (send_cdn && c && !c->core.closed()) {
-    std::string stats = fmt::format("sent {} received {}", call.bytes_out, call.bytes_in);
+  std::string stats = fmt::format("sent {} received {}", call.bytes_out, call.bytes_in);
+  if (send_cdn && c && !c->core.closed() && !defer_control)
     c->core.disconnect_call(call.our_id, cdn_result, stats, now);
-  }
   if (call.timer) loop_.cancel_timer(call.timer);
   stats_.data_path += call.dp.stats();
   pool_.release(call.slot);
@@ -694,7 +702,20 @@ void Server::end_call(Call& call, uint8_t cdn_result, bool send_cdn) {
     v.erase(std::remove(v.begin(), v.end(), id), v.end());
   }
   calls_.erase(id);  // `call` is gone from here on
-  if (c && c->calls.empty() && !c->core.closed()) {
+  if (c && defer_control && !c->core.closed()) {
+    uint64_t cid = c->id;
+    loop_.add_timer_after(kClearWait, [this, cid, id, cdn_result, send_cdn, stats] {
+      auto it = controls_.find(cid);
+      if (it == controls_.end()) return;
+      Control& ctl = *it->second;
+      Time t = loop_.now();
+      // Still there: the client did not clear the call; tell it we did.
+      if (send_cdn && !ctl.core.closed()) ctl.core.disconnect_call(id, cdn_result, stats, t);
+      if (ctl.calls.empty() && !ctl.core.closed() && ctl.core.call_count() == 0)
+        ctl.core.shutdown(shutting_down_ ? kStopLocalShutdown : kStopGeneral, t);
+      service_control(ctl);
+    });
+  } else if (c && c->calls.empty() && !c->core.closed()) {
     // One call per connection in practice: end the control connection too.
     c->core.shutdown(shutting_down_ ? kStopLocalShutdown : kStopGeneral, now);
     uint64_t cid = c->id;

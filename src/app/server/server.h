@@ -93,7 +93,10 @@ class Server {
   void on_authenticated(Call& call, const std::string& peer_name);
   void on_ip_up(Call& call, const ppp::event::IpUp& up);
   void on_ip_down(Call& call);
-  void end_call(Call& call, uint8_t cdn_result, bool send_cdn);
+  // Ends the session (ip-down, pppN removed, address freed). The CDN and the
+  // end of an idle control connection follow at once, or after kClearWait
+  // with defer_control, unless the client clears the call first.
+  void end_call(Call& call, uint8_t cdn_result, bool send_cdn, bool defer_control = false);
   void arm_call_timer(Call& call);
   void on_call_timer(uint16_t our_id);
   void set_interface_mtu(Call& call);

@@ -117,5 +117,11 @@ done
 ok "server ppp0 removed"
 ip -n "$NS_C" link show ppp0 > /dev/null 2>&1 && fail "client ppp0 still there"
 ok "client ppp0 removed"
+# The hang-up order of the issue: LCP Terminate, then Call-Clear-Request
+# (answered by a Call-Disconnect-Notify), then Stop-Control-Connection.
+grep -q 'call [0-9]* cleared by the peer' "$T/server.log" || fail "server saw no Call-Clear-Request"
+grep -q 'control connection closed: peer sent Stop-Control-Connection-Request' "$T/server.log" ||
+  fail "server saw no Stop-Control-Connection-Request from the client"
+ok "hang-up: LCP Terminate, Call-Clear-Request, Stop-Control-Connection"
 [ -e "$T/run/ppp0.pid" ] && fail "ppp0.pid left behind"
 exit 0
