@@ -84,6 +84,8 @@ TEST(Tun, PacketsBothWays) {
   auto tun = TunDevice::create();
   ASSERT_TRUE(tun.ok());
   ASSERT_FALSE(nl->add_address_ptp(tun->ifindex(), ip("10.0.0.1"), ip("10.0.0.2")));
+  // No IPv6 router solicitations or MLD reports racing with our datagram.
+  ASSERT_FALSE(tun->disable_ipv6());
   ASSERT_FALSE(nl->set_link_up(tun->ifindex(), true));
 
   // Kernel -> tun: a UDP datagram to the peer comes out of the device.
