@@ -1,5 +1,7 @@
 #include "app/client/client.h"
 
+#include "base/overloaded.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -33,12 +35,6 @@ constexpr Duration kScriptWait = seconds(10);
 // so a hung script must not freeze the link for ever.
 constexpr Duration kPreUpWait = seconds(60);
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "app/server/server.h"
 
+#include "base/overloaded.h"
+
 #include <unistd.h>
 
 #include <cstring>
@@ -29,12 +31,6 @@ constexpr Duration kClearWait = milliseconds(500);
 // Calls end cleanly within max-terminate x restart; this bounds SIGTERM.
 constexpr Duration kShutdownGrace = seconds(10);
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 }  // namespace
 

@@ -1,6 +1,8 @@
 // PPTP control message codec (RFC 2637 section 2; layouts in PROTOCOL.md 1.3).
 #include "proto/pptp/messages.h"
 
+#include "base/overloaded.h"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -410,19 +412,10 @@ Bytes encode(const Message& m) {
   return out;
 }
 
-namespace {
-template <class... Ts>
-struct Describe : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Describe(Ts...) -> Describe<Ts...>;
-}  // namespace
-
 std::string describe(const Message& m) {
   std::string name(message_name(message_type(m)));
   std::string detail = std::visit(
-      Describe{
+      Overloaded{
           [](const StartControlConnectionRequest& x) {
             return fmt::format("version {:#06x} host \"{}\" vendor \"{}\"", x.protocol_version,
                                x.host_name, x.vendor_string);

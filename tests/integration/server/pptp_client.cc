@@ -1,6 +1,8 @@
 // In-test PPTP client (see pptp_client.h).
 #include "integration/server/pptp_client.h"
 
+#include "base/overloaded.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -23,12 +25,6 @@ namespace pptpx::integ {
 
 namespace {
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 sockaddr_in make_addr(const std::string& ip, uint16_t port) {
   sockaddr_in a{};

@@ -1,0 +1,13 @@
+// Overloaded{lambdas...}: one visitor for std::visit built from lambdas.
+#pragma once
+
+namespace pptpx {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+}  // namespace pptpx
