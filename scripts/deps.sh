@@ -6,7 +6,7 @@ packages=(
   cmake ninja-build g++ clang pkg-config libssl-dev libfmt-dev libmnl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # run and test: namespaces, traffic
-  iproute2 iputils-ping iperf3 psmisc procps kmod
+  iproute2 iputils-ping iperf3 psmisc procps kmod nftables
   # interop lab: real pppd + pptp-linux + pptpd inside User-Mode Linux guests
   user-mode-linux ppp pptp-linux pptpd busybox
 )

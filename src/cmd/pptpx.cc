@@ -44,6 +44,9 @@ void usage(FILE* out) {
                "                          \"\" for none)\n"
                "  --resolv-conf FILE      usepeerdns output (default /etc/ppp/resolv.conf)\n"
                "  --run-dir DIR           pid files (default /run)\n"
+               "  --mppe-stateful-only    offer and accept only stateful MPPE, as Windows 95/98\n"
+               "                          did (pppd has no such option; the server needs\n"
+               "                          mppe-stateful)\n"
                "  --version, --help\n"
                "\n"
                "pppd options honoured include nodetach, updetach, persist, maxfail, holdoff,\n"
@@ -80,6 +83,7 @@ int parse_cli(int argc, char** argv, Cli& cli) {
     else if (a == "--ppp-options") ok = value(cli.flags.global_options_path);
     else if (a == "--resolv-conf") ok = value(cli.flags.resolv_conf_path);
     else if (a == "--run-dir") ok = value(cli.flags.run_dir);
+    else if (a == "--mppe-stateful-only") cli.flags.mppe_stateful_only = true;
     else if (a == "--version" || a == "-v") {
       std::printf("pptpx %s\n", PPTPX_VERSION);
       return -1;

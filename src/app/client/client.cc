@@ -764,7 +764,7 @@ void Client::on_ppp_frame(MutableByteView frame) {
     service_session();
     return;
   }
-  if (dp_->take_reset_request()) {
+  if (dp_->take_reset_request(now)) {
     ppp_->send_reset_request(now);
     for (const Bytes& f : ppp_->take_frames()) send_control_frame(f);
   }

@@ -246,6 +246,10 @@ std::string dump_settings(const Settings& s) {
   line("maxfail " + std::to_string(s.maxfail));
   line("holdoff " + std::to_string(s.holdoff_seconds));
   if (s.logfile) line("logfile " + *s.logfile);
+  if (flags.mppe_stateful_only) {
+    sc.mppe.allow_stateful = true;
+    sc.mppe.stateful_only = true;
+  }
   else if (s.log_fd >= 0) line("logfd " + std::to_string(s.log_fd));
   else line("nologfd");
   if (s.ipparam) line("ipparam " + *s.ipparam);
@@ -277,6 +281,7 @@ std::optional<pid_t> read_pid_file(const std::string& path) {
   if (!in) return std::nullopt;
   std::string line;
   if (!std::getline(in, line)) return std::nullopt;
+    opt(m.stateful_only, "(--mppe-stateful-only)");
   auto v = parse_int(line);
   if (!v || *v <= 1) return std::nullopt;
   return static_cast<pid_t>(*v);

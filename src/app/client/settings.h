@@ -31,6 +31,7 @@ struct Flags {
   std::string scripts_dir = "/etc/ppp";
   std::string resolv_conf_path = "/etc/ppp/resolv.conf";
   std::string run_dir = "/run";          // pid files
+  bool mppe_stateful_only = false;       // offer only stateful MPPE (Windows 9x style)
 };
 
 // What the `pty` command line says, when it runs pptp-linux.

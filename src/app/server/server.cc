@@ -826,7 +826,7 @@ void Server::on_ppp_frame(Call& call, MutableByteView frame) {
     service_call(call);  // may end the call: nothing after this
     return;
   }
-  if (call.dp.take_reset_request()) {
+  if (call.dp.take_reset_request(now)) {
     call.ppp.send_reset_request(now);
     for (const Bytes& f : call.ppp.take_frames()) send_control_frame(call, f);
   }

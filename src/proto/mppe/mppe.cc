@@ -2,6 +2,7 @@
 // sender and receiver behaviour of Linux drivers/net/ppp/ppp_mppe.c.
 #include "proto/mppe/mppe.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "base/ct.h"
@@ -43,6 +44,14 @@ KeyState& KeyState::operator=(KeyState&& o) noexcept {
     secure_zero(o.session_, sizeof o.session_);
   }
   return *this;
+}
+
+void KeyState::copy_keys_from(const KeyState& o) {
+  n_ = o.n_;
+  bits_ = o.bits_;
+  std::memcpy(start_, o.start_, sizeof start_);
+  std::memcpy(session_, o.session_, sizeof session_);
+  restart_rc4();
 }
 
 void KeyState::change() {
@@ -89,16 +98,69 @@ const char* to_string(DecryptError e) {
     case DecryptError::kJumpTooFar: return "coherency count jump too far";
     case DecryptError::kOutOfSequence: return "out of sequence";
     case DecryptError::kDiscarding: return "discarding until flushed";
+    case DecryptError::kGarbled: return "decrypted to garbage (keys out of step)";
   }
   return "?";
 }
 
+namespace {
+
+// Stateful mode carries no key index, only the count's block (high 4 bits):
+// a flushed packet lost inside a block leaves the receiver one key change
+// behind for good (Linux has the same hole). Plaintext tells: it starts with
+// a PPP protocol number of the 0x21..0xFA range MPPE may carry.
+bool plausible_protocol(const uint8_t* p, size_t n) {
+  auto ok = [](uint8_t v) { return v >= 0x21 && v <= 0xfa && (v & 1); };
+  if (n >= 1 && ok(p[0])) return true;
+  return n >= 2 && p[0] == 0 && ok(p[1]);
+}
+
+// Stronger, for choosing among key guesses: IPv4 (0x21) and a version-4,
+// IHL >= 5 header octet, as everything pptpx sends through MPPE.
+bool looks_like_ipv4(const uint8_t* p, size_t n) {
+  if (n >= 2 && p[0] == 0x21) return (p[1] & 0xf0) == 0x40 && (p[1] & 0x0f) >= 5;
+  return n >= 3 && p[0] == 0 && p[1] == 0x21 && (p[2] & 0xf0) == 0x40 && (p[2] & 0x0f) >= 5;
+}
+
+// How many unseen flushes a resync may guess.
+constexpr int kMaxUnseenFlushes = 3;
+
+}  // namespace
+
 Decryptor::Decryptor(const uint8_t* start_key, Settings settings)
-    : keys_(start_key, settings.bits), settings_(settings) {}
+    : keys_(start_key, settings.bits), trial_(start_key, settings.bits), settings_(settings) {}
+
+void Decryptor::resync(ByteView packet, int block_changes) {
+  // The flushed packet's own key change, one per skipped flag packet, and
+  // maybe some for flushed packets we never saw: take the first guess whose
+  // plaintext looks right, else Linux's (no unseen flush).
+  uint8_t peek[3];
+  size_t n = std::min(sizeof peek, packet.size() - kHeaderSize);
+  for (int extra = 0; extra <= kMaxUnseenFlushes; ++extra) {
+    trial_.copy_keys_from(keys_);
+    for (int i = 0; i < block_changes + 1 + extra; ++i) trial_.change();
+    std::memcpy(peek, packet.data() + kHeaderSize, n);
+    trial_.rc4().apply(peek, n);
+    if (looks_like_ipv4(peek, n)) {
+      trial_.restart_rc4();
+      std::swap(keys_, trial_);
+      stats_.key_changes += static_cast<uint64_t>(block_changes + 1 + extra);
+      if (extra > 0) ++stats_.resync_extra;
+      return;
+    }
+  }
+  for (int i = 0; i < block_changes + 1; ++i) change_key();
+}
 
 bool Decryptor::take_reset_request() {
   bool r = reset_request_;
   reset_request_ = false;
+  return r;
+}
+
+bool Decryptor::take_discard_report() {
+  bool r = discard_report_;
+  discard_report_ = false;
   return r;
 }
 
@@ -119,6 +181,7 @@ Decryptor::Result Decryptor::fail(DecryptError e, bool sanity) {
     case DecryptError::kJumpTooFar: ++stats_.jump_too_far; break;
     case DecryptError::kOutOfSequence: ++stats_.out_of_sequence; break;
     case DecryptError::kDiscarding: ++stats_.discarded; break;
+    case DecryptError::kGarbled: ++stats_.garbled; break;
   }
   if (sanity && error_score_ < kFatalErrorScore * 2) error_score_ += 100;
   return Result{e, {}};
@@ -145,6 +208,7 @@ Decryptor::Result Decryptor::decrypt(MutableByteView data) {
     for (uint16_t i = 0; i < ahead; ++i) change_key();
     count_ = count;
   } else {
+    bool flushed_done = false;
     if ((count & 0xff) == 0xff && !flushed) return fail(DecryptError::kMissingFlushed, true);
     if (!discard_) {
       const auto expected = static_cast<uint16_t>((count_ + 1) % kCountSpace);
@@ -159,19 +223,34 @@ Decryptor::Result Decryptor::decrypt(MutableByteView data) {
       }
       count_ = count;
     } else {
-      if (!flushed) return fail(DecryptError::kDiscarding, false);
+      if (!flushed) {
+        discard_report_ = true;
+        return fail(DecryptError::kDiscarding, false);
+      }
       // One key change per "flag" packet the sender passed while we were deaf.
+      int block_changes = 0;
       while ((count & 0xf00) != (count_ & 0xf00)) {
-        change_key();
+        ++block_changes;
         count_ = static_cast<uint16_t>((count_ + 256) % kCountSpace);
       }
+      resync(data, block_changes);
+      ++stats_.resyncs;
       discard_ = false;
+      discard_report_ = false;
       count_ = count;
+      flushed_done = true;
     }
-    if (flushed) change_key();
+    if (flushed && !flushed_done) change_key();
   }
 
   keys_.rc4().apply(data.data() + kHeaderSize, data.size() - kHeaderSize);
+  if (!settings_.stateless &&
+      !plausible_protocol(data.data() + kHeaderSize, data.size() - kHeaderSize)) {
+    // Keys out of step with no loss in sight: ask for a flush, as after a loss.
+    discard_ = true;
+    reset_request_ = true;
+    return fail(DecryptError::kGarbled, false);
+  }
   ++stats_.decrypted;
   error_score_ >>= 1;
   return Result{DecryptError::kNone, data.subspan(kHeaderSize)};

@@ -42,6 +42,10 @@ class KeyState {
 
   // RFC 3078 7: GetNewKeyFromSHA, RC4 self-encryption, reduction, RC4 re-init.
   void change();
+  // Takes o's keys (same start key and strength) and re-initialises RC4.
+  void copy_keys_from(const KeyState& o);
+  // RC4 re-initialised with the current session key.
+  void restart_rc4() { rc4_.set_key(ByteView(session_, n_)); }
   crypto::Rc4& rc4() { return rc4_; }
   const uint8_t* session_key() const { return session_; }
 
@@ -89,6 +93,7 @@ enum class DecryptError : uint8_t {
   kJumpTooFar,        // stateless: further ahead than max_forward_jump
   kOutOfSequence,     // stateful: loss or reordering detected, now discarding
   kDiscarding,        // stateful: waiting for a packet with A after a loss
+  kGarbled,           // stateful: decrypted to no PPP protocol: keys out of step
 };
 
 const char* to_string(DecryptError e);
@@ -110,7 +115,10 @@ struct DecryptStats {
   uint64_t jump_too_far = 0;
   uint64_t out_of_sequence = 0;
   uint64_t discarded = 0;
+  uint64_t garbled = 0;
   uint64_t key_changes = 0;
+  uint64_t resyncs = 0;        // stateful: flushed packets that ended a discard
+  uint64_t resync_extra = 0;   // ...of which needed unseen key changes guessed
 };
 
 class Decryptor {
@@ -125,8 +133,12 @@ class Decryptor {
   // was (or partly consumed, never decrypted with a wrong key) and counted.
   Result decrypt(MutableByteView data);
   // Stateful mode: true once after loss was detected; the PPP layer then sends
-  // a CCP Reset-Request (and may resend it while discarding() stays true).
+  // a CCP Reset-Request.
   bool take_reset_request();
+  // Stateful mode: true once after packets were dropped while waiting for the
+  // peer's flush. The request or the flushed packet may have been lost: the
+  // PPP layer resends the Reset-Request (at most once a second, as pppd).
+  bool take_discard_report();
   bool discarding() const { return discard_; }
   // Linux's sanity score: +100 per malformed packet, halved by each good one.
   // Past kFatalErrorScore pppd gives up ("Too many MPPE errors").
@@ -139,12 +151,15 @@ class Decryptor {
  private:
   Result fail(DecryptError e, bool sanity);
   void change_key();
+  void resync(ByteView packet, int block_changes);
 
   KeyState keys_;
+  KeyState trial_;  // resync guesses, so nothing is allocated per packet
   Settings settings_;
   uint16_t count_ = kCountSpace - 1;
   bool discard_ = false;
   bool reset_request_ = false;
+  bool discard_report_ = false;
   uint32_t error_score_ = 0;
   Stats stats_;
 };

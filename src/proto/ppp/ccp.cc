@@ -40,7 +40,7 @@ uint32_t CcpOptions::allowed_strengths() const {
 void CcpOptions::reset_request() {
   send_mppe_ = policy_.enabled && allowed_strengths() != 0;
   // Stateless is always tried first, even when stateful is allowed.
-  want_bits_ = allowed_strengths() | kMppeH;
+  want_bits_ = allowed_strengths() | (policy_.stateful_only ? 0 : kMppeH);
   tx_bits_ = rx_bits_ = pending_tx_bits_ = 0;
   fatal_.clear();
 }
@@ -60,7 +60,7 @@ void CcpOptions::judge_request(const std::vector<Option>& options, RequestJudge&
     uint32_t offered = get_u32(o.value.data());
     uint32_t bits = offered & (kMppeH | allowed_strengths() | (offered & kStrengths));
     bool nak = bits != offered;  // D, C, unknown bits: Nak them away
-    if (!(bits & kMppeH) && !policy_.allow_stateful) {
+    if (!(bits & kMppeH) && !stateful_allowed()) {
       judge.reject(o);  // "Refusing MPPE stateful mode offered by peer"
       continue;
     }
@@ -80,6 +80,10 @@ void CcpOptions::judge_request(const std::vector<Option>& options, RequestJudge&
       judge.reject(o);
       continue;
     }
+    if (policy_.stateful_only && (bits & kMppeH)) {
+      nak = true;
+      bits &= ~kMppeH;
+    }
     if (nak) put_mppe(judge, &o, bits);
     else pending_tx_bits_ = bits;
   }
@@ -95,7 +99,7 @@ bool CcpOptions::on_nak(const std::vector<Option>& options) {
     uint32_t strengths = bits & kStrengths;
     bool ok = (bits & ~(kMppeH | kStrengths)) == 0 && std::popcount(strengths) == 1 &&
               (strengths & allowed_strengths()) != 0 &&
-              ((bits & kMppeH) != 0 || policy_.allow_stateful);
+              ((bits & kMppeH) != 0 ? !policy_.stateful_only : stateful_allowed());
     if (ok) {
       want_bits_ = bits;
     } else if (policy_.required) {

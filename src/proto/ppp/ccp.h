@@ -4,7 +4,8 @@
 // up our transmit direction (PROTOCOL.md 6.1). The responder picks one
 // strength (S > M > L) and, unless stateful mode is allowed, insists on
 // stateless mode (H): pppd's ccp.c behaviour, where a stateful-only offer is
-// Rejected ("Refusing MPPE stateful mode offered by peer"). Reset-Request and
+// Rejected ("Refusing MPPE stateful mode offered by peer"). With
+// stateful_only the H bit is never asked for and is Naked away. Reset-Request and
 // Reset-Ack (codes 14/15) are handled by the session.
 #pragma once
 
@@ -31,6 +32,10 @@ struct MppePolicy {
   bool allow_56 = false;
   bool allow_128 = true;
   bool allow_stateful = false;
+  // Offer and accept stateful mode only, as Windows 95/98 clients did (not a
+  // pppd behaviour: pptpx's --mppe-stateful-only). The peer must allow
+  // stateful mode, or MPPE fails.
+  bool stateful_only = false;
 };
 
 // Key length in bits for a bit set with one strength (0 when none).
@@ -58,6 +63,7 @@ class CcpOptions final : public FsmHandler {
 
  private:
   uint32_t allowed_strengths() const;
+  bool stateful_allowed() const { return policy_.allow_stateful || policy_.stateful_only; }
 
   MppePolicy policy_;
   bool send_mppe_ = true;

@@ -27,6 +27,7 @@ std::optional<GreDatagram> parse_gre_datagram(ByteView datagram, IngressStats& s
 void DataPath::start_mppe(const uint8_t* send_key, const uint8_t* recv_key, mppe::Settings s) {
   enc_.emplace(send_key, s);
   dec_.emplace(recv_key, s);
+  next_reset_ = Time{};
 }
 
 void DataPath::stop_mppe() {

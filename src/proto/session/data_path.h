@@ -25,6 +25,8 @@ namespace pptpx::session {
 // Room in front of an IP packet for GRE (16) + address/control (2) +
 // protocol (2) + MPPE header (2) + inner protocol (2), rounded up.
 inline constexpr size_t kHeadroom = 64;
+// pppd's RACKTIMEOUT: how long a CCP Reset-Request stands before it is repeated.
+inline constexpr Duration kResetRepeat = seconds(1);
 
 struct DataPathStats {
   uint64_t gre_duplicates = 0;    // GRE duplicates and stale packets
@@ -85,7 +87,17 @@ class DataPath {
     if (enc_) enc_->request_flush();
   }
   // Stateful MPPE lost sync: the PPP session should send a Reset-Request.
-  bool take_reset_request() { return dec_ && dec_->take_reset_request(); }
+  // At once after a loss; again each second while packets are still being
+  // discarded (our request or the peer's flushed packet was lost), as pppd
+  // repeats its request when the kernel keeps reporting errors.
+  bool take_reset_request(Time now) {
+    if (!dec_) return false;
+    bool loss = dec_->take_reset_request();
+    bool stuck = dec_->take_discard_report();
+    if (!loss && !(stuck && now >= next_reset_)) return false;
+    next_reset_ = now + kResetRepeat;
+    return true;
+  }
   bool too_many_mppe_errors() const { return dec_ && dec_->too_many_errors(); }
 
   // ---- inbound ----
@@ -121,6 +133,7 @@ class DataPath {
   bool acfc_ = false;
   bool pfc_ = false;
   bool mppe_required_ = false;
+  Time next_reset_{};
   DataPathStats stats_;
 };
 

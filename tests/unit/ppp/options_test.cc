@@ -264,3 +264,55 @@ TEST(Ccp, RequiredAndRefusedIsFatal) {
 
 }  // namespace
 }  // namespace pptpx::ppp
+// --mppe-stateful-only (Windows 9x style) against a peer with mppe-stateful:
+// both directions end up stateful; against a pppd default peer, MPPE fails.
+TEST(Ccp, StatefulOnlyAgainstStatefulAllowed) {
+  MppePolicy only;
+  only.stateful_only = true;
+  MppePolicy allow;
+  allow.allow_stateful = true;
+  CcpOptions client(only), server(allow);
+  client.reset_request();
+  server.reset_request();
+  Bytes creq, sreq;
+  client.build_request(creq);
+  EXPECT_EQ(creq, (Bytes{18, 6, 0x00, 0, 0, 0x40}));  // no H bit
+  Verdict v = judge(server, creq);
+  EXPECT_EQ(v.code, kConfigureAck);
+  EXPECT_EQ(server.tx_bits(), 0x40u);
+  client.on_ack(opts_of(creq));
+  EXPECT_EQ(client.rx_bits(), 0x40u);
+  server.build_request(sreq);
+  EXPECT_EQ(sreq, (Bytes{18, 6, 0x01, 0, 0, 0x40}));  // pppd style: stateless first
+  v = judge(client, sreq);
+  EXPECT_EQ(v.code, kConfigureNak);
+  EXPECT_EQ(v.data, (Bytes{18, 6, 0x00, 0, 0, 0x40}));  // H Naked away
+  EXPECT_TRUE(server.on_nak(opts_of(v.data)));
+  EXPECT_TRUE(server.fatal().empty());
+  sreq.clear();
+  server.build_request(sreq);
+  EXPECT_EQ(sreq, (Bytes{18, 6, 0x00, 0, 0, 0x40}));
+  v = judge(client, sreq);
+  EXPECT_EQ(v.code, kConfigureAck);
+  EXPECT_EQ(client.tx_bits(), 0x40u);
+  server.on_ack(opts_of(sreq));
+  EXPECT_EQ(server.rx_bits(), 0x40u);
+}
+
+TEST(Ccp, StatefulOnlyAgainstStatelessOnlyFails) {
+  MppePolicy only;
+  only.stateful_only = true;
+  CcpOptions client(only), server(MppePolicy{});
+  client.reset_request();
+  server.reset_request();
+  Bytes creq;
+  client.build_request(creq);
+  Verdict v = judge(server, creq);
+  EXPECT_EQ(v.code, kConfigureReject);  // "Refusing MPPE stateful mode offered by peer"
+  EXPECT_TRUE(client.on_reject(opts_of(v.data)));
+  EXPECT_EQ(client.fatal(), "MPPE required but peer refused");
+  client.reset_request();
+  EXPECT_TRUE(client.on_nak(opts_of(Bytes{18, 6, 0x01, 0, 0, 0x40})));  // peer insists on H
+  EXPECT_EQ(client.fatal(), "MPPE required but peer negotiation failed");
+}
+
