@@ -130,30 +130,6 @@ int hangup(const client::Flags& flags) {
   return 0;
 }
 
-// `logfd N` other than stderr: syslog (and logfile) through the system
-// sink, plus the same timestamped line on N.
-class FdLogSink final : public LogSink {
- public:
-  FdLogSink(io::SystemLogSink& inner, int fd) : inner_(inner), fd_(fd) {}
-  void write(LogLevel level, std::string_view line) override {
-    if (!enabled(level)) return;
-    inner_.write(level, line);
-    std::string text = io::log_timestamp() + " " + std::string(line) + "\n";
-    size_t done = 0;
-    while (done < text.size()) {
-      ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return;
-      done += static_cast<size_t>(n);
-    }
-  }
-  bool enabled(LogLevel level) const override { return inner_.enabled(level); }
-
- private:
-  io::SystemLogSink& inner_;
-  int fd_;
-};
-
 // Prints the diagnostics; true when there is an error.
 bool report(const config::Diagnostics& diags) {
   bool error = false;
@@ -226,15 +202,13 @@ int main(int argc, char** argv) {
 
   io::SystemLogSink::Options lo;
   lo.ident = "pptpx";
-  lo.stderr_output = settings.log_fd == STDERR_FILENO;
+  // After detaching, stdio is on /dev/null (as with pppd), so logfd 0-2
+  // then writes nowhere.
+  lo.log_fd = settings.log_fd;
   lo.debug = settings.debug;
   if (settings.logfile) lo.logfile = *settings.logfile;
   io::SystemLogSink system_sink(lo);
-  // After detaching, stdio is on /dev/null (as with pppd), so logfd 0-2
-  // then writes nowhere.
-  bool other_fd = settings.log_fd >= 0 && settings.log_fd != STDERR_FILENO;
-  FdLogSink fd_sink(system_sink, settings.log_fd);
-  LogSink& sink = other_fd ? static_cast<LogSink&>(fd_sink) : system_sink;
+  LogSink& sink = system_sink;
   Logger log(sink);
   const std::string dump_text = settings.dump ? client::dump_settings(settings) : std::string();
   if (settings.dump)

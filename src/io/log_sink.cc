@@ -53,7 +53,9 @@ std::string log_timestamp() {
 }
 
 SystemLogSink::SystemLogSink(Options opts)
-    : ident_(std::move(opts.ident)), syslog_(opts.syslog), stderr_(opts.stderr_output), debug_(opts.debug) {
+    : ident_(std::move(opts.ident)), syslog_(opts.syslog),
+      out_fd_(opts.stderr_output ? STDERR_FILENO : opts.log_fd),
+      debug_(opts.debug) {
   // openlog keeps the pointer: ident_ lives as long as this sink.
   if (syslog_) ::openlog(ident_.c_str(), LOG_PID | LOG_NDELAY, LOG_DAEMON);
   if (!opts.logfile.empty()) (void)open_logfile(opts.logfile);
@@ -77,14 +79,14 @@ void SystemLogSink::write(LogLevel level, std::string_view line) {
   if (syslog_) {
     ::syslog(static_cast<int>(level), "%.*s", static_cast<int>(line.size()), line.data());
   }
-  if (!stderr_ && !logfile_.valid()) return;
+  if (out_fd_ < 0 && !logfile_.valid()) return;
   std::string text = log_timestamp();
   text += ' ';
   text += level_name(level);
   text += ": ";
   text.append(line);
   text += '\n';
-  if (stderr_) write_all(STDERR_FILENO, text);
+  if (out_fd_ >= 0) write_all(out_fd_, text);
   if (logfile_.valid()) write_all(logfile_.get(), text);
 }
 

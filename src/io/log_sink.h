@@ -1,6 +1,7 @@
 // The process's LogSink: syslog (ident, LOG_DAEMON, LOG_PID) and optionally
-// stderr (with a timestamp, for -f/debug runs) and a log file (pppd's
-// `logfile`). Debug lines pass only when debug is on.
+// stderr or another descriptor (with a timestamp, for -f/debug runs and
+// pppd's `logfd`) and a log file (pppd's `logfile`). Debug lines pass only
+// when debug is on.
 #pragma once
 
 #include <string>
@@ -16,6 +17,9 @@ class SystemLogSink final : public LogSink {
     std::string ident = "pptpx";
     bool syslog = true;
     bool stderr_output = false;
+    // pppd's `logfd N`: another descriptor written like stderr (ignored
+    // with stderr_output).
+    int log_fd = -1;
     bool debug = false;
     std::string logfile;  // empty: none
   };
@@ -36,7 +40,7 @@ class SystemLogSink final : public LogSink {
  private:
   std::string ident_;
   bool syslog_;
-  bool stderr_;
+  int out_fd_;  // stderr or the logfd; -1: none
   bool debug_;
   Fd logfile_;
 };

@@ -361,7 +361,8 @@ void Client::handle_session_event(ppp::SessionEvent& ev) {
           [&](ppp::event::Ipv6Down&) {},
           [&](ppp::event::EchoTimeout&) {
             if (!status_) status_ = kExitPeerDead;
-            log_.warn("no response to LCP echo requests, the link is down");
+            // pppd's words, which log watchers and forum answers grep for.
+            log_.notice("Serial link appears to be disconnected.");
           },
           [&](ppp::event::Finished& f) {
             log_.info("LCP terminated: {}", f.reason.empty() ? "link closed" : f.reason);
@@ -457,13 +458,25 @@ void Client::add_routes() {
     }
   }
   if (settings_.replacedefaultroute) {
-    config::FileReadResult r = config::read_whole_file(kProcNetRoute);
-    if (r.contents) replaced_route_ = parse_default_route(*r.contents, tun_->name());
+    replaced_route_ = existing;
     if (replaced_route_)
-      log_.info("replacing the default route via {} (gateway {}, metric {})",
-                replaced_route_->ifname, replaced_route_->gateway.str(), replaced_route_->metric);
+      // Debian's pppd words (its replacedefaultroute patch).
+      log_.info("replacing old default route to {} [{}] (metric {})", replaced_route_->ifname,
+                replaced_route_->gateway.str(), replaced_route_->metric);
   }
   io::Route def;
+  std::optional<DefaultRoute> existing;
+  config::FileReadResult table = config::read_whole_file(kProcNetRoute);
+  if (table.contents) existing = parse_default_route(*table.contents, tun_->name());
+  if (existing && !settings_.replacedefaultroute) {
+    // pppd leaves any existing default route alone, whatever its metric;
+    // then there is nothing for a host route to the server to protect.
+    if (existing->gateway.is_zero())
+      log_.warn("not replacing existing default route through {}", existing->ifname);
+    else
+      log_.warn("not replacing existing default route via {}", existing->gateway.str());
+    return;
+  }
   def.dst = Ipv4{};
   def.prefix_len = 0;
   def.ifindex = tun_->ifindex();
@@ -518,7 +531,7 @@ void Client::restore_default_route() {
   if (auto ec = netlink_->add_route(r); ec && ec != std::errc::file_exists)
     log_.warn("cannot restore the default route via {}: {}", old.ifname, ec.message());
   else
-    log_.notice("default route via {} restored", old.ifname);
+    log_.notice("restoring old default route to {} [{}]", old.ifname, old.gateway.str());
 }
 
 void Client::write_pid_files() {

@@ -13,23 +13,12 @@ set -u
 PPTPXD=$1 PPTPX=$2 SRC=$3 MODE=${4:-restart}
 TAG=cp
 . "$(dirname "$0")/../netns_pair.sh"
+. "$(dirname "$0")/client_common.sh"
 
 pair_up
 
 server_config
 
-SERVER_RUNS=0
-start_server() {
-  SERVER_RUNS=$((SERVER_RUNS + 1))
-  ip netns exec "$NS_S" "$PPTPXD" -f -c "$T/server/pptpd.conf" --chap-secrets "$T/server/chap-secrets" \
-    --ppp-options "" > "$T/server$SERVER_RUNS.log" 2>&1 &
-  SERVER_PID=$!
-  for i in $(seq 50); do
-    ip netns exec "$NS_S" ss -ltn 2>/dev/null | grep -q ':1723' && return 0
-    sleep 0.1
-  done
-  fail "pptpxd does not listen"
-}
 stop_server() {
   kill "$SERVER_PID"
   for i in $(seq 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
@@ -64,19 +53,6 @@ done
 # ip-pre-up is waited for: it sleeps, and ip-up must still come after it.
 sed -i '2i sleep 1' "$T/client/ip-pre-up"
 
-wait_link() {  # wait_link SECONDS: ppp3 up with the server's addresses
-  for i in $(seq $(($1 * 5))); do
-    ip -n "$NS_C" addr show dev ppp3 2>/dev/null > "$T/addr.out"
-    grep -q 'inet 10.10.0.10 peer 10.10.0.1/32' "$T/addr.out" && grep -q '[<,]UP[,>]' "$T/addr.out" && return 0
-    kill -0 "$CLIENT_PID" 2>/dev/null || return 1
-    sleep 0.2
-  done
-  return 1
-}
-ping_ok() {
-  ip netns exec "$NS_C" ping -c 3 -i 0.3 -W 2 10.10.0.1 > "$T/ping.out" 2>&1 && grep -q '3 received' "$T/ping.out"
-}
-
 if [ "$MODE" = maxfail ]; then
   start=$(date +%s)
   ip netns exec "$NS_C" timeout 60 "$PPTPX" --peers-dir "$T/client/peers" call office nodetach \
@@ -106,7 +82,7 @@ ip netns exec "$NS_C" "$PPTPX" --peers-dir "$T/client/peers" call office nodetac
   persist holdoff 1 unit 3 --chap-secrets "$T/client/chap-secrets" --ppp-options "" \
   --run-dir "$T/run" > "$T/client.log" 2>&1 &
 CLIENT_PID=$!
-wait_link 20 || fail "ppp3 did not come up"
+wait_link 20 ppp3 || fail "ppp3 did not come up"
 ping_ok || { cat "$T/ping.out"; fail "ping 10.10.0.1"; }
 ok "link up on ppp3 (unit 3), ping works"
 
@@ -146,7 +122,7 @@ ok "server stopped: ip-down ran, ppp3 removed, the client keeps running"
 
 sleep 2   # a few refused attempts while the server is away
 start_server
-wait_link 20 || fail "the link did not come back after the server restart"
+wait_link 20 ppp3 || fail "the link did not come back after the server restart"
 ping_ok || { cat "$T/ping.out"; fail "ping after redial"; }
 took=$(( $(date +%s) - t0 ))
 [ "$took" -le 30 ] || fail "link back after $took s"
@@ -161,19 +137,13 @@ for i in $(seq 100); do
   sleep 0.2
 done
 [ "$(grep -c '^ip-up' "$T/scripts.log")" -gt "$n_up" ] || fail "no new link after SIGHUP"
-wait_link 10 && ping_ok || fail "link after SIGHUP"
+wait_link 10 ppp3 && ping_ok || fail "link after SIGHUP"
 grep -q 'hangup (SIGHUP)' "$T/client.log" || fail "no SIGHUP log line"
 ok "SIGHUP: link dropped and dialled again"
 
 "$PPTPX" hangup office --run-dir "$T/run" || fail "pptpx hangup"
-rc=
-for i in $(seq 150); do
-  if ! kill -0 "$CLIENT_PID" 2>/dev/null; then wait "$CLIENT_PID"; rc=$?; break; fi
-  sleep 0.1
-done
-[ -n "$rc" ] || fail "client still running 15 s after hangup"
-CLIENT_PID=
-[ "$rc" = 0 ] || fail "client exit status $rc after hangup"
+wait_exit 15 || fail "client still running 15 s after hangup"
+[ "$RC" = 0 ] || fail "client exit status $RC after hangup"
 ip -n "$NS_C" link show ppp3 > /dev/null 2>&1 && fail "ppp3 still there"
 ok "pptpx hangup office: exit 0, ppp3 removed"
 exit 0

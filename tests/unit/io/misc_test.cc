@@ -91,6 +91,25 @@ TEST(LogSink, FileAndThreshold) {
   EXPECT_EQ(l2.substr(24), "debug: ctrl: shown");
 }
 
+// pppd's `logfd N`: the same lines as stderr and the log file, on N.
+TEST(LogSink, LogFdGetsTheFileFormat) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  {
+    SystemLogSink::Options o;
+    o.syslog = false;
+    o.log_fd = fds[1];
+    SystemLogSink sink(o);
+    Logger(sink).warn("no route to {}", "10.0.0.1");
+  }
+  close(fds[1]);
+  char buf[256];
+  ssize_t n = read(fds[0], buf, sizeof buf);
+  close(fds[0]);
+  ASSERT_GT(n, 24);
+  EXPECT_EQ(std::string(buf + 24, static_cast<size_t>(n) - 24), "warning: no route to 10.0.0.1\n");
+}
+
 TEST(IpForward, ReadsProcFormat) {
   test::TempDir dir;
   std::ofstream(dir.file("on")) << "1\n";
