@@ -107,18 +107,22 @@ SecretsFile parse_secrets(std::string_view text, const std::string& file, const 
   return out;
 }
 
-std::optional<SecretEntry> find_secret(const std::vector<SecretEntry>& entries,
-                                       std::string_view client, std::string_view server) {
+namespace {
+
+// pppd scan_authfile: a nullopt name matches any line (pppd's NULL).
+const SecretEntry* best_entry(const std::vector<SecretEntry>& entries,
+                              std::optional<std::string_view> client,
+                              std::optional<std::string_view> server) {
   const SecretEntry* best = nullptr;
   int best_score = -1;
   for (const auto& e : entries) {
     int score = 0;
     if (e.client != "*") {
-      if (e.client != client) continue;
+      if (client && e.client != *client) continue;
       score |= 2;
     }
     if (e.server != "*") {
-      if (e.server != server) continue;
+      if (server && e.server != *server) continue;
       score |= 1;
     }
     if (score > best_score) {
@@ -126,8 +130,36 @@ std::optional<SecretEntry> find_secret(const std::vector<SecretEntry>& entries,
       best_score = score;
     }
   }
+  return best;
+}
+
+// pppd some_ip_ok: an address word before any "-" that is not a "!" denial.
+bool some_address_allowed(const SecretEntry& e) {
+  for (const auto& w : e.addresses) {
+    if (w.starts_with("-")) break;
+    if (!w.starts_with("!")) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<SecretEntry> find_secret(const std::vector<SecretEntry>& entries,
+                                       std::string_view client, std::string_view server) {
+  const SecretEntry* best = best_entry(entries, client, server);
   if (!best) return std::nullopt;
   return *best;
+}
+
+bool have_secret(const std::vector<SecretEntry>& entries, std::optional<std::string_view> client,
+                 std::optional<std::string_view> server, bool need_ip, bool* lacks_ip) {
+  const SecretEntry* best = best_entry(entries, client, server);
+  if (!best) return false;
+  if (need_ip && !some_address_allowed(*best)) {
+    if (lacks_ip) *lacks_ip = true;
+    return false;
+  }
+  return true;
 }
 
 std::optional<Ipv4> fixed_address(const SecretEntry& e) {

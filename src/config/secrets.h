@@ -42,6 +42,14 @@ SecretsFile parse_secrets(std::string_view text, const std::string& file,
 std::optional<SecretEntry> find_secret(const std::vector<SecretEntry>& entries,
                                        std::string_view client, std::string_view server);
 
+// pppd have_chap_secret / have_pap_secret (auth.c): whether a line matches
+// `client` and `server` (nullopt = any name, pppd's NULL) and, with
+// `need_ip`, the best one allows some address; when only that fails,
+// *lacks_ip is set (pppd's "None of the available passwords would let it use
+// an IP address").
+bool have_secret(const std::vector<SecretEntry>& entries, std::optional<std::string_view> client,
+                 std::optional<std::string_view> server, bool need_ip, bool* lacks_ip = nullptr);
+
 // The address pppd suggests to the peer: the 4th column when it is the only
 // address word and a plain host address.
 std::optional<Ipv4> fixed_address(const SecretEntry& e);

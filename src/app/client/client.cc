@@ -294,20 +294,26 @@ void Client::service_session() {
 
 void Client::answer_secret(const ppp::SecretRequest& req) {
   Time now = loop_.now();
-  // A second question means the server refused our secret and offers a
-  // retry: like pppd, do not try the same password again.
-  if (secret_answered_) {
-    log_.debug("not retrying authentication with the same secret");
-    ppp_->provide_secret(std::nullopt, now);
-    return;
-  }
-  secret_answered_ = true;
-  if (settings_.ppp.password) {
-    ppp_->provide_secret(*settings_.ppp.password, now);
-    return;
+  // Verifying the server (pppd `auth`/`require-*`) reads the line "server-name
+  // our-name secret", as pppd's chap_verify_response / check_passwd do: never
+  // `password`, and it is no retry of ours.
+  bool ours = req.side == ppp::AuthSide::kUs;
+  if (ours) {
+    // A second question means the server refused our secret and offers a
+    // retry: like pppd, do not try the same password again.
+    if (secret_answered_) {
+      log_.debug("not retrying authentication with the same secret");
+      ppp_->provide_secret(std::nullopt, now);
+      return;
+    }
+    secret_answered_ = true;
+    if (settings_.ppp.password) {
+      ppp_->provide_secret(*settings_.ppp.password, now);
+      return;
+    }
   }
   // As pppd: PAP reads pap-secrets, the CHAP family chap-secrets.
-  const std::string& path = ppp_->auth_protocol() == ppp::AuthProtocol::kPap
+  const std::string& path = req.protocol == ppp::AuthProtocol::kPap
                                 ? settings_.flags.pap_secrets_path
                                 : settings_.flags.chap_secrets_path;
   config::SecretsFile secrets = config::load_secrets(path);
@@ -320,8 +326,12 @@ void Client::answer_secret(const ppp::SecretRequest& req) {
     secure_zero(entry->secret);
     return;
   }
-  log_.error("no secret found for authenticating us ('{}') to '{}' in {}", req.client, req.server,
-             path);
+  if (ours)
+    log_.error("no secret found for authenticating us ('{}') to '{}' in {}", req.client,
+               req.server, path);
+  else
+    log_.error("no secret found for authenticating the server ('{}') as '{}' in {}", req.client,
+               req.server, path);
   ppp_->provide_secret(std::nullopt, now);
 }
 
@@ -333,10 +343,21 @@ void Client::handle_session_event(ppp::SessionEvent& ev) {
             log_.debug("LCP is up");
           },
           [&](ppp::event::Authenticated& a) {
+            if (a.side == ppp::AuthSide::kPeer) {
+              log_.notice("server '{}' authenticated with {}", a.peer_name,
+                          ppp::auth_protocol_name(a.protocol));
+              return;
+            }
             log_.notice("authenticated to the server as '{}' with {}", a.peer_name,
                         ppp::auth_protocol_name(a.protocol));
           },
           [&](ppp::event::AuthFailed& f) {
+            if (f.side == ppp::AuthSide::kPeer) {
+              // pppd EXIT_PEER_AUTH_FAILED: refused in LCP or failed our challenge.
+              status_ = kExitPeerAuthFailed;
+              log_.error("the server failed to authenticate itself: {}", f.reason);
+              return;
+            }
             status_ = kExitAuthToPeerFailed;
             log_.error("authentication to the server failed: {}", f.reason);
           },
@@ -444,6 +465,18 @@ void Client::on_ip_up(const ppp::event::IpUp& up) {
 
 void Client::add_routes() {
   if (!settings_.defaultroute || !tun_) return;
+  std::optional<DefaultRoute> existing;
+  config::FileReadResult table = config::read_whole_file(kProcNetRoute);
+  if (table.contents) existing = parse_default_route(*table.contents, tun_->name());
+  if (existing && !settings_.replacedefaultroute) {
+    // pppd leaves any existing default route alone, whatever its metric;
+    // then there is nothing for a host route to the server to protect.
+    if (existing->gateway.is_zero())
+      log_.warn("not replacing existing default route through {}", existing->ifname);
+    else
+      log_.warn("not replacing existing default route via {}", existing->gateway.str());
+    return;
+  }
   if (!settings_.pty.nohostroute && server_route_ && server_route_->ifindex != 0) {
     io::Route host;
     host.dst = server_;
@@ -465,18 +498,6 @@ void Client::add_routes() {
                 replaced_route_->gateway.str(), replaced_route_->metric);
   }
   io::Route def;
-  std::optional<DefaultRoute> existing;
-  config::FileReadResult table = config::read_whole_file(kProcNetRoute);
-  if (table.contents) existing = parse_default_route(*table.contents, tun_->name());
-  if (existing && !settings_.replacedefaultroute) {
-    // pppd leaves any existing default route alone, whatever its metric;
-    // then there is nothing for a host route to the server to protect.
-    if (existing->gateway.is_zero())
-      log_.warn("not replacing existing default route through {}", existing->ifname);
-    else
-      log_.warn("not replacing existing default route via {}", existing->gateway.str());
-    return;
-  }
   def.dst = Ipv4{};
   def.prefix_len = 0;
   def.ifindex = tun_->ifindex();

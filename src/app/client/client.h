@@ -41,6 +41,7 @@ inline constexpr int kExitFatal = 1;
 inline constexpr int kExitOptionError = 2;
 inline constexpr int kExitConnectFailed = 8;
 inline constexpr int kExitNegotiationFailed = 10;
+inline constexpr int kExitPeerAuthFailed = 11;
 inline constexpr int kExitPeerDead = 15;
 inline constexpr int kExitHangup = 16;
 inline constexpr int kExitAuthToPeerFailed = 19;

@@ -1,6 +1,8 @@
 #include "app/client/settings.h"
 
 #include "app/common/ppp_settings.h"
+#include "base/ct.h"
+#include "config/secrets.h"
 
 #include <unistd.h>
 
@@ -50,6 +52,46 @@ void warn(config::Diagnostics& d, const std::string& file, std::string msg) {
 }
 void error(config::Diagnostics& d, const std::string& file, std::string msg) {
   d.push_back({file, 0, true, std::move(msg)});
+}
+
+// pppd auth_check_options and auth_reset for the server's direction: with
+// `auth` or a require-* (and no later noauth) the server must authenticate.
+// PAP stays only with a pap-secrets line, the CHAP family only with a
+// chap-secrets line, for the server (client column: remotename when given,
+// else any) as seen by us (server column: our name), allowing some address.
+// With none left pppd refuses to start; so do we.
+std::vector<ppp::AuthProtocol> verifiable_peer_methods(const config::PppOptions& o,
+                                                       const Flags& flags,
+                                                       const std::string& our_name,
+                                                       const std::string& src,
+                                                       config::Diagnostics& diags) {
+  std::vector<ppp::AuthProtocol> wanted = app::to_ppp(config::peer_auth_protocols(o));
+  if (wanted.empty()) return wanted;
+  std::optional<std::string_view> peer;
+  if (o.remotename) peer = *o.remotename;
+  bool lacks_ip = false;
+  auto have = [&](const std::string& path) {
+    // An unreadable file holds no secret, as for pppd.
+    config::SecretsFile f = config::load_secrets(path);
+    bool ok = config::have_secret(f.entries, peer, our_name, true, &lacks_ip);
+    for (auto& e : f.entries) secure_zero(e.secret);
+    return ok;
+  };
+  bool pap = have(flags.pap_secrets_path);
+  bool chap = have(flags.chap_secrets_path);
+  std::vector<ppp::AuthProtocol> usable;
+  for (ppp::AuthProtocol p : wanted)
+    if (p == ppp::AuthProtocol::kPap ? pap : chap) usable.push_back(p);
+  if (usable.empty()) {
+    std::string who = o.remotename ? "The remote system (" + *o.remotename + ")"
+                                   : std::string("The remote system");
+    std::string msg = who +
+                      " is required to authenticate itself but I couldn't find any suitable "
+                      "secret (password) for it to use to do so.";
+    if (lacks_ip) msg += " (None of the available passwords would let it use an IP address.)";
+    error(diags, src, msg);
+  }
+  return usable;
 }
 
 }  // namespace
@@ -189,21 +231,25 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
   not_yet(o.maxconnect.has_value(), "maxconnect");
   not_yet(o.proxyarp.value_or(false), "proxyarp");
   not_yet(o.ipv6.value_or(false), "+ipv6");
-  if (o.auth_required.value_or(false) || o.require_chap || o.require_pap)
-    warn(diags, src,
-         "auth/require-*: pptpx call does not authenticate the server (as with noauth)");
 
   ppp::SessionConfig& sc = s.session;
   sc.role = ppp::Role::kAuthenticatee;
   sc.auth.allowed = app::to_ppp(config::own_auth_protocols(o));
   sc.auth.authenticatee.user = s.user;
   sc.auth.authenticatee.remote_name = s.remote_name;
+  sc.auth.reverse = verifiable_peer_methods(o, flags, o.name.value_or(host_name()), src, diags);
+  sc.auth.authenticator.our_name = o.name.value_or(host_name());
+  sc.auth.authenticator.remote_name = s.remote_name;
   app::apply_link_options(o, sc);
   if (o.mtu) s.mtu = static_cast<uint16_t>(*o.mtu);
   sc.ipv6 = false;
   if (!o.noipdefault && o.local_ip && !o.local_ip->is_zero()) sc.ipcp_client.local = o.local_ip;
   sc.ipcp_client.request_dns = o.usepeerdns;
 
+  if (flags.mppe_stateful_only) {
+    sc.mppe.allow_stateful = true;
+    sc.mppe.stateful_only = true;
+  }
   if (sc.mppe.required) {
     if (!app::has_mschap(sc.auth.allowed))
       error(diags, src, "MPPE is required but every MS-CHAP method is refused: no keys");
@@ -235,6 +281,7 @@ std::string dump_settings(const Settings& s) {
     if (!m.allow_40) line("nomppe-40");
     if (!m.allow_128) line("nomppe-128");
     opt(m.allow_stateful, "mppe-stateful");
+    opt(m.stateful_only, "(--mppe-stateful-only)");
   }
   opt(s.debug, "debug");
   switch (s.detach) {
@@ -246,10 +293,6 @@ std::string dump_settings(const Settings& s) {
   line("maxfail " + std::to_string(s.maxfail));
   line("holdoff " + std::to_string(s.holdoff_seconds));
   if (s.logfile) line("logfile " + *s.logfile);
-  if (flags.mppe_stateful_only) {
-    sc.mppe.allow_stateful = true;
-    sc.mppe.stateful_only = true;
-  }
   else if (s.log_fd >= 0) line("logfd " + std::to_string(s.log_fd));
   else line("nologfd");
   if (s.ipparam) line("ipparam " + *s.ipparam);
@@ -281,7 +324,6 @@ std::optional<pid_t> read_pid_file(const std::string& path) {
   if (!in) return std::nullopt;
   std::string line;
   if (!std::getline(in, line)) return std::nullopt;
-    opt(m.stateful_only, "(--mppe-stateful-only)");
   auto v = parse_int(line);
   if (!v || *v <= 1) return std::nullopt;
   return static_cast<pid_t>(*v);

@@ -1,5 +1,8 @@
 #include "app/common/ppp_settings.h"
 
+#include "base/ct.h"
+#include "config/secrets.h"
+
 namespace pptpx::app {
 
 ppp::AuthProtocol to_ppp(config::AuthProto p) {
@@ -36,6 +39,29 @@ void apply_link_options(const config::PppOptions& o, ppp::SessionConfig& sc) {
   sc.mppe.allow_56 = false;  // the Linux kernel and pppd do not do 56-bit either
   sc.mppe.allow_128 = mp.allow_128;
   sc.mppe.allow_stateful = mp.allow_stateful;
+}
+
+std::vector<ppp::AuthProtocol> own_methods_with_secret(const config::PppOptions& o,
+                                                       const std::string& user,
+                                                       const std::string& chap_secrets_path,
+                                                       const std::string& pap_secrets_path) {
+  std::optional<std::string_view> server;
+  if (o.remotename) server = *o.remotename;
+  auto have = [&](const std::string& path) {
+    if (o.password) return true;
+    config::SecretsFile f = config::load_secrets(path);
+    bool ok = config::have_secret(f.entries, user, server, false);
+    for (auto& e : f.entries) secure_zero(e.secret);
+    return ok;
+  };
+  std::vector<ppp::AuthProtocol> out;
+  std::optional<bool> chap, pap;
+  for (ppp::AuthProtocol p : to_ppp(config::own_auth_protocols(o))) {
+    std::optional<bool>& known = p == ppp::AuthProtocol::kPap ? pap : chap;
+    if (!known) known = have(p == ppp::AuthProtocol::kPap ? pap_secrets_path : chap_secrets_path);
+    if (*known) out.push_back(p);
+  }
+  return out;
 }
 
 bool has_mschap(const std::vector<ppp::AuthProtocol>& methods) {

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <utility>
 
+#include "app/common/ppp_settings.h"
 #include "base/ct.h"
 #include "base/hex.h"
 #include "proto/ppp/dump.h"
@@ -360,8 +361,13 @@ void Server::start_call(Control& c, const pptp::CallRequested& req) {
   gc.peer_call_id = req.peer_call_id;
   gc.peer_window = req.recv_window;
   Logger lg = c.log.child(fmt::format("call {}", our_id));
-  auto call = std::make_unique<Call>(&c, our_id, req.peer_call_id, gc, settings_.session, rng_,
-                                     lg, now);
+  // pppd auth_reset, per connection: we authenticate ourselves when the
+  // client asks only with a secret for our name (else LCP Rejects it).
+  ppp::SessionConfig sc = settings_.session;
+  sc.auth.reverse = app::own_methods_with_secret(
+      settings_.ppp, sc.auth.authenticatee.user, settings_.flags.chap_secrets_path,
+      settings_.flags.pap_secrets_path);
+  auto call = std::make_unique<Call>(&c, our_id, req.peer_call_id, gc, sc, rng_, lg, now);
   call->slot = *slot;
   call->dp.set_mppe_required(settings_.session.mppe.required);
   call->local_ip = pool_.slot(*slot).local;
@@ -420,12 +426,25 @@ void Server::service_call(Call& call) {
 
 void Server::answer_secret(Call& call, const ppp::SecretRequest& req) {
   // pppd keeps PAP passwords in pap-secrets and the CHAP family's in chap-secrets.
-  const std::string& path = call.ppp.auth_protocol() == ppp::AuthProtocol::kPap
+  const std::string& path = req.protocol == ppp::AuthProtocol::kPap
                                 ? settings_.flags.pap_secrets_path
                                 : settings_.flags.chap_secrets_path;
   config::SecretsFile secrets = config::load_secrets(path);
   for (const auto& d : secrets.diagnostics)
     if (d.is_error) call.log.warn("{}", d.str());
+  if (req.side == ppp::AuthSide::kUs) {
+    // The client asked us to authenticate: "our-name client-name secret".
+    std::optional<std::string> secret = settings_.ppp.password;
+    if (!secret) {
+      if (auto e = config::find_secret(secrets.entries, req.client, req.server)) secret = e->secret;
+    }
+    for (auto& e : secrets.entries) secure_zero(e.secret);
+    if (!secret)
+      call.log.warn("no secret for authenticating us ('{}') to '{}'", req.client, req.server);
+    call.ppp.provide_secret(secret, loop_.now());
+    if (secret) secure_zero(*secret);
+    return;
+  }
   // pppd: the server column is our name; with chapms-strip-domain a
   // "DOMAIN\\user" login is looked up as "user".
   std::string_view client = req.client;
@@ -452,12 +471,22 @@ void Server::handle_session_event(Call& call, ppp::SessionEvent& ev) {
             call.log.debug("LCP is up");
           },
           [&](ppp::event::Authenticated& a) {
+            if (a.side == ppp::AuthSide::kUs) {
+              call.log.info("authenticated ourselves to the client as '{}' with {}", a.peer_name,
+                            ppp::auth_protocol_name(a.protocol));
+              return;
+            }
             call.peer_name = a.peer_name;
             call.log.notice("user {} authenticated with {}", a.peer_name,
                             ppp::auth_protocol_name(a.protocol));
             on_authenticated(call, a.peer_name);
           },
           [&](ppp::event::AuthFailed& f) {
+            if (f.side == ppp::AuthSide::kUs) {
+              call.log.warn("the client refused our authentication as '{}': {}", f.peer_name,
+                            f.reason);
+              return;
+            }
             call.log.warn("authentication failed for user '{}': {}", f.peer_name, f.reason);
           },
           [&](ppp::event::CcpUp& up) {

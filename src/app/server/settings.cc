@@ -78,6 +78,9 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
   sc.role = ppp::Role::kAuthenticator;
   sc.auth.allowed = app::to_ppp(config::peer_auth_protocols(o));
   sc.auth.authenticator.our_name = s.our_name;
+  // When a client asks us to authenticate (server.cc decides per call).
+  sc.auth.authenticatee.user = o.user.value_or(s.our_name);
+  sc.auth.authenticatee.remote_name = o.remotename.value_or("");
   // MS-CHAP failures carry R=1 and a new challenge: the peer may try twice more.
   sc.auth.authenticator.max_retries = 2;
   app::apply_link_options(o, sc);

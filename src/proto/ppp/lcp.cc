@@ -31,11 +31,16 @@ AuthProtocol parse_auth_option(ByteView v) {
   return AuthProtocol::kNone;
 }
 
-LcpOptions::LcpOptions(const LcpConfig& cfg, Rng& rng, bool authenticator,
-                       std::vector<AuthProtocol> allowed)
-    : cfg_(cfg), rng_(rng), authenticator_(authenticator), allowed_(std::move(allowed)) {
+LcpOptions::LcpOptions(const LcpConfig& cfg, Rng& rng, std::vector<AuthProtocol> require,
+                       std::vector<AuthProtocol> accept)
+    : cfg_(cfg), rng_(rng), require_(std::move(require)), accept_(std::move(accept)) {
   reset_request();
 }
+
+LcpOptions::LcpOptions(const LcpConfig& cfg, Rng& rng, bool authenticator,
+                       std::vector<AuthProtocol> allowed)
+    : LcpOptions(cfg, rng, authenticator ? allowed : std::vector<AuthProtocol>{},
+                 authenticator ? std::vector<AuthProtocol>{} : allowed) {}
 
 uint32_t LcpOptions::new_magic(uint32_t avoid) {
   uint32_t m = 0;
@@ -47,7 +52,7 @@ void LcpOptions::reset_request() {
   want_ = Side{};
   want_.send_mru = cfg_.mru != kDefaultMru;
   want_.mru = cfg_.mru;
-  if (authenticator_ && !allowed_.empty()) want_.auth = allowed_.front();
+  if (!require_.empty()) want_.auth = require_.front();
   want_.magic = new_magic(0);
   want_.pfc = cfg_.request_pfc;
   want_.acfc = cfg_.request_acfc;
@@ -86,13 +91,15 @@ void LcpOptions::judge_request(const std::vector<Option>& options, RequestJudge&
         break;
       case kLcpAuth: {
         AuthProtocol p = parse_auth_option(o.value);
-        bool allowed = std::find(allowed_.begin(), allowed_.end(), p) != allowed_.end();
-        if (authenticator_ || allowed_.empty()) {
+        bool allowed = std::find(accept_.begin(), accept_.end(), p) != accept_.end();
+        // A second Authentication-Protocol in one request is Rejected, as
+        // pppd does once it has taken one.
+        if (accept_.empty() || pending_.auth != AuthProtocol::kNone) {
           judge.reject(o);
         } else if (p != AuthProtocol::kNone && allowed) {
           pending_.auth = p;
         } else {
-          judge.nak(&o, kLcpAuth, auth_option_value(allowed_.front()));
+          judge.nak(&o, kLcpAuth, auth_option_value(accept_.front()));
         }
         break;
       }
@@ -140,16 +147,26 @@ bool LcpOptions::on_nak(const std::vector<Option>& options) {
         }
         break;
       case kLcpAuth: {
-        if (!authenticator_ || want_.auth == AuthProtocol::kNone) break;
+        if (want_.auth == AuthProtocol::kNone) break;
         AuthProtocol p = parse_auth_option(o.value);
-        auto it = std::find(allowed_.begin(), allowed_.end(), p);
-        if (p != AuthProtocol::kNone && it != allowed_.end()) {
+        // Naking our choice only to suggest it back is a bad Nak (pppd).
+        if (p == want_.auth) return false;
+        if (p != AuthProtocol::kNone &&
+            std::find(require_.begin(), require_.end(), p) != require_.end()) {
           want_.auth = p;
-        } else {
-          // Not one we allow: offer our next preference instead.
-          auto cur = std::find(allowed_.begin(), allowed_.end(), want_.auth);
-          if (cur != allowed_.end() && cur + 1 != allowed_.end()) want_.auth = *(cur + 1);
+          break;
         }
+        // pppd lcp_nakci: a method we do not allow makes us stop asking for
+        // the one we asked; a Nak naming PAP while we ask for CHAP drops every
+        // CHAP flavour. With nothing left the request goes without the option
+        // and, auth being required, the link ends "peer refused to authenticate".
+        auto cur = std::find(require_.begin(), require_.end(), want_.auth);
+        auto next = cur == require_.end() ? cur : cur + 1;
+        if (p == AuthProtocol::kPap && want_.auth != AuthProtocol::kPap) {
+          while (next != require_.end() && *next != AuthProtocol::kPap) ++next;
+        }
+        want_.auth = next == require_.end() ? AuthProtocol::kNone : *next;
+        if (want_.auth == AuthProtocol::kNone) auth_refused_ = true;
         break;
       }
       case kLcpMagic:

@@ -38,9 +38,15 @@ AuthProtocol parse_auth_option(ByteView value);  // kNone when unknown
 
 class LcpOptions final : public FsmHandler {
  public:
-  // `authenticator`: we ask the peer to authenticate with allowed[0] (and
-  // accept a Nak naming any other allowed method). Otherwise we accept the
-  // peer's request to authenticate ourselves with any allowed method.
+  // The two directions are independent, as in pppd: `require` = the methods
+  // the peer must authenticate with, in order of preference (we ask for the
+  // first, follow a Nak naming another, and drop the option when the peer
+  // names none of them: pppd lcp.c lcp_nakci); `accept` = the methods we
+  // agree to authenticate ourselves with (Nak with accept[0] otherwise,
+  // Reject when empty: pppd lcp_reqci). Either may be empty.
+  LcpOptions(const LcpConfig& cfg, Rng& rng, std::vector<AuthProtocol> require,
+             std::vector<AuthProtocol> accept);
+  // One direction only: `authenticator` says which one `allowed` is for.
   LcpOptions(const LcpConfig& cfg, Rng& rng, bool authenticator, std::vector<AuthProtocol> allowed);
 
   void reset_request() override;
@@ -77,8 +83,8 @@ class LcpOptions final : public FsmHandler {
 
   LcpConfig cfg_;
   Rng& rng_;
-  bool authenticator_;
-  std::vector<AuthProtocol> allowed_;
+  std::vector<AuthProtocol> require_;
+  std::vector<AuthProtocol> accept_;
   Side want_;     // what our next Configure-Request asks for
   Side got_;      // what the peer acked
   Side his_;      // what we acked of the peer's request

@@ -10,6 +10,12 @@
 
 namespace pptpx::ppp {
 
+namespace {
+bool is_mschap(AuthProtocol p) {
+  return p == AuthProtocol::kMsChapV1 || p == AuthProtocol::kMsChapV2;
+}
+}  // namespace
+
 const char* phase_name(Phase p) {
   switch (p) {
     case Phase::kDead: return "Dead";
@@ -25,7 +31,7 @@ Session::Session(const SessionConfig& cfg, Rng& rng, Logger log, Time)
     : cfg_(cfg),
       rng_(rng),
       log_(std::move(log)),
-      lcp_opts_(cfg_.lcp, rng, cfg_.role == Role::kAuthenticator, cfg_.auth.allowed),
+      lcp_opts_(cfg_.lcp, rng, cfg_.auth.peer_methods(cfg_.role), cfg_.auth.own_methods(cfg_.role)),
       lcp_(kProtoLcp, "LCP", lcp_opts_, cfg_.lcp.fsm, out_, log_),
       ipcp_opts_(cfg_.role == Role::kAuthenticator),
       ipcp_(kProtoIpcp, "IPCP", ipcp_opts_, cfg_.ncp, out_, log_),
@@ -76,8 +82,20 @@ void Session::on_control(uint16_t protocol, ByteView info, Time now) {
     }
     on_lcp_packet(*p, now);
   } else if (protocol == kProtoPap || protocol == kProtoChap) {
-    if (auth_ && lcp_open && auth_ppp_protocol(auth_->protocol()) == protocol) {
-      auth_->on_packet(info, now);
+    auto uses = [&](const std::unique_ptr<AuthMethod>& m) {
+      return m && auth_ppp_protocol(m->protocol()) == protocol ? m.get() : nullptr;
+    };
+    AuthMethod* peer = uses(peer_auth_);
+    AuthMethod* own = uses(own_auth_);
+    AuthMethod* target = peer ? peer : own;
+    if (peer && own && !info.empty()) {
+      // Both directions run the same protocol: the code says which side a
+      // packet is for (PAP Request, CHAP Response go to the authenticator).
+      bool for_authenticator = protocol == kProtoPap ? info[0] == 1 : info[0] == 2;
+      target = for_authenticator ? peer : own;
+    }
+    if (target && lcp_open) {
+      target->on_packet(info, now);
     } else {
       discard(protocol, "authentication protocol not in use");
     }
@@ -174,7 +192,8 @@ void Session::on_protocol_reject(ByteView data, Time now) {
       break;
     case kProtoPap:
     case kProtoChap:
-      if (auth_ && auth_ppp_protocol(auth_->protocol()) == protocol && !auth_done_)
+      if ((peer_auth_ && !peer_done_ && auth_ppp_protocol(peer_auth_->protocol()) == protocol) ||
+          (own_auth_ && !own_done_ && auth_ppp_protocol(own_auth_->protocol()) == protocol))
         close("Peer rejected the authentication protocol", now);
       break;
     default: break;
@@ -198,7 +217,8 @@ void Session::on_timer(Time now) {
   ipcp_.on_timer(now);
   ipv6cp_.on_timer(now);
   ccp_.on_timer(now);
-  if (auth_) auth_->on_timer(now);
+  if (peer_auth_) peer_auth_->on_timer(now);
+  if (own_auth_) own_auth_->on_timer(now);
   service_echo(now);
   pump(now);
 }
@@ -206,7 +226,8 @@ void Session::on_timer(Time now) {
 Time Session::next_deadline() const {
   Time t = earliest(lcp_.next_deadline(), ipcp_.next_deadline());
   t = earliest(t, earliest(ipv6cp_.next_deadline(), ccp_.next_deadline()));
-  if (auth_) t = earliest(t, auth_->next_deadline());
+  if (peer_auth_) t = earliest(t, peer_auth_->next_deadline());
+  if (own_auth_) t = earliest(t, own_auth_->next_deadline());
   if (lcp_.opened()) t = earliest(t, next_echo_);
   return t;
 }
@@ -254,14 +275,29 @@ std::optional<SessionEvent> Session::poll_event() {
   return e;
 }
 
+// The peer's direction is asked first; provide_secret answers the same one.
+AuthMethod* Session::asking_method() const {
+  for (AuthMethod* m : {peer_auth_.get(), own_auth_.get()})
+    if (m && m->pending_secret_request()) return m;
+  return nullptr;
+}
+
 std::optional<SecretRequest> Session::pending_secret_request() const {
-  if (!auth_) return std::nullopt;
-  return auth_->pending_secret_request();
+  AuthMethod* m = asking_method();
+  if (!m) return std::nullopt;
+  SecretRequest req = *m->pending_secret_request();
+  req.protocol = m->protocol();
+  req.side = m == peer_auth_.get() ? AuthSide::kPeer : AuthSide::kUs;
+  const std::string& remote = cfg_.auth.authenticator.remote_name;
+  if (req.side == AuthSide::kPeer && req.protocol != AuthProtocol::kPap && !remote.empty())
+    req.client = remote;
+  return req;
 }
 
 void Session::provide_secret(const std::optional<std::string>& secret, Time now) {
-  if (!auth_) return;
-  auth_->provide_secret(secret, now);
+  AuthMethod* m = asking_method();
+  if (!m) return;
+  m->provide_secret(secret, now);
   pump(now);
 }
 
@@ -274,21 +310,39 @@ bool Session::data_allowed() const {
 }
 
 void Session::start_network(const IpConfig& ip, Time now) {
-  if (cfg_.role != Role::kAuthenticator || phase_ != Phase::kNetwork || network_started_) return;
+  if (cfg_.role != Role::kAuthenticator || network_started_) return;
+  if (phase_ == Phase::kAuthenticate && peer_done_) {
+    pending_ip_ = ip;  // we are still authenticating ourselves
+    return;
+  }
+  if (phase_ != Phase::kNetwork) return;
   ipcp_opts_.configure_server(ip);
   start_ncps(now);
   pump(now);
 }
 
+// pppd ccp.c: MPPE keys come from the one direction that ran MS-CHAP; when
+// both did, pppd cannot tell which keys to use and refuses MPPE.
+const crypto::MppeStartKeys* Session::mppe_keys() const {
+  const AuthMethod* source = nullptr;
+  for (const AuthMethod* m : {peer_auth_.get(), own_auth_.get()}) {
+    if (!m || m->status() != AuthStatus::kSucceeded) continue;
+    if (!is_mschap(m->protocol())) continue;
+    if (source) return nullptr;
+    source = m;
+  }
+  return source && source->mppe_keys().valid ? &source->mppe_keys() : nullptr;
+}
+
 void Session::start_ncps(Time now) {
   network_started_ = true;
-  bool have_keys = auth_ && auth_->status() == AuthStatus::kSucceeded &&
-                   (auth_->protocol() == AuthProtocol::kMsChapV1 ||
-                    auth_->protocol() == AuthProtocol::kMsChapV2) &&
-                   auth_->mppe_keys().valid;
+  bool have_keys = mppe_keys() != nullptr;
   if (cfg_.mppe.enabled && !have_keys) {
     if (cfg_.mppe.required) {
-      log_.warn("MPPE required, but keys are not available (MS-CHAP not used)");
+      bool both = peer_auth_ && own_auth_ && is_mschap(peer_auth_->protocol()) &&
+                  is_mschap(own_auth_->protocol());
+      if (both) log_.warn("MPPE required, but auth done in both directions.");
+      else log_.warn("MPPE required, but keys are not available (MS-CHAP not used)");
       close("MPPE required but not available", now);
       return;
     }
@@ -316,64 +370,90 @@ void Session::start_ip_ncps(Time now) {
 // retry it was offered, has failed authentication as surely as one that ran
 // out of retries; the application hears it the same way.
 void Session::report_abandoned_auth() {
-  if (!auth_ || auth_done_ || cfg_.role != Role::kAuthenticator || auth_->failure_reason().empty())
-    return;
-  auth_done_ = true;
+  if (!peer_auth_ || peer_done_ || peer_auth_->failure_reason().empty()) return;
+  peer_done_ = true;
   log_.info("{} authentication failed for \"{}\": {} (peer gave up)",
-            auth_protocol_name(auth_->protocol()), auth_->peer_name(), auth_->failure_reason());
-  events_.push_back(event::AuthFailed{auth_->peer_name(), auth_->failure_reason()});
+            auth_protocol_name(peer_auth_->protocol()), peer_auth_->peer_name(),
+            peer_auth_->failure_reason());
+  events_.push_back(event::AuthFailed{peer_auth_->peer_name(), peer_auth_->failure_reason()});
 }
 
+// pppd auth.c link_established: a required authentication the peer refused
+// in LCP ends the link; otherwise each agreed direction starts on its own and
+// the Network phase begins when both are done.
 void Session::start_auth(Time now) {
-  AuthProtocol p = cfg_.role == Role::kAuthenticator ? lcp_opts_.auth_of_peer()
-                                                     : lcp_opts_.auth_of_us();
-  if (cfg_.role == Role::kAuthenticator && p == AuthProtocol::kNone && !cfg_.auth.allowed.empty()) {
-    close("Peer refused to authenticate", now);
-    return;
-  }
-  if (p == AuthProtocol::kNone) {
-    phase_ = Phase::kNetwork;
-    auth_done_ = true;
-    if (cfg_.role == Role::kAuthenticator) {
-      events_.push_back(event::Authenticated{{}, AuthProtocol::kNone});
-    } else {
-      start_ncps(now);
-    }
+  AuthProtocol peer_p = lcp_opts_.auth_of_peer();
+  AuthProtocol own_p = lcp_opts_.auth_of_us();
+  if (peer_p == AuthProtocol::kNone && !cfg_.auth.peer_methods(cfg_.role).empty()) {
+    log_.warn("peer refused to authenticate: terminating link");
+    events_.push_back(event::AuthFailed{{}, "peer refused to authenticate", AuthSide::kPeer});
+    close("peer refused to authenticate", now);
     return;
   }
   phase_ = Phase::kAuthenticate;
-  Logger alog = log_.child(auth_protocol_name(p));
-  auth_ = cfg_.role == Role::kAuthenticator
-              ? make_authenticator(p, cfg_.auth.authenticator, rng_, alog)
-              : make_authenticatee(p, cfg_.auth.authenticatee, rng_, alog);
-  if (!auth_) {
+  peer_done_ = peer_p == AuthProtocol::kNone;
+  own_done_ = own_p == AuthProtocol::kNone;
+  if (!peer_done_) {
+    peer_auth_ = make_authenticator(peer_p, cfg_.auth.authenticator, rng_,
+                                    log_.child(auth_protocol_name(peer_p)));
+  }
+  if (!own_done_) {
+    own_auth_ = make_authenticatee(own_p, cfg_.auth.authenticatee, rng_,
+                                   log_.child(auth_protocol_name(own_p)));
+  }
+  if ((!peer_done_ && !peer_auth_) || (!own_done_ && !own_auth_)) {
     close("Authentication method unavailable", now);
     return;
   }
-  auth_->start(now);
+  if (peer_auth_) peer_auth_->start(now);
+  if (own_auth_) own_auth_->start(now);
+  if (peer_done_ && own_done_) enter_network(now);
+}
+
+void Session::enter_network(Time now) {
+  phase_ = Phase::kNetwork;
+  if (cfg_.role == Role::kAuthenticatee) {
+    start_ncps(now);
+    return;
+  }
+  // The server assigns addresses once the peer is known; with no
+  // authentication of the peer it hears so here.
+  if (!peer_auth_) events_.push_back(event::Authenticated{{}, AuthProtocol::kNone});
+  if (pending_ip_) {
+    ipcp_opts_.configure_server(*pending_ip_);
+    pending_ip_.reset();
+    start_ncps(now);
+  }
+}
+
+void Session::check_direction(AuthMethod& m, AuthSide side, bool& done, Time now) {
+  if (m.status() == AuthStatus::kSucceeded) {
+    done = true;
+    log_.info("{} authentication succeeded for \"{}\"", auth_protocol_name(m.protocol()),
+              m.peer_name());
+    events_.push_back(event::Authenticated{m.peer_name(), m.protocol(), side});
+  } else if (m.status() == AuthStatus::kFailed) {
+    done = true;
+    log_.info("{} authentication failed for \"{}\": {}", auth_protocol_name(m.protocol()),
+              m.peer_name(), m.failure_reason());
+    events_.push_back(event::AuthFailed{m.peer_name(), m.failure_reason(), side});
+    close(side == AuthSide::kPeer ? "Authentication failed"
+                                  : "Failed to authenticate ourselves to peer",
+          now);
+  }
 }
 
 void Session::check_auth(Time now) {
-  if (!auth_) return;
-  for (Bytes& b : auth_->take_output())
-    out_.push_back(OutPacket{auth_ppp_protocol(auth_->protocol()), std::move(b)});
-  if (auth_done_ || phase_ != Phase::kAuthenticate) return;
-  if (auth_->status() == AuthStatus::kSucceeded) {
-    auth_done_ = true;
-    phase_ = Phase::kNetwork;
-    log_.info("{} authentication succeeded for \"{}\"", auth_protocol_name(auth_->protocol()),
-              auth_->peer_name());
-    events_.push_back(event::Authenticated{auth_->peer_name(), auth_->protocol()});
-    if (cfg_.role == Role::kAuthenticatee) start_ncps(now);
-  } else if (auth_->status() == AuthStatus::kFailed) {
-    auth_done_ = true;
-    log_.info("{} authentication failed for \"{}\": {}", auth_protocol_name(auth_->protocol()),
-              auth_->peer_name(), auth_->failure_reason());
-    events_.push_back(event::AuthFailed{auth_->peer_name(), auth_->failure_reason()});
-    close(cfg_.role == Role::kAuthenticator ? "Authentication failed"
-                                            : "Failed to authenticate ourselves to peer",
-          now);
+  for (AuthMethod* m : {peer_auth_.get(), own_auth_.get()}) {
+    if (!m) continue;
+    for (Bytes& b : m->take_output())
+      out_.push_back(OutPacket{auth_ppp_protocol(m->protocol()), std::move(b)});
   }
+  if (phase_ != Phase::kAuthenticate) return;
+  if (peer_auth_ && !peer_done_) check_direction(*peer_auth_, AuthSide::kPeer, peer_done_, now);
+  if (phase_ != Phase::kAuthenticate) return;
+  if (own_auth_ && !own_done_) check_direction(*own_auth_, AuthSide::kUs, own_done_, now);
+  if (phase_ == Phase::kAuthenticate && peer_done_ && own_done_) enter_network(now);
 }
 
 void Session::pump(Time now) {
@@ -429,8 +509,10 @@ void Session::on_lcp_event(LayerEvent e, Time now) {
       ipcp_.down(now);
       ipv6cp_.down(now);
       report_abandoned_auth();
-      auth_.reset();
-      auth_done_ = network_started_ = ccp_active_ = ip_ncps_started_ = false;
+      peer_auth_.reset();
+      own_auth_.reset();
+      pending_ip_.reset();
+      peer_done_ = own_done_ = network_started_ = ccp_active_ = ip_ncps_started_ = false;
       if (!lcp_.peer_terminate_reason().empty())
         set_reason("LCP terminated by peer (" + lcp_.peer_terminate_reason() + ")");
       break;
@@ -492,7 +574,7 @@ void Session::on_ccp_event(LayerEvent e, Time now) {
       up.bits = tx;
       up.key_bits = mppe_key_bits(tx);
       up.stateless = (tx & kMppeH) != 0;
-      if (auth_) up.keys = auth_->mppe_keys();
+      if (const crypto::MppeStartKeys* keys = mppe_keys()) up.keys = *keys;
       log_.info("MPPE {}-bit {} compression enabled", up.key_bits,
                 up.stateless ? "stateless" : "stateful");
       events_.push_back(up);

@@ -4,8 +4,11 @@
 // RFC 5072, RFC 1962/3078 for the NCPs. Sans-I/O: the application feeds it
 // control frames (never data: IP and MPPE 0x00FD frames go to the data path),
 // drives it with on_timer()/next_deadline(), sends what take_frames() returns
-// and acts on poll_event(). Authentication is delegated to an AuthMethod
-// (proto/ppp/auth/auth.h); the secret lookup is a question the app answers.
+// and acts on poll_event(). Authentication is delegated to AuthMethods
+// (proto/ppp/auth/auth.h), one per direction as in pppd (we authenticate the
+// peer, the peer authenticates us; either, both or neither); the secret
+// lookup is a question the app answers. The Role only says who assigns the
+// IPCP addresses and which direction AuthSettings::allowed describes.
 #pragma once
 
 #include <cstdint>
@@ -36,11 +39,26 @@ enum class Phase { kDead, kEstablish, kAuthenticate, kNetwork, kTerminate };
 const char* phase_name(Phase p);
 
 struct AuthSettings {
-  // In pppd's order of preference; the authenticator asks for the first and
-  // accepts a Nak naming any other. Empty = no authentication (noauth).
+  // The role's own direction, in pppd's order of preference: for
+  // kAuthenticator the methods the peer must use (we ask for the first and
+  // accept a Nak naming any other; empty = noauth), for kAuthenticatee the
+  // methods we agree to authenticate ourselves with (empty = Reject).
   std::vector<AuthProtocol> allowed{AuthProtocol::kMsChapV2};
+  // The other direction, empty by default: for kAuthenticatee the methods the
+  // peer must use (pppd `auth`/`require-*` on a client), for kAuthenticator
+  // the methods we agree to authenticate ourselves with.
+  std::vector<AuthProtocol> reverse;
   AuthenticatorConfig authenticator;
   AuthenticateeConfig authenticatee;
+
+  // The peer must authenticate with one of these (empty: it need not).
+  const std::vector<AuthProtocol>& peer_methods(Role r) const {
+    return r == Role::kAuthenticator ? allowed : reverse;
+  }
+  // We authenticate ourselves with one of these when asked (empty: Reject).
+  const std::vector<AuthProtocol>& own_methods(Role r) const {
+    return r == Role::kAuthenticator ? reverse : allowed;
+  }
 };
 
 struct SessionConfig {
@@ -55,13 +73,17 @@ struct SessionConfig {
 
 namespace event {
 struct LinkUp {};
+// One direction's result. kPeer: `peer_name` is the name the peer proved
+// (empty with no authentication); kUs: our own user name.
 struct Authenticated {
   std::string peer_name;
   AuthProtocol protocol = AuthProtocol::kNone;
+  AuthSide side = AuthSide::kPeer;
 };
 struct AuthFailed {
   std::string peer_name;
   std::string reason;
+  AuthSide side = AuthSide::kPeer;
 };
 struct IpUp {
   Ipv4 local;
@@ -126,7 +148,8 @@ class Session {
   std::optional<SecretRequest> pending_secret_request() const;
   void provide_secret(const std::optional<std::string>& secret, Time now);
 
-  // Server: after Authenticated, the addresses for this link; IPCP and CCP start.
+  // Server: after the peer's Authenticated, the addresses for this link; IPCP
+  // and CCP start once every direction of authentication is done.
   void start_network(const IpConfig& ip, Time now);
   // LCP Terminate-Request carrying `reason`; Finished follows.
   void close(std::string_view reason, Time now);
@@ -137,8 +160,17 @@ class Session {
   bool tx_pfc() const;
   uint16_t peer_mru() const { return lcp_opts_.peer_mru(); }
   Phase phase() const { return phase_; }
-  // The authentication method agreed by LCP (kNone before, or without auth).
-  AuthProtocol auth_protocol() const { return auth_ ? auth_->protocol() : AuthProtocol::kNone; }
+  // The authentication method agreed by LCP in the role's direction (kNone
+  // before, or without auth); the other two name a direction.
+  AuthProtocol auth_protocol() const {
+    return cfg_.role == Role::kAuthenticator ? peer_auth_protocol() : own_auth_protocol();
+  }
+  AuthProtocol peer_auth_protocol() const {
+    return peer_auth_ ? peer_auth_->protocol() : AuthProtocol::kNone;
+  }
+  AuthProtocol own_auth_protocol() const {
+    return own_auth_ ? own_auth_->protocol() : AuthProtocol::kNone;
+  }
   // IP may flow: IPCP is up and, where MPPE is required, CCP is up too.
   bool data_allowed() const;
   const SessionStats& stats() const { return stats_; }
@@ -161,6 +193,10 @@ class Session {
   void start_auth(Time now);
   void report_abandoned_auth();
   void check_auth(Time now);
+  void check_direction(AuthMethod& m, AuthSide side, bool& done, Time now);
+  void enter_network(Time now);
+  AuthMethod* asking_method() const;
+  const crypto::MppeStartKeys* mppe_keys() const;
   void start_ncps(Time now);
   void start_ip_ncps(Time now);
   void service_echo(Time now);
@@ -179,8 +215,11 @@ class Session {
   Fsm ipv6cp_;
   CcpOptions ccp_opts_;
   Fsm ccp_;
-  std::unique_ptr<AuthMethod> auth_;
-  bool auth_done_ = false;
+  std::unique_ptr<AuthMethod> peer_auth_;  // we authenticate the peer
+  std::unique_ptr<AuthMethod> own_auth_;   // we authenticate ourselves
+  bool peer_done_ = false;
+  bool own_done_ = false;
+  std::optional<IpConfig> pending_ip_;     // start_network() before both directions were done
   bool network_started_ = false;
   bool ccp_active_ = false;
   bool ip_ncps_started_ = false;

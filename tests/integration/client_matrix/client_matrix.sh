@@ -7,7 +7,11 @@
 # both pppN go away. Case wrongpw: the client exits with pppd's status 19
 # (authentication to the peer failed) and the server logs the failure.
 # Usage: client_matrix.sh PPTPXD PPTPX SOURCE_DIR CASE
-#   CASE: mschapv2-128 mschapv2-40 mschapv1-128 chap-md5 pap stateful wrongpw
+#   CASE: mschapv2-128 mschapv2-40 mschapv1-128 chap-md5 pap stateful-allowed
+#         stateful-128 stateful-40 stateful-refused wrongpw authpeer authpeer-md5
+#         authpeer-refused
+# Cases authpeer*: the client requires the server to authenticate itself
+# (no noauth); authpeer-refused: the server cannot, the client exits 11.
 set -u
 PPTPXD=$1 PPTPX=$2 SRC=$3 CASE=$4
 TAG=cm
@@ -16,7 +20,7 @@ LABEL="$CASE"
 
 # Per case: server auth/MPPE lines, client auth/MPPE lines, the expected
 # method name in the client log, the expected MPPE line ("" = none).
-SECRET=secret1
+SECRET=secret1 CLIFLAGS= LOSS= AUTHPEER=
 case "$CASE" in
   mschapv2-128)
     SRV="refuse-pap refuse-chap refuse-mschap require-mschap-v2 require-mppe-128"
@@ -38,16 +42,51 @@ case "$CASE" in
     SRV="refuse-chap refuse-mschap refuse-mschap-v2 require-pap nomppe"
     CLI="refuse-chap refuse-mschap refuse-mschap-v2 nomppe"
     METHOD=PAP MPPE= ;;
-  stateful)
+  stateful-allowed)
     # pppd semantics: stateful is only allowed, stateless is always asked
     # for first, so two such peers settle on stateless.
     SRV="refuse-pap refuse-chap refuse-mschap require-mschap-v2 require-mppe-128 mppe-stateful"
     CLI="refuse-pap refuse-chap refuse-mschap require-mppe-128 mppe-stateful"
     METHOD=MS-CHAP-v2 MPPE="MPPE 128-bit stateless compression enabled" ;;
+  stateful-128|stateful-40)
+    # A genuinely stateful link: the client offers stateful mode only (as
+    # Windows 95/98 did), the server allows it. GRE loss during the TCP run
+    # makes the receivers lose sync and resynchronise with Reset-Requests.
+    bits=${CASE#stateful-}
+    SRV="refuse-pap refuse-chap refuse-mschap require-mschap-v2 require-mppe-$bits mppe-stateful"
+    CLI="refuse-pap refuse-chap refuse-mschap require-mppe-$bits"
+    CLIFLAGS=--mppe-stateful-only LOSS=1
+    METHOD=MS-CHAP-v2 MPPE="MPPE $bits-bit stateful compression enabled" ;;
+  stateful-refused)
+    # The same client against a server without mppe-stateful: pppd's
+    # "Refusing MPPE stateful mode offered by peer", and no link.
+    SRV="refuse-pap refuse-chap refuse-mschap require-mschap-v2 require-mppe-128"
+    CLI="refuse-pap refuse-chap refuse-mschap require-mppe-128"
+    CLIFLAGS=--mppe-stateful-only
+    METHOD=MS-CHAP-v2 MPPE= ;;
   wrongpw)
     SRV="refuse-pap refuse-chap refuse-mschap require-mschap-v2 require-mppe-128"
     CLI="refuse-pap refuse-chap refuse-mschap require-mppe-128"
     METHOD=MS-CHAP-v2 MPPE= SECRET=wrong-secret ;;
+  authpeer)
+    # The client requires the server to authenticate (pppd `auth` on a
+    # client). MS-CHAPv2 both ways: pppd refuses MPPE then (ccp.c: "MPPE
+    # required, but auth done in both directions."), so no MPPE.
+    SRV="refuse-pap refuse-chap refuse-mschap require-mschap-v2 nomppe"
+    CLI="refuse-pap refuse-chap refuse-mschap require-mschap-v2 nomppe"
+    METHOD=MS-CHAP-v2 MPPE= AUTHPEER=MS-CHAP-v2 ;;
+  authpeer-md5)
+    # The server proves itself with CHAP-MD5, the client with MS-CHAPv2:
+    # MPPE-128 keys come from the one MS-CHAP direction, as with pppd.
+    SRV="refuse-pap refuse-mschap require-mschap-v2 require-mppe-128"
+    CLI="refuse-pap refuse-mschap require-chap require-mppe-128"
+    METHOD=MS-CHAP-v2 MPPE="MPPE 128-bit stateless compression enabled" AUTHPEER=CHAP ;;
+  authpeer-refused)
+    # The server has no secret for its own name: it Rejects the client's
+    # Authentication-Protocol, and the client ends with pppd's status 11.
+    SRV="refuse-pap refuse-chap refuse-mschap require-mschap-v2 nomppe"
+    CLI="refuse-pap refuse-chap refuse-mschap require-mschap-v2 nomppe"
+    METHOD=MS-CHAP-v2 MPPE= AUTHPEER=refused ;;
   *) echo "unknown case $CASE"; exit 2 ;;
 esac
 
@@ -88,23 +127,38 @@ fi
 echo "user1 PPTP $SECRET *" > "$T/client/pap-secrets"
 chmod 600 "$T/client/chap-secrets" "$T/client/pap-secrets"
 
+if [ -n "$AUTHPEER" ]; then
+  # The client verifies the server: without noauth, with a line for the
+  # server's name as seen by us (remotename PPTP, our name user1). The
+  # server authenticates itself with a line for its own name (pptpd) as
+  # seen by the challenger (user1), except when it is to refuse.
+  sed -i '/^noauth$/d' "$T/client/peers/matrix"
+  echo "PPTP user1 srvsecret *" >> "$T/client/chap-secrets"
+  [ "$AUTHPEER" = refused ] || echo "pptpd user1 srvsecret *" >> "$T/server/chap-secrets"
+fi
+
 for i in $(seq 50); do
   ip netns exec "$NS_S" ss -ltn 2>/dev/null | grep -q ':1723' && break
   sleep 0.1
 done
 ip netns exec "$NS_C" "$PPTPX" --peers-dir "$T/client/peers" call matrix nodetach debug \
   --chap-secrets "$T/client/chap-secrets" --pap-secrets "$T/client/pap-secrets" \
-  --ppp-options "" --run-dir "$T/run" > "$T/client.log" 2>&1 &
+  --ppp-options "" --run-dir "$T/run" $CLIFLAGS > "$T/client.log" 2>&1 &
 CLIENT_PID=$!
 
-if [ "$CASE" = wrongpw ]; then
+# Waits up to 15 s for the client to exit; its status in $rc. $1: after what.
+wait_client_exit() {
   rc=
   for i in $(seq 150); do
     if ! kill -0 "$CLIENT_PID" 2>/dev/null; then wait "$CLIENT_PID"; rc=$?; break; fi
     sleep 0.1
   done
-  [ -n "$rc" ] || fail "client still running 15 s after a wrong password"
+  [ -n "$rc" ] || fail "client still running 15 s after $1"
   CLIENT_PID=
+}
+
+if [ "$CASE" = wrongpw ]; then
+  wait_client_exit "a wrong password"
   [ "$rc" = 19 ] || fail "client exit status $rc, want 19"
   ok "client exited with status 19"
   # The server's PPP core logs each failed attempt; the server logs the
@@ -116,6 +170,26 @@ if [ "$CASE" = wrongpw ]; then
   [ "$(grep -c "$pat" "$T/server.log")" = 1 ] || fail "server logged the failure more than once"
   ok "server log: $pat"
   ip -n "$NS_C" link show ppp0 > /dev/null 2>&1 && fail "client ppp0 left behind"
+  exit 0
+fi
+
+# Sets rc to the client's exit status, or fails after 15 s naming `$1`.
+if [ "$AUTHPEER" = refused ]; then
+  wait_client_exit "the server refused to authenticate"
+  [ "$rc" = 11 ] || fail "client exit status $rc, want 11 (peer authentication failed)"
+  grep -q "peer refused to authenticate: terminating link" "$T/client.log" \
+    || fail "client log does not say 'peer refused to authenticate'"
+  grep -q "rcvd \[LCP ConfRej .*auth" "$T/client.log" || fail "client log shows no Reject of auth"
+  ok "client exited with status 11: peer refused to authenticate"
+  ip -n "$NS_C" link show ppp0 > /dev/null 2>&1 && fail "client ppp0 left behind"
+  exit 0
+fi
+
+if [ "$CASE" = stateful-refused ]; then
+  wait_client_exit "MPPE was refused"
+  [ "$rc" = 10 ] || fail "client exit status $rc, want 10 (negotiation failed)"
+  grep -q "MPPE required but peer refused" "$T/client.log" || fail "client log does not say MPPE was refused"
+  ok "client exited with status 10: $(grep -m1 'MPPE required' "$T/client.log" | sed 's/^.*MPPE/MPPE/')"
   exit 0
 fi
 
@@ -133,6 +207,13 @@ ok "client ppp0 has 10.10.0.10 peer 10.10.0.1"
 grep -q "authenticated to the server as 'user1' with $METHOD\$" "$T/client.log" \
   || fail "client log does not name $METHOD"
 ok "client log: $(grep -m1 'authenticated to the server' "$T/client.log" | sed 's/^.*authenticated/authenticated/')"
+if [ -n "$AUTHPEER" ]; then
+  grep -q "server 'pptpd' authenticated with $AUTHPEER\$" "$T/client.log" \
+    || fail "client log does not say the server authenticated with $AUTHPEER"
+  grep -q "authenticated ourselves to the client as 'pptpd' with $AUTHPEER" "$T/server.log" \
+    || fail "server log does not say it authenticated itself with $AUTHPEER"
+  ok "client log: $(grep -m1 "server 'pptpd' authenticated" "$T/client.log" | sed 's/^.*server/server/')"
+fi
 if [ -n "$MPPE" ]; then
   grep -q "$MPPE" "$T/client.log" || fail "client log has no '$MPPE'"
   ok "client log: $MPPE"
@@ -150,11 +231,40 @@ for i in $(seq 30); do
   ip netns exec "$NS_S" ss -ltn 2>/dev/null | grep -q '10.10.0.1:5201' && break
   sleep 0.1
 done
+if [ -n "$LOSS" ]; then
+  # Drop one GRE packet in 20, at random, each way.
+  for ns in "$NS_S" "$NS_C"; do
+    ip netns exec "$ns" nft -f - <<'EON' || fail "nft loss rule"
+table inet pptpx_loss {
+  chain out {
+    type filter hook output priority 0; policy accept;
+    ip protocol gre numgen random mod 20 == 0 counter drop
+  }
+}
+EON
+  done
+fi
 ip netns exec "$NS_C" timeout 20 iperf3 -c 10.10.0.1 -t 3 -f m > "$T/iperf.out" 2>&1 \
   || { cat "$T/iperf.out"; fail "iperf3 -c 10.10.0.1"; }
 rx=$(awk '/receiver$/ {print $7, $8}' "$T/iperf.out")
 [ -n "$rx" ] || { cat "$T/iperf.out"; fail "no iperf3 result"; }
-ok "iperf3 TCP 3 s: $rx (receiver)"
+ok "iperf3 TCP 3 s: $rx (receiver)${LOSS:+, with 5% GRE loss each way}"
+if [ -n "$LOSS" ]; then
+  dropped=0
+  for ns in "$NS_S" "$NS_C"; do
+    n=$(ip netns exec "$ns" nft list table inet pptpx_loss | awk '/counter/ {print $(NF-3)}')
+    dropped=$((dropped + ${n:-0}))
+    ip netns exec "$ns" nft delete table inet pptpx_loss
+  done
+  [ "$dropped" -gt 0 ] || fail "the loss rules dropped nothing"
+  resets=$(grep -c 'sent \[CCP ResetReq' "$T/client.log")
+  [ "$resets" -gt 0 ] || fail "client sent no CCP Reset-Request after $dropped lost GRE packets"
+  ok "$dropped GRE packets dropped; client sent $resets CCP Reset-Requests"
+  # Resynchronised: traffic flows again in both directions without loss.
+  ip netns exec "$NS_C" ping -c 3 -i 0.2 -W 2 10.10.0.1 > "$T/ping.out" 2>&1 || { cat "$T/ping.out"; fail "ping after loss"; }
+  grep -q '3 received' "$T/ping.out" || fail "ping after loss lost packets"
+  ok "after the loss: $(grep received "$T/ping.out")"
+fi
 
 ip -n "$NS_S" link show ppp0 > /dev/null 2>&1 || fail "server has no ppp0"
 if [ "$CASE" = mschapv2-40 ] || [ "$CASE" = pap ]; then
@@ -162,13 +272,7 @@ if [ "$CASE" = mschapv2-40 ] || [ "$CASE" = pap ]; then
 else
   "$PPTPX" hangup matrix --run-dir "$T/run" || fail "pptpx hangup"; how="pptpx hangup"
 fi
-rc=
-for i in $(seq 150); do
-  if ! kill -0 "$CLIENT_PID" 2>/dev/null; then wait "$CLIENT_PID"; rc=$?; break; fi
-  sleep 0.1
-done
-[ -n "$rc" ] || fail "client still running 15 s after $how"
-CLIENT_PID=
+wait_client_exit "$how"
 [ "$rc" = 0 ] || fail "client exit status $rc after $how"
 ok "client exited with status 0 after $how"
 grep -q 'LCP terminated' "$T/client.log" || fail "client log has no LCP termination"

@@ -95,13 +95,50 @@ TEST(Lcp, AuthNakSwitchesToAllowedMethod) {
   Bytes req;
   lcp.build_request(req);
   EXPECT_EQ(Bytes(req.begin(), req.begin() + 5), (Bytes{3, 5, 0xC2, 0x23, 0x05}));
-  // Not allowed: PAP. We stay with an allowed one.
-  EXPECT_TRUE(lcp.on_nak(opts_of(Bytes{3, 4, 0xC0, 0x23})));
-  req.clear();
-  lcp.build_request(req);
-  EXPECT_EQ(req[4], 0x05);
+  // Naking our choice only to suggest it back is a bad Nak (pppd lcp_nakci).
+  EXPECT_FALSE(lcp.on_nak(opts_of(Bytes{3, 5, 0xC2, 0x23, 0x05})));
   EXPECT_TRUE(lcp.on_reject(opts_of(Bytes{3, 5, 0xC2, 0x23, 0x05})));
   EXPECT_TRUE(lcp.auth_refused());
+}
+
+// pppd lcp_nakci: a Nak naming PAP while we ask for CHAP drops every CHAP
+// flavour; PAP not being allowed either, the request goes without the option.
+TEST(Lcp, AuthNakNamingOnlyRefusedMethodsDropsTheOption) {
+  SeededRng rng(1);
+  LcpOptions lcp(LcpConfig{}, rng, true, {AuthProtocol::kMsChapV2, AuthProtocol::kChapMd5});
+  EXPECT_TRUE(lcp.on_nak(opts_of(Bytes{3, 4, 0xC0, 0x23})));
+  EXPECT_TRUE(lcp.auth_refused());
+  Bytes req;
+  lcp.build_request(req);
+  EXPECT_EQ(req[0], kLcpMagic);  // magic, pfc, acfc: no Authentication-Protocol
+  EXPECT_EQ(req.size(), 10u);
+  // A method we do not know (EAP) moves to the next preference.
+  LcpOptions lcp2(LcpConfig{}, rng, true, {AuthProtocol::kMsChapV2, AuthProtocol::kChapMd5});
+  EXPECT_TRUE(lcp2.on_nak(opts_of(Bytes{3, 4, 0xC2, 0x27})));
+  req.clear();
+  lcp2.build_request(req);
+  EXPECT_EQ(Bytes(req.begin(), req.begin() + 5), (Bytes{3, 5, 0xC2, 0x23, 0x05}));
+  EXPECT_FALSE(lcp2.auth_refused());
+}
+
+// Both directions at once: we ask for MS-CHAPv2 and accept CHAP-MD5 only.
+TEST(Lcp, BothDirectionsAreIndependent) {
+  SeededRng rng(1);
+  LcpOptions lcp(LcpConfig{}, rng, std::vector<AuthProtocol>{AuthProtocol::kMsChapV2},
+                 std::vector<AuthProtocol>{AuthProtocol::kChapMd5});
+  Bytes req;
+  lcp.build_request(req);
+  EXPECT_EQ(Bytes(req.begin(), req.begin() + 5), (Bytes{3, 5, 0xC2, 0x23, 0x81}));
+  Verdict v = judge(lcp, Bytes{3, 5, 0xC2, 0x23, 0x81});
+  EXPECT_EQ(v.code, kConfigureNak);
+  EXPECT_EQ(v.data, (Bytes{3, 5, 0xC2, 0x23, 0x05}));
+  v = judge(lcp, Bytes{3, 5, 0xC2, 0x23, 0x05, 3, 4, 0xC0, 0x23});
+  EXPECT_EQ(v.code, kConfigureReject);  // a second Authentication-Protocol
+  EXPECT_EQ(v.data, (Bytes{3, 4, 0xC0, 0x23}));
+  v = judge(lcp, Bytes{3, 5, 0xC2, 0x23, 0x05});
+  EXPECT_EQ(v.code, kConfigureAck);
+  lcp.on_request_acked();
+  EXPECT_EQ(lcp.auth_of_us(), AuthProtocol::kChapMd5);
 }
 
 TEST(Lcp, ClientAcceptsAllowedAuthAndNaksOthers) {
@@ -262,8 +299,6 @@ TEST(Ccp, RequiredAndRefusedIsFatal) {
   EXPECT_EQ(ccp.fatal(), "MPPE required but peer refused");
 }
 
-}  // namespace
-}  // namespace pptpx::ppp
 // --mppe-stateful-only (Windows 9x style) against a peer with mppe-stateful:
 // both directions end up stateful; against a pppd default peer, MPPE fails.
 TEST(Ccp, StatefulOnlyAgainstStatefulAllowed) {
@@ -316,3 +351,5 @@ TEST(Ccp, StatefulOnlyAgainstStatelessOnlyFails) {
   EXPECT_EQ(client.fatal(), "MPPE required but peer negotiation failed");
 }
 
+}  // namespace
+}  // namespace pptpx::ppp

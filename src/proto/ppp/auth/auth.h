@@ -27,13 +27,21 @@ uint16_t auth_ppp_protocol(AuthProtocol p);       // kProtoPap or kProtoChap (0 
 
 enum class AuthStatus { kInProgress, kSucceeded, kFailed };
 
+// Whose identity an authentication proves: the peer's (we are the
+// authenticator) or ours (we are the authenticatee). pppd runs the two
+// directions independently and a link may need both.
+enum class AuthSide { kPeer, kUs };
+
 // A question the method asks the application: the secret for `client` as seen
 // by `server` (pppd's chap-secrets columns 1 and 2). For the authenticator,
 // client = the peer's name and server = our name; for the authenticatee,
 // client = our user name and server = remotename or the challenger's name.
+// The session fills `side` and `protocol` (PAP secrets live in pap-secrets).
 struct SecretRequest {
   std::string client;
   std::string server;
+  AuthSide side = AuthSide::kPeer;
+  AuthProtocol protocol = AuthProtocol::kNone;
 };
 
 // Why packets were dropped or repeated (dropped() is the sum of the first three).
@@ -88,6 +96,10 @@ class AuthMethod {
 
 struct AuthenticatorConfig {
   std::string our_name;             // CHAP challenge name, secrets "server" column
+  // pppd `remotename` on the authenticator: the secret is looked up under
+  // this name instead of the one the peer sent (pppd chap-new.c,
+  // explicit_remote). "" = the peer's name.
+  std::string remote_name;
   Duration restart = seconds(3);     // chap-restart / pap timeout step
   int max_challenges = 10;           // chap-max-challenge
   Duration timeout = seconds(60);    // give up waiting for the peer
