@@ -160,6 +160,15 @@ const Spec kSpecs[] = {
     FLAG("+ipv6", st.o.ipv6 = true),
     FLAG("noipv6", st.o.ipv6 = false),
     FLAG("-ipv6", st.o.ipv6 = false),
+    // Debian's stock /etc/ppp/options sets these; each already holds for a
+    // PPTP link in pptpx (no serial line, no IPX, passwords never logged),
+    // so they are accepted without a warning on every call.
+    FLAG("noipx", (void)0),
+    FLAG("hide-password", (void)0),
+    FLAG("crtscts", (void)0),
+    FLAG("nocrtscts", (void)0),
+    FLAG("-crtscts", (void)0),
+    FLAG("modem", (void)0),
     FLAG("lock", st.o.lock = true),
     FLAG("nolock", st.o.lock = false),
     FLAG("persist", st.o.persist = true),

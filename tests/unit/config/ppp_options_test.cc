@@ -139,6 +139,21 @@ TEST(PppOptions, UnsupportedOptionSkippedWithArgument) {
   EXPECT_EQ(o.ignored_options, (std::vector<std::string>{"bsdcomp", "plugin"}));
 }
 
+// Debian 12's stock /etc/ppp/options (comments left out): nothing to warn
+// about on every call; asyncmap is pppd's to ignore on a synchronous link too.
+TEST(PppOptions, DebianStockOptionsGiveNoWarning) {
+  Diagnostics d;
+  PppOptions o = parse(
+      "asyncmap 0\nauth\ncrtscts\nlock\nhide-password\nmodem\nlcp-echo-interval 30\n"
+      "lcp-echo-failure 4\nnoipx\n",
+      d);
+  EXPECT_EQ(d.size(), 0u) << all(d);
+  EXPECT_EQ(o.auth_required, true);
+  EXPECT_EQ(o.lcp_echo_interval, 30);
+  EXPECT_EQ(o.lcp_echo_failure, 4);
+  EXPECT_TRUE(o.ignored_options.empty());
+}
+
 TEST(PppOptions, UnknownOptionIsError) {
   Diagnostics d;
   parse("lock\n\nfoo", d);
