@@ -7,8 +7,8 @@
 #include <cstdlib>
 
 #include "crypto/crypto.h"
-#include "proto/ppp/frame.h"
 #include "proto/ppp/session.h"
+#include "session_wire.h"
 
 namespace pptpx::ppp {
 namespace {
@@ -32,41 +32,20 @@ Seen run(SessionConfig scfg, SessionConfig ccfg, const std::string& client_secre
   Session server(scfg, srng, Logger(g_sink, "srv"), now);
   Session client(ccfg, crng, Logger(g_sink, "cli"), now);
   Seen seen;
-  client.open(now);
-  server.open(now);
-  for (int step = 0; step < 1000; ++step) {
-    if (server.pending_secret_request()) server.provide_secret(std::string("secret1"), now);
-    if (client.pending_secret_request()) client.provide_secret(client_secret, now);
-    while (auto e = server.poll_event()) {
-      if (std::holds_alternative<event::Authenticated>(*e)) {
-        IpConfig ip;
-        ip.local = *Ipv4::parse("10.10.0.1");
-        ip.remote = *Ipv4::parse("10.10.0.10");
-        server.start_network(ip, now);
-      }
-      seen.server.push_back(std::move(*e));
+  test::WireHooks hooks;
+  hooks.answer = [&](bool at_server, const SecretRequest&) -> std::optional<std::string> {
+    return at_server ? std::string("secret1") : client_secret;
+  };
+  hooks.on_event = [&](bool at_server, SessionEvent& e) {
+    if (at_server && std::holds_alternative<event::Authenticated>(e)) {
+      IpConfig ip;
+      ip.local = *Ipv4::parse("10.10.0.1");
+      ip.remote = *Ipv4::parse("10.10.0.10");
+      server.start_network(ip, now);
     }
-    while (auto e = client.poll_event()) seen.client.push_back(std::move(*e));
-    bool moved = false;
-    for (const Bytes& f : server.take_frames()) {
-      auto fr = parse_frame(f);
-      EXPECT_TRUE(fr);
-      if (fr) client.on_control(fr->protocol, fr->info, now);
-      moved = true;
-    }
-    for (const Bytes& f : client.take_frames()) {
-      auto fr = parse_frame(f);
-      EXPECT_TRUE(fr);
-      if (fr) server.on_control(fr->protocol, fr->info, now);
-      moved = true;
-    }
-    if (moved) continue;
-    Time next = earliest(server.next_deadline(), client.next_deadline());
-    if (next == kNever || next > Time{} + seconds(200)) break;
-    now = std::max(now, next);
-    server.on_timer(now);
-    client.on_timer(now);
-  }
+    (at_server ? seen.server : seen.client).push_back(std::move(e));
+  };
+  test::run_wire(server, client, now, hooks);
   return seen;
 }
 

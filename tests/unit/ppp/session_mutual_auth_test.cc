@@ -9,8 +9,8 @@
 #include <cstdlib>
 
 #include "crypto/crypto.h"
-#include "proto/ppp/frame.h"
 #include "proto/ppp/session.h"
+#include "session_wire.h"
 
 namespace pptpx::ppp {
 namespace {
@@ -54,51 +54,24 @@ Seen run(const SessionConfig& scfg, const SessionConfig& ccfg, const Secrets& se
   Session server(scfg, srng, Logger(g_sink, "srv"), now);
   Session client(ccfg, crng, Logger(g_sink, "cli"), now);
   Seen seen;
-  client.open(now);
-  server.open(now);
-  for (int step = 0; step < 1000; ++step) {
-    if (auto q = server.pending_secret_request()) {
-      seen.server_questions.push_back(*q);
-      server.provide_secret(answer(*q, secrets, false), now);
+  test::WireHooks hooks;
+  hooks.answer = [&](bool at_server, const SecretRequest& q) {
+    (at_server ? seen.server_questions : seen.client_questions).push_back(q);
+    return answer(q, secrets, !at_server);
+  };
+  hooks.on_event = [&](bool at_server, SessionEvent& e) {
+    if (auto* a = std::get_if<event::Authenticated>(&e);
+        at_server && a && a->side == AuthSide::kPeer) {
+      IpConfig ip;
+      ip.local = *Ipv4::parse("10.10.0.1");
+      ip.remote = *Ipv4::parse("10.10.0.10");
+      server.start_network(ip, now);
     }
-    if (auto q = client.pending_secret_request()) {
-      seen.client_questions.push_back(*q);
-      client.provide_secret(answer(*q, secrets, true), now);
-    }
-    while (auto e = server.poll_event()) {
-      if (auto* a = std::get_if<event::Authenticated>(&*e); a && a->side == AuthSide::kPeer) {
-        IpConfig ip;
-        ip.local = *Ipv4::parse("10.10.0.1");
-        ip.remote = *Ipv4::parse("10.10.0.10");
-        server.start_network(ip, now);
-      }
-      if (auto* f = std::get_if<event::Finished>(&*e)) seen.server_reason = f->reason;
-      seen.server.push_back(std::move(*e));
-    }
-    while (auto e = client.poll_event()) {
-      if (auto* f = std::get_if<event::Finished>(&*e)) seen.client_reason = f->reason;
-      seen.client.push_back(std::move(*e));
-    }
-    bool moved = false;
-    for (const Bytes& f : server.take_frames()) {
-      auto fr = parse_frame(f);
-      EXPECT_TRUE(fr);
-      if (fr) client.on_control(fr->protocol, fr->info, now);
-      moved = true;
-    }
-    for (const Bytes& f : client.take_frames()) {
-      auto fr = parse_frame(f);
-      EXPECT_TRUE(fr);
-      if (fr) server.on_control(fr->protocol, fr->info, now);
-      moved = true;
-    }
-    if (moved) continue;
-    Time next = earliest(server.next_deadline(), client.next_deadline());
-    if (next == kNever || next > Time{} + seconds(200)) break;
-    now = std::max(now, next);
-    server.on_timer(now);
-    client.on_timer(now);
-  }
+    if (auto* f = std::get_if<event::Finished>(&e))
+      (at_server ? seen.server_reason : seen.client_reason) = f->reason;
+    (at_server ? seen.server : seen.client).push_back(std::move(e));
+  };
+  test::run_wire(server, client, now, hooks);
   return seen;
 }
 
