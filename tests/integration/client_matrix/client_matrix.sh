@@ -260,7 +260,14 @@ if [ -n "$LOSS" ]; then
   resets=$(grep -c 'sent \[CCP ResetReq' "$T/client.log")
   [ "$resets" -gt 0 ] || fail "client sent no CCP Reset-Request after $dropped lost GRE packets"
   ok "$dropped GRE packets dropped; client sent $resets CCP Reset-Requests"
-  # Resynchronised: traffic flows again in both directions without loss.
+  # The loss may end while a receiver still waits for the peer's flush (a
+  # Reset-Request round trip, or its 1 s repeat): give it up to 5 s to
+  # resynchronise, then traffic must flow both ways without loss.
+  synced=0
+  for i in $(seq 5); do
+    ip netns exec "$NS_C" ping -c 1 -W 1 10.10.0.1 > /dev/null 2>&1 && { synced=1; break; }
+  done
+  [ $synced = 1 ] || fail "no ping answered within 5 s of the loss ending: not resynchronised"
   ip netns exec "$NS_C" ping -c 3 -i 0.2 -W 2 10.10.0.1 > "$T/ping.out" 2>&1 || { cat "$T/ping.out"; fail "ping after loss"; }
   grep -q '3 received' "$T/ping.out" || fail "ping after loss lost packets"
   ok "after the loss: $(grep received "$T/ping.out")"
