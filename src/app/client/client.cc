@@ -82,10 +82,12 @@ void Client::log_stats() const {
   log_.info(
       "stats: GRE dropped: not-gre {} malformed {} wrong-call {} sequence {} | PPP malformed {} "
       "| MPPE dropped {} not-ip {} | clear IP dropped {} | out: not-ipv4 {} no-mppe {} | data "
-      "before up {} | tun dropped {}",
+      "before up {} | tun dropped {} | MPPE stateful: resets sent {} asked {} resyncs {} "
+      "(guessed {}) garbled {}",
       t.ingress.not_gre, t.ingress.malformed, t.gre_wrong_call, d.gre_duplicates, d.ppp_malformed,
       d.mppe_dropped, d.mppe_not_ip, d.clear_ip_dropped, d.out_not_ipv4, d.out_no_mppe,
-      t.data_before_up, t.tun_dropped);
+      t.data_before_up, t.tun_dropped, d.mppe_resets_sent, d.mppe_flushes_asked, d.mppe_resyncs,
+      d.mppe_resyncs_guessed, d.mppe_garbled);
 }
 
 std::error_code Client::start() {
@@ -718,7 +720,7 @@ void Client::maybe_finish() {
 
 void Client::arm_call_timer() {
   if (!ppp_ || session_over_) return;
-  Time when = earliest(ppp_->next_deadline(), dp_->gre().next_deadline());
+  Time when = earliest(ppp_->next_deadline(), dp_->next_deadline());
   // Only move the timer earlier (see the server): no re-arming per packet.
   if (when == kNever || (call_timer_ && call_armed_ <= when)) return;
   call_armed_ = when;
@@ -742,6 +744,7 @@ void Client::on_call_timer() {
 void Client::send_control_frame(const Bytes& frame) {
   if (log_.enabled(LogLevel::kDebug)) {
     if (auto f = ppp::parse_frame(frame))
+  if (dp_->take_reset_request(now)) ppp_->send_reset_request(now);
       log_.debug("sent {}", ppp::describe_packet(f->protocol, f->info));
   }
   if (tx_batch_.full()) flush_gre();

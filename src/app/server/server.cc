@@ -158,11 +158,13 @@ void Server::log_stats() const {
       "stats: connections {} (refused {}) calls {} (refused {}) | GRE dropped: not-gre {} "
       "malformed {} unknown-call {} wrong-peer {} sequence {} | PPP malformed {} | MPPE "
       "dropped {} not-ip {} | clear IP dropped {} | out: not-ipv4 {} no-mppe {} | data before "
-      "up {} | tun dropped {}",
+      "up {} | tun dropped {} | MPPE stateful: resets sent {} asked {} resyncs {} (guessed {}) "
+      "garbled {}",
       t.connections, t.connections_refused, t.calls, t.calls_refused_no_slot, t.ingress.not_gre,
       t.ingress.malformed, t.gre_unknown_call, t.gre_wrong_peer, d.gre_duplicates, d.ppp_malformed,
       d.mppe_dropped, d.mppe_not_ip, d.clear_ip_dropped, d.out_not_ipv4, d.out_no_mppe,
-      t.data_before_up, t.tun_dropped);
+      t.data_before_up, t.tun_dropped, d.mppe_resets_sent, d.mppe_flushes_asked, d.mppe_resyncs,
+      d.mppe_resyncs_guessed, d.mppe_garbled);
 }
 
 // ---- control connections ----
@@ -753,7 +755,7 @@ void Server::end_call(Call& call, uint8_t cdn_result, bool send_cdn, bool defer_
 }
 
 void Server::arm_call_timer(Call& call) {
-  Time when = earliest(call.ppp.next_deadline(), call.dp.gre().next_deadline());
+  Time when = earliest(call.ppp.next_deadline(), call.dp.next_deadline());
   if (settings_.idle.count() > 0 && call.ip_up) when = earliest(when, call.last_data + settings_.idle);
   // Only move the timer earlier: a timer that fires before anything is due
   // just re-arms itself. This keeps the data path from re-arming (and
@@ -775,6 +777,7 @@ void Server::on_call_timer(uint16_t our_id) {
   if (!ack.empty()) queue_gre(*call, ack);
   if (settings_.idle.count() > 0 && call->ip_up && now - call->last_data >= settings_.idle) {
     call->log.notice("terminating on idle timeout ({} s)",
+  if (call->dp.take_reset_request(now)) call->ppp.send_reset_request(now);
                      std::chrono::duration_cast<seconds>(settings_.idle).count());
     call->ppp.close("Idle timeout", now);
   }

@@ -213,16 +213,27 @@ Decryptor::Result Decryptor::decrypt(MutableByteView data) {
     if (!discard_) {
       const auto expected = static_cast<uint16_t>((count_ + 1) % kCountSpace);
       if (count != expected) {
-        // The RC4 stream is now out of step; RFC 3078 8.2: ask the peer to
-        // flush and drop everything until it does. Like Linux, remember the
-        // expected count: if it was a flag packet, its key change was missed.
+        // Like Linux, remember the expected count: if it was a flag packet,
+        // its key change was missed.
+        const auto ahead = static_cast<uint16_t>((count - expected + kCountSpace) % kCountSpace);
         count_ = expected;
+        if (!flushed || ahead >= kCountSpace / 2) {
+          // The RC4 stream is now out of step; RFC 3078 8.2: ask the peer to
+          // flush and drop everything until it does.
+          discard_ = true;
+          reset_request_ = true;
+          return fail(DecryptError::kOutOfSequence, false);
+        }
+        ++stats_.out_of_sequence;
+        // Packets were lost but this one starts a fresh RC4 state: take it
+        // now rather than discard it and wait a Reset-Request round trip
+        // (Linux does wait) - below, as the end of a discard.
         discard_ = true;
-        reset_request_ = true;
-        return fail(DecryptError::kOutOfSequence, false);
+      } else {
+        count_ = count;
       }
-      count_ = count;
-    } else {
+    }
+    if (discard_) {
       if (!flushed) {
         discard_report_ = true;
         return fail(DecryptError::kDiscarding, false);

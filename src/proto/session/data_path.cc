@@ -24,15 +24,53 @@ std::optional<GreDatagram> parse_gre_datagram(ByteView datagram, IngressStats& s
   return GreDatagram{ip.packet.src, g.packet};
 }
 
+namespace {
+
+void add_decryptor_stats(DataPathStats& d, const mppe::DecryptStats& m) {
+  d.mppe_resyncs += m.resyncs;
+  d.mppe_resyncs_guessed += m.resync_extra;
+  d.mppe_garbled += m.garbled;
+}
+
+}  // namespace
+
 void DataPath::start_mppe(const uint8_t* send_key, const uint8_t* recv_key, mppe::Settings s) {
+  stop_mppe();
   enc_.emplace(send_key, s);
   dec_.emplace(recv_key, s);
   next_reset_ = Time{};
+  repeat_pending_ = false;
 }
 
 void DataPath::stop_mppe() {
+  if (dec_) add_decryptor_stats(stats_, dec_->stats());
   enc_.reset();
   dec_.reset();
+  repeat_pending_ = false;
+}
+
+DataPathStats DataPath::stats() const {
+  DataPathStats d = stats_;
+  if (dec_) add_decryptor_stats(d, dec_->stats());
+  return d;
+}
+
+Time DataPath::next_deadline() const {
+  Time t = gre_.next_deadline();
+  if (repeat_pending_ && next_reset_ < t) t = next_reset_;
+  return t;
+}
+
+bool DataPath::take_reset_request(Time now) {
+  if (!dec_) return false;
+  bool loss = dec_->take_reset_request();
+  if (dec_->take_discard_report()) repeat_pending_ = true;
+  if (!dec_->discarding()) repeat_pending_ = false;
+  if (!loss && !(repeat_pending_ && now >= next_reset_)) return false;
+  repeat_pending_ = false;
+  next_reset_ = now + kResetRepeat;
+  stats_.mppe_resets_sent++;
+  return true;
 }
 
 bool DataPath::on_gre(const gre::Header& h, ByteView payload, Time now) {

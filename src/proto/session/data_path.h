@@ -36,6 +36,12 @@ struct DataPathStats {
   uint64_t clear_ip_dropped = 0;  // unencrypted IPv4 while MPPE is on or required
   uint64_t out_not_ipv4 = 0;      // from the TUN but not IPv4 (only IPv4 is negotiated)
   uint64_t out_no_mppe = 0;       // MPPE required but not up yet
+  // Stateful MPPE: how often the receive side lost step and came back.
+  uint64_t mppe_resets_sent = 0;      // CCP Reset-Requests asked for (repeats too)
+  uint64_t mppe_flushes_asked = 0;    // the peer's Reset-Requests honoured
+  uint64_t mppe_resyncs = 0;          // flushed packets that ended a loss
+  uint64_t mppe_resyncs_guessed = 0;  // ...that needed unseen key changes guessed
+  uint64_t mppe_garbled = 0;          // decrypted to no PPP protocol
 
   DataPathStats& operator+=(const DataPathStats& o) {
     gre_duplicates += o.gre_duplicates;
@@ -45,6 +51,11 @@ struct DataPathStats {
     clear_ip_dropped += o.clear_ip_dropped;
     out_not_ipv4 += o.out_not_ipv4;
     out_no_mppe += o.out_no_mppe;
+    mppe_resets_sent += o.mppe_resets_sent;
+    mppe_flushes_asked += o.mppe_flushes_asked;
+    mppe_resyncs += o.mppe_resyncs;
+    mppe_resyncs_guessed += o.mppe_resyncs_guessed;
+    mppe_garbled += o.mppe_garbled;
     return *this;
   }
 };
@@ -70,7 +81,11 @@ class DataPath {
   explicit DataPath(const gre::ChannelConfig& cfg) : gre_(cfg) {}
 
   gre::Channel& gre() { return gre_; }
-  const DataPathStats& stats() const { return stats_; }
+  // Counters so far, the running decryptor's included.
+  DataPathStats stats() const;
+  // When the data path next needs on_timer-style attention: GRE acks and
+  // Reset-Request repeats.
+  Time next_deadline() const;
 
   // Framing agreed by LCP for what we send.
   void set_framing(bool acfc, bool pfc) {
@@ -84,20 +99,16 @@ class DataPath {
   bool mppe_active() const { return enc_.has_value(); }
   // The peer sent a CCP Reset-Request: rekey and flush on the next packet.
   void request_flush() {
-    if (enc_) enc_->request_flush();
+    if (!enc_) return;
+    enc_->request_flush();
+    stats_.mppe_flushes_asked++;
   }
   // Stateful MPPE lost sync: the PPP session should send a Reset-Request.
-  // At once after a loss; again each second while packets are still being
-  // discarded (our request or the peer's flushed packet was lost), as pppd
-  // repeats its request when the kernel keeps reporting errors.
-  bool take_reset_request(Time now) {
-    if (!dec_) return false;
-    bool loss = dec_->take_reset_request();
-    bool stuck = dec_->take_discard_report();
-    if (!loss && !(stuck && now >= next_reset_)) return false;
-    next_reset_ = now + kResetRepeat;
-    return true;
-  }
+  // At once after a loss. If packets are still being discarded after that
+  // (our request or the peer's flushed packet was lost), once more when
+  // kResetRepeat has passed, as pppd's RACKTIMEOUT with RREQ_REPEAT: from
+  // the next packet or from the timer (next_deadline()), whichever is later.
+  bool take_reset_request(Time now);
   bool too_many_mppe_errors() const { return dec_ && dec_->too_many_errors(); }
 
   // ---- inbound ----
@@ -134,6 +145,7 @@ class DataPath {
   bool pfc_ = false;
   bool mppe_required_ = false;
   Time next_reset_{};
+  bool repeat_pending_ = false;  // packets discarded since the last request
   DataPathStats stats_;
 };
 

@@ -72,6 +72,44 @@ TEST_F(Pair, MppeBothWaysWithEveryFraming) {
   }
 }
 
+TEST_F(Pair, StatefulResetRequestIsRepeatedOnTheTimer) {
+  a.start_mppe(kKeyAtoB, kKeyBtoA, {128, false});
+  b.start_mppe(kKeyBtoA, kKeyAtoB, {128, false});
+  auto ip = ipv4_packet(0x22);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(send_ip(a, b, ip).kind, DataPath::Inbound::kIp);
+  std::copy(ip.begin(), ip.end(), buf.begin() + kHeadroom);
+  ASSERT_FALSE(a.frame_ip(buf.data(), ip.size(), now).empty());  // lost
+  const Time t0 = now;
+  EXPECT_EQ(send_ip(a, b, ip).kind, DataPath::Inbound::kDropped);
+  EXPECT_TRUE(b.take_reset_request(now));  // at once after the loss
+  EXPECT_EQ(b.stats().mppe_resets_sent, 1u);
+  // Our request is lost. With nothing more discarded, nothing is repeated.
+  now = t0 + kResetRepeat;
+  EXPECT_FALSE(b.take_reset_request(now));
+  // A packet discarded later arms the repeat, which the timer sends when
+  // the second is up, without waiting for another packet.
+  now = t0 + kResetRepeat + milliseconds(100);
+  const Time t1 = now;
+  EXPECT_EQ(send_ip(a, b, ip).kind, DataPath::Inbound::kDropped);
+  EXPECT_TRUE(b.take_reset_request(now));
+  now = t1 + milliseconds(200);
+  EXPECT_EQ(send_ip(a, b, ip).kind, DataPath::Inbound::kDropped);
+  EXPECT_FALSE(b.take_reset_request(now));  // too soon
+  EXPECT_LE(b.next_deadline(), t1 + kResetRepeat);
+  now = t1 + kResetRepeat;
+  EXPECT_TRUE(b.take_reset_request(now));
+  EXPECT_EQ(b.stats().mppe_resets_sent, 3u);
+  a.request_flush();  // this one arrives
+  auto in = send_ip(a, b, ip);
+  ASSERT_EQ(in.kind, DataPath::Inbound::kIp) << in.reason;
+  EXPECT_EQ(std::vector<uint8_t>(in.data.begin(), in.data.end()), ip);
+  EXPECT_FALSE(b.take_reset_request(now + seconds(5)));
+  EXPECT_EQ(a.stats().mppe_flushes_asked, 1u);
+  EXPECT_EQ(b.stats().mppe_resyncs, 1u);
+  b.stop_mppe();  // the counters outlive the decryptor
+  EXPECT_EQ(b.stats().mppe_resyncs, 1u);
+}
+
 TEST_F(Pair, MppeRequiredDropsClearTrafficBothWays) {
   a.set_mppe_required(true);
   b.set_mppe_required(true);
