@@ -52,7 +52,8 @@ void usage(FILE* out) {
                "pppd options honoured include nodetach, updetach, persist, maxfail, holdoff,\n"
                "debug, dump, logfd, nologfd, logfile, name, user, password, remotename,\n"
                "require-mppe*, nomppe, mppe-stateful, ipparam, linkname, unit, defaultroute,\n"
-               "replacedefaultroute, usepeerdns, mtu, mru, lcp-echo-*, ip-pre-up-script,\n"
+               "replacedefaultroute, usepeerdns, usepeerwins, mtu, mru, lcp-echo-*,\n"
+               "ip-pre-up-script, "
                "ip-up-script, ip-down-script.\n"
                "Signals: TERM/INT hang up (exit 0); HUP drops the link (redials with persist).\n");
 }

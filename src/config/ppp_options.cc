@@ -154,6 +154,7 @@ const Spec kSpecs[] = {
     FLAG("-defaultroute", st.o.defaultroute = false),
     FLAG("replacedefaultroute", st.o.replacedefaultroute = true),
     FLAG("usepeerdns", st.o.usepeerdns = true),
+    FLAG("usepeerwins", st.o.usepeerwins = true),
     FLAG("noipdefault", st.o.noipdefault = true),
     FLAG("ipcp-accept-local", st.o.ipcp_accept_local = true),
     FLAG("ipcp-accept-remote", st.o.ipcp_accept_remote = true),

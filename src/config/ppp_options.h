@@ -54,6 +54,7 @@ struct PppOptions {
   std::optional<bool> proxyarp, defaultroute;
   bool replacedefaultroute = false;
   bool usepeerdns = false, noipdefault = false;
+  bool usepeerwins = false;  // pppd 2.5
   bool ipcp_accept_local = false, ipcp_accept_remote = false;
   std::optional<bool> ipv6;
   bool novj = false, novjccomp = false;

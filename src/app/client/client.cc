@@ -415,6 +415,10 @@ void Client::on_ip_up(const ppp::event::IpUp& up) {
     dns1_ = up.dns1;
     dns2_ = up.dns2;
   }
+  if (settings_.usepeerwins) {
+    wins1_ = up.wins1;
+    wins2_ = up.wins2;
+  }
   auto tun = io::TunDevice::create(settings_.unit);
   if (!tun && settings_.unit) {
     // pppd: "unit N" is a wish; a taken unit falls back to the next free one.
@@ -448,6 +452,8 @@ void Client::on_ip_up(const ppp::event::IpUp& up) {
   log_.notice("remote IP address {}", up.remote.str());
   if (dns1_) log_.notice("primary   DNS address {}", dns1_->str());
   if (dns2_) log_.notice("secondary DNS address {}", dns2_->str());
+  if (wins1_) log_.notice("primary   WINS address {}", wins1_->str());
+  if (wins2_) log_.notice("secondary WINS address {}", wins2_->str());
   add_routes();
   if (settings_.usepeerdns && (dns1_ || dns2_)) {
     std::string text = resolv_conf_text(dns1_, dns2_);
@@ -595,6 +601,9 @@ void Client::run_script(const std::string& path, Script which) {
   if (dns1_) env.push_back("DNS1=" + dns1_->str());
   if (dns2_) env.push_back("DNS2=" + dns2_->str());
   if (settings_.usepeerdns && (dns1_ || dns2_)) env.push_back("USEPEERDNS=1");
+  if (wins1_) env.push_back("WINS1=" + wins1_->str());
+  if (wins2_) env.push_back("WINS2=" + wins2_->str());
+  if (settings_.usepeerwins && (wins1_ || wins2_)) env.push_back("USEPEERWINS=1");
   if (down) {
     auto secs = std::chrono::duration_cast<seconds>(loop_.now() - ip_up_at_).count();
     env.push_back("CONNECT_TIME=" + std::to_string(secs));
@@ -735,6 +744,7 @@ void Client::on_call_timer() {
   if (tx_batch_.full()) flush_gre();
   ByteView ack = dp_->ack_only(&tx_memory_[tx_used_ * kBufferSize], now);
   if (!ack.empty()) queue_gre(ack);
+  if (dp_->take_reset_request(now)) ppp_->send_reset_request(now);
   ppp_->on_timer(now);
   service_session();
 }
@@ -744,7 +754,6 @@ void Client::on_call_timer() {
 void Client::send_control_frame(const Bytes& frame) {
   if (log_.enabled(LogLevel::kDebug)) {
     if (auto f = ppp::parse_frame(frame))
-  if (dp_->take_reset_request(now)) ppp_->send_reset_request(now);
       log_.debug("sent {}", ppp::describe_packet(f->protocol, f->info));
   }
   if (tx_batch_.full()) flush_gre();

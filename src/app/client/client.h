@@ -138,7 +138,7 @@ class Client {
   io::EventLoop::TimerId call_timer_ = 0;
   Time call_armed_ = kNever;
   Ipv4 local_ip_, remote_ip_;
-  std::optional<Ipv4> dns1_, dns2_;
+  std::optional<Ipv4> dns1_, dns2_, wins1_, wins2_;
   std::string peer_name_;
   bool ip_up_ = false;
   bool host_route_added_ = false;

@@ -210,6 +210,7 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
   s.defaultroute = o.defaultroute.value_or(false) || o.replacedefaultroute;
   s.replacedefaultroute = o.replacedefaultroute;
   s.usepeerdns = o.usepeerdns;
+  s.usepeerwins = o.usepeerwins;
   s.persist = o.persist.value_or(false);
   if (o.maxfail) s.maxfail = std::max(0, *o.maxfail);
   if (o.holdoff) s.holdoff_seconds = std::max(0, *o.holdoff);
@@ -245,6 +246,7 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
   sc.ipv6 = false;
   if (!o.noipdefault && o.local_ip && !o.local_ip->is_zero()) sc.ipcp_client.local = o.local_ip;
   sc.ipcp_client.request_dns = o.usepeerdns;
+  sc.ipcp_client.request_wins = o.usepeerwins;
 
   if (flags.mppe_stateful_only) {
     sc.mppe.allow_stateful = true;
@@ -301,6 +303,7 @@ std::string dump_settings(const Settings& s) {
   if (s.replacedefaultroute) line("replacedefaultroute");
   else opt(s.defaultroute, "defaultroute");
   opt(s.usepeerdns, "usepeerdns");
+  opt(s.usepeerwins, "usepeerwins");
   if (s.session.ipcp_client.local) line(s.session.ipcp_client.local->str() + ":");
   line("mtu " + std::to_string(s.mtu));
   line("mru " + std::to_string(s.session.lcp.mru));

@@ -60,6 +60,7 @@ struct Settings {
   std::optional<std::string> ipparam, linkname;
   std::optional<unsigned> unit;
   bool defaultroute = false, replacedefaultroute = false, usepeerdns = false;
+  bool usepeerwins = false;  // pppd 2.5: ask for NBNS, WINS1/WINS2 in the scripts
   uint16_t mtu = 1500;
   // persist / maxfail / holdoff (pppd(8); maxfail 0 = never give up).
   bool persist = false;

@@ -39,6 +39,7 @@ void IpcpOptions::reset_request() {
   nak_added_address_ = false;
   local_ = {};
   got_dns_ = {};
+  got_wins_ = {};
 }
 
 void IpcpOptions::build_request(Bytes& out) {
@@ -98,6 +99,8 @@ void IpcpOptions::on_ack(const std::vector<Option>&) {
   local_ = want_[0].send ? want_[0].value : Ipv4{};
   got_dns_[0] = want_[1].send && !want_[1].value.is_zero() ? std::optional(want_[1].value) : std::nullopt;
   got_dns_[1] = want_[3].send && !want_[3].value.is_zero() ? std::optional(want_[3].value) : std::nullopt;
+  got_wins_[0] = want_[2].send && !want_[2].value.is_zero() ? std::optional(want_[2].value) : std::nullopt;
+  got_wins_[1] = want_[4].send && !want_[4].value.is_zero() ? std::optional(want_[4].value) : std::nullopt;
 }
 
 bool IpcpOptions::on_nak(const std::vector<Option>& options) {

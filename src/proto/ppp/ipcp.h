@@ -35,7 +35,7 @@ struct IpConfig {
 struct IpcpClientOptions {
   std::optional<Ipv4> local;  // requested address (default: 0.0.0.0, "assign me one")
   bool request_dns = false;   // pppd usepeerdns
-  bool request_wins = false;
+  bool request_wins = false;  // pppd 2.5 usepeerwins
 };
 
 class IpcpOptions final : public FsmHandler {
@@ -56,6 +56,8 @@ class IpcpOptions final : public FsmHandler {
   Ipv4 remote() const { return peer_addr_; }  // the peer's address as we acked it
   std::optional<Ipv4> dns1() const { return got_dns_[0]; }
   std::optional<Ipv4> dns2() const { return got_dns_[1]; }
+  std::optional<Ipv4> wins1() const { return got_wins_[0]; }
+  std::optional<Ipv4> wins2() const { return got_wins_[1]; }
 
  private:
   // Requested options in order: address, DNS1, NBNS1, DNS2, NBNS2.
@@ -77,6 +79,7 @@ class IpcpOptions final : public FsmHandler {
   Ipv4 peer_addr_;
   Ipv4 local_;
   std::array<std::optional<Ipv4>, 2> got_dns_{};
+  std::array<std::optional<Ipv4>, 2> got_wins_{};
 };
 
 using InterfaceId = std::array<uint8_t, 8>;

@@ -535,7 +535,7 @@ void Session::on_ipcp_event(LayerEvent e, Time now) {
       }
       log_.info("IPCP up: local {} remote {}", ipcp_opts_.local().str(), ipcp_opts_.remote().str());
       events_.push_back(event::IpUp{ipcp_opts_.local(), ipcp_opts_.remote(), ipcp_opts_.dns1(),
-                                    ipcp_opts_.dns2()});
+                                    ipcp_opts_.dns2(), ipcp_opts_.wins1(), ipcp_opts_.wins2()});
       break;
     case LayerEvent::kDown: events_.push_back(event::IpDown{}); break;
     case LayerEvent::kFinished:

@@ -88,7 +88,8 @@ struct AuthFailed {
 struct IpUp {
   Ipv4 local;
   Ipv4 remote;
-  std::optional<Ipv4> dns1, dns2;  // what the peer gave us (client role)
+  // What the peer gave us (client role).
+  std::optional<Ipv4> dns1, dns2, wins1, wins2;
 };
 struct IpDown {};
 struct Ipv6Up {

@@ -3,6 +3,7 @@
 # network namespaces, with the example configurations: the link comes up
 # with MS-CHAPv2 + MPPE-128, ping crosses it, ip-up gets pppd's arguments,
 # `pptpx hangup` ends it with exit status 0 and the server's ppp0 goes away.
+# usepeerwins: the server's ms-wins reaches ip-up as WINS1 (pppd 2.5).
 # MODE updetach: the command returns once the link is up (status 0) and the
 # daemon is found through its pid file; its log goes to a `logfile`.
 # Usage: client_server.sh PPTPXD PPTPX SOURCE_DIR [nodetach|updetach]
@@ -15,6 +16,7 @@ pair_up
 
 # Server: examples/server with its paths moved into the temp dir.
 server_config
+echo "ms-wins 10.10.0.2" >> "$T/server/options.pptpd"
 ip netns exec "$NS_S" "$PPTPXD" -f -c "$T/server/pptpd.conf" --chap-secrets "$T/server/chap-secrets" \
   --ppp-options "" > "$T/server.log" 2>&1 &
 SERVER_PID=$!
@@ -28,6 +30,7 @@ remotename PPTP
 require-mppe-128
 file $T/client/options.pptp
 ipparam vpn-connection1
+usepeerwins
 ip-up-script $T/client/ip-up
 ip-down-script $T/client/ip-down
 EOT
@@ -83,10 +86,14 @@ for i in $(seq 20); do [ -s "$T/ip-up.args" ] && break; sleep 0.1; done
 [ "$(cat "$T/ip-up.args" 2>/dev/null)" = "ppp0 ppp0 38400 10.10.0.10 10.10.0.1 vpn-connection1" ] \
   || fail "ip-up arguments: '$(cat "$T/ip-up.args" 2>/dev/null)'"
 for v in IFNAME=ppp0 IPLOCAL=10.10.0.10 IPREMOTE=10.10.0.1 IPPARAM=vpn-connection1 SPEED=38400 \
-         DEVICE=ppp0 "PPPD_PID=$CLIENT_PID"; do
+         DEVICE=ppp0 "PPPD_PID=$CLIENT_PID" WINS1=10.10.0.2 USEPEERWINS=1; do
   grep -qx "$v" "$T/ip-up.env" || fail "ip-up environment lacks $v"
 done
-ok "ip-up: $(cat "$T/ip-up.args")"
+# pppd: a single ms-wins is both the primary and the secondary server.
+grep -qx "WINS2=10.10.0.2" "$T/ip-up.env" || fail "ip-up environment lacks WINS2=10.10.0.2"
+grep -q "^DNS1=" "$T/ip-up.env" && fail "DNS1 set without usepeerdns"
+grep -q 'primary   WINS address 10.10.0.2' "$T/client.log" || fail "client log has no WINS address"
+ok "ip-up: $(cat "$T/ip-up.args"); WINS1=10.10.0.2"
 
 [ "$(head -1 "$T/run/ppp0.pid" 2>/dev/null)" = "$CLIENT_PID" ] || fail "no $T/run/ppp0.pid"
 [ "$(head -1 "$T/run/pptpx-vpn-connection1.pid" 2>/dev/null)" = "$CLIENT_PID" ] || fail "no pptpx-vpn-connection1.pid"

@@ -2,7 +2,8 @@
 # pptpx (client, on the lab namespace's host side) against the real PoPToP
 # pptpd + pppd 2.4.9 in a User-Mode Linux guest, with examples/server and a
 # peers file in the style of examples/client. Checks: MPPE-128 link, ip-up
-# arguments, ping to the server's tunnel address, usepeerdns DNS1, hang-up
+# arguments, ping to the server's tunnel address, usepeerdns DNS1,
+# usepeerwins WINS1 (an ms-wins line added to the server's options), hang-up
 # seen by the server's pppd as an LCP Terminate-Request, exit status 0.
 # Usage (root): tests/integration/client/interop_pptpd.sh [BUILD_DIR]
 set -u
@@ -16,6 +17,7 @@ PPTPX=$BUILD/src/cmd/pptpx
 lab_init
 guest_new srv server "$LAB_PREFIX.2"
 server_files srv "$SRC/examples/server"
+echo 'ms-wins 10.10.0.2' >>"$LAB_WORK/srv/etc-ppp/options.pptpd"
 guest_start srv 300
 guest_wait_file srv ready 60 || lab_die "pptpd guest did not start (see $LAB_WORK/srv)"
 lab_log "pptpd guest ready after $(guest_elapsed srv) s"
@@ -31,6 +33,7 @@ require-mppe-128
 file $C/options.pptp
 ipparam vpn-connection1
 usepeerdns
+usepeerwins
 ip-up-script $C/ip-up
 ip-down-script $C/ip-down
 EOT
@@ -59,6 +62,8 @@ if [ $up = 1 ]; then
 	sleep 0.5
 	echo "ip-up args: $(cat "$C/ip-up.args" 2>/dev/null)"
 	grep -x 'DNS1=10.10.0.1' "$C/ip-up.env" >/dev/null && echo "ok: DNS1=10.10.0.1, resolv.conf: $(tr '\n' ' ' <"$C/resolv.conf")" || fail "no DNS1"
+	grep -x 'WINS1=10.10.0.2' "$C/ip-up.env" >/dev/null && grep -qx 'USEPEERWINS=1' "$C/ip-up.env" &&
+		echo "ok: WINS1=10.10.0.2" || fail "no WINS1"
 	lab_ns ping -c 3 -i 0.3 -W 2 10.10.0.1 >"$C/ping.out" 2>&1 && echo "ok: $(grep received "$C/ping.out")" || fail "ping: $(cat "$C/ping.out")"
 else
 	fail "the link did not come up"

@@ -102,19 +102,22 @@ TEST_F(PeersFile, ExampleWalkThrough) {
   EXPECT_FALSE(s.defaultroute);
   EXPECT_FALSE(s.usepeerdns);
   EXPECT_FALSE(s.session.ipcp_client.request_dns);
+  EXPECT_FALSE(s.session.ipcp_client.request_wins);
   EXPECT_EQ(s.ip_up_script, "/etc/ppp/ip-up");
 }
 
 TEST_F(PeersFile, CommandLineOverrides) {
   Flags f = flags();
   f.ppp_words = {"nodetach", "usepeerdns", "defaultroute", "name", "other", "ipparam", "x",
-                 "linkname", "office", "unit", "3", "mtu", "1400", "persist"};
+                 "linkname", "office", "unit", "3", "mtu", "1400", "persist", "usepeerwins"};
   config::Diagnostics d;
   Settings s = load_settings(f, d);
   for (const auto& x : d) EXPECT_FALSE(x.is_error) << x.str();
   EXPECT_EQ(s.detach, config::DetachMode::kNodetach);
   EXPECT_TRUE(s.usepeerdns);
   EXPECT_TRUE(s.session.ipcp_client.request_dns);
+  EXPECT_TRUE(s.usepeerwins);
+  EXPECT_TRUE(s.session.ipcp_client.request_wins);
   EXPECT_TRUE(s.defaultroute);
   EXPECT_EQ(s.user, "other");
   EXPECT_EQ(*s.ipparam, "x");

@@ -226,6 +226,29 @@ TEST(Ipcp, ClientTakesNakedValues) {
   EXPECT_EQ(ipcp.remote().str(), "10.10.0.1");
 }
 
+TEST(Ipcp, ClientAsksForWinsWhenTold) {
+  IpcpOptions ipcp(false);
+  IpcpClientOptions c;
+  c.request_wins = true;
+  ipcp.configure_client(c);
+  ipcp.reset_request();
+  Bytes req;
+  ipcp.build_request(req);
+  EXPECT_EQ(req, (Bytes{3, 6, 0, 0, 0, 0, 130, 6, 0, 0, 0, 0, 132, 6, 0, 0, 0, 0}));
+  EXPECT_TRUE(ipcp.on_nak(opts_of(Bytes{3, 6, 10, 10, 0, 10, 130, 6, 10, 0, 0, 137,
+                                         132, 6, 10, 0, 0, 138})));
+  req.clear();
+  ipcp.build_request(req);
+  ipcp.on_ack(opts_of(req));
+  ASSERT_TRUE(ipcp.wins1());
+  EXPECT_EQ(ipcp.wins1()->str(), "10.0.0.137");
+  ASSERT_TRUE(ipcp.wins2());
+  EXPECT_EQ(ipcp.wins2()->str(), "10.0.0.138");
+  EXPECT_FALSE(ipcp.dns1());
+  ipcp.reset_request();  // a new negotiation forgets them
+  EXPECT_FALSE(ipcp.wins1());
+}
+
 TEST(Ipv6cp, NaksCollisionAndZero) {
   SeededRng rng(3);
   Ipv6cpOptions v6(rng);

@@ -327,6 +327,7 @@ Outcome run_pair(uint64_t seed, int drop, int dup) {
   ccfg.role = Role::kAuthenticatee;
   ccfg.auth.authenticatee.user = "user1";
   ccfg.ipcp_client.request_dns = true;
+  ccfg.ipcp_client.request_wins = true;
   SeededRng srng(seed * 3 + 1), crng(seed * 7 + 5);
   Time now = Time{} + seconds(100);
   Session server(scfg, srng, Logger(g_sink, "srv"), now);
@@ -337,6 +338,7 @@ Outcome run_pair(uint64_t seed, int drop, int dup) {
   ip.local = *Ipv4::parse("10.10.0.1");
   ip.remote = *Ipv4::parse("10.10.0.10");
   ip.dns1 = *Ipv4::parse("10.10.0.53");
+  ip.wins1 = *Ipv4::parse("10.10.0.137");
   client.open(now);
   server.open(now);
   auto handle_events = [&] {
@@ -399,6 +401,10 @@ void check(const Outcome& o) {
   EXPECT_EQ(o.client_up.remote.str(), "10.10.0.1");
   ASSERT_TRUE(o.client_up.dns1);
   EXPECT_EQ(o.client_up.dns1->str(), "10.10.0.53");
+  EXPECT_FALSE(o.client_up.dns2);  // the server had none: rejected, not 0.0.0.0
+  ASSERT_TRUE(o.client_up.wins1);
+  EXPECT_EQ(o.client_up.wins1->str(), "10.10.0.137");
+  EXPECT_FALSE(o.client_up.wins2);
   EXPECT_EQ(o.server_keys.bits, 0x01000040u);
   EXPECT_EQ(o.client_keys.bits, 0x01000040u);
   EXPECT_TRUE(o.server_keys.keys.valid);
