@@ -21,6 +21,11 @@ echo 'ms-wins 10.10.0.2' >>"$LAB_WORK/srv/etc-ppp/options.pptpd"
 guest_start srv 300
 guest_wait_file srv ready 60 || lab_die "pptpd guest did not start (see $LAB_WORK/srv)"
 lab_log "pptpd guest ready after $(guest_elapsed srv) s"
+# "ready" means pptpd was started; its manager may not be listening yet.
+for _ in $(seq 50); do
+	lab_ns timeout 1 bash -c "exec 3<>/dev/tcp/$LAB_PREFIX.2/1723" 2>/dev/null && break
+	sleep 0.2
+done
 
 C=$LAB_WORK/pptpx-client
 mkdir -p "$C/peers" "$C/run"
