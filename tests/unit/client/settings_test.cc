@@ -192,6 +192,23 @@ TEST_F(PeersFile, DumpShowsEffectiveOptionsButNoPassword) {
   EXPECT_EQ(text.find("mppe-stateful"), std::string::npos);
 }
 
+TEST_F(PeersFile, FiftySixBitOnlyWhenNoStrengthIsSingledOut) {
+  Flags f = flags();  // the peers file says require-mppe-128
+  config::Diagnostics d;
+  Settings s = load_settings(f, d);
+  EXPECT_TRUE(s.session.mppe.allow_128);
+  EXPECT_FALSE(s.session.mppe.allow_56);
+  EXPECT_FALSE(s.session.mppe.allow_40);
+  f.ppp_words = {"require-mppe", "require-mppe-40"};
+  d.clear();
+  s = load_settings(f, d);
+  EXPECT_TRUE(s.session.mppe.allow_40 && s.session.mppe.allow_56 && s.session.mppe.allow_128);
+  f.ppp_words = {"require-mppe", "nomppe-40"};
+  d.clear();
+  s = load_settings(f, d);
+  EXPECT_FALSE(s.session.mppe.allow_56);
+}
+
 TEST_F(PeersFile, MppeWithoutMsChapIsAnError) {
   Flags f = flags();
   f.ppp_words = {"refuse-mschap-v2"};

@@ -312,6 +312,42 @@ TEST(Ccp, ResponderPicksOneStrengthAndStateless) {
   EXPECT_TRUE(ccp.fatal().empty());
 }
 
+TEST(Ccp, FiftySixBitAmongTheStrengths) {
+  MppePolicy all;
+  all.allow_40 = all.allow_56 = true;
+  CcpOptions client(all);
+  client.reset_request();
+  Bytes req;
+  client.build_request(req);
+  EXPECT_EQ(req, (Bytes{18, 6, 0x01, 0, 0, 0xe0}));  // H, and S M L
+  // A peer that allows 56 only Naks to M; the client takes it.
+  MppePolicy only56;
+  only56.allow_128 = false;
+  only56.allow_56 = true;
+  CcpOptions server(only56);
+  server.reset_request();
+  Verdict v = judge(server, req);
+  EXPECT_EQ(v.code, kConfigureNak);
+  EXPECT_EQ(v.data, (Bytes{18, 6, 0x01, 0, 0, 0x80}));
+  EXPECT_TRUE(client.on_nak(opts_of(v.data)));
+  req.clear();
+  client.build_request(req);
+  EXPECT_EQ(req, (Bytes{18, 6, 0x01, 0, 0, 0x80}));
+  EXPECT_TRUE(client.fatal().empty());
+  // A responder with everything open picks the strongest.
+  CcpOptions open(all);
+  open.reset_request();
+  v = judge(open, Bytes{18, 6, 0x01, 0, 0, 0xe0});
+  EXPECT_EQ(v.data, (Bytes{18, 6, 0x01, 0, 0, 0x40}));
+  v = judge(open, Bytes{18, 6, 0x01, 0, 0, 0xa0});  // M and L: M
+  EXPECT_EQ(v.data, (Bytes{18, 6, 0x01, 0, 0, 0x80}));
+  // A 128-only client refuses a Nak to 56.
+  CcpOptions strict(MppePolicy{});
+  strict.reset_request();
+  EXPECT_TRUE(strict.on_nak(opts_of(Bytes{18, 6, 0x01, 0, 0, 0x80})));
+  EXPECT_FALSE(strict.fatal().empty());
+}
+
 TEST(Ccp, RequiredAndRefusedIsFatal) {
   CcpOptions ccp(MppePolicy{});
   ccp.reset_request();

@@ -103,5 +103,33 @@ TEST(SessionAuth, RightPasswordReportsNoFailure) {
   EXPECT_TRUE(find<event::IpUp>(s.client));
 }
 
+// A client with every strength open (plain require-mppe) against a peer
+// that allows 56-bit only, as a Windows server set to "strong" encryption:
+// the link comes up with 56-bit keys in both directions, the same at both ends.
+TEST(SessionAuth, FiftySixBitMppeWhenThePeerInsists) {
+  SessionConfig scfg = server_config(AuthProtocol::kMsChapV2);
+  scfg.mppe.allow_128 = false;
+  scfg.mppe.allow_40 = false;
+  scfg.mppe.allow_56 = true;
+  SessionConfig ccfg = client_config(AuthProtocol::kMsChapV2);
+  ccfg.mppe.allow_40 = ccfg.mppe.allow_56 = ccfg.mppe.allow_128 = true;
+  Seen s = run(scfg, ccfg, "secret1");
+  const auto* sc = find<event::CcpUp>(s.server);
+  const auto* cc = find<event::CcpUp>(s.client);
+  ASSERT_TRUE(sc);
+  ASSERT_TRUE(cc);
+  EXPECT_EQ(sc->key_bits, 56);
+  EXPECT_EQ(cc->key_bits, 56);
+  EXPECT_EQ(cc->bits, 0x01000080u);  // M and H: 56-bit stateless
+  EXPECT_EQ(sc->keys.send, cc->keys.recv);
+  EXPECT_EQ(sc->keys.recv, cc->keys.send);
+  EXPECT_TRUE(find<event::IpUp>(s.client));
+  // Against a 128-bit peer the same client takes 128.
+  s = run(server_config(AuthProtocol::kMsChapV2), ccfg, "secret1");
+  cc = find<event::CcpUp>(s.client);
+  ASSERT_TRUE(cc);
+  EXPECT_EQ(cc->key_bits, 128);
+}
+
 }  // namespace
 }  // namespace pptpx::ppp
