@@ -15,7 +15,7 @@ void GreRecvBatch::set_buffer(size_t i, MutableByteView buf) {
 
 Ipv4 GreRecvBatch::source(size_t i) const { return Ipv4{ntohl(addrs_[i].sin_addr.s_addr)}; }
 
-bool GreSendBatch::add(Ipv4 dst, ByteView packet) {
+bool GreSendBatch::add(Ipv4 dst, ByteView packet, Ipv4 src) {
   if (count_ == kMaxBatch) return false;
   size_t i = count_++;
   addrs_[i] = sockaddr_in{};
@@ -28,6 +28,18 @@ bool GreSendBatch::add(Ipv4 dst, ByteView packet) {
   msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
   msgs_[i].msg_hdr.msg_iov = &iovs_[i];
   msgs_[i].msg_hdr.msg_iovlen = 1;
+  if (!src.is_zero()) {
+    msghdr& h = msgs_[i].msg_hdr;
+    h.msg_control = controls_[i].bytes;
+    h.msg_controllen = sizeof(controls_[i].bytes);
+    cmsghdr* c = CMSG_FIRSTHDR(&h);
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+    in_pktinfo info{};
+    info.ipi_spec_dst.s_addr = htonl(src.value);
+    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+  }
   return true;
 }
 

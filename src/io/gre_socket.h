@@ -49,7 +49,11 @@ class GreRecvBatch {
 class GreSendBatch {
  public:
   void clear() { count_ = 0; }
-  bool add(Ipv4 dst, ByteView packet);  // false when full
+  // false when full. src, when not zero, is the packet's source address (an
+  // IP_PKTINFO control message): on a multi-homed host GRE must leave from
+  // the address the peer's control connection reached, not the one the
+  // route to the peer would pick.
+  bool add(Ipv4 dst, ByteView packet, Ipv4 src = {});
   size_t size() const { return count_; }
   bool full() const { return count_ == kMaxBatch; }
 
@@ -58,6 +62,10 @@ class GreSendBatch {
   std::array<mmsghdr, kMaxBatch> msgs_{};
   std::array<iovec, kMaxBatch> iovs_{};
   std::array<sockaddr_in, kMaxBatch> addrs_{};
+  struct alignas(cmsghdr) Control {
+    uint8_t bytes[CMSG_SPACE(sizeof(in_pktinfo))];
+  };
+  std::array<Control, kMaxBatch> controls_{};
   size_t count_ = 0;
 };
 

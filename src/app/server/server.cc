@@ -57,6 +57,7 @@ struct Server::Call {
   uint16_t our_id = 0;
   uint16_t peer_id = 0;
   Ipv4 peer_addr;
+  Ipv4 local_addr;  // where the client reached us: our GRE source
   session::DataPath dp;
   ppp::Session ppp;
   size_t slot = 0;
@@ -87,6 +88,7 @@ struct Server::Call {
         our_id(ours),
         peer_id(peer),
         peer_addr(c->peer),
+        local_addr(c->local),
         dp(gc),
         ppp(sc, rng, lg, now),
         started(now),
@@ -775,9 +777,9 @@ void Server::on_call_timer(uint16_t our_id) {
   if (tx_batch_.full()) flush_gre();
   ByteView ack = call->dp.ack_only(&tx_memory_[tx_used_ * kBufferSize], now);
   if (!ack.empty()) queue_gre(*call, ack);
+  if (call->dp.take_reset_request(now)) call->ppp.send_reset_request(now);
   if (settings_.idle.count() > 0 && call->ip_up && now - call->last_data >= settings_.idle) {
     call->log.notice("terminating on idle timeout ({} s)",
-  if (call->dp.take_reset_request(now)) call->ppp.send_reset_request(now);
                      std::chrono::duration_cast<seconds>(settings_.idle).count());
     call->ppp.close("Idle timeout", now);
   }
@@ -800,7 +802,7 @@ void Server::send_control_frame(Call& call, const Bytes& frame) {
 
 // pkt lies in the current tx slot.
 void Server::queue_gre(Call& call, ByteView pkt) {
-  if (tx_batch_.add(call.peer_addr, pkt)) tx_used_++;
+  if (tx_batch_.add(call.peer_addr, pkt, call.local_addr)) tx_used_++;
   if (tx_batch_.full()) flush_gre();
 }
 

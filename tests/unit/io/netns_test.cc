@@ -303,5 +303,46 @@ TEST(GreSocket, LoopbackBatch) {
   EXPECT_EQ(sock->stats().tx_errors, 1u);
 }
 
+TEST(GreSocket, SourceAddressPerPacket) {
+  // A multi-homed server answers from the address each client reached:
+  // 127.0.0.2 and 127.0.0.3 are both ours (127/8 on lo), the route to
+  // 127.0.0.1 would pick 127.0.0.1.
+  ENTER_NETNS();
+  auto sock = GreSocket::open();
+  ASSERT_TRUE(sock.ok()) << sock.error().message();
+  std::array<uint8_t, 16> p = {0x30, 0x01, 0x88, 0x0B, 0x00, 0x04, 0x00, 0x07, 0, 0, 0, 1,
+                               0xDE, 0xAD, 0xBE, 0xEF};
+  GreSendBatch tx;
+  for (int round = 0; round < 2; ++round) {  // slots are reused with and without a source
+    ASSERT_TRUE(tx.add(ip("127.0.0.1"), p, ip("127.0.0.2")));
+    ASSERT_TRUE(tx.add(ip("127.0.0.1"), p));
+    ASSERT_TRUE(tx.add(ip("127.0.0.1"), p, ip("127.0.0.3")));
+    ASSERT_EQ(sock->send_batch(tx), 3u);
+    std::array<std::array<uint8_t, 256>, kMaxBatch> storage;
+    GreRecvBatch rx;
+    for (size_t i = 0; i < kMaxBatch; ++i) rx.set_buffer(i, storage[i]);
+    std::vector<Ipv4> sources;
+    while (sources.size() < 3) {
+      ASSERT_TRUE(test::wait_readable(sock->fd()));
+      auto n = sock->recv_batch(rx);
+      ASSERT_TRUE(n.ok());
+      for (size_t i = 0; i < rx.size(); ++i) sources.push_back(rx.source(i));
+    }
+    EXPECT_EQ(sources[0], ip("127.0.0.2"));
+    EXPECT_EQ(sources[1], ip("127.0.0.1"));
+    EXPECT_EQ(sources[2], ip("127.0.0.3"));
+    // The next round: the first slot without a source this time.
+    if (round == 0) {
+      ASSERT_TRUE(tx.add(ip("127.0.0.1"), p));
+      ASSERT_EQ(sock->send_batch(tx), 1u);
+      ASSERT_TRUE(test::wait_readable(sock->fd()));
+      auto n = sock->recv_batch(rx);
+      ASSERT_TRUE(n.ok());
+      ASSERT_EQ(*n, 1u);
+      EXPECT_EQ(rx.source(0), ip("127.0.0.1"));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace pptpx::io
