@@ -182,7 +182,9 @@ const Spec kSpecs[] = {
     FLAG("debug", ++st.o.debug),
     FLAG("-d", ++st.o.debug),
     FLAG("nolog", (st.o.nolog = true, st.o.logfile.reset(), st.o.logfd.reset())),
-    FLAG("nologfd", (st.o.nologfd = true, st.o.logfd.reset())),
+    // pppd keeps one log descriptor (log_to_fd): logfile, logfd, nologfd
+    // and nolog each replace it, so the last one given wins.
+    FLAG("nologfd", (st.o.nologfd = true, st.o.logfile.reset(), st.o.logfd.reset())),
     ARG("name", st.o.name = arg->text),
     ARG("user", st.o.user = arg->text),
     ARG("password", st.o.password = arg->text),
@@ -193,10 +195,11 @@ const Spec kSpecs[] = {
     ARG("ip-up-script", st.o.ip_up_script = arg->text),
     ARG("ip-down-script", st.o.ip_down_script = arg->text),
     ARG("ip-pre-up-script", st.o.ip_pre_up_script = arg->text),
-    ARG("logfile", (st.o.logfile = arg->text, st.o.nolog = false)),
+    ARG("logfile", (st.o.logfile = arg->text, st.o.logfd.reset(), st.o.nolog = st.o.nologfd = false)),
     ARG("logfd", if (auto v = number(st, opt, *arg)) {
       st.o.logfd = static_cast<int>(*v);
-      st.o.nologfd = false;
+      st.o.logfile.reset();
+      st.o.nolog = st.o.nologfd = false;
     }),
     ARG("ms-dns", if (auto a = address_arg(st, opt, *arg)) push_server(st.o.ms_dns, *a)),
     ARG("ms-wins", if (auto a = address_arg(st, opt, *arg)) push_server(st.o.ms_wins, *a)),

@@ -220,7 +220,6 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
     if (!s.logfile) {
       if (o.logfd) s.log_fd = *o.logfd;
       else if (o.detach != config::DetachMode::kDetach && !o.nologfd) s.log_fd = 2;
-      if (o.nologfd) s.log_fd = -1;
     }
   }
 

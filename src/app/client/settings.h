@@ -66,8 +66,9 @@ struct Settings {
   bool persist = false;
   int maxfail = 10;
   int holdoff_seconds = 30;
-  // Where log lines go besides syslog: a file (logfile) wins over a
-  // descriptor (logfd N); -1 = none. pppd's default descriptor is only
+  // Where log lines go besides syslog: a file (logfile) or a descriptor
+  // (logfd N), whichever option came last, as pppd; -1 = none. pppd's
+  // default descriptor is only
   // kept while the process has not detached (nodetach/updetach), and is
   // stderr here, as the issue asks (pppd uses stdout).
   std::optional<std::string> logfile;

@@ -166,6 +166,21 @@ TEST_F(PeersFile, PersistMaxfailHoldoffAndLogging) {
   EXPECT_EQ(lf.log_fd, -1);
   ASSERT_TRUE(lf.logfile);
   EXPECT_EQ(*lf.logfile, "/tmp/x.log");
+  // One log descriptor, as pppd's log_to_fd: the last option wins.
+  f.ppp_words = {"nodetach", "logfile", "/tmp/x.log", "logfd", "3"};
+  lf = load_settings(f, d);
+  EXPECT_EQ(lf.log_fd, 3);
+  EXPECT_FALSE(lf.logfile);
+  f.ppp_words = {"nodetach", "logfd", "3", "logfile", "/tmp/x.log"};
+  lf = load_settings(f, d);
+  EXPECT_EQ(lf.log_fd, -1);
+  EXPECT_TRUE(lf.logfile);
+  f.ppp_words = {"nodetach", "logfile", "/tmp/x.log", "nologfd"};
+  lf = load_settings(f, d);
+  EXPECT_EQ(lf.log_fd, -1);
+  EXPECT_FALSE(lf.logfile);
+  f.ppp_words = {"nodetach", "nolog", "logfd", "4"};
+  EXPECT_EQ(load_settings(f, d).log_fd, 4);
   f.ppp_words = {"maxfail", "0", "holdoff", "0"};
   Settings z = load_settings(f, d);
   EXPECT_EQ(z.maxfail, 0);
