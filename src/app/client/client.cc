@@ -143,6 +143,7 @@ void Client::on_tcp_event(uint32_t ev) {
     cfg.vendor = "pptpx";
     cfg.reply_timeout = seconds(20);
     if (settings_.pty.idle_wait) cfg.echo_interval = seconds(*settings_.pty.idle_wait);
+    if (settings_.pty.max_echo_wait) cfg.echo_timeout = seconds(*settings_.pty.max_echo_wait);
     control_ = std::make_unique<pptp::ClientControl>(cfg, log_.child("CTRL"), now);
     control_->start(now);
     pptp::CallParams p;

@@ -146,17 +146,22 @@ PtyCommand parse_pty_command(std::string_view command) {
       pc.localbind = Ipv4::parse(*value);
       if (!pc.localbind) pc.warnings.push_back("pptp --" + name + " " + *value +
                                                ": not an IPv4 address, ignored");
-    } else if (name == "idle-wait") {
-      pc.idle_wait = parse_int(*value);
-      if (!pc.idle_wait) pc.warnings.push_back("pptp --idle-wait " + *value + ": not a number, ignored");
+    } else if (name == "idle-wait" || name == "max-echo-wait") {
+      std::optional<int> n = parse_int(*value);
+      if (!n || *n <= 0) pc.warnings.push_back("pptp --" + name + " " + *value + ": not a positive number, ignored");
+      else (name == "idle-wait" ? pc.idle_wait : pc.max_echo_wait) = n;
+    } else if (name == "loglevel") {
+      std::optional<int> n = parse_int(*value);
+      if (!n || *n < 0 || *n > 2) pc.warnings.push_back("pptp --loglevel " + *value + ": not 0, 1 or 2, ignored");
+      else pc.loglevel = *n;
     } else if (name == "client-hostname") {
       pc.client_hostname = *value;
     } else if (name == "nohostroute") {
       pc.nohostroute = true;
     } else if (name == "timeout" || name == "nobuffer" || name == "missing-window") {
       pc.warnings.push_back("pptp --" + name +
-                            " ignored: pptpx does not reorder GRE packets (the kernel's PPP "
-                            "layer copes with loss, as with --nobuffer)");
+                            " ignored: pptpx never holds GRE packets back to reorder them "
+                            "(as pptp --nobuffer; PPP and MPPE cope with loss)");
     } else if (name == "sync" || name == "debug" || name == "version") {
       pc.warnings.push_back("pptp --" + name + " has no meaning for pptpx, ignored");
     } else if (takes_arg) {
@@ -197,7 +202,7 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
     for (const auto& w : s.pty.warnings) warn(diags, src, w);
   }
 
-  s.debug = o.debug > 0;
+  s.debug = o.debug > 0 || s.pty.loglevel >= 2;
   s.detach = o.detach;
   s.user = o.user.value_or(o.name.value_or(host_name()));
   s.remote_name = o.remotename.value_or("");

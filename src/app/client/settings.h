@@ -40,6 +40,8 @@ struct PtyCommand {
   std::string phone;
   std::optional<Ipv4> localbind;
   std::optional<int> idle_wait;          // control-connection echo interval, seconds
+  std::optional<int> max_echo_wait;      // ...and how long a reply may take, seconds
+  int loglevel = 1;                      // pptp-linux: 0 low, 1 default, 2 debug
   std::string client_hostname;
   bool nohostroute = false;
   std::vector<std::string> warnings;     // options we do not honour, and why

@@ -11,7 +11,12 @@
 #   killed with a TCP RST from the server side (ss -K, or an nft
 #   "reject with tcp reset" where socket destroy is not built in): the
 #   client logs the reset, runs ip-down and dials again; the link comes back.
-# Usage: client_link_loss.sh PPTPXD PPTPX SOURCE_DIR echo|echo-nopersist|reset
+# MODE ctrl-echo: pty "pptp ... --idle-wait 1 --max-echo-wait 2", no
+#   persist; the server's TCP segments are dropped (GRE still passes): the
+#   client's PPTP Echo-Request goes unanswered, it closes the control
+#   connection ("no Echo-Reply") within about 3 s, runs ip-down and exits
+#   with pppd's status 16 (hang-up), as pppd does when pptp-linux gives up.
+# Usage: client_link_loss.sh PPTPXD PPTPX SOURCE_DIR echo|echo-nopersist|reset|ctrl-echo
 set -u
 PPTPXD=$1 PPTPX=$2 SRC=$3 MODE=$4
 TAG=ll
@@ -39,6 +44,7 @@ case "$MODE" in
   echo) client_files persist "holdoff 1" "lcp-echo-interval 1" "lcp-echo-failure 3" ;;
   echo-nopersist) client_files "lcp-echo-interval 1" "lcp-echo-failure 3" ;;
   reset) PTY_EXTRA="--idle-wait 1" client_files persist "holdoff 1" ;;
+  ctrl-echo) PTY_EXTRA="--idle-wait 1 --max-echo-wait 2" client_files ;;
   *) echo "unknown mode $MODE"; exit 2 ;;
 esac
 start_client
@@ -47,7 +53,25 @@ ping_ok || { cat "$T/ping.out"; fail "ping 10.10.0.1"; }
 wait_log 5 "$T/scripts.log" '^ip-up ppp0' || fail "ip-up did not run"
 ok "link up, ip-up ran, ping works"
 
-if [ "$MODE" = reset ]; then
+if [ "$MODE" = ctrl-echo ]; then
+  t0=$(date +%s)
+  ip netns exec "$NS_S" nft -f - <<EOT || fail "nft: cannot drop the server's TCP"
+table inet pxctrl {
+  chain out { type filter hook output priority 0; tcp sport 1723 drop; }
+}
+EOT
+  wait_log 10 "$T/client.log" 'no Echo-Reply' || fail "no 'no Echo-Reply' in the client log"
+  took=$(( $(date +%s) - t0 ))
+  [ "$took" -le 5 ] || fail "control echo failure noticed after $took s (idle-wait 1, max-echo-wait 2)"
+  ok "client log: $(grep -m1 'no Echo-Reply' "$T/client.log" | sed 's/^[^:]*:[^:]*:[^ ]* [a-z]*: //') ($took s)"
+  wait_exit 20 || fail "client still running 20 s after the control connection died"
+  [ "$RC" = 16 ] || fail "exit status $RC, want 16 (hang-up)"
+  wait_log 5 "$T/scripts.log" '^ip-down ppp0' || fail "ip-down did not run"
+  wait_gone 5 || fail "ppp0 still there"
+  ok "ip-down ran, ppp0 removed, exit status 16"
+  ip netns exec "$NS_S" nft delete table inet pxctrl
+  exit 0
+elif [ "$MODE" = reset ]; then
   # The server side of the established control connection.
   how="ss -K"
   # PPTPX_IT_RESET=nft tries the fallback directly.

@@ -24,7 +24,7 @@ TEST(PtyCommand, PlainPptpLine) {
 TEST(PtyCommand, OptionsBeforeAndAfterHost) {
   PtyCommand p = parse_pty_command(
       "/usr/sbin/pptp --loglevel 2 192.0.2.7 --nolaunchpppd --phone=123 --localbind 10.1.2.3 "
-      "--idle-wait 30 --nohostroute --timeout 0.5 --client-hostname box");
+      "--idle-wait 30 --nohostroute --timeout 0.5 --client-hostname box --max-echo-wait=7");
   EXPECT_EQ(p.error, "");
   EXPECT_EQ(p.host, "192.0.2.7");
   EXPECT_EQ(p.phone, "123");
@@ -34,9 +34,17 @@ TEST(PtyCommand, OptionsBeforeAndAfterHost) {
   EXPECT_EQ(*p.idle_wait, 30);
   EXPECT_TRUE(p.nohostroute);
   EXPECT_EQ(p.client_hostname, "box");
-  ASSERT_EQ(p.warnings.size(), 2u);
-  EXPECT_NE(p.warnings[0].find("--loglevel"), std::string::npos);
-  EXPECT_NE(p.warnings[1].find("--timeout"), std::string::npos);
+  ASSERT_TRUE(p.max_echo_wait);
+  EXPECT_EQ(*p.max_echo_wait, 7);
+  EXPECT_EQ(p.loglevel, 2);
+  ASSERT_EQ(p.warnings.size(), 1u);
+  EXPECT_NE(p.warnings[0].find("--timeout"), std::string::npos);
+  p = parse_pty_command("pptp h --loglevel 5 --max-echo-wait x --idle-wait 0 --logstring me");
+  EXPECT_EQ(p.error, "");
+  EXPECT_EQ(p.loglevel, 1);
+  EXPECT_FALSE(p.max_echo_wait);
+  EXPECT_FALSE(p.idle_wait);
+  ASSERT_EQ(p.warnings.size(), 5u);  // the three values, --logstring, no --nolaunchpppd
 }
 
 TEST(PtyCommand, Errors) {
