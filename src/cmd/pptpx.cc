@@ -218,7 +218,9 @@ int main(int argc, char** argv) {
       log.info("{}", rest.substr(0, nl));
       rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
     }
-  if (auto w = config::check_secrets_permissions(cli.flags.chap_secrets_path)) log.warn("{}", *w);
+  // pppd warns for each secrets file it reads.
+  for (const std::string* path : {&cli.flags.chap_secrets_path, &cli.flags.pap_secrets_path})
+    if (auto w = config::check_secrets_permissions(*path)) log.warn("{}", *w);
 
   std::string own_pid = cli.flags.run_dir + "/pptpx-" + cli.flags.call_name + ".pid";
   auto pidfile = io::PidFile::create(own_pid);

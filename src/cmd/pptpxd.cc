@@ -157,7 +157,9 @@ int main(int argc, char** argv) {
   io::SystemLogSink sink(lo);
   Logger log(sink);
 
-  if (auto w = config::check_secrets_permissions(cli.flags.chap_secrets_path)) log.warn("{}", *w);
+  // pppd warns for each secrets file it reads.
+  for (const std::string* path : {&cli.flags.chap_secrets_path, &cli.flags.pap_secrets_path})
+    if (auto w = config::check_secrets_permissions(*path)) log.warn("{}", *w);
 
   auto loop = io::EventLoop::create({SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2});
   if (!loop) {
