@@ -9,9 +9,12 @@
 # Usage: client_matrix.sh PPTPXD PPTPX SOURCE_DIR CASE
 #   CASE: mschapv2-128 mschapv2-40 mschapv1-128 chap-md5 pap stateful-allowed
 #         stateful-128 stateful-40 stateful-refused wrongpw authpeer authpeer-md5
-#         authpeer-refused
+#         authpeer-refused domain
 # Cases authpeer*: the client requires the server to authenticate itself
 # (no noauth); authpeer-refused: the server cannot, the client exits 11.
+# Case domain: the client is CORP\user1 (written CORP\\user1 in its peers
+# file and chap-secrets, as pppd wants), the server has chapms-strip-domain
+# and a secret for user1.
 set -u
 PPTPXD=$1 PPTPX=$2 SRC=$3 CASE=$4
 TAG=cm
@@ -20,7 +23,7 @@ LABEL="$CASE"
 
 # Per case: server auth/MPPE lines, client auth/MPPE lines, the expected
 # method name in the client log, the expected MPPE line ("" = none).
-SECRET=secret1 CLIFLAGS= LOSS= AUTHPEER=
+SECRET=secret1 CLIFLAGS= LOSS= AUTHPEER= CLIENT_NAME=user1 CLIENT_AS=user1
 case "$CASE" in
   mschapv2-128)
     SRV="refuse-pap refuse-chap refuse-mschap require-mschap-v2 require-mppe-128"
@@ -87,6 +90,10 @@ case "$CASE" in
     SRV="refuse-pap refuse-chap refuse-mschap require-mschap-v2 nomppe"
     CLI="refuse-pap refuse-chap refuse-mschap require-mschap-v2 nomppe"
     METHOD=MS-CHAP-v2 MPPE= AUTHPEER=refused ;;
+  domain)
+    SRV="refuse-pap refuse-chap refuse-mschap require-mschap-v2 require-mppe-128 chapms-strip-domain"
+    CLI="refuse-pap refuse-chap refuse-mschap require-mppe-128"
+    METHOD=MS-CHAP-v2 MPPE="MPPE 128-bit stateless compression enabled" CLIENT_NAME='CORP\\user1' CLIENT_AS='CORP\user1' ;;
   *) echo "unknown case $CASE"; exit 2 ;;
 esac
 
@@ -109,7 +116,7 @@ SERVER_PID=$!
 # every method but MS-CHAPv2, and pppd has no option to take that back).
 cat > "$T/client/peers/matrix" <<EOT
 pty "pptp 192.168.99.1 --nolaunchpppd"
-name user1
+name $CLIENT_NAME
 remotename PPTP
 lock
 noauth
@@ -122,7 +129,7 @@ EOT
 if [ "$CASE" = pap ]; then
   echo "user1 PPTP wrong-secret *" > "$T/client/chap-secrets"
 else
-  echo "user1 PPTP $SECRET *" > "$T/client/chap-secrets"
+  echo "$CLIENT_NAME PPTP $SECRET *" > "$T/client/chap-secrets"
 fi
 echo "user1 PPTP $SECRET *" > "$T/client/pap-secrets"
 chmod 600 "$T/client/chap-secrets" "$T/client/pap-secrets"
@@ -204,7 +211,7 @@ done
 [ $up = 1 ] || fail "client ppp0 did not come up with 10.10.0.10 peer 10.10.0.1"
 ok "client ppp0 has 10.10.0.10 peer 10.10.0.1"
 
-grep -q "authenticated to the server as 'user1' with $METHOD\$" "$T/client.log" \
+grep -qF "authenticated to the server as '$CLIENT_AS' with $METHOD" "$T/client.log" \
   || fail "client log does not name $METHOD"
 ok "client log: $(grep -m1 'authenticated to the server' "$T/client.log" | sed 's/^.*authenticated/authenticated/')"
 if [ -n "$AUTHPEER" ]; then
