@@ -6,7 +6,10 @@
 # usepeerwins: the server's ms-wins reaches ip-up as WINS1 (pppd 2.5).
 # MODE updetach: the command returns once the link is up (status 0) and the
 # daemon is found through its pid file; its log goes to a `logfile`.
-# Usage: client_server.sh PPTPXD PPTPX SOURCE_DIR [nodetach|updetach]
+# MODE updetach-wrongpw: updetach with a wrong password: the command
+# returns pppd's status 19 once authentication fails, and nothing is left
+# running.
+# Usage: client_server.sh PPTPXD PPTPX SOURCE_DIR [nodetach|updetach|updetach-wrongpw]
 set -u
 PPTPXD=$1 PPTPX=$2 SRC=$3 MODE=${4:-nodetach}
 TAG=cs
@@ -49,7 +52,19 @@ for i in $(seq 50); do
   ip netns exec "$NS_S" ss -ltn 2>/dev/null | grep -q ':1723' && break
   sleep 0.1
 done
-if [ "$MODE" = updetach ]; then
+if [ "$MODE" = updetach-wrongpw ]; then
+  echo 'user1 PPTP not-the-secret *' > "$T/client/chap-secrets"
+  ip netns exec "$NS_C" timeout 30 "$PPTPX" --peers-dir "$T/client/peers" call vpn-connection1 updetach \
+    logfile "$T/client.log" --chap-secrets "$T/client/chap-secrets" --ppp-options "" \
+    --run-dir "$T/run" > "$T/client.stderr" 2>&1
+  rc=$?
+  [ $rc = 19 ] || { cat "$T/client.stderr"; fail "updetach with a wrong password: status $rc, want 19"; }
+  grep -q 'exiting (status 19)' "$T/client.log" || fail "the daemon's log does not end with status 19"
+  pgrep -f "call vpn-connection1 updetach" > /dev/null && fail "a pptpx process is left running"
+  ip -n "$NS_C" link show ppp0 > /dev/null 2>&1 && fail "ppp0 left behind"
+  ok "updetach, wrong password: the command returned 19 and nothing is left running"
+  exit 0
+elif [ "$MODE" = updetach ]; then
   ip netns exec "$NS_C" timeout 30 "$PPTPX" --peers-dir "$T/client/peers" call vpn-connection1 updetach \
     debug logfile "$T/client.log" --chap-secrets "$T/client/chap-secrets" --ppp-options "" \
     --run-dir "$T/run" > "$T/client.stderr" 2>&1
