@@ -106,30 +106,41 @@ const char* to_string(DecryptError e) {
 namespace {
 
 // Stateful mode carries no key index, only the count's block (high 4 bits):
-// a flushed packet lost inside a block leaves the receiver one key change
-// behind for good (Linux has the same hole). Plaintext tells: it starts with
-// a PPP protocol number of the 0x21..0xFA range MPPE may carry.
+// a flushed packet lost inside a block, or more than 4096 packets lost,
+// leaves the receiver key changes behind for good (Linux has the same
+// hole). The plaintext tells. Any MPPE payload starts with a PPP protocol
+// number of the 0x21..0xFA range:
 bool plausible_protocol(const uint8_t* p, size_t n) {
   auto ok = [](uint8_t v) { return v >= 0x21 && v <= 0xfa && (v & 1); };
   if (n >= 1 && ok(p[0])) return true;
   return n >= 2 && p[0] == 0 && ok(p[1]);
 }
 
-// Much stronger, for choosing among key guesses: the plaintext is an IPv4
-// or IPv6 packet (protocol 0x21 / 0x57, with or without PFC) whose header
-// gives exactly the length that arrived: a wrong key passes this about
-// once in 2^28 tries.
+// Much stronger: protocol 0x21 / 0x57 (with or without PFC) and an IP
+// header whose length fits what arrived. exact: the header's length must be
+// all that arrived - for choosing among key guesses, where a wrong key then
+// passes about once in 2^28 tries; otherwise a peer's padding is allowed -
+// for noticing keys out of step (Settings::ip_only), where garbage passes
+// about once in 300 000 packets.
 constexpr size_t kPeek = 8;  // 2 protocol octets + the 6 header octets read
-bool plaintext_checks_out(const uint8_t* p, size_t peeked, size_t total) {
+bool ip_plaintext(const uint8_t* p, size_t peeked, size_t total, bool exact) {
   size_t proto_len = (peeked >= 1 && (p[0] & 1)) ? 1 : 2;
-  if (peeked < proto_len + 6) return false;
+  if (peeked < proto_len + 6 || total < proto_len) return false;
   uint16_t proto = proto_len == 1 ? p[0] : static_cast<uint16_t>(p[0] << 8 | p[1]);
   const uint8_t* ip = p + proto_len;
-  size_t ip_len = total - proto_len;
-  if (proto == 0x21)
-    return (ip[0] >> 4) == 4 && (ip[0] & 0x0f) >= 5 && get_u16(ip + 2) == ip_len;
-  if (proto == 0x57) return (ip[0] >> 4) == 6 && ip_len >= 40 && get_u16(ip + 4) == ip_len - 40;
-  return false;
+  const size_t len = total - proto_len;
+  size_t says = 0;
+  if (proto == 0x21) {
+    if ((ip[0] >> 4) != 4 || (ip[0] & 0x0f) < 5) return false;
+    says = get_u16(ip + 2);
+    if (says < 20) return false;
+  } else if (proto == 0x57) {
+    if ((ip[0] >> 4) != 6) return false;
+    says = 40 + static_cast<size_t>(get_u16(ip + 4));
+  } else {
+    return false;
+  }
+  return exact ? says == len : says <= len;
 }
 
 // Resync guesses, beyond Linux's count: up to 3 flushes we never saw, and
@@ -160,7 +171,7 @@ void Decryptor::resync(ByteView packet, int block_changes) {
     if (beyond <= kMaxUnseenFlushes) {
       std::memcpy(peek, packet.data() + kHeaderSize, n);
       trial_.rc4().apply(peek, n);
-      if (plaintext_checks_out(peek, n, total)) {
+      if (ip_plaintext(peek, n, total, /*exact=*/true)) {
         trial_.restart_rc4();
         std::swap(keys_, trial_);
         stats_.key_changes += static_cast<uint64_t>(changes);
@@ -277,8 +288,10 @@ Decryptor::Result Decryptor::decrypt(MutableByteView data) {
   }
 
   keys_.rc4().apply(data.data() + kHeaderSize, data.size() - kHeaderSize);
-  if (!settings_.stateless &&
-      !plausible_protocol(data.data() + kHeaderSize, data.size() - kHeaderSize)) {
+  const uint8_t* pt = data.data() + kHeaderSize;
+  const size_t pt_len = data.size() - kHeaderSize;
+  if (!settings_.stateless && !(settings_.ip_only ? ip_plaintext(pt, pt_len, pt_len, false)
+                                                  : plausible_protocol(pt, pt_len))) {
     // Keys out of step with no loss in sight: ask for a flush, as after a loss.
     discard_ = true;
     reset_request_ = true;

@@ -36,6 +36,7 @@ void add_decryptor_stats(DataPathStats& d, const mppe::DecryptStats& m) {
 
 void DataPath::start_mppe(const uint8_t* send_key, const uint8_t* recv_key, mppe::Settings s) {
   stop_mppe();
+  s.ip_only = true;  // on_frame() passes nothing else on
   enc_.emplace(send_key, s);
   dec_.emplace(recv_key, s);
   next_reset_ = Time{};

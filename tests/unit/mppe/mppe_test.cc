@@ -461,6 +461,35 @@ TEST_F(MppeTest, StatefulLossLongerThanACountTurnResyncs) {
   }
 }
 
+// ip_only (the data path's setting): wrong keys show on the first packet,
+// where the protocol-number check lets about 3 packets in 7 through.
+TEST_F(MppeTest, StatefulIpOnlyCatchesWrongKeysAtOnce) {
+  auto keys = rfc_server_keys();
+  int loose_passed = 0;
+  for (bool ip_only : {true, false}) {
+    Settings s{128, false};
+    s.ip_only = ip_only;
+    for (uint32_t i = 0; i < 200; ++i) {
+      Encryptor enc(keys.send.data(), s);
+      Bytes p = ipv4(i);
+      enc.encrypt(p.data(), p.size());
+      Bytes copy = p;
+      Decryptor right(keys.send.data(), s);
+      ASSERT_TRUE(right.decrypt(p).ok());  // real IPv4 passes either way
+      auto key = keys.recv;  // a different wrong key each time
+      key[0] ^= static_cast<uint8_t>(i);
+      Decryptor wrong(key.data(), s);
+      auto r = wrong.decrypt(copy);
+      if (ip_only) {
+        ASSERT_EQ(r.error, DecryptError::kGarbled) << i;
+      } else {
+        loose_passed += r.ok();
+      }
+    }
+  }
+  EXPECT_GT(loose_passed, 0);
+}
+
 TEST_F(MppeTest, StatefulFlagPacketLostThenNextFlagResyncsWithoutReset) {
   // Lost packets up to and including a flag packet; the peer never gets the
   // Reset-Request: the next flag packet (A set) brings the receiver back.

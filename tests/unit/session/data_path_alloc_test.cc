@@ -49,6 +49,8 @@ void run(bool stateless) {
     uint8_t* ip = buf.data() + kHeadroom;
     std::fill(ip, ip + 1400, static_cast<uint8_t>(i));
     ip[0] = 0x45;
+    ip[2] = 1400 >> 8;  // total length: stateful MPPE checks it
+    ip[3] = 1400 & 0xff;
     ByteView pkt = from.frame_ip(buf.data(), 1400, now);
     auto g = gre::parse(pkt);
     if (to.on_gre(g.packet.header, g.packet.payload, now)) {
