@@ -143,11 +143,15 @@ bool ip_plaintext(const uint8_t* p, size_t peeked, size_t total, bool exact) {
   return exact ? says == len : says <= len;
 }
 
-// Resync guesses, beyond Linux's count: up to 3 flushes we never saw, and
-// whole turns of the 12-bit coherency count (16 flag packets each) while we
-// were discarding: at 10 000 packets a second a turn takes 0.4 s.
-constexpr int kMaxUnseenFlushes = 3;
-constexpr int kMaxCountTurns = 32;
+// Resync guesses, beyond Linux's count: key changes we could not see -
+// flushed packets lost (each Reset-Request we or a bad guess caused adds
+// one), or whole turns of the 12-bit count (16 flag packets each) lost in
+// an outage. The first kFreeGuesses are always tried; beyond them, each
+// guess spends one unit of a budget that every packet received adds to, so
+// a peer cannot make us run the long search for every two packets it sends.
+constexpr int kFreeGuesses = 4;
+constexpr uint32_t kMaxSearch = 32 * 16;     // 32 turns of the count
+constexpr uint32_t kMaxSearchBudget = 2048;
 
 }  // namespace
 
@@ -155,33 +159,31 @@ Decryptor::Decryptor(const uint8_t* start_key, Settings settings)
     : keys_(start_key, settings.bits), trial_(start_key, settings.bits), settings_(settings) {}
 
 void Decryptor::resync(ByteView packet, int block_changes) {
-  // The flushed packet's own key change, one per flag packet the count says
-  // we missed, maybe 16 more per unseen turn of the count and some for
-  // flushed packets we never saw: take the first guess whose plaintext
-  // checks out, else Linux's (no unseen flush, no turn).
+  // The flushed packet's own key change and one per flag packet the count
+  // says we missed, then one more at a time: take the first guess whose
+  // plaintext is a whole IP packet, else Linux's count.
   uint8_t peek[kPeek];
   const size_t total = packet.size() - kHeaderSize;
   const size_t n = std::min(sizeof peek, total);
   const int base = block_changes + 1;
+  const int guesses = kFreeGuesses + static_cast<int>(std::min(search_budget_, kMaxSearch));
   trial_.copy_keys_from(keys_);
   for (int i = 0; i < base; ++i) trial_.change();
-  const int last = base + (kMaxCountTurns - 1) * 16 + kMaxUnseenFlushes;
-  for (int changes = base;; ++changes) {
-    const int beyond = (changes - base) % 16;  // unseen flushes on top of whole turns
-    if (beyond <= kMaxUnseenFlushes) {
-      std::memcpy(peek, packet.data() + kHeaderSize, n);
-      trial_.rc4().apply(peek, n);
-      if (ip_plaintext(peek, n, total, /*exact=*/true)) {
-        trial_.restart_rc4();
-        std::swap(keys_, trial_);
-        stats_.key_changes += static_cast<uint64_t>(changes);
-        if (changes != base) ++stats_.resync_extra;
-        return;
-      }
+  for (int g = 0;; ++g) {
+    std::memcpy(peek, packet.data() + kHeaderSize, n);
+    trial_.rc4().apply(peek, n);
+    if (ip_plaintext(peek, n, total, /*exact=*/true)) {
+      trial_.restart_rc4();
+      std::swap(keys_, trial_);
+      stats_.key_changes += static_cast<uint64_t>(base + g);
+      if (g > 0) ++stats_.resync_extra;
+      if (g >= kFreeGuesses) search_budget_ -= static_cast<uint32_t>(g + 1 - kFreeGuesses);
+      return;
     }
-    if (changes == last) break;
+    if (g + 1 == guesses) break;
     trial_.change();
   }
+  if (guesses > kFreeGuesses) search_budget_ -= static_cast<uint32_t>(guesses - kFreeGuesses);
   for (int i = 0; i < base; ++i) change_key();
 }
 
@@ -227,6 +229,7 @@ Decryptor::Result Decryptor::decrypt(MutableByteView data) {
   const bool flushed = (bits & kBitFlushed) != 0;
 
   if (!(bits & kBitEncrypted)) return fail(DecryptError::kNotEncrypted, true);
+  if (search_budget_ < kMaxSearchBudget) ++search_budget_;
   if (bits & (0x40 | kBitCompressed)) return fail(DecryptError::kCompressed, true);
 
   if (settings_.stateless) {

@@ -163,6 +163,7 @@ class Decryptor {
   Settings settings_;
   uint16_t count_ = kCountSpace - 1;
   bool discard_ = false;
+  uint32_t search_budget_ = 0;  // resync guesses beyond the first few (see resync)
   bool reset_request_ = false;
   bool discard_report_ = false;
   uint32_t error_score_ = 0;

@@ -1,5 +1,5 @@
 // Fuzzes the MPPE Decryptor with a sequence of packets. The first input octet
-// picks the mode (bits, stateless); the rest is split into packets by a
+// picks the mode (bits, stateless, jump limit, ip_only); the rest is split into packets by a
 // one-octet length prefix, so the fuzzer reaches the stateful discard and
 // resync paths and long stateless key roll-forwards.
 #include <cstddef>
@@ -17,6 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                            0xa1, 0x18, 0xcb, 0x15, 0x3f, 0x56, 0xdc, 0xcb};
   pptpx::mppe::Settings s{kBits[data[0] & 3], (data[0] & 4) != 0,
                           static_cast<uint16_t>((data[0] & 8) ? 2048 : 1024)};
+  s.ip_only = (data[0] & 16) != 0;
   pptpx::mppe::Decryptor dec(key, s);
   pptpx::mppe::Encryptor enc(key, s);
   size_t pos = 1;
