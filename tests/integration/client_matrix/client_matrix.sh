@@ -34,8 +34,9 @@ case "$CASE" in
     CLI="refuse-pap refuse-chap refuse-mschap require-mppe-40"
     METHOD=MS-CHAP-v2 MPPE="MPPE 40-bit stateless compression enabled" ;;
   mschapv1-128)
+    # Also: the peers file's local:remote line, "10.10.0.10:", is proposed.
     SRV="refuse-pap refuse-chap refuse-mschap-v2 require-mschap require-mppe-128"
-    CLI="refuse-pap refuse-chap refuse-mschap-v2 require-mppe-128"
+    CLI="refuse-pap refuse-chap refuse-mschap-v2 require-mppe-128 10.10.0.10:"
     METHOD=MS-CHAP MPPE="MPPE 128-bit stateless compression enabled" ;;
   chap-md5)
     SRV="refuse-pap refuse-mschap refuse-mschap-v2 require-chap nomppe"
@@ -210,6 +211,15 @@ for i in $(seq 100); do
 done
 [ $up = 1 ] || fail "client ppp0 did not come up with 10.10.0.10 peer 10.10.0.1"
 ok "client ppp0 has 10.10.0.10 peer 10.10.0.1"
+case " $CLI " in
+  *" 10.10.0.10: "*)
+    grep -q 'sent \[IPCP ConfReq id=0x1 <addr 10.10.0.10>' "$T/client.log" ||
+      fail "the client did not propose its configured 10.10.0.10"
+    ok "client proposed its configured address: $(grep -m1 'sent \[IPCP ConfReq' "$T/client.log" | sed 's/^.*sent/sent/')" ;;
+  *)
+    grep -q 'sent \[IPCP ConfReq id=0x1 <addr 0.0.0.0>' "$T/client.log" ||
+      fail "the client did not ask for an address with 0.0.0.0" ;;
+esac
 
 grep -qF "authenticated to the server as '$CLIENT_AS' with $METHOD" "$T/client.log" \
   || fail "client log does not name $METHOD"
