@@ -3,9 +3,10 @@
 # across a veth pair between two network namespaces of its own, with the
 # authentication method and MPPE mode the case names. The link comes up,
 # the client log names the method and the MPPE mode, ping and 3 s of iperf3
-# TCP cross the tunnel, SIGTERM / `pptpx hangup` ends it with status 0 and
-# both pppN go away. Case wrongpw: the client exits with pppd's status 19
-# (authentication to the peer failed) and the server logs the failure.
+# TCP cross the tunnel, SIGTERM (mschapv2-40), SIGINT (pap) or `pptpx
+# hangup` ends it with status 0 and both pppN go away. Case wrongpw: the
+# client exits with pppd's status 19 (authentication to the peer failed)
+# and the server logs the failure.
 # Usage: client_matrix.sh PPTPXD PPTPX SOURCE_DIR CASE
 #   CASE: mschapv2-128 mschapv2-40 mschapv1-128 chap-md5 pap stateful-allowed
 #         stateful-128 stateful-40 stateful-refused wrongpw authpeer authpeer-md5
@@ -300,8 +301,10 @@ if [ -n "$LOSS" ]; then
 fi
 
 ip -n "$NS_S" link show ppp0 > /dev/null 2>&1 || fail "server has no ppp0"
-if [ "$CASE" = mschapv2-40 ] || [ "$CASE" = pap ]; then
+if [ "$CASE" = mschapv2-40 ]; then
   kill -TERM "$CLIENT_PID"; how=SIGTERM
+elif [ "$CASE" = pap ]; then
+  kill -INT "$CLIENT_PID"; how=SIGINT
 else
   "$PPTPX" hangup matrix --run-dir "$T/run" || fail "pptpx hangup"; how="pptpx hangup"
 fi
