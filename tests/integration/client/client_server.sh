@@ -130,6 +130,17 @@ CLIENT_PID=
 ok "client exited with status 0 after hangup"
 grep -q 'LCP terminated' "$T/client.log" || fail "client log has no LCP termination"
 [ -s "$T/ip-down.args" ] || fail "ip-down did not run"
+[ "$(cat "$T/ip-down.args")" = "ppp0 ppp0 38400 10.10.0.10 10.10.0.1 vpn-connection1" ] ||
+  fail "ip-down arguments: '$(cat "$T/ip-down.args")'"
+# pppd's link statistics at ip-down: the ping above crossed the link.
+for v in CONNECT_TIME BYTES_SENT BYTES_RCVD; do
+  grep -qE "^$v=[0-9]+\$" "$T/ip-down.env" || fail "ip-down environment lacks $v"
+done
+for v in BYTES_SENT BYTES_RCVD; do
+  [ "$(sed -n "s/^$v=//p" "$T/ip-down.env")" -ge 252 ] || fail "$v at ip-down is under 3 pings (3 x 84 octets)"
+done
+grep -q '^PEERNAME=' "$T/ip-down.env" && fail "PEERNAME set though the server did not authenticate (noauth)"
+ok "ip-down: $(cat "$T/ip-down.args"); $(grep -E '^(CONNECT_TIME|BYTES_SENT|BYTES_RCVD)=' "$T/ip-down.env" | tr '\n' ' ')"
 gone=0
 for i in $(seq 50); do
   ip -n "$NS_S" link show ppp0 > /dev/null 2>&1 || { gone=1; break; }
