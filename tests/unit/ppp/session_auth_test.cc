@@ -3,22 +3,11 @@
 // virtual clock, run until both are quiet.
 #include <gtest/gtest.h>
 
-#include <cstdio>
-#include <cstdlib>
-
-#include "crypto/crypto.h"
 #include "proto/ppp/session.h"
 #include "session_wire.h"
 
 namespace pptpx::ppp {
 namespace {
-
-class StderrSink final : public LogSink {
- public:
-  void write(LogLevel, std::string_view line) override { fprintf(stderr, "%.*s\n", int(line.size()), line.data()); }
-  bool enabled(LogLevel) const override { return getenv("PPP_TEST_LOG") != nullptr; }
-};
-StderrSink g_sink;
 
 struct Seen {
   std::vector<SessionEvent> server, client;
@@ -26,26 +15,15 @@ struct Seen {
 
 // The server knows user1 by "secret1"; the client answers with `client_secret`.
 Seen run(SessionConfig scfg, SessionConfig ccfg, const std::string& client_secret) {
-  EXPECT_TRUE(crypto::init());
-  SeededRng srng(11), crng(29);
-  Time now = Time{} + seconds(100);
-  Session server(scfg, srng, Logger(g_sink, "srv"), now);
-  Session client(ccfg, crng, Logger(g_sink, "cli"), now);
   Seen seen;
   test::WireHooks hooks;
   hooks.answer = [&](bool at_server, const SecretRequest&) -> std::optional<std::string> {
     return at_server ? std::string("secret1") : client_secret;
   };
   hooks.on_event = [&](bool at_server, SessionEvent& e) {
-    if (at_server && std::holds_alternative<event::Authenticated>(e)) {
-      IpConfig ip;
-      ip.local = *Ipv4::parse("10.10.0.1");
-      ip.remote = *Ipv4::parse("10.10.0.10");
-      server.start_network(ip, now);
-    }
     (at_server ? seen.server : seen.client).push_back(std::move(e));
   };
-  test::run_wire(server, client, now, hooks);
+  test::run_pair(scfg, ccfg, hooks);
   return seen;
 }
 

@@ -5,24 +5,11 @@
 // direction, so a wrong answer in one direction is visible as such.
 #include <gtest/gtest.h>
 
-#include <cstdio>
-#include <cstdlib>
-
-#include "crypto/crypto.h"
 #include "proto/ppp/session.h"
 #include "session_wire.h"
 
 namespace pptpx::ppp {
 namespace {
-
-class StderrSink final : public LogSink {
- public:
-  void write(LogLevel, std::string_view line) override {
-    fprintf(stderr, "%.*s\n", int(line.size()), line.data());
-  }
-  bool enabled(LogLevel) const override { return getenv("PPP_TEST_LOG") != nullptr; }
-};
-StderrSink g_sink;
 
 // chap-secrets as both ends would hold it: "user1 pptpd secret1" lets the
 // server verify the client, "pptpd user1 srvsecret" the client verify the
@@ -48,11 +35,6 @@ std::optional<std::string> answer(const SecretRequest& q, const Secrets& s, bool
 }
 
 Seen run(const SessionConfig& scfg, const SessionConfig& ccfg, const Secrets& secrets = {}) {
-  EXPECT_TRUE(crypto::init());
-  SeededRng srng(11), crng(29);
-  Time now = Time{} + seconds(100);
-  Session server(scfg, srng, Logger(g_sink, "srv"), now);
-  Session client(ccfg, crng, Logger(g_sink, "cli"), now);
   Seen seen;
   test::WireHooks hooks;
   hooks.answer = [&](bool at_server, const SecretRequest& q) {
@@ -60,18 +42,11 @@ Seen run(const SessionConfig& scfg, const SessionConfig& ccfg, const Secrets& se
     return answer(q, secrets, !at_server);
   };
   hooks.on_event = [&](bool at_server, SessionEvent& e) {
-    if (auto* a = std::get_if<event::Authenticated>(&e);
-        at_server && a && a->side == AuthSide::kPeer) {
-      IpConfig ip;
-      ip.local = *Ipv4::parse("10.10.0.1");
-      ip.remote = *Ipv4::parse("10.10.0.10");
-      server.start_network(ip, now);
-    }
     if (auto* f = std::get_if<event::Finished>(&e))
       (at_server ? seen.server_reason : seen.client_reason) = f->reason;
     (at_server ? seen.server : seen.client).push_back(std::move(e));
   };
-  test::run_wire(server, client, now, hooks);
+  test::run_pair(scfg, ccfg, hooks);
   return seen;
 }
 

@@ -14,17 +14,13 @@
 #include "crypto/crypto.h"
 #include "crypto/mschap.h"
 #include "proto/ppp/protocols.h"
+#include "session_wire.h"
 
 namespace pptpx::ppp {
 namespace {
 
 // Set PPP_TEST_LOG=1 to see the sessions' debug logs.
-class StderrSink final : public LogSink {
- public:
-  void write(LogLevel, std::string_view line) override { fprintf(stderr, "%.*s\n", int(line.size()), line.data()); }
-  bool enabled(LogLevel) const override { return getenv("PPP_TEST_LOG") != nullptr; }
-};
-StderrSink g_sink;
+LogSink& g_sink = test::log_sink();
 
 std::vector<SessionEvent> all_events(Session& s) {
   std::vector<SessionEvent> v;
