@@ -82,12 +82,10 @@ void Client::log_stats() const {
   log_.info(
       "stats: GRE dropped: not-gre {} malformed {} wrong-call {} sequence {} | PPP malformed {} "
       "| MPPE dropped {} not-ip {} | clear IP dropped {} | out: not-ipv4 {} no-mppe {} | data "
-      "before up {} | tun dropped {} | MPPE stateful: resets sent {} asked {} resyncs {} "
-      "(guessed {}) garbled {}",
+      "before up {} | tun dropped {} | {}",
       t.ingress.not_gre, t.ingress.malformed, t.gre_wrong_call, d.gre_duplicates, d.ppp_malformed,
       d.mppe_dropped, d.mppe_not_ip, d.clear_ip_dropped, d.out_not_ipv4, d.out_no_mppe,
-      t.data_before_up, t.tun_dropped, d.mppe_resets_sent, d.mppe_flushes_asked, d.mppe_resyncs,
-      d.mppe_resyncs_guessed, d.mppe_garbled);
+      t.data_before_up, t.tun_dropped, session::describe_stateful_mppe(d));
 }
 
 std::error_code Client::start() {

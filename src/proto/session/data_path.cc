@@ -34,6 +34,12 @@ void add_decryptor_stats(DataPathStats& d, const mppe::DecryptStats& m) {
 
 }  // namespace
 
+std::string describe_stateful_mppe(const DataPathStats& d) {
+  return fmt::format("MPPE stateful: resets sent {} asked {} resyncs {} (guessed {}) garbled {}",
+                     d.mppe_resets_sent, d.mppe_flushes_asked, d.mppe_resyncs,
+                     d.mppe_resyncs_guessed, d.mppe_garbled);
+}
+
 void DataPath::start_mppe(const uint8_t* send_key, const uint8_t* recv_key, mppe::Settings s) {
   stop_mppe();
   s.ip_only = true;  // on_frame() passes nothing else on

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "base/bytes.h"
 #include "base/ip.h"
@@ -59,6 +60,10 @@ struct DataPathStats {
     return *this;
   }
 };
+
+// "MPPE stateful: resets sent N asked N resyncs N (guessed N) garbled N",
+// the stateful counters as the server and the client stats lines show them.
+std::string describe_stateful_mppe(const DataPathStats& d);
 
 // What the raw GRE socket delivered that is not enhanced GRE at all.
 struct IngressStats {
