@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 
+#include "base/ct.h"
 #include "config/tokenizer.h"
 
 namespace pptpx::config {
@@ -160,6 +161,14 @@ bool have_secret(const std::vector<SecretEntry>& entries, std::optional<std::str
     return false;
   }
   return true;
+}
+
+bool file_has_secret(const std::string& path, std::optional<std::string_view> client,
+                     std::optional<std::string_view> server, bool need_ip, bool* lacks_ip) {
+  SecretsFile f = load_secrets(path);
+  bool ok = have_secret(f.entries, client, server, need_ip, lacks_ip);
+  for (auto& e : f.entries) secure_zero(e.secret);
+  return ok;
 }
 
 std::optional<Ipv4> fixed_address(const SecretEntry& e) {

@@ -50,6 +50,12 @@ std::optional<SecretEntry> find_secret(const std::vector<SecretEntry>& entries,
 bool have_secret(const std::vector<SecretEntry>& entries, std::optional<std::string_view> client,
                  std::optional<std::string_view> server, bool need_ip, bool* lacks_ip = nullptr);
 
+// have_secret on the file at `path`, read for the purpose and wiped after;
+// an unreadable file holds no secret, as for pppd.
+bool file_has_secret(const std::string& path, std::optional<std::string_view> client,
+                     std::optional<std::string_view> server, bool need_ip,
+                     bool* lacks_ip = nullptr);
+
 // The address pppd suggests to the peer: the 4th column when it is the only
 // address word and a plain host address.
 std::optional<Ipv4> fixed_address(const SecretEntry& e);

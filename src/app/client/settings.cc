@@ -1,7 +1,6 @@
 #include "app/client/settings.h"
 
 #include "app/common/ppp_settings.h"
-#include "base/ct.h"
 #include "config/secrets.h"
 
 #include <unistd.h>
@@ -70,15 +69,8 @@ std::vector<ppp::AuthProtocol> verifiable_peer_methods(const config::PppOptions&
   std::optional<std::string_view> peer;
   if (o.remotename) peer = *o.remotename;
   bool lacks_ip = false;
-  auto have = [&](const std::string& path) {
-    // An unreadable file holds no secret, as for pppd.
-    config::SecretsFile f = config::load_secrets(path);
-    bool ok = config::have_secret(f.entries, peer, our_name, true, &lacks_ip);
-    for (auto& e : f.entries) secure_zero(e.secret);
-    return ok;
-  };
-  bool pap = have(flags.pap_secrets_path);
-  bool chap = have(flags.chap_secrets_path);
+  bool pap = config::file_has_secret(flags.pap_secrets_path, peer, our_name, true, &lacks_ip);
+  bool chap = config::file_has_secret(flags.chap_secrets_path, peer, our_name, true, &lacks_ip);
   std::vector<ppp::AuthProtocol> usable;
   for (ppp::AuthProtocol p : wanted)
     if (p == ppp::AuthProtocol::kPap ? pap : chap) usable.push_back(p);

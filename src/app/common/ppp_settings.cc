@@ -1,6 +1,5 @@
 #include "app/common/ppp_settings.h"
 
-#include "base/ct.h"
 #include "config/secrets.h"
 
 namespace pptpx::app {
@@ -53,11 +52,7 @@ std::vector<ppp::AuthProtocol> own_methods_with_secret(const config::PppOptions&
   std::optional<std::string_view> server;
   if (o.remotename) server = *o.remotename;
   auto have = [&](const std::string& path) {
-    if (o.password) return true;
-    config::SecretsFile f = config::load_secrets(path);
-    bool ok = config::have_secret(f.entries, user, server, false);
-    for (auto& e : f.entries) secure_zero(e.secret);
-    return ok;
+    return o.password || config::file_has_secret(path, user, server, false);
   };
   std::vector<ppp::AuthProtocol> out;
   std::optional<bool> chap, pap;

@@ -26,6 +26,14 @@ TEST(Secrets, MissingFileIsError) {
   EXPECT_TRUE(f.diagnostics[0].is_error);
 }
 
+TEST(Secrets, FileHasSecret) {
+  const std::string path = data_path("chap-secrets.simple");
+  EXPECT_TRUE(file_has_secret(path, "user1", "pptpd", true));
+  EXPECT_TRUE(file_has_secret(path, "user1", std::nullopt, false));  // any server
+  EXPECT_FALSE(file_has_secret(path, "user1", "other", false));
+  EXPECT_FALSE(file_has_secret(data_path("nope"), "user1", "pptpd", false));  // unreadable
+}
+
 class SampleSecrets : public ::testing::Test {
  protected:
   void SetUp() override { f_ = load_secrets(data_path("chap-secrets")); }
