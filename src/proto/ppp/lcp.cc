@@ -37,11 +37,6 @@ LcpOptions::LcpOptions(const LcpConfig& cfg, Rng& rng, std::vector<AuthProtocol>
   reset_request();
 }
 
-LcpOptions::LcpOptions(const LcpConfig& cfg, Rng& rng, bool authenticator,
-                       std::vector<AuthProtocol> allowed)
-    : LcpOptions(cfg, rng, authenticator ? allowed : std::vector<AuthProtocol>{},
-                 authenticator ? std::vector<AuthProtocol>{} : allowed) {}
-
 uint32_t LcpOptions::new_magic(uint32_t avoid) {
   uint32_t m = 0;
   while (m == 0 || m == avoid) m = rng_.u32();

@@ -46,8 +46,6 @@ class LcpOptions final : public FsmHandler {
   // Reject when empty: pppd lcp_reqci). Either may be empty.
   LcpOptions(const LcpConfig& cfg, Rng& rng, std::vector<AuthProtocol> require,
              std::vector<AuthProtocol> accept);
-  // One direction only: `authenticator` says which one `allowed` is for.
-  LcpOptions(const LcpConfig& cfg, Rng& rng, bool authenticator, std::vector<AuthProtocol> allowed);
 
   void reset_request() override;
   void build_request(Bytes& options) override;

@@ -34,7 +34,7 @@ std::vector<Option> opts_of(const Bytes& b) {
 
 TEST(Lcp, BuildsServerRequest) {
   SeededRng rng(1);
-  LcpOptions lcp(LcpConfig{}, rng, true, {AuthProtocol::kMsChapV2, AuthProtocol::kMsChapV1});
+  LcpOptions lcp(LcpConfig{}, rng, {AuthProtocol::kMsChapV2, AuthProtocol::kMsChapV1}, {});
   Bytes req;
   lcp.build_request(req);
   ASSERT_EQ(req.size(), 5u + 6u + 2u + 2u);
@@ -46,7 +46,7 @@ TEST(Lcp, BuildsServerRequest) {
 
 TEST(Lcp, AcksPppdClientRequest) {
   SeededRng rng(1);
-  LcpOptions lcp(LcpConfig{}, rng, true, {AuthProtocol::kMsChapV2});
+  LcpOptions lcp(LcpConfig{}, rng, {AuthProtocol::kMsChapV2}, {});
   // rcvd [LCP ConfReq id=0x1 <asyncmap 0x0> <magic 0x544a4707> <pcomp> <accomp>]
   Bytes req{2, 6, 0, 0, 0, 0, 5, 6, 0x54, 0x4a, 0x47, 0x07, 7, 2, 8, 2};
   Verdict v = judge(lcp, req);
@@ -60,7 +60,7 @@ TEST(Lcp, AcksPppdClientRequest) {
 
 TEST(Lcp, RejectsUnwantedOptionsAndNaksBadMagic) {
   SeededRng rng(1);
-  LcpOptions lcp(LcpConfig{}, rng, true, {AuthProtocol::kMsChapV2});
+  LcpOptions lcp(LcpConfig{}, rng, {AuthProtocol::kMsChapV2}, {});
   // Callback (13), multilink MRRU (17), endpoint discriminator (19), Quality (4).
   Bytes req{1, 4, 0x05, 0x78, 13, 3, 6, 17, 4, 0x05, 0xDC, 19, 3, 0, 4, 8, 0xC0, 0x25, 0, 0, 0, 0};
   Verdict v = judge(lcp, req);
@@ -77,7 +77,7 @@ TEST(Lcp, RejectsUnwantedOptionsAndNaksBadMagic) {
 
 TEST(Lcp, LoopbackMagicIsNaked) {
   SeededRng rng(7);
-  LcpOptions lcp(LcpConfig{}, rng, true, {});
+  LcpOptions lcp(LcpConfig{}, rng, {}, {});
   Bytes ours;
   lcp.build_request(ours);
   ASSERT_EQ(ours.size(), 10u);  // magic, pfc, acfc; no auth
@@ -90,7 +90,7 @@ TEST(Lcp, LoopbackMagicIsNaked) {
 
 TEST(Lcp, AuthNakSwitchesToAllowedMethod) {
   SeededRng rng(1);
-  LcpOptions lcp(LcpConfig{}, rng, true, {AuthProtocol::kMsChapV2, AuthProtocol::kChapMd5});
+  LcpOptions lcp(LcpConfig{}, rng, {AuthProtocol::kMsChapV2, AuthProtocol::kChapMd5}, {});
   EXPECT_TRUE(lcp.on_nak(opts_of(Bytes{3, 5, 0xC2, 0x23, 0x05})));
   Bytes req;
   lcp.build_request(req);
@@ -105,7 +105,7 @@ TEST(Lcp, AuthNakSwitchesToAllowedMethod) {
 // flavour; PAP not being allowed either, the request goes without the option.
 TEST(Lcp, AuthNakNamingOnlyRefusedMethodsDropsTheOption) {
   SeededRng rng(1);
-  LcpOptions lcp(LcpConfig{}, rng, true, {AuthProtocol::kMsChapV2, AuthProtocol::kChapMd5});
+  LcpOptions lcp(LcpConfig{}, rng, {AuthProtocol::kMsChapV2, AuthProtocol::kChapMd5}, {});
   EXPECT_TRUE(lcp.on_nak(opts_of(Bytes{3, 4, 0xC0, 0x23})));
   EXPECT_TRUE(lcp.auth_refused());
   Bytes req;
@@ -113,7 +113,7 @@ TEST(Lcp, AuthNakNamingOnlyRefusedMethodsDropsTheOption) {
   EXPECT_EQ(req[0], kLcpMagic);  // magic, pfc, acfc: no Authentication-Protocol
   EXPECT_EQ(req.size(), 10u);
   // A method we do not know (EAP) moves to the next preference.
-  LcpOptions lcp2(LcpConfig{}, rng, true, {AuthProtocol::kMsChapV2, AuthProtocol::kChapMd5});
+  LcpOptions lcp2(LcpConfig{}, rng, {AuthProtocol::kMsChapV2, AuthProtocol::kChapMd5}, {});
   EXPECT_TRUE(lcp2.on_nak(opts_of(Bytes{3, 4, 0xC2, 0x27})));
   req.clear();
   lcp2.build_request(req);
@@ -124,8 +124,7 @@ TEST(Lcp, AuthNakNamingOnlyRefusedMethodsDropsTheOption) {
 // Both directions at once: we ask for MS-CHAPv2 and accept CHAP-MD5 only.
 TEST(Lcp, BothDirectionsAreIndependent) {
   SeededRng rng(1);
-  LcpOptions lcp(LcpConfig{}, rng, std::vector<AuthProtocol>{AuthProtocol::kMsChapV2},
-                 std::vector<AuthProtocol>{AuthProtocol::kChapMd5});
+  LcpOptions lcp(LcpConfig{}, rng, {AuthProtocol::kMsChapV2}, {AuthProtocol::kChapMd5});
   Bytes req;
   lcp.build_request(req);
   EXPECT_EQ(Bytes(req.begin(), req.begin() + 5), (Bytes{3, 5, 0xC2, 0x23, 0x81}));
@@ -143,7 +142,7 @@ TEST(Lcp, BothDirectionsAreIndependent) {
 
 TEST(Lcp, ClientAcceptsAllowedAuthAndNaksOthers) {
   SeededRng rng(1);
-  LcpOptions lcp(LcpConfig{}, rng, false, {AuthProtocol::kMsChapV2});
+  LcpOptions lcp(LcpConfig{}, rng, {}, {AuthProtocol::kMsChapV2});
   Verdict v = judge(lcp, Bytes{3, 5, 0xC2, 0x23, 0x81});
   EXPECT_EQ(v.code, kConfigureAck);
   EXPECT_EQ(lcp.auth_of_us(), AuthProtocol::kMsChapV2);
