@@ -85,7 +85,7 @@ void Client::log_stats() const {
       "before up {} | tun dropped {} | {}",
       t.ingress.not_gre, t.ingress.malformed, t.gre_wrong_call, d.gre_duplicates, d.ppp_malformed,
       d.mppe_dropped, d.mppe_not_ip, d.clear_ip_dropped, d.out_not_ipv4, d.out_no_mppe,
-      t.data_before_up, t.tun_dropped, session::describe_stateful_mppe(d));
+      t.data_before_up, t.tun_dropped, session::describe_mppe(d));
 }
 
 std::error_code Client::start() {
@@ -802,12 +802,26 @@ void Client::on_gre_packet(uint8_t* data, size_t len) {
 
 void Client::on_ppp_frame(MutableByteView frame) {
   Time now = loop_.now();
-  session::DataPath::Inbound in = dp_->on_frame(frame);
+  session::DataPath::Inbound in = dp_->on_frame(frame, now);
   if (dp_->too_many_mppe_errors()) {
     log_.warn("too many MPPE errors, closing LCP");
     ppp_->close("Too many MPPE errors", now);
     service_session();
     return;
+  }
+  std::string why;
+  switch (dp_->take_rx_action(now, &why)) {
+    case session::RxAction::kNone: break;
+    case session::RxAction::kRenegotiateCcp:
+      log_.warn("MPPE receive failing: {}; renegotiating CCP for fresh keys", why);
+      ppp_->renegotiate_ccp(now);
+      service_session();
+      return;
+    case session::RxAction::kTerminate:
+      log_.warn("MPPE receive failing: {}; ending the link", why);
+      ppp_->close("MPPE receive keys lost (" + why + ")", now);
+      service_session();
+      return;
   }
   if (dp_->take_reset_request(now)) {
     ppp_->send_reset_request(now);

@@ -164,7 +164,7 @@ void Server::log_stats() const {
       t.connections, t.connections_refused, t.calls, t.calls_refused_no_slot, t.ingress.not_gre,
       t.ingress.malformed, t.gre_unknown_call, t.gre_wrong_peer, d.gre_duplicates, d.ppp_malformed,
       d.mppe_dropped, d.mppe_not_ip, d.clear_ip_dropped, d.out_not_ipv4, d.out_no_mppe,
-      t.data_before_up, t.tun_dropped, session::describe_stateful_mppe(d));
+      t.data_before_up, t.tun_dropped, session::describe_mppe(d));
 }
 
 // ---- control connections ----
@@ -851,12 +851,26 @@ void Server::on_gre_packet(uint8_t* data, size_t len) {
 
 void Server::on_ppp_frame(Call& call, MutableByteView frame) {
   Time now = loop_.now();
-  session::DataPath::Inbound in = call.dp.on_frame(frame);
+  session::DataPath::Inbound in = call.dp.on_frame(frame, now);
   if (call.dp.too_many_mppe_errors()) {
     call.log.warn("too many MPPE errors, closing LCP");
     call.ppp.close("Too many MPPE errors", now);
     service_call(call);  // may end the call: nothing after this
     return;
+  }
+  std::string why;
+  switch (call.dp.take_rx_action(now, &why)) {
+    case session::RxAction::kNone: break;
+    case session::RxAction::kRenegotiateCcp:
+      call.log.warn("MPPE receive failing: {}; renegotiating CCP for fresh keys", why);
+      call.ppp.renegotiate_ccp(now);
+      service_call(call);  // may end the call: nothing after this
+      return;
+    case session::RxAction::kTerminate:
+      call.log.warn("MPPE receive failing: {}; ending the link", why);
+      call.ppp.close("MPPE receive keys lost (" + why + ")", now);
+      service_call(call);  // may end the call: nothing after this
+      return;
   }
   if (call.dp.take_reset_request(now)) {
     call.ppp.send_reset_request(now);

@@ -86,6 +86,28 @@ void Encryptor::encrypt(uint8_t* buf, size_t len) {
   keys_.rc4().apply(buf + kHeaderSize, len - kHeaderSize);
 }
 
+DecryptStats& DecryptStats::operator+=(const DecryptStats& o) {
+  decrypted += o.decrypted;
+  too_short += o.too_short;
+  not_encrypted += o.not_encrypted;
+  compressed += o.compressed;
+  missing_flushed += o.missing_flushed;
+  late += o.late;
+  duplicate += o.duplicate;
+  jump_too_far += o.jump_too_far;
+  searching += o.searching;
+  keys_lost += o.keys_lost;
+  search_steps += o.search_steps;
+  key_work += o.key_work;
+  out_of_sequence += o.out_of_sequence;
+  discarded += o.discarded;
+  garbled += o.garbled;
+  key_changes += o.key_changes;
+  resyncs += o.resyncs;
+  resync_extra += o.resync_extra;
+  return *this;
+}
+
 const char* to_string(DecryptError e) {
   switch (e) {
     case DecryptError::kNone: return "ok";
@@ -96,6 +118,8 @@ const char* to_string(DecryptError e) {
     case DecryptError::kLate: return "late packet";
     case DecryptError::kDuplicate: return "duplicate coherency count";
     case DecryptError::kJumpTooFar: return "coherency count jump too far";
+    case DecryptError::kSearching: return "searching for the key after a loss";
+    case DecryptError::kKeysLost: return "receive keys lost (CCP must be renegotiated)";
     case DecryptError::kOutOfSequence: return "out of sequence";
     case DecryptError::kDiscarding: return "discarding until flushed";
     case DecryptError::kGarbled: return "decrypted to garbage (keys out of step)";
@@ -150,13 +174,21 @@ bool ip_plaintext(const uint8_t* p, size_t peeked, size_t total, bool exact) {
 // guess spends one unit of a budget that every packet received adds to, so
 // a peer cannot make us run the long search for every two packets it sends.
 constexpr int kFreeGuesses = 4;
+// Stateless: a packet this far behind the last one is late (reordered), not
+// a whole turn of the count ahead - unless the packets before it were all
+// refused too, which means we lost step.
+constexpr uint16_t kLateWindow = 64;
+constexpr uint32_t kLostAfter = 4;
 constexpr uint32_t kMaxSearch = 32 * 16;     // 32 turns of the count
 constexpr uint32_t kMaxSearchBudget = 2048;
 
 }  // namespace
 
 Decryptor::Decryptor(const uint8_t* start_key, Settings settings)
-    : keys_(start_key, settings.bits), trial_(start_key, settings.bits), settings_(settings) {}
+    : keys_(start_key, settings.bits),
+      trial_(start_key, settings.bits),
+      settings_(settings),
+      search_(start_key, settings.bits) {}
 
 void Decryptor::resync(ByteView packet, int block_changes) {
   // The flushed packet's own key change and one per flag packet the count
@@ -168,7 +200,7 @@ void Decryptor::resync(ByteView packet, int block_changes) {
   const int base = block_changes + 1;
   const int guesses = kFreeGuesses + static_cast<int>(std::min(search_budget_, kMaxSearch));
   trial_.copy_keys_from(keys_);
-  for (int i = 0; i < base; ++i) trial_.change();
+  for (int i = 0; i < base; ++i) step(trial_);
   for (int g = 0;; ++g) {
     std::memcpy(peek, packet.data() + kHeaderSize, n);
     trial_.rc4().apply(peek, n);
@@ -181,7 +213,7 @@ void Decryptor::resync(ByteView packet, int block_changes) {
       return;
     }
     if (g + 1 == guesses) break;
-    trial_.change();
+    step(trial_);
   }
   if (guesses > kFreeGuesses) search_budget_ -= static_cast<uint32_t>(guesses - kFreeGuesses);
   for (int i = 0; i < base; ++i) change_key();
@@ -200,8 +232,13 @@ bool Decryptor::take_discard_report() {
 }
 
 void Decryptor::change_key() {
-  keys_.change();
+  step(keys_);
   ++stats_.key_changes;
+}
+
+void Decryptor::step(KeyState& k) {
+  k.change();
+  ++stats_.key_work;
 }
 
 Decryptor::Result Decryptor::fail(DecryptError e, bool sanity) {
@@ -214,12 +251,134 @@ Decryptor::Result Decryptor::fail(DecryptError e, bool sanity) {
     case DecryptError::kLate: ++stats_.late; break;
     case DecryptError::kDuplicate: ++stats_.duplicate; break;
     case DecryptError::kJumpTooFar: ++stats_.jump_too_far; break;
+    case DecryptError::kSearching: ++stats_.searching; break;
+    case DecryptError::kKeysLost: ++stats_.keys_lost; break;
     case DecryptError::kOutOfSequence: ++stats_.out_of_sequence; break;
     case DecryptError::kDiscarding: ++stats_.discarded; break;
     case DecryptError::kGarbled: ++stats_.garbled; break;
   }
   if (sanity && error_score_ < kFatalErrorScore * 2) error_score_ += 100;
+  ++fails_in_row_;
   return Result{e, {}};
+}
+
+Decryptor::Result Decryptor::accept(MutableByteView data) {
+  ++stats_.decrypted;
+  error_score_ >>= 1;
+  fails_in_row_ = 0;
+  return Result{DecryptError::kNone, data.subspan(kHeaderSize)};
+}
+
+// Stateless (RFC 3078 8.1): the key changes with every packet, and the
+// 12-bit count says how many changes ahead a packet is - modulo 4096. Linux
+// takes the count as it is, so after 4096 or more packets lost in a row it
+// decrypts with the wrong key for good. With ip_only the plaintext tells a
+// wrong key, and the receiver searches the whole turns of the count it may
+// have missed (see the limits in mppe.h and docs/mppe-loss.md).
+Decryptor::Result Decryptor::decrypt_stateless(MutableByteView data, uint16_t count) {
+  if (!(data[0] & kBitFlushed)) return fail(DecryptError::kMissingFlushed, true);
+  const auto ahead = static_cast<uint16_t>((count - count_ + kCountSpace) % kCountSpace);
+  uint8_t* body = data.data() + kHeaderSize;
+  const size_t len = data.size() - kHeaderSize;
+  if (!settings_.ip_only) {
+    // Reordered or replayed packets are network behaviour, not peer errors,
+    // so unlike Linux they do not add to the error score. Never roll back:
+    // that would need the whole key chain from the start.
+    if (ahead == 0) return fail(DecryptError::kDuplicate, false);
+    if (ahead > kCountSpace / 2) return fail(DecryptError::kLate, false);
+    if (ahead > settings_.max_forward_jump) return fail(DecryptError::kJumpTooFar, false);
+    for (uint16_t i = 0; i < ahead; ++i) change_key();
+    count_ = count;
+    keys_.rc4().apply(body, len);
+    return accept(data);
+  }
+  if (keys_lost_) return fail(DecryptError::kKeysLost, false);
+  stateless_budget_ = std::min(kMaxBudget, stateless_budget_ + kBudgetPerPacket);
+  const bool lost = fails_in_row_ >= kLostAfter;
+  if (!lost && ahead == 0) return fail(DecryptError::kDuplicate, false);
+  if (!lost && ahead > kCountSpace - kLateWindow) return fail(DecryptError::kLate, false);
+  uint64_t first = ahead == 0 ? kCountSpace : ahead;
+  const uint32_t paid = ahead > kFreeSteps ? ahead - kFreeSteps : 0;
+  // Once step is lost, the search has walked past the count taken as it is
+  // (the packets before this one were not there, so this one is not either).
+  const bool walked_past = lost && search_valid_ && search_off_ >= ahead;
+  if (ahead != 0 && ahead <= settings_.max_forward_jump && paid <= stateless_budget_ &&
+      !walked_past) {
+    // The count taken as it is, as Linux does; the old session key is kept
+    // in trial_ (unused in stateless mode) in case the result is garbage.
+    stateless_budget_ -= paid;
+    trial_.copy_session_from(keys_);
+    for (uint16_t i = 0; i < ahead; ++i) step(keys_);
+    keys_.rc4().apply(body, len);
+    if (ip_plaintext(body, len, len, /*exact=*/false)) {
+      stats_.key_changes += ahead;
+      count_ = count;
+      search_valid_ = false;
+      return accept(data);
+    }
+    // Wrong key: a whole turn of the count (or more) was lost. Undo the
+    // decryption (RC4 is its own inverse), keep the walk for the search.
+    ++stats_.garbled;
+    keys_.restart_rc4();
+    keys_.rc4().apply(body, len);
+    if (!search_valid_ || search_off_ < ahead) {
+      search_.copy_session_from(keys_);
+      search_off_ = ahead;
+      search_valid_ = true;
+      search_rc4_fresh_ = false;
+    }
+    keys_.copy_session_from(trial_);
+    first = ahead + kCountSpace;
+  }
+  return search_stateless(data, count, first);
+}
+
+// Tries, for this packet, the key `first`, first + 4096, ... changes ahead
+// of keys_, walking search_ forward as far as the budget allows. The walk
+// is kept for the next packets, which are further ahead still.
+Decryptor::Result Decryptor::search_stateless(MutableByteView data, uint16_t count,
+                                              uint64_t first) {
+  if (!search_valid_) {
+    search_.copy_session_from(keys_);
+    search_off_ = 0;
+    search_valid_ = true;
+    search_rc4_fresh_ = false;
+  }
+  uint64_t x = first;
+  if (x < search_off_) x += (search_off_ - x + kCountSpace - 1) / kCountSpace * kCountSpace;
+  uint8_t peek[kPeek];
+  const size_t total = data.size() - kHeaderSize;
+  const size_t n = std::min(sizeof peek, total);
+  uint32_t spent = 0;
+  for (;; x += kCountSpace) {
+    if (x > kMaxStatelessSearch) {
+      keys_lost_ = true;
+      search_valid_ = false;
+      return fail(DecryptError::kKeysLost, false);
+    }
+    while (search_off_ < x) {
+      if (stateless_budget_ == 0 || spent == kMaxStepsPerPacket)
+        return fail(DecryptError::kSearching, false);
+      step(search_);
+      ++search_off_;
+      --stateless_budget_;
+      ++spent;
+      ++stats_.search_steps;
+      search_rc4_fresh_ = true;
+    }
+    if (!search_rc4_fresh_) search_.restart_rc4();
+    search_rc4_fresh_ = false;
+    std::memcpy(peek, data.data() + kHeaderSize, n);
+    search_.rc4().apply(peek, n);
+    if (ip_plaintext(peek, n, total, /*exact=*/true)) break;
+  }
+  keys_.copy_keys_from(search_);
+  stats_.key_changes += x;
+  ++stats_.resyncs;
+  count_ = count;
+  search_valid_ = false;
+  keys_.rc4().apply(data.data() + kHeaderSize, total);
+  return accept(data);
 }
 
 Decryptor::Result Decryptor::decrypt(MutableByteView data) {
@@ -232,77 +391,67 @@ Decryptor::Result Decryptor::decrypt(MutableByteView data) {
   if (search_budget_ < kMaxSearchBudget) ++search_budget_;
   if (bits & (0x40 | kBitCompressed)) return fail(DecryptError::kCompressed, true);
 
-  if (settings_.stateless) {
-    if (!flushed) return fail(DecryptError::kMissingFlushed, true);
-    const auto ahead = static_cast<uint16_t>((count - count_ + kCountSpace) % kCountSpace);
-    // Reordered or replayed packets are network behaviour, not peer errors,
-    // so unlike Linux they do not add to the error score. Never roll back:
-    // that would need the whole key chain from the start.
-    if (ahead == 0) return fail(DecryptError::kDuplicate, false);
-    if (ahead > kCountSpace / 2) return fail(DecryptError::kLate, false);
-    if (ahead > settings_.max_forward_jump) return fail(DecryptError::kJumpTooFar, false);
-    for (uint16_t i = 0; i < ahead; ++i) change_key();
-    count_ = count;
-  } else {
-    bool flushed_done = false;
-    if ((count & 0xff) == 0xff && !flushed) return fail(DecryptError::kMissingFlushed, true);
-    if (!discard_) {
-      const auto expected = static_cast<uint16_t>((count_ + 1) % kCountSpace);
-      if (count != expected) {
-        // Like Linux, remember the expected count: if it was a flag packet,
-        // its key change was missed.
-        const auto ahead = static_cast<uint16_t>((count - expected + kCountSpace) % kCountSpace);
-        count_ = expected;
-        if (!flushed || ahead >= kCountSpace / 2) {
-          // The RC4 stream is now out of step; RFC 3078 8.2: ask the peer to
-          // flush and drop everything until it does.
-          discard_ = true;
-          reset_request_ = true;
-          return fail(DecryptError::kOutOfSequence, false);
-        }
-        ++stats_.out_of_sequence;
-        // Packets were lost but this one starts a fresh RC4 state: take it
-        // now rather than discard it and wait a Reset-Request round trip
-        // (Linux does wait) - below, as the end of a discard.
+  if (settings_.stateless) return decrypt_stateless(data, count);
+  return decrypt_stateful(data, count, flushed);
+}
+
+Decryptor::Result Decryptor::decrypt_stateful(MutableByteView data, uint16_t count, bool flushed) {
+  bool flushed_done = false;
+  if ((count & 0xff) == 0xff && !flushed) return fail(DecryptError::kMissingFlushed, true);
+  if (!discard_) {
+    const auto expected = static_cast<uint16_t>((count_ + 1) % kCountSpace);
+    if (count != expected) {
+      // Like Linux, remember the expected count: if it was a flag packet,
+      // its key change was missed.
+      const auto ahead = static_cast<uint16_t>((count - expected + kCountSpace) % kCountSpace);
+      count_ = expected;
+      if (!flushed || ahead >= kCountSpace / 2) {
+        // The RC4 stream is now out of step; RFC 3078 8.2: ask the peer to
+        // flush and drop everything until it does.
         discard_ = true;
-      } else {
-        count_ = count;
+        reset_request_ = true;
+        return fail(DecryptError::kOutOfSequence, false);
       }
-    }
-    if (discard_) {
-      if (!flushed) {
-        discard_report_ = true;
-        return fail(DecryptError::kDiscarding, false);
-      }
-      // One key change per "flag" packet the sender passed while we were deaf.
-      int block_changes = 0;
-      while ((count & 0xf00) != (count_ & 0xf00)) {
-        ++block_changes;
-        count_ = static_cast<uint16_t>((count_ + 256) % kCountSpace);
-      }
-      resync(data, block_changes);
-      ++stats_.resyncs;
-      discard_ = false;
-      discard_report_ = false;
+      ++stats_.out_of_sequence;
+      // Packets were lost but this one starts a fresh RC4 state: take it
+      // now rather than discard it and wait a Reset-Request round trip
+      // (Linux does wait) - below, as the end of a discard.
+      discard_ = true;
+    } else {
       count_ = count;
-      flushed_done = true;
     }
-    if (flushed && !flushed_done) change_key();
   }
+  if (discard_) {
+    if (!flushed) {
+      discard_report_ = true;
+      return fail(DecryptError::kDiscarding, false);
+    }
+    // One key change per "flag" packet the sender passed while we were deaf.
+    int block_changes = 0;
+    while ((count & 0xf00) != (count_ & 0xf00)) {
+      ++block_changes;
+      count_ = static_cast<uint16_t>((count_ + 256) % kCountSpace);
+    }
+    resync(data, block_changes);
+    ++stats_.resyncs;
+    discard_ = false;
+    discard_report_ = false;
+    count_ = count;
+    flushed_done = true;
+  }
+  if (flushed && !flushed_done) change_key();
 
   keys_.rc4().apply(data.data() + kHeaderSize, data.size() - kHeaderSize);
   const uint8_t* pt = data.data() + kHeaderSize;
   const size_t pt_len = data.size() - kHeaderSize;
-  if (!settings_.stateless && !(settings_.ip_only ? ip_plaintext(pt, pt_len, pt_len, false)
-                                                  : plausible_protocol(pt, pt_len))) {
+  if (!(settings_.ip_only ? ip_plaintext(pt, pt_len, pt_len, false)
+                          : plausible_protocol(pt, pt_len))) {
     // Keys out of step with no loss in sight: ask for a flush, as after a loss.
     discard_ = true;
     reset_request_ = true;
     return fail(DecryptError::kGarbled, false);
   }
-  ++stats_.decrypted;
-  error_score_ >>= 1;
-  return Result{DecryptError::kNone, data.subspan(kHeaderSize)};
+  return accept(data);
 }
 
 }  // namespace pptpx::mppe

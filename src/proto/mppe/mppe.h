@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "base/bytes.h"
 #include "crypto/crypto.h"
@@ -24,13 +25,16 @@ inline constexpr uint16_t kCountSpace = 4096;
 struct Settings {
   int bits = 128;         // 40, 56 or 128
   bool stateless = true;  // CCP MPPE option H bit
-  // Stateless receive: a packet further ahead than this many key changes is
-  // dropped (rolling forward costs about 1 us per step; Linux allows 2048).
+  // Stateless receive: how far ahead (key changes) a packet is taken at once,
+  // unpaid. Without ip_only, a packet further ahead is dropped (Linux allows
+  // 2048); with ip_only, further steps are searched under a budget (see
+  // Decryptor).
   uint16_t max_forward_jump = 1024;
-  // Stateful receive: what travels is IP only (as in pptpx's data path), so
-  // a packet that does not decrypt to an IPv4/IPv6 header fitting its
-  // length means the keys are out of step. Otherwise only a protocol number
-  // outside 0x21..0xFA does (about 4 in 7 wrong-key packets).
+  // What travels is IP only (as in pptpx's data path), so a packet that does
+  // not decrypt to an IPv4/IPv6 header fitting its length means the keys are
+  // out of step. Stateful: otherwise only a protocol number outside
+  // 0x21..0xFA does (about 4 in 7 wrong-key packets). Stateless: only with
+  // ip_only are wrong keys noticed and loss bursts of any length recovered.
   bool ip_only = false;
 };
 
@@ -51,6 +55,9 @@ class KeyState {
   void copy_keys_from(const KeyState& o);
   // RC4 re-initialised with the current session key.
   void restart_rc4() { rc4_.set_key(ByteView(session_, n_)); }
+  // Takes o's session key only, leaving RC4 stale: for a chain walk whose
+  // next step is change(), which re-initialises RC4 itself.
+  void copy_session_from(const KeyState& o) { std::memcpy(session_, o.session_, sizeof session_); }
   crypto::Rc4& rc4() { return rc4_; }
   const uint8_t* session_key() const { return session_; }
 
@@ -95,10 +102,12 @@ enum class DecryptError : uint8_t {
   kMissingFlushed,    // stateless without A, or stateful flag packet without A
   kLate,              // stateless: count behind the last accepted one
   kDuplicate,         // stateless: same count as the last accepted one
-  kJumpTooFar,        // stateless: further ahead than max_forward_jump
+  kJumpTooFar,        // stateless without ip_only: further ahead than max_forward_jump
+  kSearching,         // stateless: after a loss, the key is not found yet (budget)
+  kKeysLost,          // stateless: not found within kMaxSearch steps: renegotiate CCP
   kOutOfSequence,     // stateful: loss or reordering detected, now discarding
   kDiscarding,        // stateful: waiting for a packet with A after a loss
-  kGarbled,           // stateful: decrypted to no PPP protocol: keys out of step
+  kGarbled,           // decrypted to no PPP protocol / IP packet: keys out of step
 };
 
 const char* to_string(DecryptError e);
@@ -118,12 +127,19 @@ struct DecryptStats {
   uint64_t late = 0;
   uint64_t duplicate = 0;
   uint64_t jump_too_far = 0;
+  uint64_t searching = 0;      // stateless: dropped while the key search goes on
+  uint64_t keys_lost = 0;      // stateless: dropped after the search gave up (CCP must start over)
+  uint64_t search_steps = 0;   // stateless: key changes spent searching (paid)
+  uint64_t key_work = 0;       // every key change computed, wasted ones included
   uint64_t out_of_sequence = 0;
   uint64_t discarded = 0;
   uint64_t garbled = 0;
   uint64_t key_changes = 0;
-  uint64_t resyncs = 0;        // stateful: flushed packets that ended a discard
-  uint64_t resync_extra = 0;   // ...of which needed unseen key changes guessed
+  uint64_t resyncs = 0;        // stateful: flushed packets that ended a discard;
+                               // stateless: packets found by the key search
+  uint64_t resync_extra = 0;   // stateful: ...of which needed unseen key changes guessed
+
+  DecryptStats& operator+=(const DecryptStats& o);
 };
 
 class Decryptor {
@@ -145,6 +161,20 @@ class Decryptor {
   // PPP layer resends the Reset-Request (at most once a second, as pppd).
   bool take_discard_report();
   bool discarding() const { return discard_; }
+  // Stateless with ip_only: the key search gave up (the peer is more than
+  // kMaxStatelessSearch key changes ahead, or we lost step for another reason): only
+  // fresh keys (CCP negotiated again) bring this direction back. Sticky.
+  bool keys_lost() const { return keys_lost_; }
+  // Stateless search limits, in key changes (each about 1-2 us): a packet
+  // pays nothing for the first kFreeSteps; beyond that every step spends the
+  // budget, which each received packet adds kBudgetPerPacket to, up to
+  // kMaxBudget; one packet spends at most kMaxStepsPerPacket, so the loop is
+  // never held for long. kMaxStatelessSearch: the furthest the search goes.
+  static constexpr uint32_t kFreeSteps = 16;
+  static constexpr uint32_t kBudgetPerPacket = 16;
+  static constexpr uint32_t kMaxBudget = 65536;
+  static constexpr uint32_t kMaxStepsPerPacket = 4096;
+  static constexpr uint64_t kMaxStatelessSearch = 65536;
   // Linux's sanity score: +100 per malformed packet, halved by each good one.
   // Past kFatalErrorScore pppd gives up ("Too many MPPE errors").
   static constexpr uint32_t kFatalErrorScore = 1600;
@@ -156,7 +186,12 @@ class Decryptor {
  private:
   Result fail(DecryptError e, bool sanity);
   void change_key();
+  void step(KeyState& k);
   void resync(ByteView packet, int block_changes);
+  Result decrypt_stateless(MutableByteView data, uint16_t count);
+  Result decrypt_stateful(MutableByteView data, uint16_t count, bool flushed);
+  Result search_stateless(MutableByteView data, uint16_t count, uint64_t first);
+  Result accept(MutableByteView data);
 
   KeyState keys_;
   KeyState trial_;  // resync guesses, so nothing is allocated per packet
@@ -167,6 +202,15 @@ class Decryptor {
   bool reset_request_ = false;
   bool discard_report_ = false;
   uint32_t error_score_ = 0;
+  // Stateless search: a key state walked ahead of keys_ by search_off_
+  // changes, kept across packets while the search goes on.
+  KeyState search_;
+  bool search_valid_ = false;
+  bool search_rc4_fresh_ = false;
+  uint64_t search_off_ = 0;
+  uint32_t stateless_budget_ = kMaxBudget;
+  uint32_t fails_in_row_ = 0;
+  bool keys_lost_ = false;
   Stats stats_;
 };
 

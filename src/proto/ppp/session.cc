@@ -256,6 +256,22 @@ void Session::send_reset_request(Time) {
   ccp_.send(kResetRequest, ccp_.new_id(), {});
 }
 
+void Session::renegotiate_ccp(Time now) {
+  if (!ccp_.opened()) return;
+  log_.info("renegotiating CCP");
+  ccp_.down(now);
+  ccp_.up(now);
+  pump(now);
+}
+
+void Session::renegotiate_lcp(Time now) {
+  if (!lcp_.opened()) return;
+  log_.info("renegotiating LCP");
+  lcp_.down(now);
+  lcp_.up(now);
+  pump(now);
+}
+
 std::vector<Bytes> Session::take_frames() {
   std::vector<Bytes> frames;
   frames.reserve(out_.size());

@@ -156,6 +156,12 @@ class Session {
   void close(std::string_view reason, Time now);
   // CCP Reset-Request (stateful MPPE lost sync).
   void send_reset_request(Time now);
+  // RFC 1661: a Configure-Request on an open link starts its negotiation
+  // over (this-layer-down, then up again). CCP: MPPE restarts from its start
+  // keys; the application sees CcpDown then CcpUp. LCP: authentication, CCP
+  // and IPCP all run again (IpDown, then IpUp). No-ops unless Opened.
+  void renegotiate_ccp(Time now);
+  void renegotiate_lcp(Time now);
 
   bool tx_acfc() const;
   bool tx_pfc() const;

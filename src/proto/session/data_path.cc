@@ -26,18 +26,20 @@ std::optional<GreDatagram> parse_gre_datagram(ByteView datagram, IngressStats& s
 
 namespace {
 
-void add_decryptor_stats(DataPathStats& d, const mppe::DecryptStats& m) {
-  d.mppe_resyncs += m.resyncs;
-  d.mppe_resyncs_guessed += m.resync_extra;
-  d.mppe_garbled += m.garbled;
-}
+void add_decryptor_stats(DataPathStats& d, const mppe::DecryptStats& m) { d.mppe += m; }
 
 }  // namespace
 
-std::string describe_stateful_mppe(const DataPathStats& d) {
-  return fmt::format("MPPE stateful: resets sent {} asked {} resyncs {} (guessed {}) garbled {}",
-                     d.mppe_resets_sent, d.mppe_flushes_asked, d.mppe_resyncs,
-                     d.mppe_resyncs_guessed, d.mppe_garbled);
+std::string describe_mppe(const DataPathStats& d) {
+  const mppe::DecryptStats& m = d.mppe;
+  return fmt::format(
+      "MPPE in: dropped late {} duplicate {} garbled {} searching {} keys-lost {} "
+      "out-of-sequence {} discarding {} malformed {} | resyncs {} (guessed {}) search steps {} | "
+      "resets sent {} asked {} | CCP renegotiations {} | dead-receive terminations {}",
+      m.late, m.duplicate, m.garbled, m.searching, m.keys_lost + m.jump_too_far, m.out_of_sequence,
+      m.discarded, m.too_short + m.not_encrypted + m.compressed + m.missing_flushed, m.resyncs,
+      m.resync_extra, m.search_steps, d.mppe_resets_sent, d.mppe_flushes_asked,
+      d.ccp_renegotiations, d.rx_dead_terminations);
 }
 
 void DataPath::start_mppe(const uint8_t* send_key, const uint8_t* recv_key, mppe::Settings s) {
@@ -47,6 +49,8 @@ void DataPath::start_mppe(const uint8_t* send_key, const uint8_t* recv_key, mppe
   dec_.emplace(recv_key, s);
   next_reset_ = Time{};
   repeat_pending_ = false;
+  rx_bad_ = 0;
+  rx_action_taken_ = false;
 }
 
 void DataPath::stop_mppe() {
@@ -80,6 +84,30 @@ bool DataPath::take_reset_request(Time now) {
   return true;
 }
 
+RxAction DataPath::take_rx_action(Time now, std::string* why) {
+  if (!dec_ || rx_action_taken_) return RxAction::kNone;
+  const bool lost = dec_->keys_lost();
+  if (!lost && (rx_bad_ < kRxDeadMinPackets || now - rx_first_bad_ < kRxDeadAfter))
+    return RxAction::kNone;
+  rx_action_taken_ = true;
+  auto ms = std::chrono::duration_cast<milliseconds>(now - rx_first_bad_).count();
+  std::string cause =
+      lost ? fmt::format("no key within {} MPPE key changes decrypts the peer's packets (a "
+                         "longer loss, or keys out of step)",
+                         mppe::Decryptor::kMaxStatelessSearch)
+           : fmt::format("no MPPE packet from the peer decrypted for {} ms ({} refused)", ms,
+                         rx_bad_);
+  if (rx_renegotiations_ >= kMaxCcpRenegotiations) {
+    stats_.rx_dead_terminations++;
+    if (why) *why = fmt::format("{}, after {} CCP renegotiations", cause, rx_renegotiations_);
+    return RxAction::kTerminate;
+  }
+  ++rx_renegotiations_;
+  stats_.ccp_renegotiations++;
+  if (why) *why = cause;
+  return RxAction::kRenegotiateCcp;
+}
+
 bool DataPath::on_gre(const gre::Header& h, ByteView payload, Time now) {
   gre::Verdict v = gre_.on_receive(h, payload, now);
   if (v == gre::Verdict::kDuplicate || v == gre::Verdict::kStale) {
@@ -89,7 +117,7 @@ bool DataPath::on_gre(const gre::Header& h, ByteView payload, Time now) {
   return v == gre::Verdict::kDeliver;
 }
 
-DataPath::Inbound DataPath::on_frame(MutableByteView frame) {
+DataPath::Inbound DataPath::on_frame(MutableByteView frame, Time now) {
   Inbound in;
   auto f = ppp::parse_frame(frame);
   if (!f) {
@@ -107,10 +135,13 @@ DataPath::Inbound DataPath::on_frame(MutableByteView frame) {
       size_t off = static_cast<size_t>(f->info.data() - frame.data());
       auto r = dec_->decrypt(frame.subspan(off, f->info.size()));
       if (!r.ok()) {
+        if (rx_bad_++ == 0) rx_first_bad_ = now;
         stats_.mppe_dropped++;
         in.reason = mppe::to_string(r.error);
         return in;
       }
+      rx_bad_ = 0;
+      rx_renegotiations_ = 0;
       MutableByteView pt = r.plaintext;
       size_t skip = 0;
       uint16_t proto = 0;

@@ -40,9 +40,11 @@ struct DataPathStats {
   // Stateful MPPE: how often the receive side lost step and came back.
   uint64_t mppe_resets_sent = 0;      // CCP Reset-Requests asked for (repeats too)
   uint64_t mppe_flushes_asked = 0;    // the peer's Reset-Requests honoured
-  uint64_t mppe_resyncs = 0;          // flushed packets that ended a loss
-  uint64_t mppe_resyncs_guessed = 0;  // ...that needed unseen key changes guessed
-  uint64_t mppe_garbled = 0;          // decrypted to no PPP protocol
+  // The receive side gave up on its keys (see RxAction).
+  uint64_t ccp_renegotiations = 0;
+  uint64_t rx_dead_terminations = 0;
+  // Every decryptor of the call so far, by reason of drop.
+  mppe::DecryptStats mppe;
 
   DataPathStats& operator+=(const DataPathStats& o) {
     gre_duplicates += o.gre_duplicates;
@@ -54,16 +56,31 @@ struct DataPathStats {
     out_no_mppe += o.out_no_mppe;
     mppe_resets_sent += o.mppe_resets_sent;
     mppe_flushes_asked += o.mppe_flushes_asked;
-    mppe_resyncs += o.mppe_resyncs;
-    mppe_resyncs_guessed += o.mppe_resyncs_guessed;
-    mppe_garbled += o.mppe_garbled;
+    ccp_renegotiations += o.ccp_renegotiations;
+    rx_dead_terminations += o.rx_dead_terminations;
+    mppe += o.mppe;
     return *this;
   }
 };
 
-// "MPPE stateful: resets sent N asked N resyncs N (guessed N) garbled N",
-// the stateful counters as the server and the client stats lines show them.
-std::string describe_stateful_mppe(const DataPathStats& d);
+// The MPPE receive counters as the server's and the client's stats lines
+// show them: every drop by its reason, resyncs, Reset-Requests, the key
+// search and CCP renegotiations.
+std::string describe_mppe(const DataPathStats& d);
+
+// How long the receive direction may fail, with the peer still sending,
+// before the keys are renegotiated (CCP), and how many renegotiations that
+// bring nothing back end the link.
+inline constexpr Duration kRxDeadAfter = seconds(2);
+inline constexpr uint32_t kRxDeadMinPackets = 8;
+inline constexpr uint32_t kMaxCcpRenegotiations = 2;
+
+// What the call should do about a receive direction that keeps failing.
+enum class RxAction {
+  kNone,
+  kRenegotiateCcp,  // fresh keys: CCP Configure-Request on the open link
+  kTerminate,       // renegotiating did not help: LCP Terminate, persist redials
+};
 
 // What the raw GRE socket delivered that is not enhanced GRE at all.
 struct IngressStats {
@@ -115,6 +132,11 @@ class DataPath {
   // the next packet or from the timer (next_deadline()), whichever is later.
   bool take_reset_request(Time now);
   bool too_many_mppe_errors() const { return dec_ && dec_->too_many_errors(); }
+  // Receive health (issue 9): when MPPE packets keep arriving and none has
+  // decrypted for kRxDeadAfter (or the stateless key search gave up), asks
+  // once for a CCP renegotiation; once kMaxCcpRenegotiations brought no
+  // good packet, for the end of the link. why: the cause, for the log.
+  RxAction take_rx_action(Time now, std::string* why);
 
   // ---- inbound ----
   // GRE window checks for a packet already addressed to this call: true when
@@ -128,7 +150,7 @@ class DataPath {
     const char* reason = "";  // kDropped
   };
   // frame is the GRE payload, inside the caller's receive buffer (decrypted in place).
-  Inbound on_frame(MutableByteView frame);
+  Inbound on_frame(MutableByteView frame, Time now);
 
   // ---- outbound ----
   // buf[kHeadroom, kHeadroom + ip_len) holds a packet read from the TUN.
@@ -151,6 +173,11 @@ class DataPath {
   bool mppe_required_ = false;
   Time next_reset_{};
   bool repeat_pending_ = false;  // packets discarded since the last request
+  // Receive health: MPPE packets refused since the last one that decrypted.
+  uint32_t rx_bad_ = 0;
+  Time rx_first_bad_{};
+  bool rx_action_taken_ = false;  // for this decryptor
+  uint32_t rx_renegotiations_ = 0;  // since the last good packet
   DataPathStats stats_;
 };
 

@@ -55,7 +55,7 @@ void run(bool stateless) {
     auto g = gre::parse(pkt);
     if (to.on_gre(g.packet.header, g.packet.payload, now)) {
       size_t off = static_cast<size_t>(g.packet.payload.data() - buf.data());
-      auto in = to.on_frame(MutableByteView(buf.data() + off, g.packet.payload.size()));
+      auto in = to.on_frame(MutableByteView(buf.data() + off, g.packet.payload.size()), Time{});
       delivered += in.kind == DataPath::Inbound::kIp;
     }
     now += milliseconds(1);

@@ -40,8 +40,8 @@ struct Pair : ::testing::Test {
     EXPECT_TRUE(g.ok());
     if (!to.on_gre(g.packet.header, g.packet.payload, now)) return {};
     size_t off = static_cast<size_t>(g.packet.payload.data() - pkt.data());
-    return to.on_frame(MutableByteView(const_cast<uint8_t*>(pkt.data()) + off,
-                                       g.packet.payload.size()));
+    return to.on_frame(
+        MutableByteView(const_cast<uint8_t*>(pkt.data()) + off, g.packet.payload.size()), now);
   }
 };
 
@@ -105,11 +105,85 @@ TEST_F(Pair, StatefulResetRequestIsRepeatedOnTheTimer) {
   EXPECT_EQ(std::vector<uint8_t>(in.data.begin(), in.data.end()), ip);
   EXPECT_FALSE(b.take_reset_request(now + seconds(5)));
   EXPECT_EQ(a.stats().mppe_flushes_asked, 1u);
-  EXPECT_EQ(b.stats().mppe_resyncs, 1u);
+  EXPECT_EQ(b.stats().mppe.resyncs, 1u);
   b.stop_mppe();  // the counters outlive the decryptor
-  EXPECT_EQ(b.stats().mppe_resyncs, 1u);
-  EXPECT_EQ(describe_stateful_mppe(b.stats()),
-            "MPPE stateful: resets sent 3 asked 0 resyncs 1 (guessed 0) garbled 0");
+  EXPECT_EQ(b.stats().mppe.resyncs, 1u);
+  EXPECT_EQ(describe_mppe(b.stats()),
+            "MPPE in: dropped late 0 duplicate 0 garbled 0 searching 0 keys-lost 0 "
+            "out-of-sequence 1 discarding 2 malformed 0 | resyncs 1 (guessed 0) search steps 0 | "
+            "resets sent 3 asked 0 | CCP renegotiations 0 | dead-receive terminations 0");
+}
+
+// Issue 9: a receive direction that keeps failing while the peer keeps
+// sending asks for fresh keys (CCP), and, when renegotiating brings nothing
+// back, for the end of the link - never a silent dead link.
+TEST_F(Pair, DeadReceiveRenegotiatesCcpThenEnds) {
+  // b decrypts with the wrong key: every packet from a is garbage to it.
+  a.start_mppe(kKeyAtoB, kKeyBtoA, {128, true});
+  b.start_mppe(kKeyBtoA, kKeyBtoA, {128, true});
+  auto ip = ipv4_packet(0x33);
+  std::string why;
+  auto flood = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      EXPECT_EQ(send_ip(a, b, ip).kind, DataPath::Inbound::kDropped);
+      now += milliseconds(100);
+    }
+  };
+  for (uint32_t round = 1; round <= kMaxCcpRenegotiations; ++round) {
+    flood(5);
+    EXPECT_EQ(b.take_rx_action(now, &why), RxAction::kNone);  // too few packets, too soon
+    flood(20);
+    ASSERT_EQ(b.take_rx_action(now, &why), RxAction::kRenegotiateCcp) << round;
+    // Garbage from the start: the stateless key search gives up first.
+    EXPECT_NE(why.find("decrypts the peer's packets"), std::string::npos) << why;
+    EXPECT_EQ(b.take_rx_action(now, &why), RxAction::kNone);  // once per key set
+    // CCP renegotiated: fresh decryptor, still the wrong key.
+    a.start_mppe(kKeyAtoB, kKeyBtoA, {128, true});
+    b.start_mppe(kKeyBtoA, kKeyBtoA, {128, true});
+  }
+  flood(25);
+  EXPECT_EQ(b.take_rx_action(now, &why), RxAction::kTerminate);
+  EXPECT_NE(why.find("after 2 CCP renegotiations"), std::string::npos) << why;
+  EXPECT_EQ(b.stats().ccp_renegotiations, 2u);
+  EXPECT_EQ(b.stats().rx_dead_terminations, 1u);
+}
+
+TEST_F(Pair, DeadStatefulReceiveRenegotiatesAfterTime) {
+  a.start_mppe(kKeyAtoB, kKeyBtoA, {128, false});
+  b.start_mppe(kKeyBtoA, kKeyBtoA, {128, false});
+  auto ip = ipv4_packet(0x35);
+  std::string why;
+  for (int i = 0; i < 19; ++i) {
+    EXPECT_EQ(send_ip(a, b, ip).kind, DataPath::Inbound::kDropped);
+    if (b.take_reset_request(now)) a.request_flush();
+    EXPECT_EQ(b.take_rx_action(now, &why), RxAction::kNone) << i;
+    now += milliseconds(100);
+  }
+  send_ip(a, b, ip);
+  now += milliseconds(100);
+  send_ip(a, b, ip);
+  ASSERT_EQ(b.take_rx_action(now, &why), RxAction::kRenegotiateCcp);
+  EXPECT_EQ(why, "no MPPE packet from the peer decrypted for 2000 ms (21 refused)");
+}
+
+TEST_F(Pair, RenegotiatedKeysThatWorkResetTheEscalation) {
+  a.start_mppe(kKeyAtoB, kKeyBtoA, {128, true});
+  b.start_mppe(kKeyBtoA, kKeyBtoA, {128, true});
+  auto ip = ipv4_packet(0x34);
+  std::string why;
+  for (uint32_t round = 0; round < 5; ++round) {
+    for (int i = 0; i < 25; ++i) {
+      send_ip(a, b, ip);
+      now += milliseconds(100);
+    }
+    ASSERT_EQ(b.take_rx_action(now, &why), RxAction::kRenegotiateCcp) << round;
+    // Fresh keys that work this time: one good packet clears the count.
+    a.start_mppe(kKeyAtoB, kKeyBtoA, {128, true});
+    b.start_mppe(kKeyBtoA, kKeyAtoB, {128, true});
+    ASSERT_EQ(send_ip(a, b, ip).kind, DataPath::Inbound::kIp);
+    b.start_mppe(kKeyBtoA, kKeyBtoA, {128, true});  // and broken again
+  }
+  EXPECT_EQ(b.stats().rx_dead_terminations, 0u);
 }
 
 TEST_F(Pair, MppeRequiredDropsClearTrafficBothWays) {
