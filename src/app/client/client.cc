@@ -341,6 +341,9 @@ void Client::handle_session_event(ppp::SessionEvent& ev) {
       Overloaded{
           [&](ppp::event::LinkUp&) {
             dp_->set_framing(ppp_->tx_acfc(), ppp_->tx_pfc());
+            // A new LCP negotiation is a new authentication phase: pppd
+            // answers the server's challenge again with the same secret.
+            secret_answered_ = false;
             log_.debug("LCP is up");
           },
           [&](ppp::event::Authenticated& a) {
@@ -378,7 +381,7 @@ void Client::handle_session_event(ppp::SessionEvent& ev) {
           },
           [&](ppp::event::ResetRequested&) { dp_->request_flush(); },
           [&](ppp::event::IpUp& up) { on_ip_up(up); },
-          [&](ppp::event::IpDown&) { on_ip_down(); },
+          [&](ppp::event::IpDown& d) { on_ip_down(d.renegotiating && !hanging_up_); },
           [&](ppp::event::Ipv6Up&) {},
           [&](ppp::event::Ipv6Down&) {},
           [&](ppp::event::EchoTimeout&) {
@@ -417,6 +420,11 @@ void Client::on_ip_up(const ppp::event::IpUp& up) {
   if (settings_.usepeerwins) {
     wins1_ = up.wins1;
     wins2_ = up.wins2;
+  }
+  if (tun_) {
+    // The link was renegotiated: the interface stayed, with its routes.
+    reuse_interface(up);
+    return;
   }
   auto tun = io::TunDevice::create(settings_.unit);
   if (!tun && settings_.unit) {
@@ -468,6 +476,22 @@ void Client::on_ip_up(const ppp::event::IpUp& up) {
     link_up_cb_ = nullptr;
     cb();
   }
+}
+
+void Client::reuse_interface(const ppp::event::IpUp& up) {
+  Ipv4 old_local = local_ip_, old_remote = remote_ip_;
+  local_ip_ = up.local;
+  remote_ip_ = up.remote;
+  if (old_local != up.local || old_remote != up.remote) {
+    netlink_->del_address_ptp(tun_->ifindex(), old_local, old_remote);
+    if (auto ec = netlink_->add_address_ptp(tun_->ifindex(), up.local, up.remote))
+      log_.warn("cannot set addresses: {}", ec.message());
+  }
+  set_interface_mtu();
+  ip_up_ = true;
+  log_.notice("{} up again after renegotiation: local {} remote {}", tun_->name(), up.local.str(),
+              up.remote.str());
+  run_script(settings_.ip_up_script, Script::kUp);
 }
 
 void Client::add_routes() {
@@ -635,11 +659,17 @@ void Client::run_script(const std::string& path, Script which) {
   }
 }
 
-void Client::on_ip_down() {
-  if (!ip_up_) return;
-  ip_up_ = false;
+void Client::on_ip_down(bool keep_interface) {
+  if (ip_up_) {
+    ip_up_ = false;
+    if (!keep_interface) remove_routes();
+    run_script(settings_.ip_down_script, Script::kDown);
+  }
+  if (keep_interface) {
+    if (tun_) log_.info("link renegotiating; {} kept", tun_->name());
+    return;
+  }
   remove_routes();
-  run_script(settings_.ip_down_script, Script::kDown);
   remove_pid_files();
   if (tun_) {
     loop_.remove(tun_->fd());
@@ -653,7 +683,7 @@ void Client::end_session(int status) {
   if (session_over_) return;
   session_over_ = true;
   if (status_ == kExitOk && !hanging_up_) status_ = status;
-  on_ip_down();
+  on_ip_down(false);
   if (dp_) dp_->stop_mppe();
   if (call_timer_) loop_.cancel_timer(call_timer_);
   call_timer_ = 0;

@@ -83,7 +83,8 @@ class Client {
   void handle_session_event(ppp::SessionEvent& ev);
   void answer_secret(const ppp::SecretRequest& req);
   void on_ip_up(const ppp::event::IpUp& up);
-  void on_ip_down();
+  void on_ip_down(bool keep_interface);
+  void reuse_interface(const ppp::event::IpUp& up);
   void end_session(int status);
   void arm_call_timer();
   void on_call_timer();

@@ -506,7 +506,7 @@ void Server::handle_session_event(Call& call, ppp::SessionEvent& ev) {
           },
           [&](ppp::event::ResetRequested&) { call.dp.request_flush(); },
           [&](ppp::event::IpUp& up) { on_ip_up(call, up); },
-          [&](ppp::event::IpDown&) { on_ip_down(call); },
+          [&](ppp::event::IpDown& d) { on_ip_down(call, d.renegotiating && !shutting_down_); },
           [&](ppp::event::Ipv6Up&) {},
           [&](ppp::event::Ipv6Down&) {},
           [&](ppp::event::EchoTimeout&) {
@@ -564,6 +564,23 @@ void Server::set_interface_mtu(Call& call) {
 }
 
 void Server::on_ip_up(Call& call, const ppp::event::IpUp& up) {
+  if (call.tun) {
+    // The link was renegotiated: the interface stayed, with its routes.
+    Ipv4 old_local = call.local_ip, old_remote = call.remote_ip;
+    call.local_ip = up.local;
+    call.remote_ip = up.remote;
+    if (old_local != up.local || old_remote != up.remote) {
+      netlink_->del_address_ptp(call.tun->ifindex(), old_local, old_remote);
+      if (auto ec = netlink_->add_address_ptp(call.tun->ifindex(), up.local, up.remote))
+        call.log.warn("cannot set addresses: {}", ec.message());
+    }
+    set_interface_mtu(call);
+    call.ip_up = true;
+    call.log.notice("up again after renegotiation: local IP address {}, remote IP address {}",
+                    up.local.str(), up.remote.str());
+    run_script(call, settings_.ip_up_script, false);
+    return;
+  }
   call.local_ip = up.local;
   call.remote_ip = up.remote;
   auto tun = io::TunDevice::create();
@@ -613,10 +630,15 @@ void Server::on_ip_up(Call& call, const ppp::event::IpUp& up) {
   run_script(call, settings_.ip_up_script, false);
 }
 
-void Server::on_ip_down(Call& call) {
-  if (!call.ip_up) return;
-  call.ip_up = false;
-  run_script(call, settings_.ip_down_script, true);
+void Server::on_ip_down(Call& call, bool keep_interface) {
+  if (call.ip_up) {
+    call.ip_up = false;
+    run_script(call, settings_.ip_down_script, true);
+  }
+  if (keep_interface) {
+    if (call.tun) call.log.info("link renegotiating; {} kept", call.tun->name());
+    return;
+  }
   if (call.wtmp && call.tun) io::wtmp_logout(call.tun->name());
   call.wtmp = false;
   if (call.proxyarp_on) {
@@ -710,7 +732,7 @@ void Server::end_call(Call& call, uint8_t cdn_result, bool send_cdn, bool defer_
   if (call.ending) return;
   call.ending = true;
   Time now = loop_.now();
-  on_ip_down(call);
+  on_ip_down(call, false);
   auto secs = std::chrono::duration_cast<seconds>(now - call.started).count();
   call.log.notice("connection terminated after {} s: sent {} bytes, received {} bytes{}{}",
                   secs, call.bytes_out, call.bytes_in,

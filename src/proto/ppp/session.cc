@@ -553,7 +553,13 @@ void Session::on_ipcp_event(LayerEvent e, Time now) {
       events_.push_back(event::IpUp{ipcp_opts_.local(), ipcp_opts_.remote(), ipcp_opts_.dns1(),
                                     ipcp_opts_.dns2(), ipcp_opts_.wins1(), ipcp_opts_.wins2()});
       break;
-    case LayerEvent::kDown: events_.push_back(event::IpDown{}); break;
+    case LayerEvent::kDown: {
+      FsmState l = lcp_.state();
+      bool again = l == FsmState::kOpened || l == FsmState::kReqSent ||
+                   l == FsmState::kAckRcvd || l == FsmState::kAckSent;
+      events_.push_back(event::IpDown{again && phase_ != Phase::kTerminate});
+      break;
+    }
     case LayerEvent::kFinished:
       if (lcp_.opened() && !ipv6cp_.opened()) close("No network protocols running", now);
       break;

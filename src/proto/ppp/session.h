@@ -91,7 +91,12 @@ struct IpUp {
   // What the peer gave us (client role).
   std::optional<Ipv4> dns1, dns2, wins1, wins2;
 };
-struct IpDown {};
+// renegotiating: the link is not going away (LCP or IPCP is negotiating
+// again, RFC 1661): keep the interface, run ip-down now and ip-up again at
+// the next IpUp, as pppd does.
+struct IpDown {
+  bool renegotiating = false;
+};
 struct Ipv6Up {
   InterfaceId local{};
   InterfaceId remote{};
