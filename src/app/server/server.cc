@@ -2,6 +2,7 @@
 
 #include "base/overloaded.h"
 
+#include <net/if.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -136,12 +137,35 @@ std::error_code Server::start() {
   auto nl = io::Netlink::open();
   if (!nl) return nl.error();
   netlink_ = std::move(nl.value());
-  if (settings_.ppp.proxyarp.value_or(false)) io::warn_if_ip_forward_disabled(log_);
+  if (settings_.ppp.proxyarp.value_or(false)) {
+    io::warn_if_ip_forward_disabled(log_);
+    remove_stale_proxy_arp();
+  }
 
   for (const auto& n : settings_.notices) log_.notice("{}", n);
   log_.notice("pptpxd listening on {}:{} with {} address slot(s), name {}", bind.str(), port_,
               pool_.size(), settings_.our_name);
   return {};
+}
+
+void Server::remove_stale_proxy_arp() {
+  auto entries = netlink_->list_proxy_arp();
+  if (!entries) {
+    log_.warn("proxyarp: cannot list proxy ARP entries: {}", entries.error().message());
+    return;
+  }
+  for (const io::ProxyArpEntry& e : *entries) {
+    if (!pool_.has_remote(e.addr)) continue;
+    char name[IF_NAMESIZE] = "?";
+    if_indextoname(e.ifindex, name);
+    if (auto ec = netlink_->del_proxy_arp(e.ifindex, e.addr))
+      log_.warn("proxyarp: cannot remove the stale entry for {} on {}: {}", e.addr.str(), name,
+                ec.message());
+    else
+      log_.notice("proxyarp: removed a stale proxy ARP entry for {} on {} (left by an earlier "
+                  "pptpxd that did not stop cleanly?)",
+                  e.addr.str(), name);
+  }
 }
 
 void Server::reload(Settings settings) {

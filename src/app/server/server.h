@@ -78,6 +78,9 @@ class Server {
   struct Control;
   struct Call;
 
+  // proxyarp: withdraws proxy ARP entries for pool addresses, which only a
+  // pptpxd killed with SIGKILL (or a crash) can have left behind.
+  void remove_stale_proxy_arp();
   void on_accept();
   void on_control_readable(Control& c);
   void service_control(Control& c);
