@@ -535,6 +535,11 @@ void Server::handle_session_event(Call& call, ppp::SessionEvent& ev) {
           [&](ppp::event::Ipv6Down&) {},
           [&](ppp::event::EchoTimeout&) {
             call.log.warn("no response to LCP echo requests, the link is down");
+            // pppd would now spend lcp-restart x lcp-max-terminate on
+            // Terminate-Requests nobody answers; the session core has sent
+            // one. Free the session and its address at once and tell the
+            // client (if it still hears us) with a lost-carrier CDN.
+            end_call(call, kCdnLostCarrier, true);
           },
           [&](ppp::event::Finished& f) {
             call.log.info("LCP terminated: {}", f.reason.empty() ? "link closed" : f.reason);
