@@ -30,6 +30,10 @@ constexpr uint8_t kStopLocalShutdown = 3;
 constexpr Duration kLcpStartDelay = milliseconds(100);
 // How long a client has to send Call-Clear-Request after PPP is down.
 constexpr Duration kClearWait = milliseconds(500);
+// Connections accepted per wakeup of the listener: a flood of dial-ins
+// must not starve GRE and the running sessions (the socket is level
+// triggered, so the rest wait for the next turn of the loop).
+constexpr int kAcceptBatch = 64;
 // Calls end cleanly within max-terminate x restart; this bounds SIGTERM.
 constexpr Duration kShutdownGrace = seconds(10);
 
@@ -121,9 +125,17 @@ Server::~Server() {
 
 std::error_code Server::start() {
   Ipv4 bind = settings_.listen.value_or(Ipv4{});
-  auto l = io::TcpListener::listen({bind, port_}, 128);
+  // The kernel caps any backlog to net.core.somaxconn: ask for that much
+  // unless listen-backlog says otherwise.
+  auto somaxconn = io::read_somaxconn();
+  int cap = somaxconn ? *somaxconn : SOMAXCONN;
+  backlog_ = settings_.conf.listen_backlog.value_or(cap);
+  if (backlog_ > cap)
+    log_.notice("listen-backlog {} is capped to {} by net.core.somaxconn", backlog_, cap);
+  auto l = io::TcpListener::listen({bind, port_}, backlog_);
   if (!l) return l.error();
   listener_ = std::move(l.value());
+  if (auto c = io::read_listen_counters()) listen_base_ = *c;
   if (auto ec = loop_.add(listener_->fd(), io::kReadable, [this](uint32_t) { on_accept(); }))
     return ec;
 
@@ -143,8 +155,8 @@ std::error_code Server::start() {
   }
 
   for (const auto& n : settings_.notices) log_.notice("{}", n);
-  log_.notice("pptpxd listening on {}:{} with {} address slot(s), name {}", bind.str(), port_,
-              pool_.size(), settings_.our_name);
+  log_.notice("pptpxd listening on {}:{} (backlog {}) with {} address slot(s), name {}",
+              bind.str(), port_, std::min(backlog_, cap), pool_.size(), settings_.our_name);
   return {};
 }
 
@@ -184,20 +196,38 @@ void Server::log_stats() const {
       "stats: connections {} (refused {}) calls {} (refused {}) | GRE dropped: not-gre {} "
       "malformed {} unknown-call {} wrong-peer {} sequence {} | PPP malformed {} | MPPE "
       "dropped {} not-ip {} | clear IP dropped {} | out: not-ipv4 {} no-mppe {} | data before "
-      "up {} | tun dropped {} | {}",
+      "up {} | tun dropped {} | {} | {}",
       t.connections, t.connections_refused, t.calls, t.calls_refused_no_slot, t.ingress.not_gre,
       t.ingress.malformed, t.gre_unknown_call, t.gre_wrong_peer, d.gre_duplicates, d.ppp_malformed,
       d.mppe_dropped, d.mppe_not_ip, d.clear_ip_dropped, d.out_not_ipv4, d.out_no_mppe,
-      t.data_before_up, t.tun_dropped, session::describe_stateful_mppe(d));
+      t.data_before_up, t.tun_dropped, session::describe_stateful_mppe(d), describe_listen());
+}
+
+std::string Server::describe_listen() const {
+  std::string queue = "?";
+  if (listener_) {
+    if (auto q = listener_->queue_info()) queue = fmt::format("{}/{}", q->queued, q->backlog);
+  }
+  // TcpExt counters are per network namespace, not per socket: they count
+  // every listener here, read now against the value at start.
+  std::string overflows = "?";
+  if (auto c = io::read_listen_counters(); c && listen_base_)
+    overflows = fmt::format("{} drops {}", c->overflows - listen_base_->overflows,
+                            c->drops - listen_base_->drops);
+  return fmt::format("listen queue {} overflows {} (namespace) accept errors {}", queue,
+                     overflows, stats_.accept_errors);
 }
 
 // ---- control connections ----
 
 void Server::on_accept() {
-  for (;;) {
+  for (int n = 0; n < kAcceptBatch; ++n) {
     auto a = listener_->accept();
     if (!a) {
-      if (!io::would_block(a.error())) log_.warn("accept: {}", a.error().message());
+      if (!io::would_block(a.error())) {
+        stats_.accept_errors++;
+        log_.warn("accept: {}", a.error().message());
+      }
       return;
     }
     if (shutting_down_) continue;  // the Fd closes as it goes out of scope
