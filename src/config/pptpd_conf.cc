@@ -2,6 +2,7 @@
 #include "config/pptpd_conf.h"
 
 #include <array>
+#include <charconv>
 #include <cstdlib>
 
 #include "config/ppp_options.h"
@@ -42,7 +43,18 @@ constexpr std::array kKeywords = std::to_array<Keyword>({
     {"stimeout", Kind::kInt}, {"noipparam", Kind::kFlag}, {"logwtmp", Kind::kFlag},
     {"pidfile", Kind::kString}, {"speed", Kind::kString}, {"bcrelay", Kind::kString},
     {"delegate", Kind::kFlag}, {"vrf", Kind::kString}, {"ppp", Kind::kString},
+    // pptpx extensions (pptpd rejects them as unknown keywords).
+    {"listen-backlog", Kind::kString},
 });
+
+// A decimal number from 1 to kMaxListenBacklog and nothing else.
+std::optional<int> parse_backlog(std::string_view s) {
+  int v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || v < 1 || v > kMaxListenBacklog)
+    return std::nullopt;
+  return v;
+}
 
 void apply(PptpdConf& c, std::string_view key, const std::string& value, const std::string& file,
            int line, Diagnostics& diags) {
@@ -60,6 +72,13 @@ void apply(PptpdConf& c, std::string_view key, const std::string& value, const s
   else if (key == "noipparam") c.noipparam = true;
   else if (key == "logwtmp") c.logwtmp = true;
   else if (key == "delegate") c.delegate = true;
+  else if (key == "listen-backlog") {
+    c.listen_backlog = parse_backlog(value);
+    if (!c.listen_backlog)
+      diags.push_back({file, line, true, "listen-backlog value '" + value +
+                                             "' is not a number from 1 to " +
+                                             std::to_string(kMaxListenBacklog)});
+  }
   else if (key == "connections" || key == "stimeout") {
     const int v = atoi_like(value);
     const int def = key == "connections" ? kDefaultConnections : kDefaultStimeout;

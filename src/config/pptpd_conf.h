@@ -19,6 +19,9 @@ namespace pptpx::config {
 
 inline constexpr int kDefaultConnections = 100;
 inline constexpr int kDefaultStimeout = 10;
+// listen-backlog (a pptpx extension): listen(2)'s backlog, at most this;
+// the kernel caps it further to net.core.somaxconn.
+inline constexpr int kMaxListenBacklog = 65535;
 inline constexpr std::string_view kDefaultLocalIp = "192.168.0.1-100";
 inline constexpr std::string_view kDefaultRemoteIp = "192.168.1.1-100";
 
@@ -29,6 +32,7 @@ struct PptpdConf {
   std::optional<std::string> listen, pidfile, speed, bcrelay, vrf, ppp;
   int connections = kDefaultConnections;
   int stimeout = kDefaultStimeout;
+  std::optional<int> listen_backlog;  // pptpx extension; default net.core.somaxconn
   bool debug = false, noipparam = false, logwtmp = false, delegate = false;
 };
 

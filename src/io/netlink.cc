@@ -329,6 +329,38 @@ std::error_code Netlink::del_proxy_arp(unsigned ifindex, Ipv4 addr) {
   return transact(put_proxy_neigh(buf_.get(), RTM_DELNEIGH, 0, ifindex, addr));
 }
 
+Result<std::vector<ProxyArpEntry>> Netlink::list_proxy_arp() {
+  // A dump request whose ndm_flags is exactly NTF_PROXY lists the proxy
+  // (pneigh) table instead of the neighbour cache.
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf_.get());
+  nlh->nlmsg_type = RTM_GETNEIGH;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  auto* nd = static_cast<ndmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ndmsg)));
+  nd->ndm_family = AF_INET;
+  nd->ndm_flags = NTF_PROXY;
+  std::vector<ProxyArpEntry> out;
+  auto cb = [](const nlmsghdr* h, void* data) -> int {
+    auto* v = static_cast<std::vector<ProxyArpEntry>*>(data);
+    if (h->nlmsg_type != RTM_NEWNEIGH || mnl_nlmsg_get_payload_len(h) < sizeof(ndmsg)) return MNL_CB_OK;
+    const auto* m = static_cast<const ndmsg*>(mnl_nlmsg_get_payload(h));
+    if (m->ndm_family != AF_INET || !(m->ndm_flags & NTF_PROXY)) return MNL_CB_OK;
+    ProxyArpEntry e;
+    e.ifindex = static_cast<unsigned>(m->ndm_ifindex);
+    bool have = false;
+    for_each_attr(h, sizeof(ndmsg), [&](const nlattr* a) {
+      if (mnl_attr_get_type(a) != NDA_DST) return;
+      if (auto x = attr_ipv4(a)) {
+        e.addr = *x;
+        have = true;
+      }
+    });
+    if (have) v->push_back(e);
+    return MNL_CB_OK;
+  };
+  if (auto ec = transact(nlh, cb, &out)) return ec;
+  return out;
+}
+
 unsigned interface_index(std::string_view name) {
   std::string n(name);
   return if_nametoindex(n.c_str());

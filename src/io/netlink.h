@@ -54,6 +54,11 @@ struct Route {
   Ipv4 prefsrc;          // 0: none
 };
 
+struct ProxyArpEntry {
+  unsigned ifindex = 0;
+  Ipv4 addr;
+};
+
 struct RouteLookup {
   unsigned ifindex = 0;
   Ipv4 gateway;  // 0 when the destination is on-link
@@ -94,6 +99,9 @@ class Netlink {
   // for addr on ifindex. Needs ip_forward=1, not conf/IF/proxy_arp.
   std::error_code add_proxy_arp(unsigned ifindex, Ipv4 addr);
   std::error_code del_proxy_arp(unsigned ifindex, Ipv4 addr);
+  // Every IPv4 proxy ARP entry (`ip neigh show proxy`): what a process killed
+  // with SIGKILL leaves behind, since nothing withdraws it.
+  Result<std::vector<ProxyArpEntry>> list_proxy_arp();
 
  private:
   using Callback = int (*)(const ::nlmsghdr*, void*);

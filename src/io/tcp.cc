@@ -51,6 +51,14 @@ Result<TcpListener> TcpListener::listen(SocketAddress addr, int backlog) {
   return l;
 }
 
+Result<TcpListener::QueueInfo> TcpListener::queue_info() const {
+  tcp_info ti{};
+  socklen_t len = sizeof(ti);
+  if (::getsockopt(fd_.get(), IPPROTO_TCP, TCP_INFO, &ti, &len) < 0) return errno_error();
+  // For a listener the kernel reports the accept queue in these two fields.
+  return QueueInfo{ti.tcpi_unacked, ti.tcpi_sacked};
+}
+
 Result<SocketAddress> TcpListener::local_address() const { return sock_name(fd_.get(), false); }
 
 Result<TcpListener::Accepted> TcpListener::accept() {

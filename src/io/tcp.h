@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <optional>
 
+#include <sys/socket.h>
+
 #include "base/bytes.h"
 #include "base/ip.h"
 #include "io/result.h"
@@ -73,13 +75,20 @@ class TcpListener {
 
   // Binds addr:port (addr 0 = any) with SO_REUSEADDR and listens; port 0
   // picks a free port (see local_address()).
-  static Result<TcpListener> listen(SocketAddress addr, int backlog = 128);
+  static Result<TcpListener> listen(SocketAddress addr, int backlog = SOMAXCONN);
 
   int fd() const { return fd_.get(); }
   Result<SocketAddress> local_address() const;
   // One pending connection, non-blocking with CLOEXEC; would_block(error)
   // when none is left.
   Result<Accepted> accept();
+
+  struct QueueInfo {
+    uint32_t queued = 0;   // established, waiting for accept()
+    uint32_t backlog = 0;  // the backlog in force (after the somaxconn cap)
+  };
+  // TCP_INFO of the listening socket (tcpi_unacked, tcpi_sacked).
+  Result<QueueInfo> queue_info() const;
 
  private:
   Fd fd_;

@@ -6,23 +6,13 @@
 #include <cstdlib>
 #include <vector>
 
+#include "base/text.h"
+
 namespace pptpx::client {
 
 namespace {
 
 constexpr unsigned kRtfUp = 0x1;
-
-std::vector<std::string_view> fields(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-    size_t start = i;
-    while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
-    if (i > start) out.push_back(line.substr(start, i - start));
-  }
-  return out;
-}
 
 std::optional<uint32_t> parse_number(std::string_view s, int base) {
   if (s.empty() || s.size() > 10) return std::nullopt;
@@ -47,7 +37,7 @@ std::optional<DefaultRoute> parse_default_route(std::string_view text, std::stri
       header = false;
       continue;
     }
-    auto f = fields(line);
+    auto f = split_fields(line);
     if (f.size() < 8) continue;
     auto dst = parse_number(f[1], 16), gw = parse_number(f[2], 16), flags = parse_number(f[3], 16),
          metric = parse_number(f[6], 10), mask = parse_number(f[7], 16);

@@ -33,6 +33,12 @@ class AddressPool {
     }
   }
   const config::Slot& slot(size_t i) const { return slots_[i]; }
+  // Whether addr is one of the slots' client (remote) addresses.
+  bool has_remote(Ipv4 addr) const {
+    for (const auto& s : slots_)
+      if (s.remote == addr) return true;
+    return false;
+  }
   size_t size() const { return slots_.size(); }
   size_t in_use() const { return in_use_; }
 

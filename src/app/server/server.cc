@@ -2,6 +2,7 @@
 
 #include "base/overloaded.h"
 
+#include <net/if.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -29,6 +30,10 @@ constexpr uint8_t kStopLocalShutdown = 3;
 constexpr Duration kLcpStartDelay = milliseconds(100);
 // How long a client has to send Call-Clear-Request after PPP is down.
 constexpr Duration kClearWait = milliseconds(500);
+// Connections accepted per wakeup of the listener: a flood of dial-ins
+// must not starve GRE and the running sessions (the socket is level
+// triggered, so the rest wait for the next turn of the loop).
+constexpr int kAcceptBatch = 64;
 // Calls end cleanly within max-terminate x restart; this bounds SIGTERM.
 constexpr Duration kShutdownGrace = seconds(10);
 
@@ -120,9 +125,17 @@ Server::~Server() {
 
 std::error_code Server::start() {
   Ipv4 bind = settings_.listen.value_or(Ipv4{});
-  auto l = io::TcpListener::listen({bind, port_}, 128);
+  // The kernel caps any backlog to net.core.somaxconn: ask for that much
+  // unless listen-backlog says otherwise.
+  auto somaxconn = io::read_somaxconn();
+  int cap = somaxconn ? *somaxconn : SOMAXCONN;
+  backlog_ = settings_.conf.listen_backlog.value_or(cap);
+  if (backlog_ > cap)
+    log_.notice("listen-backlog {} is capped to {} by net.core.somaxconn", backlog_, cap);
+  auto l = io::TcpListener::listen({bind, port_}, backlog_);
   if (!l) return l.error();
   listener_ = std::move(l.value());
+  if (auto c = io::read_listen_counters()) listen_base_ = *c;
   if (auto ec = loop_.add(listener_->fd(), io::kReadable, [this](uint32_t) { on_accept(); }))
     return ec;
 
@@ -136,12 +149,35 @@ std::error_code Server::start() {
   auto nl = io::Netlink::open();
   if (!nl) return nl.error();
   netlink_ = std::move(nl.value());
-  if (settings_.ppp.proxyarp.value_or(false)) io::warn_if_ip_forward_disabled(log_);
+  if (settings_.ppp.proxyarp.value_or(false)) {
+    io::warn_if_ip_forward_disabled(log_);
+    remove_stale_proxy_arp();
+  }
 
   for (const auto& n : settings_.notices) log_.notice("{}", n);
-  log_.notice("pptpxd listening on {}:{} with {} address slot(s), name {}", bind.str(), port_,
-              pool_.size(), settings_.our_name);
+  log_.notice("pptpxd listening on {}:{} (backlog {}) with {} address slot(s), name {}",
+              bind.str(), port_, std::min(backlog_, cap), pool_.size(), settings_.our_name);
   return {};
+}
+
+void Server::remove_stale_proxy_arp() {
+  auto entries = netlink_->list_proxy_arp();
+  if (!entries) {
+    log_.warn("proxyarp: cannot list proxy ARP entries: {}", entries.error().message());
+    return;
+  }
+  for (const io::ProxyArpEntry& e : *entries) {
+    if (!pool_.has_remote(e.addr)) continue;
+    char name[IF_NAMESIZE] = "?";
+    if_indextoname(e.ifindex, name);
+    if (auto ec = netlink_->del_proxy_arp(e.ifindex, e.addr))
+      log_.warn("proxyarp: cannot remove the stale entry for {} on {}: {}", e.addr.str(), name,
+                ec.message());
+    else
+      log_.notice("proxyarp: removed a stale proxy ARP entry for {} on {} (left by an earlier "
+                  "pptpxd that did not stop cleanly?)",
+                  e.addr.str(), name);
+  }
 }
 
 void Server::reload(Settings settings) {
@@ -160,20 +196,38 @@ void Server::log_stats() const {
       "stats: connections {} (refused {}) calls {} (refused {}) | GRE dropped: not-gre {} "
       "malformed {} unknown-call {} wrong-peer {} sequence {} | PPP malformed {} | MPPE "
       "dropped {} not-ip {} | clear IP dropped {} | out: not-ipv4 {} no-mppe {} | data before "
-      "up {} | tun dropped {} | {}",
+      "up {} | tun dropped {} | {} | {}",
       t.connections, t.connections_refused, t.calls, t.calls_refused_no_slot, t.ingress.not_gre,
       t.ingress.malformed, t.gre_unknown_call, t.gre_wrong_peer, d.gre_duplicates, d.ppp_malformed,
       d.mppe_dropped, d.mppe_not_ip, d.clear_ip_dropped, d.out_not_ipv4, d.out_no_mppe,
-      t.data_before_up, t.tun_dropped, session::describe_mppe(d));
+      t.data_before_up, t.tun_dropped, session::describe_mppe(d), describe_listen());
+}
+
+std::string Server::describe_listen() const {
+  std::string queue = "?";
+  if (listener_) {
+    if (auto q = listener_->queue_info()) queue = fmt::format("{}/{}", q->queued, q->backlog);
+  }
+  // TcpExt counters are per network namespace, not per socket: they count
+  // every listener here, read now against the value at start.
+  std::string overflows = "?";
+  if (auto c = io::read_listen_counters(); c && listen_base_)
+    overflows = fmt::format("{} drops {}", c->overflows - listen_base_->overflows,
+                            c->drops - listen_base_->drops);
+  return fmt::format("listen queue {} overflows {} (namespace) accept errors {}", queue,
+                     overflows, stats_.accept_errors);
 }
 
 // ---- control connections ----
 
 void Server::on_accept() {
-  for (;;) {
+  for (int n = 0; n < kAcceptBatch; ++n) {
     auto a = listener_->accept();
     if (!a) {
-      if (!io::would_block(a.error())) log_.warn("accept: {}", a.error().message());
+      if (!io::would_block(a.error())) {
+        stats_.accept_errors++;
+        log_.warn("accept: {}", a.error().message());
+      }
       return;
     }
     if (shutting_down_) continue;  // the Fd closes as it goes out of scope
@@ -511,6 +565,11 @@ void Server::handle_session_event(Call& call, ppp::SessionEvent& ev) {
           [&](ppp::event::Ipv6Down&) {},
           [&](ppp::event::EchoTimeout&) {
             call.log.warn("no response to LCP echo requests, the link is down");
+            // pppd would now spend lcp-restart x lcp-max-terminate on
+            // Terminate-Requests nobody answers; the session core has sent
+            // one. Free the session and its address at once and tell the
+            // client (if it still hears us) with a lost-carrier CDN.
+            end_call(call, kCdnLostCarrier, true);
           },
           [&](ppp::event::Finished& f) {
             call.log.info("LCP terminated: {}", f.reason.empty() ? "link closed" : f.reason);

@@ -26,6 +26,7 @@
 #include "io/event_loop.h"
 #include "io/gre_socket.h"
 #include "io/netlink.h"
+#include "io/netstat.h"
 #include "io/script.h"
 #include "io/tcp.h"
 #include "io/tun.h"
@@ -48,6 +49,7 @@ struct ServerStats {
   uint64_t gre_wrong_peer = 0;       // right call ID, wrong source address
   uint64_t data_before_up = 0;       // IP before the network phase allowed it
   uint64_t tun_dropped = 0;          // tun write failed or packet too big
+  uint64_t accept_errors = 0;        // accept() failed other than "none left"
   // Per-call data path drops (GRE sequence, PPP, MPPE), summed as calls end.
   session::DataPathStats data_path;
 };
@@ -70,6 +72,8 @@ class Server {
   const ServerStats& stats() const { return stats_; }
   // Logs the drop counters (at exit, and on SIGUSR2).
   void log_stats() const;
+  // "listen queue Q/B overflows O drops D (namespace) accept errors E".
+  std::string describe_listen() const;
   uint16_t port() const { return port_; }
   // For tests: listen on another port than 1723.
   void set_port(uint16_t port) { port_ = port; }
@@ -78,6 +82,9 @@ class Server {
   struct Control;
   struct Call;
 
+  // proxyarp: withdraws proxy ARP entries for pool addresses, which only a
+  // pptpxd killed with SIGKILL (or a crash) can have left behind.
+  void remove_stale_proxy_arp();
   void on_accept();
   void on_control_readable(Control& c);
   void service_control(Control& c);
@@ -125,6 +132,10 @@ class Server {
   uint16_t port_ = 1723;
 
   std::optional<io::TcpListener> listener_;
+  int backlog_ = 0;  // asked of listen(2)
+  // /proc/net/netstat's listen counters at start: the stats line shows what
+  // the namespace counted since.
+  std::optional<io::ListenCounters> listen_base_;
   std::optional<io::GreSocket> gre_;
   std::optional<io::Netlink> netlink_;
   io::ScriptRunner scripts_;

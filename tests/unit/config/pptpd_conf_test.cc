@@ -61,6 +61,31 @@ TEST(PptpdConf, NumbersUseAtoi) {
   EXPECT_EQ(c.connections, 100);
 }
 
+TEST(PptpdConf, ListenBacklogExtension) {
+  Diagnostics d;
+  PptpdConf c = parse_pptpd_conf("debug\n", "p", d);
+  EXPECT_FALSE(c.listen_backlog);  // the server then takes net.core.somaxconn
+  c = parse_pptpd_conf("listen-backlog 1024\n", "p", d);
+  EXPECT_TRUE(d.empty());
+  EXPECT_EQ(c.listen_backlog, 1024);
+  c = parse_pptpd_conf("listen-backlog 65535\n", "p", d);
+  EXPECT_EQ(c.listen_backlog, 65535);
+  EXPECT_TRUE(d.empty());
+  for (const char* bad : {"0", "-1", "65536", "12abc", "1e3", "5 x", "99999999999"}) {
+    Diagnostics e;
+    c = parse_pptpd_conf(std::string("debug\nlisten-backlog ") + bad + "\n", "p.conf", e);
+    ASSERT_EQ(e.size(), 1u) << bad;
+    EXPECT_TRUE(e[0].is_error);
+    EXPECT_EQ(e[0].str(), std::string("p.conf:2: listen-backlog value '") + bad +
+                              "' is not a number from 1 to 65535");
+    EXPECT_FALSE(c.listen_backlog);
+  }
+  Diagnostics e;
+  parse_pptpd_conf("listen-backlog\n", "p.conf", e);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].str(), "p.conf:1: keyword 'listen-backlog' needs a value");
+}
+
 TEST(PptpdConf, LongLineIgnored) {
   Diagnostics d;
   PptpdConf c = parse_pptpd_conf("ppp " + std::string(600, 'a') + "\nppp /x\n", "p", d);

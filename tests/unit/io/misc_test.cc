@@ -1,4 +1,4 @@
-// Pid file, wtmp records, the log sink and the ip_forward reader.
+// Pid file, wtmp records, the log sink, the ip_forward and /proc/net/netstat readers.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <utmp.h>
@@ -9,6 +9,7 @@
 #include "io/daemon.h"
 #include "io/log_sink.h"
 #include "io/netlink.h"
+#include "io/netstat.h"
 #include "io/pidfile.h"
 #include "io/wtmp.h"
 #include "test_util.h"
@@ -118,6 +119,38 @@ TEST(IpForward, ReadsProcFormat) {
   EXPECT_FALSE(*ip_forward_enabled(dir.file("off")));
   EXPECT_FALSE(ip_forward_enabled(dir.file("missing")).ok());
   EXPECT_TRUE(ip_forward_enabled().ok());
+}
+
+TEST(Netstat, CountersFromProcText) {
+  // /proc/net/netstat as the kernel writes it (trimmed): header, then values.
+  const std::string text =
+      "TcpExt: SyncookiesSent SyncookiesRecv ListenOverflows ListenDrops TCPTimeouts\n"
+      "TcpExt: 0 1 17 19 4\n"
+      "IpExt: InNoRoutes ListenOverflows\n"
+      "IpExt: 5 6\n";
+  EXPECT_EQ(netstat_counter(text, "TcpExt", "ListenOverflows"), 17u);
+  EXPECT_EQ(netstat_counter(text, "TcpExt", "ListenDrops"), 19u);
+  EXPECT_EQ(netstat_counter(text, "TcpExt", "TCPTimeouts"), 4u);
+  EXPECT_EQ(netstat_counter(text, "IpExt", "ListenOverflows"), 6u);  // per group
+  EXPECT_FALSE(netstat_counter(text, "TcpExt", "Nope"));
+  EXPECT_FALSE(netstat_counter(text, "MPTcpExt", "ListenOverflows"));
+  EXPECT_FALSE(netstat_counter("TcpExt: A ListenOverflows\nTcpExt: 1\n", "TcpExt",
+                               "ListenOverflows"));  // short value line
+  EXPECT_FALSE(netstat_counter("TcpExt: ListenOverflows\nTcpExt: x\n", "TcpExt",
+                               "ListenOverflows"));
+  EXPECT_FALSE(netstat_counter("TcpExt: ListenOverflows\n", "TcpExt", "ListenOverflows"));
+
+  test::TempDir dir;
+  std::ofstream(dir.file("netstat")) << text;
+  auto c = read_listen_counters(dir.file("netstat"));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->overflows, 17u);
+  EXPECT_EQ(c->drops, 19u);
+  EXPECT_FALSE(read_listen_counters(dir.file("missing")).ok());
+  EXPECT_TRUE(read_listen_counters().ok());  // this kernel's own file parses
+  std::ofstream(dir.file("somaxconn")) << "4096\n";
+  EXPECT_EQ(*read_somaxconn(dir.file("somaxconn")), 4096);
+  EXPECT_TRUE(read_somaxconn().ok());
 }
 
 TEST(Ipv4Prefix, Contains) {

@@ -234,6 +234,20 @@ TEST(Netlink, ProxyArpOnLanInterface) {
 
   ASSERT_FALSE(nl->add_proxy_arp(v0, ip("192.168.7.50")));
   EXPECT_NE(run("ip neigh show proxy").find("192.168.7.50 dev v0"), std::string::npos);
+  // Publishing again replaces (a stale entry from a killed server is no error).
+  ASSERT_FALSE(nl->add_proxy_arp(v0, ip("192.168.7.50")));
+  run("ip neigh add proxy 192.168.7.60 dev v1");
+  auto entries = nl->list_proxy_arp();
+  ASSERT_TRUE(entries.ok()) << entries.error().message();
+  ASSERT_EQ(entries->size(), 2u);
+  bool saw50 = false, saw60 = false;
+  for (const auto& e : *entries) {
+    if (e.addr == ip("192.168.7.50") && e.ifindex == v0) saw50 = true;
+    if (e.addr == ip("192.168.7.60") && e.ifindex == v1) saw60 = true;
+  }
+  EXPECT_TRUE(saw50);
+  EXPECT_TRUE(saw60);
+  ASSERT_FALSE(nl->del_proxy_arp(v1, ip("192.168.7.60")));
   // A fresh namespace starts with forwarding off; pppd only warns about it.
   MemoryLogSink sink;
   EXPECT_FALSE(warn_if_ip_forward_disabled(Logger(sink)));

@@ -108,6 +108,23 @@ TEST(Tcp, AcceptReadWriteOverLoopback) {
   EXPECT_TRUE(ec);
 }
 
+TEST(Tcp, ListenerQueueInfo) {
+  auto l = TcpListener::listen({kLoopback, 0}, 7);
+  ASSERT_TRUE(l.ok());
+  auto q = l->queue_info();
+  ASSERT_TRUE(q.ok()) << q.error().message();
+  EXPECT_EQ(q->backlog, 7u);
+  EXPECT_EQ(q->queued, 0u);
+  auto a = TcpConnection::connect(*l->local_address());
+  auto b = TcpConnection::connect(*l->local_address());
+  ASSERT_TRUE(a.ok() && b.ok());
+  // Loopback handshakes complete in the kernel without accept().
+  for (int i = 0; i < 100 && l->queue_info()->queued < 2; ++i) ::usleep(10000);
+  EXPECT_EQ(l->queue_info()->queued, 2u);
+  ASSERT_TRUE(l->accept().ok());
+  EXPECT_EQ(l->queue_info()->queued, 1u);
+}
+
 TEST(Tcp, ConnectRefused) {
   auto l = TcpListener::listen({kLoopback, 0});
   ASSERT_TRUE(l.ok());
