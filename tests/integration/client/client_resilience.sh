@@ -93,17 +93,20 @@ EOT
   ;;
 renegotiate-server | renegotiate-client)
   idx=$(ip -n "$NS_C" -o link show ppp0 | cut -d: -f1)
-  # Traffic that lcp_restart.py learns the call ID and sequence from.
-  ip netns exec "$NS_C" ping -c 8 -i 0.1 10.10.0.1 > /dev/null 2>&1 &
   if [ "$MODE" = renegotiate-server ]; then
     ip netns exec "$NS_S" python3 "$(dirname "$0")/lcp_restart.py" "v${TAG}s$ID" 192.168.99.2 \
-      --watch 1.2 --mschapv2 > "$T/inject.log" 2>&1 || fail "lcp_restart.py: $(cat "$T/inject.log")"
+      --mschapv2 > "$T/inject.log" 2>&1 &
   else
     ip netns exec "$NS_C" python3 "$(dirname "$0")/lcp_restart.py" "v${TAG}c$ID" 192.168.99.1 \
-      --watch 1.2 > "$T/inject.log" 2>&1 || fail "lcp_restart.py: $(cat "$T/inject.log")"
+      > "$T/inject.log" 2>&1 &
   fi
+  INJ=$!
+  wait_log 10 "$T/inject.log" '^watching' || fail "lcp_restart.py did not start: $(cat "$T/inject.log")"
+  # Traffic that lcp_restart.py learns the call ID and sequence from.
+  ip netns exec "$NS_C" ping -c 3 -i 0.1 10.10.0.1 > /dev/null 2>&1
+  wait "$INJ" || fail "lcp_restart.py: $(cat "$T/inject.log")"
   t0=$(date +%s%N)
-  ok "$(cat "$T/inject.log")"
+  ok "$(grep '^sent' "$T/inject.log")"
   wait_log 5 "$T/client.log" 'link renegotiating; ppp0 kept' || fail "the client did not renegotiate"
   t=$(pings_after 5) || fail "no ping crossed the tunnel within 5 s of the LCP restart"
   ok "pings resume $((t / 10)).$((t % 10)) s after the check started ($(( ($(date +%s%N) - t0) / 1000000 )) ms after the restart)"

@@ -60,7 +60,7 @@ if [ "$MODE" = updetach-wrongpw ]; then
   rc=$?
   [ $rc = 19 ] || { cat "$T/client.stderr"; fail "updetach with a wrong password: status $rc, want 19"; }
   grep -q 'exiting (status 19)' "$T/client.log" || fail "the daemon's log does not end with status 19"
-  pgrep -f "call vpn-connection1 updetach" > /dev/null && fail "a pptpx process is left running"
+  pgrep -f "$T/client/peers" > /dev/null && fail "a pptpx process is left running"
   ip -n "$NS_C" link show ppp0 > /dev/null 2>&1 && fail "ppp0 left behind"
   ok "updetach, wrong password: the command returned 19 and nothing is left running"
   exit 0

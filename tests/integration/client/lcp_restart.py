@@ -5,8 +5,9 @@ integration tests only; run it inside the test's network namespace of the
 end that "restarts", never towards an address outside it.
 
 It watches the GRE packets this namespace sends to PEER on IFACE (an
-AF_PACKET socket) to learn the call ID the peer expects and the last
-sequence number, waits until the link is quiet, then sends one GRE packet
+AF_PACKET socket; "watching" is printed once it does) to learn the call ID
+the peer expects and the last sequence number, waits until the link is
+quiet (--quiet), then sends one GRE packet
 with the next sequence number carrying LCP Configure-Request <magic>
 (and <auth MS-CHAPv2> with --mschapv2, as a server asks).
 
@@ -46,7 +47,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("iface")
     ap.add_argument("peer")
-    ap.add_argument("--watch", type=float, default=3.0)
+    ap.add_argument("--watch", type=float, default=0.0, help="watch at least this long")
+    ap.add_argument("--timeout", type=float, default=15.0, help="give up without GRE after this")
     ap.add_argument("--mschapv2", action="store_true",
                     help="ask for MS-CHAPv2 authentication, as a server's request does")
     ap.add_argument("--quiet", type=float, default=0.4, help="seconds without GRE before sending")
@@ -56,6 +58,7 @@ def main():
     sniff = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
     sniff.bind((a.iface, 0))
     sniff.settimeout(0.05)
+    print("watching", flush=True)
     call_id = seq = None
     frames = gre_frames = 0
     last_seen = time.monotonic()
@@ -64,7 +67,7 @@ def main():
         now = time.monotonic()
         if call_id is not None and now - last_seen >= a.quiet and now >= end:
             break
-        if now > end + 10:
+        if now > end + a.timeout:
             break
         try:
             frame, addr = sniff.recvfrom(65535)
