@@ -44,15 +44,14 @@ constexpr std::array kKeywords = std::to_array<Keyword>({
     {"pidfile", Kind::kString}, {"speed", Kind::kString}, {"bcrelay", Kind::kString},
     {"delegate", Kind::kFlag}, {"vrf", Kind::kString}, {"ppp", Kind::kString},
     // pptpx extensions (pptpd rejects them as unknown keywords).
-    {"listen-backlog", Kind::kString},
+    {"listen-backlog", Kind::kString}, {"reorder-timeout", Kind::kString},
 });
 
-// A decimal number from 1 to kMaxListenBacklog and nothing else.
-std::optional<int> parse_backlog(std::string_view s) {
+// A decimal number from lo to hi and nothing else.
+std::optional<int> parse_number(std::string_view s, int lo, int hi) {
   int v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || v < 1 || v > kMaxListenBacklog)
-    return std::nullopt;
+  if (ec != std::errc() || end != s.data() + s.size() || v < lo || v > hi) return std::nullopt;
   return v;
 }
 
@@ -73,11 +72,20 @@ void apply(PptpdConf& c, std::string_view key, const std::string& value, const s
   else if (key == "logwtmp") c.logwtmp = true;
   else if (key == "delegate") c.delegate = true;
   else if (key == "listen-backlog") {
-    c.listen_backlog = parse_backlog(value);
+    c.listen_backlog = parse_number(value, 1, kMaxListenBacklog);
     if (!c.listen_backlog)
       diags.push_back({file, line, true, "listen-backlog value '" + value +
                                              "' is not a number from 1 to " +
                                              std::to_string(kMaxListenBacklog)});
+  }
+  else if (key == "reorder-timeout") {
+    if (auto ms = parse_number(value, 0, kMaxReorderTimeoutMs)) {
+      c.reorder_timeout_ms = *ms;
+    } else {
+      diags.push_back({file, line, true, "reorder-timeout value '" + value +
+                                             "' is not a number of milliseconds from 0 to " +
+                                             std::to_string(kMaxReorderTimeoutMs)});
+    }
   }
   else if (key == "connections" || key == "stimeout") {
     const int v = atoi_like(value);

@@ -22,6 +22,10 @@ inline constexpr int kDefaultStimeout = 10;
 // listen-backlog (a pptpx extension): listen(2)'s backlog, at most this;
 // the kernel caps it further to net.core.somaxconn.
 inline constexpr int kMaxListenBacklog = 65535;
+// reorder-timeout (a pptpx extension): milliseconds a GRE packet that
+// arrives ahead of a gap waits for it (0: no reorder window).
+inline constexpr int kDefaultReorderTimeoutMs = 10;
+inline constexpr int kMaxReorderTimeoutMs = 10000;
 inline constexpr std::string_view kDefaultLocalIp = "192.168.0.1-100";
 inline constexpr std::string_view kDefaultRemoteIp = "192.168.1.1-100";
 
@@ -33,6 +37,7 @@ struct PptpdConf {
   int connections = kDefaultConnections;
   int stimeout = kDefaultStimeout;
   std::optional<int> listen_backlog;  // pptpx extension; default net.core.somaxconn
+  int reorder_timeout_ms = kDefaultReorderTimeoutMs;  // pptpx extension
   bool debug = false, noipparam = false, logwtmp = false, delegate = false;
 };
 

@@ -34,6 +34,10 @@ constexpr Duration kScriptWait = seconds(10);
 // pppd waits for ip-pre-up without a limit; the loop is blocked meanwhile,
 // so a hung script must not freeze the link for ever.
 constexpr Duration kPreUpWait = seconds(60);
+// The GRE reorder window: a few packets, a few milliseconds (pptp-linux
+// waits 0.3 s by default, which stalls TCP behind every lost packet).
+constexpr uint32_t kReorderPackets = 8;
+constexpr Duration kReorderWait = milliseconds(10);
 
 
 }  // namespace
@@ -82,10 +86,10 @@ void Client::log_stats() const {
   log_.info(
       "stats: GRE dropped: not-gre {} malformed {} wrong-call {} sequence {} | PPP malformed {} "
       "| MPPE dropped {} not-ip {} | clear IP dropped {} | out: not-ipv4 {} no-mppe {} | data "
-      "before up {} | tun dropped {} | {}",
+      "before up {} | tun dropped {} | {} | {}",
       t.ingress.not_gre, t.ingress.malformed, t.gre_wrong_call, d.gre_duplicates, d.ppp_malformed,
       d.mppe_dropped, d.mppe_not_ip, d.clear_ip_dropped, d.out_not_ipv4, d.out_no_mppe,
-      t.data_before_up, t.tun_dropped, session::describe_mppe(d));
+      t.data_before_up, t.tun_dropped, session::describe_gre(d), session::describe_mppe(d));
 }
 
 std::error_code Client::start() {
@@ -262,6 +266,11 @@ void Client::start_session(uint16_t peer_call_id, uint16_t peer_window) {
   gre::ChannelConfig gc;
   gc.peer_call_id = peer_call_id;
   gc.peer_window = peer_window;
+  // pptp --nobuffer turns the reorder window off; --timeout S sets its time.
+  if (!settings_.pty.nobuffer) {
+    gc.reorder_packets = kReorderPackets;
+    gc.reorder_wait = settings_.pty.reorder_timeout.value_or(kReorderWait);
+  }
   dp_ = std::make_unique<session::DataPath>(gc);
   dp_->set_mppe_required(settings_.session.mppe.required);
   ppp_ = std::make_unique<ppp::Session>(settings_.session, rng_, log_, now);
@@ -774,6 +783,8 @@ void Client::on_call_timer() {
   ByteView ack = dp_->ack_only(&tx_memory_[tx_used_ * kBufferSize], now);
   if (!ack.empty()) queue_gre(ack);
   if (dp_->take_reset_request(now)) ppp_->send_reset_request(now);
+  deliver_released();
+  if (session_over_) return;
   ppp_->on_timer(now);
   service_session();
 }
@@ -827,7 +838,18 @@ void Client::on_gre_packet(uint8_t* data, size_t len) {
     size_t off = static_cast<size_t>(g->packet.payload.data() - data);
     on_ppp_frame(MutableByteView(data + off, g->packet.payload.size()));
   }
+  deliver_released();
   arm_call_timer();
+}
+
+// Packets out of the reorder window, in order; a frame can end the session.
+void Client::deliver_released() {
+  Time now = loop_.now();
+  while (ppp_ && !session_over_) {
+    auto p = dp_->take_released(now);
+    if (!p) break;
+    on_ppp_frame(*p);
+  }
 }
 
 void Client::on_ppp_frame(MutableByteView frame) {

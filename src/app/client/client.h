@@ -109,6 +109,7 @@ class Client {
   void send_control_frame(const Bytes& frame);
   void queue_gre(ByteView pkt);
   void flush_gre();
+  void deliver_released();
 
   io::EventLoop& loop_;
   Settings settings_;

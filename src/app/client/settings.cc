@@ -150,10 +150,19 @@ PtyCommand parse_pty_command(std::string_view command) {
       pc.client_hostname = *value;
     } else if (name == "nohostroute") {
       pc.nohostroute = true;
-    } else if (name == "timeout" || name == "nobuffer" || name == "missing-window") {
-      pc.warnings.push_back("pptp --" + name +
-                            " ignored: pptpx never holds GRE packets back to reorder them "
-                            "(as pptp --nobuffer; PPP and MPPE cope with loss)");
+    } else if (name == "timeout") {
+      char* end = nullptr;
+      double sec = std::strtod(value->c_str(), &end);
+      if (value->empty() || *end != '\0' || !(sec >= 0.01 && sec <= 10)) {
+        pc.error = "pptp --timeout " + *value + ": must be 0.01 to 10 seconds, as pptp requires";
+      } else {
+        pc.reorder_timeout = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(sec));
+      }
+    } else if (name == "nobuffer") {
+      pc.nobuffer = true;
+    } else if (name == "missing-window") {
+      pc.warnings.push_back("pptp --missing-window ignored: the reorder window holds at most 8 "
+                            "packets, and a further jump is taken as loss at once");
     } else if (name == "sync" || name == "debug" || name == "version") {
       pc.warnings.push_back("pptp --" + name + " has no meaning for pptpx, ignored");
     } else if (takes_arg) {

@@ -44,6 +44,10 @@ struct PtyCommand {
   int loglevel = 1;                      // pptp-linux: 0 low, 1 default, 2 debug
   std::string client_hostname;
   bool nohostroute = false;
+  // pptp --timeout S: how long the GRE reorder window waits for a gap
+  // (0.01-10 s, pptp-linux's range); --nobuffer: no reorder window.
+  std::optional<Duration> reorder_timeout;
+  bool nobuffer = false;
   std::vector<std::string> warnings;     // options we do not honour, and why
   std::string error;                     // non-empty: unusable
 };

@@ -36,6 +36,8 @@ constexpr Duration kClearWait = milliseconds(500);
 constexpr int kAcceptBatch = 64;
 // Calls end cleanly within max-terminate x restart; this bounds SIGTERM.
 constexpr Duration kShutdownGrace = seconds(10);
+// The reorder window's size in packets (its time is reorder-timeout).
+constexpr uint32_t kReorderPackets = 8;
 
 
 }  // namespace
@@ -196,11 +198,12 @@ void Server::log_stats() const {
       "stats: connections {} (refused {}) calls {} (refused {}) | GRE dropped: not-gre {} "
       "malformed {} unknown-call {} wrong-peer {} sequence {} | PPP malformed {} | MPPE "
       "dropped {} not-ip {} | clear IP dropped {} | out: not-ipv4 {} no-mppe {} | data before "
-      "up {} | tun dropped {} | {} | {}",
+      "up {} | tun dropped {} | {} | {} | {}",
       t.connections, t.connections_refused, t.calls, t.calls_refused_no_slot, t.ingress.not_gre,
       t.ingress.malformed, t.gre_unknown_call, t.gre_wrong_peer, d.gre_duplicates, d.ppp_malformed,
       d.mppe_dropped, d.mppe_not_ip, d.clear_ip_dropped, d.out_not_ipv4, d.out_no_mppe,
-      t.data_before_up, t.tun_dropped, session::describe_mppe(d), describe_listen());
+      t.data_before_up, t.tun_dropped, session::describe_gre(d), session::describe_mppe(d),
+      describe_listen());
 }
 
 std::string Server::describe_listen() const {
@@ -416,6 +419,8 @@ void Server::start_call(Control& c, const pptp::CallRequested& req) {
   gre::ChannelConfig gc;
   gc.peer_call_id = req.peer_call_id;
   gc.peer_window = req.recv_window;
+  gc.reorder_packets = settings_.conf.reorder_timeout_ms > 0 ? kReorderPackets : 0;
+  gc.reorder_wait = milliseconds(settings_.conf.reorder_timeout_ms);
   Logger lg = c.log.child(fmt::format("call {}", our_id));
   // pppd auth_reset, per connection: we authenticate ourselves when the
   // client asks only with a secret for our name (else LCP Rejects it).
@@ -857,6 +862,8 @@ void Server::on_call_timer(uint16_t our_id) {
   ByteView ack = call->dp.ack_only(&tx_memory_[tx_used_ * kBufferSize], now);
   if (!ack.empty()) queue_gre(*call, ack);
   if (call->dp.take_reset_request(now)) call->ppp.send_reset_request(now);
+  deliver_released(*call);
+  if (by_call_id_[our_id] != call) return;
   if (settings_.idle.count() > 0 && call->ip_up && now - call->last_data >= settings_.idle) {
     call->log.notice("terminating on idle timeout ({} s)",
                      std::chrono::duration_cast<seconds>(settings_.idle).count());
@@ -927,7 +934,20 @@ void Server::on_gre_packet(uint8_t* data, size_t len) {
     size_t off = static_cast<size_t>(g->packet.payload.data() - data);
     on_ppp_frame(*call, MutableByteView(data + off, g->packet.payload.size()));
   }
+  if (by_call_id_[id] == call) deliver_released(*call);
   if (by_call_id_[id] == call) arm_call_timer(*call);
+}
+
+// Packets out of the reorder window, in order (they lie in the call's own
+// memory). A frame can end the call: stop then.
+void Server::deliver_released(Call& call) {
+  const uint16_t id = call.our_id;
+  Time now = loop_.now();
+  while (by_call_id_[id] == &call) {
+    auto p = call.dp.take_released(now);
+    if (!p) break;
+    on_ppp_frame(call, *p);
+  }
 }
 
 void Server::on_ppp_frame(Call& call, MutableByteView frame) {

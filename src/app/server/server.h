@@ -100,6 +100,7 @@ class Server {
   void on_authenticated(Call& call, const std::string& peer_name);
   void on_ip_up(Call& call, const ppp::event::IpUp& up);
   void on_ip_down(Call& call, bool keep_interface);
+  void deliver_released(Call& call);
   // Ends the session (ip-down, pppN removed, address freed). The CDN and the
   // end of an idle control connection follow at once, or after kClearWait
   // with defer_control, unless the client clears the call first.

@@ -2,6 +2,9 @@
 // RFC 791 for the IPv4 wrapper; PROTOCOL.md 2).
 #include "proto/gre/gre.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace pptpx::gre {
 namespace {
 
@@ -214,16 +217,84 @@ Verdict Channel::on_receive(const Header& h, ByteView payload, Time now) {
     ++stats_.rx_stale;
     return Verdict::kStale;
   }
+  const bool in_order = !rx_started_ || h.seq == rx_seq_ + 1;
+  if (cfg_.reorder_packets > 0 && (!in_order || held_count_ > 0)) return hold(h, payload, now);
   if (rx_started_) stats_.rx_lost += h.seq - rx_seq_ - 1;
   rx_started_ = true;
   rx_seq_ = h.seq;
   ++stats_.rx_delivered;
+  note_received(now);
+  return Verdict::kDeliver;
+}
+
+void Channel::note_received(Time now) {
   if (!ack_pending_) {
     ack_pending_ = true;
     ack_pending_since_ = now;
   }
   ++pending_count_;
-  return Verdict::kDeliver;
+}
+
+// A packet ahead of a gap, or behind one that waits: copied into a free
+// slot. There is always one: take_released() brings the count back to
+// reorder_packets, and there are reorder_packets + 1 slots.
+Verdict Channel::hold(const Header& h, ByteView payload, Time now) {
+  if (slot_memory_.empty()) {
+    slot_memory_.resize((cfg_.reorder_packets + 1) * kReorderSlotSize);
+    held_.resize(cfg_.reorder_packets + 1);
+  }
+  Held* free_slot = nullptr;
+  bool late = false;  // a packet after it is already here
+  for (Held& s : held_) {
+    if (s.used && s.seq == h.seq) {
+      ++stats_.rx_duplicates;
+      return Verdict::kDuplicate;
+    }
+    if (s.used && seq_after(s.seq, h.seq)) late = true;
+    if (!s.used && !free_slot) free_slot = &s;
+  }
+  if (payload.size() > kReorderSlotSize || !free_slot) {
+    ++stats_.rx_too_big;
+    return Verdict::kStale;
+  }
+  size_t index = static_cast<size_t>(free_slot - held_.data());
+  std::memcpy(&slot_memory_[index * kReorderSlotSize], payload.data(), payload.size());
+  *free_slot = Held{h.seq, static_cast<uint16_t>(payload.size()), now, true};
+  ++held_count_;
+  ++stats_.rx_held;
+  if (late) ++stats_.rx_late_in_order;
+  // A jump this far is loss, not reordering: no gap before it is waited for.
+  if (h.seq - rx_seq_ - 1 > 4 * cfg_.reorder_packets) {
+    force_ = true;
+    force_through_ = h.seq;
+  }
+  note_received(now);
+  return Verdict::kHeld;
+}
+
+std::optional<MutableByteView> Channel::take_released(Time now) {
+  if (held_count_ == 0) return std::nullopt;
+  Held* low = nullptr;
+  Time first = kNever;
+  for (Held& s : held_) {
+    if (!s.used) continue;
+    if (!low || seq_after(low->seq, s.seq)) low = &s;
+    first = std::min(first, s.at);
+  }
+  const bool next = low->seq == rx_seq_ + 1;
+  const bool go = next || held_count_ > cfg_.reorder_packets || now >= first + cfg_.reorder_wait ||
+                  (force_ && !seq_after(low->seq, force_through_));
+  if (!go) return std::nullopt;
+  if (!next) {
+    stats_.rx_lost += low->seq - rx_seq_ - 1;
+    ++stats_.rx_gaps_skipped;
+  }
+  rx_seq_ = low->seq;
+  low->used = false;
+  if (--held_count_ == 0) force_ = false;
+  ++stats_.rx_delivered;
+  size_t index = static_cast<size_t>(low - held_.data());
+  return MutableByteView(&slot_memory_[index * kReorderSlotSize], low->len);
 }
 
 TxFields Channel::next_data(Time) {
@@ -256,9 +327,14 @@ Header Channel::next_data_header(uint16_t payload_length, Time now) {
 }
 
 Time Channel::next_deadline() const {
-  if (!ack_pending_) return kNever;
-  if (cfg_.ack_burst != 0 && pending_count_ >= cfg_.ack_burst) return ack_pending_since_;
-  return ack_pending_since_ + cfg_.ack_delay;
+  Time t = kNever;
+  if (held_count_ > 0) {
+    for (const Held& s : held_)
+      if (s.used) t = std::min(t, s.at + cfg_.reorder_wait);
+  }
+  if (!ack_pending_) return t;
+  if (cfg_.ack_burst != 0 && pending_count_ >= cfg_.ack_burst) return std::min(t, ack_pending_since_);
+  return std::min(t, ack_pending_since_ + cfg_.ack_delay);
 }
 
 std::optional<Header> Channel::on_timer(Time now) {

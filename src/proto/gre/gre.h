@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <vector>
 #include <string_view>
 
 #include "base/bytes.h"
@@ -126,13 +127,24 @@ struct ChannelConfig {
   // once (pptp-linux acks almost immediately past one); 0 disables.
   uint32_t ack_burst = 8;
   uint16_t peer_window = 0;  // the peer's Packet Recv. Window Size (stats only)
+  // Reorder window (0 packets: off). A packet that arrives ahead of a gap
+  // waits, copied, until the gap fills or reorder_wait passes or more than
+  // reorder_packets wait; then everything waiting goes up in sequence order.
+  // Without it a late packet is stale and dropped, as the Linux kernel does.
+  uint32_t reorder_packets = 0;
+  Duration reorder_wait = milliseconds(10);
 };
+
+// Largest payload the reorder window holds (a full PPP frame at MRU 1500
+// plus MPPE and framing fits easily); larger ones skip the window.
+inline constexpr size_t kReorderSlotSize = 1600;
 
 enum class Verdict {
   kDeliver,  // pass the payload to PPP
   kAckOnly,  // no payload; the ack was processed
   kDuplicate,  // same seq as the last accepted: dropped
   kStale,  // older than the last accepted: dropped
+  kHeld,   // ahead of a gap: copied into the reorder window (see take_released)
 };
 
 struct TxFields {
@@ -148,6 +160,10 @@ struct ChannelStats {
   uint64_t rx_stale = 0;
   uint64_t rx_stale_echo_delivered = 0;
   uint64_t rx_lost = 0;  // gaps in the accepted sequence numbers
+  uint64_t rx_held = 0;       // reorder window: packets that waited for a gap
+  uint64_t rx_late_in_order = 0;  // ...late packets that still went up in order
+  uint64_t rx_gaps_skipped = 0;  // ...gaps given up (wait over, window full, far jump)
+  uint64_t rx_too_big = 0;    // reorder window: payload larger than a slot, dropped
   uint64_t rx_acks = 0;
   uint64_t rx_bad_acks = 0;  // acknowledging a number we never sent
   uint64_t tx_data = 0;
@@ -161,8 +177,14 @@ class Channel {
  public:
   explicit Channel(const ChannelConfig& cfg) : cfg_(cfg) {}
 
-  // Takes a parsed packet addressed to this call.
+  // Takes a parsed packet addressed to this call. kDeliver: pass `payload`
+  // on now; then, as after every call, drain take_released().
   Verdict on_receive(const Header& h, ByteView payload, Time now);
+  // The next packet out of the reorder window that may go up now, in
+  // sequence order; the view lies in the channel's own memory and stays
+  // valid until the next on_receive() or take_released(). Call until empty
+  // after each on_receive() and at next_deadline().
+  std::optional<MutableByteView> take_released(Time now);
 
   // Fields for the next outgoing data packet (consumes a sequence number and
   // any pending ack).
@@ -181,6 +203,15 @@ class Channel {
 
  private:
   void process_ack(uint32_t ack);
+  void note_received(Time now);
+  Verdict hold(const Header& h, ByteView payload, Time now);
+
+  struct Held {
+    uint32_t seq = 0;
+    uint16_t len = 0;
+    Time at{};
+    bool used = false;
+  };
 
   ChannelConfig cfg_;
   ChannelStats stats_;
@@ -191,6 +222,12 @@ class Channel {
   bool ack_pending_ = false;
   uint32_t pending_count_ = 0;
   Time ack_pending_since_{};
+  // Reorder window: reorder_packets + 1 slots, allocated at the first hold.
+  std::vector<uint8_t> slot_memory_;
+  std::vector<Held> held_;
+  uint32_t held_count_ = 0;
+  bool force_ = false;        // release up to force_through_ whatever the gaps
+  uint32_t force_through_ = 0;
 };
 
 }  // namespace pptpx::gre

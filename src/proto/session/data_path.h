@@ -31,6 +31,13 @@ inline constexpr Duration kResetRepeat = seconds(1);
 
 struct DataPathStats {
   uint64_t gre_duplicates = 0;    // GRE duplicates and stale packets
+  // From the GRE channel (filled in by stats()): what the sequence numbers
+  // and the reorder window saw.
+  uint64_t gre_stale = 0;            // arrived after a later one went up
+  uint64_t gre_lost = 0;             // gaps in the sequence numbers
+  uint64_t gre_held = 0;             // waited in the reorder window
+  uint64_t gre_late_in_order = 0;    // late packets the window still put in order
+  uint64_t gre_gaps_skipped = 0;     // gaps the window gave up on
   uint64_t ppp_malformed = 0;     // unreadable PPP header
   uint64_t mppe_dropped = 0;      // decryptor refused the packet, or no MPPE yet
   uint64_t mppe_not_ip = 0;       // decrypted to something other than IPv4
@@ -48,6 +55,11 @@ struct DataPathStats {
 
   DataPathStats& operator+=(const DataPathStats& o) {
     gre_duplicates += o.gre_duplicates;
+    gre_stale += o.gre_stale;
+    gre_lost += o.gre_lost;
+    gre_held += o.gre_held;
+    gre_late_in_order += o.gre_late_in_order;
+    gre_gaps_skipped += o.gre_gaps_skipped;
     ppp_malformed += o.ppp_malformed;
     mppe_dropped += o.mppe_dropped;
     mppe_not_ip += o.mppe_not_ip;
@@ -67,6 +79,8 @@ struct DataPathStats {
 // show them: every drop by its reason, resyncs, Reset-Requests, the key
 // search and CCP renegotiations.
 std::string describe_mppe(const DataPathStats& d);
+// "GRE in: stale N duplicate N lost N | reorder window: held N late-in-order N gaps-skipped N"
+std::string describe_gre(const DataPathStats& d);
 
 // How long the receive direction may fail, with the peer still sending,
 // before the keys are renegotiated (CCP), and how many renegotiations that
@@ -140,8 +154,10 @@ class DataPath {
 
   // ---- inbound ----
   // GRE window checks for a packet already addressed to this call: true when
-  // its payload should go on to on_frame().
+  // its payload should go on to on_frame() now. Either way, then drain
+  // take_released(): packets out of the reorder window, in order.
   bool on_gre(const gre::Header& h, ByteView payload, Time now);
+  std::optional<MutableByteView> take_released(Time now) { return gre_.take_released(now); }
 
   struct Inbound {
     enum Kind { kIp, kControl, kDropped } kind = kDropped;

@@ -37,14 +37,32 @@ TEST(PtyCommand, OptionsBeforeAndAfterHost) {
   ASSERT_TRUE(p.max_echo_wait);
   EXPECT_EQ(*p.max_echo_wait, 7);
   EXPECT_EQ(p.loglevel, 2);
-  ASSERT_EQ(p.warnings.size(), 1u);
-  EXPECT_NE(p.warnings[0].find("--timeout"), std::string::npos);
+  EXPECT_TRUE(p.warnings.empty());
+  ASSERT_TRUE(p.reorder_timeout);  // the reorder window's wait, as pptp's buffer
+  EXPECT_EQ(*p.reorder_timeout, milliseconds(500));
+  EXPECT_FALSE(p.nobuffer);
   p = parse_pty_command("pptp h --loglevel 5 --max-echo-wait x --idle-wait 0 --logstring me");
   EXPECT_EQ(p.error, "");
   EXPECT_EQ(p.loglevel, 1);
   EXPECT_FALSE(p.max_echo_wait);
   EXPECT_FALSE(p.idle_wait);
   ASSERT_EQ(p.warnings.size(), 5u);  // the three values, --logstring, no --nolaunchpppd
+}
+
+TEST(PtyCommand, ReorderOptions) {
+  PtyCommand p = parse_pty_command("pptp h --nolaunchpppd --nobuffer --missing-window 300");
+  EXPECT_EQ(p.error, "");
+  EXPECT_TRUE(p.nobuffer);
+  EXPECT_FALSE(p.reorder_timeout);
+  ASSERT_EQ(p.warnings.size(), 1u);
+  EXPECT_NE(p.warnings[0].find("--missing-window ignored"), std::string::npos);
+  p = parse_pty_command("pptp h --nolaunchpppd --timeout 0.01");
+  EXPECT_EQ(p.error, "");
+  EXPECT_EQ(*p.reorder_timeout, milliseconds(10));
+  for (const char* bad : {"0.001", "11", "x", "0.5s", ""}) {
+    p = parse_pty_command(std::string("pptp h --nolaunchpppd --timeout=") + bad);
+    EXPECT_EQ(p.error, std::string("pptp --timeout ") + bad + ": must be 0.01 to 10 seconds, as pptp requires") << bad;
+  }
 }
 
 TEST(PtyCommand, Errors) {

@@ -86,6 +86,25 @@ TEST(PptpdConf, ListenBacklogExtension) {
   EXPECT_EQ(e[0].str(), "p.conf:1: keyword 'listen-backlog' needs a value");
 }
 
+TEST(PptpdConf, ReorderTimeoutExtension) {
+  Diagnostics d;
+  PptpdConf c = parse_pptpd_conf("debug\n", "p", d);
+  EXPECT_EQ(c.reorder_timeout_ms, kDefaultReorderTimeoutMs);
+  c = parse_pptpd_conf("reorder-timeout 0\n", "p", d);
+  EXPECT_TRUE(d.empty());
+  EXPECT_EQ(c.reorder_timeout_ms, 0);  // no window: late packets are dropped
+  c = parse_pptpd_conf("reorder-timeout 300\n", "p", d);
+  EXPECT_EQ(c.reorder_timeout_ms, 300);
+  for (const char* bad : {"-1", "10001", "5ms", "0.3"}) {
+    Diagnostics e;
+    c = parse_pptpd_conf(std::string("reorder-timeout ") + bad + "\n", "p.conf", e);
+    ASSERT_EQ(e.size(), 1u) << bad;
+    EXPECT_TRUE(e[0].is_error);
+    EXPECT_EQ(e[0].str(), std::string("p.conf:1: reorder-timeout value '") + bad +
+                              "' is not a number of milliseconds from 0 to 10000");
+  }
+}
+
 TEST(PptpdConf, LongLineIgnored) {
   Diagnostics d;
   PptpdConf c = parse_pptpd_conf("ppp " + std::string(600, 'a') + "\nppp /x\n", "p", d);

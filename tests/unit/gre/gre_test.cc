@@ -281,5 +281,138 @@ TEST(Channel, WindowNeverBlocks) {
   EXPECT_EQ(ch.stats().tx_over_window, 3u);
 }
 
+
+// ---- reorder window ----
+
+ChannelConfig reorder(uint32_t packets, Duration wait = milliseconds(10)) {
+  ChannelConfig c;
+  c.reorder_packets = packets;
+  c.reorder_wait = wait;
+  return c;
+}
+
+// A payload that names its sequence number.
+Bytes tagged(uint32_t seq) {
+  Bytes b(6);
+  b[0] = 0x00;
+  b[1] = 0x21;
+  put_u32(&b[2], seq);
+  return b;
+}
+
+// Feeds one packet and collects what goes up, in order, as a pptpx call does.
+void feed(Channel& ch, uint32_t seq, Time now, std::vector<uint32_t>& up) {
+  Bytes p = tagged(seq);
+  if (ch.on_receive(data(seq), p, now) == Verdict::kDeliver) up.push_back(get_u32(&p[2]));
+  while (auto r = ch.take_released(now)) up.push_back(get_u32(r->data() + 2));
+}
+
+void drain(Channel& ch, Time now, std::vector<uint32_t>& up) {
+  while (auto r = ch.take_released(now)) up.push_back(get_u32(r->data() + 2));
+}
+
+TEST(Reorder, SwappedPacketsGoUpInOrder) {
+  Channel ch(reorder(8));
+  std::vector<uint32_t> up;
+  for (uint32_t s : {1u, 2u, 4u, 3u, 5u, 7u, 6u, 8u}) feed(ch, s, t0, up);
+  EXPECT_EQ(up, (std::vector<uint32_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+  EXPECT_EQ(ch.stats().rx_stale, 0u);
+  EXPECT_EQ(ch.stats().rx_lost, 0u);
+  EXPECT_EQ(ch.stats().rx_late_in_order, 2u);
+  EXPECT_EQ(ch.stats().rx_gaps_skipped, 0u);
+  EXPECT_NE(ch.next_deadline(), t0 + milliseconds(10));  // nothing waits
+}
+
+TEST(Reorder, AGapIsWaitedForThenSkipped) {
+  Channel ch(reorder(8, milliseconds(10)));
+  std::vector<uint32_t> up;
+  feed(ch, 1, t0, up);
+  feed(ch, 3, t0 + milliseconds(1), up);  // 2 is lost
+  feed(ch, 4, t0 + milliseconds(2), up);
+  EXPECT_EQ(up, (std::vector<uint32_t>{1}));
+  // The held packets set the timer; when it runs out, they go up.
+  EXPECT_EQ(ch.next_deadline(), t0 + milliseconds(11));
+  drain(ch, t0 + milliseconds(5), up);
+  EXPECT_EQ(up.size(), 1u);
+  drain(ch, t0 + milliseconds(11), up);
+  EXPECT_EQ(up, (std::vector<uint32_t>{1, 3, 4}));
+  EXPECT_EQ(ch.stats().rx_lost, 1u);
+  EXPECT_EQ(ch.stats().rx_gaps_skipped, 1u);
+  // Too late now: stale.
+  Bytes p = tagged(2);
+  EXPECT_EQ(ch.on_receive(data(2), p, t0 + milliseconds(12)), Verdict::kStale);
+}
+
+TEST(Reorder, AFullWindowGoesUpAtOnce) {
+  Channel ch(reorder(4));
+  std::vector<uint32_t> up;
+  feed(ch, 1, t0, up);
+  for (uint32_t s = 3; s <= 6; ++s) feed(ch, s, t0, up);  // 4 wait for 2
+  EXPECT_EQ(up, (std::vector<uint32_t>{1}));
+  feed(ch, 7, t0, up);  // a fifth: the gap is given up
+  EXPECT_EQ(up, (std::vector<uint32_t>{1, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(ch.stats().rx_gaps_skipped, 1u);
+}
+
+TEST(Reorder, AFarJumpIsLossNotReordering) {
+  Channel ch(reorder(8));
+  std::vector<uint32_t> up;
+  feed(ch, 1, t0, up);
+  feed(ch, 3, t0, up);     // waits for 2
+  feed(ch, 500, t0, up);   // 496 missing: nothing waits for them
+  EXPECT_EQ(up, (std::vector<uint32_t>{1, 3, 500}));
+  feed(ch, 501, t0, up);
+  EXPECT_EQ(up.back(), 501u);
+  EXPECT_EQ(ch.stats().rx_lost, 497u);
+}
+
+TEST(Reorder, DuplicatesInTheWindowAreDropped) {
+  Channel ch(reorder(8));
+  std::vector<uint32_t> up;
+  feed(ch, 1, t0, up);
+  feed(ch, 3, t0, up);
+  Bytes p = tagged(3);
+  EXPECT_EQ(ch.on_receive(data(3), p, t0), Verdict::kDuplicate);
+  feed(ch, 2, t0, up);
+  EXPECT_EQ(up, (std::vector<uint32_t>{1, 2, 3}));
+  EXPECT_EQ(ch.stats().rx_duplicates, 1u);
+}
+
+TEST(Reorder, OffMeansLateIsStale) {
+  Channel ch(reorder(0));
+  std::vector<uint32_t> up;
+  for (uint32_t s : {1u, 3u, 2u, 4u}) feed(ch, s, t0, up);
+  EXPECT_EQ(up, (std::vector<uint32_t>{1, 3, 4}));
+  EXPECT_EQ(ch.stats().rx_stale, 1u);
+}
+
+// Random reordering within the window and loss: what goes up is strictly
+// increasing, nothing is delivered twice, and with no loss all arrives.
+TEST(Reorder, RandomShuffleStaysInOrder) {
+  for (int lossy = 0; lossy < 2; ++lossy) {
+    Channel ch(reorder(8, milliseconds(5)));
+    std::vector<uint32_t> order;
+    for (uint32_t s = 1; s <= 3000; ++s) order.push_back(s);
+    uint64_t x = 12345;
+    auto rnd = [&] { return (x = x * 6364136223846793005ull + 1442695040888963407ull) >> 33; };
+    for (size_t i = 1; i + 3 < order.size(); i += 1 + rnd() % 4) std::swap(order[i], order[i + rnd() % 3]);
+    std::vector<uint32_t> up;
+    Time now = t0;
+    size_t sent = 0;
+    for (uint32_t s : order) {
+      now += std::chrono::microseconds(100);
+      if (lossy && rnd() % 20 == 0) continue;
+      ++sent;
+      feed(ch, s, now, up);
+    }
+    drain(ch, now + seconds(1), up);
+    for (size_t i = 1; i < up.size(); ++i) ASSERT_LT(up[i - 1], up[i]) << i;
+    if (!lossy) {
+      EXPECT_EQ(up.size(), 3000u);
+    }
+    EXPECT_EQ(up.size() + ch.stats().rx_stale, sent) << lossy;
+  }
+}
+
 }  // namespace
 }  // namespace pptpx::gre
