@@ -105,6 +105,7 @@ DecryptStats& DecryptStats::operator+=(const DecryptStats& o) {
   key_changes += o.key_changes;
   resyncs += o.resyncs;
   resync_extra += o.resync_extra;
+  lengths_guessed += o.lengths_guessed;
   return *this;
 }
 
@@ -217,6 +218,46 @@ void Decryptor::resync(ByteView packet, int block_changes) {
   }
   if (guesses > kFreeGuesses) search_budget_ -= static_cast<uint32_t>(guesses - kFreeGuesses);
   for (int i = 0; i < base; ++i) change_key();
+}
+
+// Stateful: the RC4 stream runs on across packets, so a lost packet leaves
+// the receiver not knowing how far the stream moved - only by its length,
+// which the packet took with it. Rather than drop everything until the
+// peer's flush (a Reset-Request round trip, and TCP backs off meanwhile),
+// try every length the lost packets may have had: with the key stream the
+// next few thousand octets hold, the received packet must decrypt to a
+// whole IP packet at exactly one offset (a wrong one passes about once in
+// 2^28 tries, kGuessSpan tries a loss). Only when no flag packet (a key
+// change) was lost; a lost flush shows as no match. Each try costs
+// kGuessCost of the resync budget. On failure the stream is left spent,
+// which is harmless: the caller discards until the flush anyway.
+bool Decryptor::guess_lost_lengths(MutableByteView data, uint16_t count, uint16_t lost) {
+  constexpr uint32_t kGuessCost = 16;
+  if (lost == 0 || lost > kMaxGuessLost || search_budget_ < kGuessCost) return false;
+  for (uint16_t c = count_; c != count; c = static_cast<uint16_t>((c + 1) % kCountSpace))
+    if ((c & 0xff) == 0xff) return false;  // a key change went missing
+  search_budget_ -= kGuessCost;
+  const size_t total = data.size() - kHeaderSize;
+  const size_t n = std::min(kPeek, total);
+  std::memset(stream_, 0, sizeof stream_);
+  keys_.rc4().apply(stream_, sizeof stream_);
+  constexpr size_t kMinLost = 21;  // protocol and an IPv4 header
+  uint8_t peek[kPeek];
+  for (size_t o = kMinLost * lost; o + n <= sizeof stream_; ++o) {
+    for (size_t i = 0; i < n; ++i) peek[i] = data[kHeaderSize + i] ^ stream_[o + i];
+    if (!ip_plaintext(peek, n, total, /*exact=*/true)) continue;
+    // Found: the stream at rc4_pos_ + o, regenerated from the key.
+    keys_.restart_rc4();
+    for (uint64_t left = rc4_pos_ + o; left > 0;) {
+      size_t step = static_cast<size_t>(std::min<uint64_t>(left, sizeof stream_));
+      keys_.rc4().apply(stream_, step);
+      left -= step;
+    }
+    rc4_pos_ += o;
+    ++stats_.lengths_guessed;
+    return true;
+  }
+  return false;
 }
 
 bool Decryptor::take_reset_request() {
@@ -405,18 +446,22 @@ Decryptor::Result Decryptor::decrypt_stateful(MutableByteView data, uint16_t cou
       // its key change was missed.
       const auto ahead = static_cast<uint16_t>((count - expected + kCountSpace) % kCountSpace);
       count_ = expected;
-      if (!flushed || ahead >= kCountSpace / 2) {
+      if (!flushed && settings_.ip_only && guess_lost_lengths(data, count, ahead)) {
+        ++stats_.out_of_sequence;
+        count_ = count;  // bridged: decrypted below with the stream moved on
+      } else if (!flushed || ahead >= kCountSpace / 2) {
         // The RC4 stream is now out of step; RFC 3078 8.2: ask the peer to
         // flush and drop everything until it does.
         discard_ = true;
         reset_request_ = true;
         return fail(DecryptError::kOutOfSequence, false);
+      } else {
+        // Packets were lost but this one starts a fresh RC4 state: take it
+        // now rather than discard it and wait a Reset-Request round trip
+        // (Linux does wait) - below, as the end of a discard.
+        ++stats_.out_of_sequence;
+        discard_ = true;
       }
-      ++stats_.out_of_sequence;
-      // Packets were lost but this one starts a fresh RC4 state: take it
-      // now rather than discard it and wait a Reset-Request round trip
-      // (Linux does wait) - below, as the end of a discard.
-      discard_ = true;
     } else {
       count_ = count;
     }
@@ -433,15 +478,20 @@ Decryptor::Result Decryptor::decrypt_stateful(MutableByteView data, uint16_t cou
       count_ = static_cast<uint16_t>((count_ + 256) % kCountSpace);
     }
     resync(data, block_changes);
+    rc4_pos_ = 0;
     ++stats_.resyncs;
     discard_ = false;
     discard_report_ = false;
     count_ = count;
     flushed_done = true;
   }
-  if (flushed && !flushed_done) change_key();
+  if (flushed && !flushed_done) {
+    change_key();
+    rc4_pos_ = 0;
+  }
 
   keys_.rc4().apply(data.data() + kHeaderSize, data.size() - kHeaderSize);
+  rc4_pos_ += data.size() - kHeaderSize;
   const uint8_t* pt = data.data() + kHeaderSize;
   const size_t pt_len = data.size() - kHeaderSize;
   if (!(settings_.ip_only ? ip_plaintext(pt, pt_len, pt_len, false)

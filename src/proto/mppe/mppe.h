@@ -138,6 +138,7 @@ struct DecryptStats {
   uint64_t resyncs = 0;        // stateful: flushed packets that ended a discard;
                                // stateless: packets found by the key search
   uint64_t resync_extra = 0;   // stateful: ...of which needed unseen key changes guessed
+  uint64_t lengths_guessed = 0;  // stateful: losses bridged by guessing the lost lengths
 
   DecryptStats& operator+=(const DecryptStats& o);
 };
@@ -188,6 +189,7 @@ class Decryptor {
   void change_key();
   void step(KeyState& k);
   void resync(ByteView packet, int block_changes);
+  bool guess_lost_lengths(MutableByteView data, uint16_t count, uint16_t lost);
   Result decrypt_stateless(MutableByteView data, uint16_t count);
   Result decrypt_stateful(MutableByteView data, uint16_t count, bool flushed);
   Result search_stateless(MutableByteView data, uint16_t count, uint64_t first);
@@ -199,6 +201,12 @@ class Decryptor {
   uint16_t count_ = kCountSpace - 1;
   bool discard_ = false;
   uint32_t search_budget_ = 0;  // resync guesses beyond the first few (see resync)
+  // Stateful: octets of RC4 key stream used since the last key change or
+  // flush, and room to regenerate the stream a few lost packets took.
+  uint64_t rc4_pos_ = 0;
+  static constexpr uint16_t kMaxGuessLost = 4;
+  static constexpr size_t kGuessSpan = kMaxGuessLost * 1600;
+  uint8_t stream_[kGuessSpan + 8];
   bool reset_request_ = false;
   bool discard_report_ = false;
   uint32_t error_score_ = 0;

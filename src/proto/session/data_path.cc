@@ -35,11 +35,12 @@ std::string describe_mppe(const DataPathStats& d) {
   const mppe::DecryptStats& m = d.mppe;
   return fmt::format(
       "MPPE in: dropped late {} duplicate {} garbled {} searching {} keys-lost {} "
-      "out-of-sequence {} discarding {} malformed {} | resyncs {} (guessed {}) search steps {} | "
+      "out-of-sequence {} discarding {} malformed {} | resyncs {} (guessed {}) lengths guessed {} "
+      "search steps {} | "
       "resets sent {} asked {} | CCP renegotiations {} | dead-receive terminations {}",
       m.late, m.duplicate, m.garbled, m.searching, m.keys_lost + m.jump_too_far, m.out_of_sequence,
       m.discarded, m.too_short + m.not_encrypted + m.compressed + m.missing_flushed, m.resyncs,
-      m.resync_extra, m.search_steps, d.mppe_resets_sent, d.mppe_flushes_asked,
+      m.resync_extra, m.lengths_guessed, m.search_steps, d.mppe_resets_sent, d.mppe_flushes_asked,
       d.ccp_renegotiations, d.rx_dead_terminations);
 }
 

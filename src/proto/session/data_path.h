@@ -26,8 +26,11 @@ namespace pptpx::session {
 // Room in front of an IP packet for GRE (16) + address/control (2) +
 // protocol (2) + MPPE header (2) + inner protocol (2), rounded up.
 inline constexpr size_t kHeadroom = 64;
-// pppd's RACKTIMEOUT: how long a CCP Reset-Request stands before it is repeated.
-inline constexpr Duration kResetRepeat = seconds(1);
+// How long a CCP Reset-Request stands before it is repeated while packets
+// are still discarded. pppd's RACKTIMEOUT is 1 s; on a lossy path the
+// request or the flush answering it is lost often enough that a second of
+// silence sends TCP into backoff, and a flush costs the peer next to nothing.
+inline constexpr Duration kResetRepeat = milliseconds(100);
 
 struct DataPathStats {
   uint64_t gre_duplicates = 0;    // GRE duplicates and stale packets

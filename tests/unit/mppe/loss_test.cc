@@ -205,5 +205,72 @@ TEST(StatelessLoss, GarbageFloodCostIsBounded) {
   EXPECT_EQ(dec.stats().decrypted, 0u);
 }
 
+
+// Stateful: a few packets lost (no key change among them) are bridged at
+// once by trying every length they may have had; no Reset-Request, nothing
+// discarded. Five or more, or a lost flag packet, take the Reset-Request
+// path as before.
+TEST(StatefulLoss, AFewLostPacketsAreBridgedWithoutAResetRequest) {
+  Settings s{128, false};
+  s.ip_only = true;
+  SeededRng rng(5);
+  auto sized = [&](uint32_t tag) {
+    size_t len = 20 + rng.u32() % 1400;
+    Bytes b(kHeaderSize + 2 + len);
+    put_u16(&b[2], 0x0021);
+    b[4] = 0x45;
+    put_u16(&b[6], static_cast<uint16_t>(len));
+    put_u32(&b[16], tag);
+    for (size_t i = 20; i < len; ++i) b[4 + i] = static_cast<uint8_t>(rng.u32());
+    return b;
+  };
+  for (uint16_t lost = 1; lost <= 5; ++lost) {
+    SCOPED_TRACE(lost);
+    Encryptor enc(kKey, s);
+    Decryptor dec(kKey, s);
+    uint32_t tag = 0;
+    for (int i = 0; i < 100; ++i) {  // traffic before: the resync budget
+      Bytes p = sized(tag++);
+      enc.encrypt(p.data(), p.size());
+      ASSERT_TRUE(dec.decrypt(p).ok());
+    }
+    for (uint16_t k = 0; k < lost; ++k) {
+      Bytes p = sized(tag++);
+      enc.encrypt(p.data(), p.size());
+    }
+    Bytes p = sized(tag++);
+    Bytes o = p;
+    enc.encrypt(p.data(), p.size());
+    auto r = dec.decrypt(p);
+    if (lost <= 4) {
+      ASSERT_TRUE(r.ok()) << to_string(r.error);
+      EXPECT_EQ(Bytes(r.plaintext.begin(), r.plaintext.end()), Bytes(o.begin() + 2, o.end()));
+      EXPECT_FALSE(dec.take_reset_request());
+      EXPECT_EQ(dec.stats().lengths_guessed, 1u);
+      for (int i = 0; i < 300; ++i) {  // and in step after, flag packets included
+        Bytes q = sized(tag++);
+        enc.encrypt(q.data(), q.size());
+        ASSERT_TRUE(dec.decrypt(q).ok()) << i;
+      }
+    } else {
+      EXPECT_EQ(r.error, DecryptError::kOutOfSequence);
+      EXPECT_TRUE(dec.take_reset_request());
+      EXPECT_EQ(dec.stats().lengths_guessed, 0u);
+    }
+  }
+}
+
+TEST(StatefulLoss, ALostFlagPacketIsNotGuessed) {
+  Settings s{128, false};
+  s.ip_only = true;
+  Link l(s);
+  for (int i = 0; i < 254; ++i) ASSERT_TRUE(l.deliver());  // counts 0..253
+  l.lose(2);                                               // 254 and the flag 255
+  Bytes p = ipv4(l.tag++);
+  l.enc.encrypt(p.data(), p.size());
+  EXPECT_EQ(l.dec.decrypt(p).error, DecryptError::kOutOfSequence);
+  EXPECT_EQ(l.dec.stats().lengths_guessed, 0u);
+}
+
 }  // namespace
 }  // namespace pptpx::mppe
