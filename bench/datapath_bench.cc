@@ -52,6 +52,49 @@ BENCHMARK(BM_MppeEncryptStateless40)->Arg(1400);
 BENCHMARK(BM_MppeRoundTripStateless)->Arg(1400);
 BENCHMARK(BM_MppeRoundTripStateful)->Arg(1400);
 
+// The stateless receiver's cost of getting back in step after a loss burst
+// (issue 9): one packet that arrives after `lost` packets went missing, with
+// the search state fresh each time. Compare with BM_MppeRoundTripStateless
+// (one packet in step) printed in the same run: the ratio is the burst's
+// cost in packets' worth of work.
+void BM_StatelessRecoveryAfterBurst(benchmark::State& state) {
+  crypto::init();
+  const auto lost = static_cast<uint32_t>(state.range(0));
+  mppe::Settings s{128, true};
+  s.ip_only = true;
+  std::vector<uint8_t> pkt(2 + 2 + 40);
+  for (auto _ : state) {
+    state.PauseTiming();
+    mppe::Encryptor enc(kKey, s);
+    mppe::Decryptor dec(kKey, s);
+    for (uint32_t i = 0; i <= lost; ++i) {
+      std::fill(pkt.begin(), pkt.end(), 0);
+      pkt[2] = 0x00;
+      pkt[3] = 0x21;
+      pkt[4] = 0x45;
+      pkt[7] = 40;
+      enc.encrypt(pkt.data(), pkt.size());
+    }
+    state.ResumeTiming();
+    // The first packets after the burst walk the key chain, at most
+    // kMaxStepsPerPacket each, until one decrypts.
+    for (int tries = 0; tries < 64; ++tries) {
+      std::vector<uint8_t> copy = pkt;
+      if (dec.decrypt(MutableByteView(copy.data(), copy.size())).ok()) break;
+    }
+  }
+  state.counters["key_changes"] = static_cast<double>(lost);
+}
+BENCHMARK(BM_StatelessRecoveryAfterBurst)->Arg(1000)->Arg(5000)->Arg(20000)->Unit(benchmark::kMillisecond);
+
+// One key change (SHA-1, two RC4 key set-ups): the unit of the search.
+void BM_MppeKeyChange(benchmark::State& state) {
+  crypto::init();
+  mppe::KeyState k(kKey, 128);
+  for (auto _ : state) k.change();
+}
+BENCHMARK(BM_MppeKeyChange);
+
 void BM_GreReceive(benchmark::State& state) {
   gre::Channel rx({});
   gre::Channel tx({});
