@@ -200,7 +200,9 @@ class Decryptor {
   Settings settings_;
   uint16_t count_ = kCountSpace - 1;
   bool discard_ = false;
-  uint32_t search_budget_ = 0;  // resync guesses beyond the first few (see resync)
+  // Resync guesses beyond the first few (see resync): a reserve of 32 turns
+  // of the count for a fresh or quiet link, then what received packets add.
+  uint32_t search_budget_ = 512;
   // Stateful: octets of RC4 key stream used since the last key change or
   // flush, and room to regenerate the stream a few lost packets took.
   uint64_t rc4_pos_ = 0;

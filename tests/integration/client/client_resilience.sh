@@ -6,6 +6,9 @@
 #   tunnel while nftables drops GRE on the way out; once the drop rule is
 #   gone, 20 of 20 pings cross the tunnel and the receiver logged no dead
 #   receive. Before the fix, a burst over 1024 packets was a black hole.
+#   burst-up-stateful / burst-down-stateful: the same over stateful MPPE
+#   (pptpx --mppe-stateful-only, mppe-stateful on the server), where the
+#   receiver gets back in step through a CCP Reset-Request.
 # MODE renegotiate-server / renegotiate-client: one end's LCP is restarted
 #   on the live link (an LCP Configure-Request on the open link, sent by
 #   lcp_restart.py from that end's namespace with the call's GRE key and
@@ -26,9 +29,15 @@ pair_up
 server_config
 # Renegotiation retries come after the restart timer: 1 s, not 3.
 echo "lcp-restart 1" >> "$T/server/options.pptpd"
+CLIFLAGS=()
+case "$MODE" in
+  *-stateful)
+    echo "mppe-stateful" >> "$T/server/options.pptpd"
+    CLIFLAGS=(--mppe-stateful-only) ;;
+esac
 start_server
 client_files persist "holdoff 1" "lcp-restart 1"
-start_client
+start_client "${CLIFLAGS[@]}"
 wait_link 20 || fail "ppp0 did not come up"
 ping_ok || { cat "$T/ping.out"; fail "ping 10.10.0.1"; }
 ok "link up, ping works"
@@ -44,8 +53,8 @@ pings_after() {
 }
 
 case "$MODE" in
-burst-up | burst-down)
-  if [ "$MODE" = burst-up ]; then
+burst-up | burst-down | burst-up-stateful | burst-down-stateful)
+  if [ "${MODE%-stateful}" = burst-up ]; then
     NS_DROP=$NS_C FLOOD_NS=$NS_C FLOOD_TO=10.10.0.1 RX_LOG=$T/server1.log
   else
     NS_DROP=$NS_S FLOOD_NS=$NS_S FLOOD_TO=10.10.0.10 RX_LOG=$T/client.log
@@ -88,8 +97,14 @@ EOT
   ok "20 of 20 pings after the burst"
   ! grep -q 'MPPE receive failing' "$RX_LOG" || fail "the receiver gave up: $(grep 'MPPE receive failing' "$RX_LOG")"
   kill -USR2 "$SERVER_PID" "$CLIENT_PID"
+  # Stateless: the key search found the key (resyncs). Stateful: the
+  # receiver asked for a flush (resets sent) and took it (resyncs).
   wait_log 5 "$RX_LOG" 'resyncs [1-9]' || fail "no resync counted: $(grep 'MPPE in:' "$RX_LOG")"
-  ok "receiver stats: $(grep -o 'MPPE in: [^|]*| resyncs [^|]*' "$RX_LOG" | tail -1)"
+  case "$MODE" in
+    *-stateful) grep 'MPPE in:' "$RX_LOG" | tail -1 | grep -q 'resets sent [1-9]' ||
+      fail "no CCP Reset-Request sent: $(grep 'MPPE in:' "$RX_LOG" | tail -1)" ;;
+  esac
+  ok "receiver stats: $(grep -o 'MPPE in: [^|]*| resyncs [^|]*| resets [^|]*' "$RX_LOG" | tail -1)"
   ;;
 renegotiate-server | renegotiate-client)
   idx=$(ip -n "$NS_C" -o link show ppp0 | cut -d: -f1)

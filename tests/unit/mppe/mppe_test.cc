@@ -475,15 +475,25 @@ TEST_F(MppeTest, StatefulResyncSearchIsBudgeted) {
   uint32_t i = 0;
   send_in_step(enc, dec, i, 3);
   lose(enc, i, 1);
-  for (int k = 0; k < 8; ++k) {  // eight flushes lost: beyond the free guesses
+  for (int k = 0; k < 600; ++k) {  // more lost flushes than one search covers
     enc.request_flush();
     lose(enc, i, 1);
   }
   enc.request_flush();
   Bytes f = ipv4(i++);
   enc.encrypt(f.data(), f.size());
-  // Too little earned: Linux's count, garbage.
+  uint64_t w0 = dec.stats().key_work;
+  // The reserve is searched in vain: Linux's count, garbage.
   EXPECT_EQ(dec.decrypt(f).error, DecryptError::kGarbled);
+  EXPECT_GE(dec.stats().key_work - w0, 512u);
+  // The peer flushes again at once: the reserve is spent, so this search
+  // is short - a peer cannot make us run the long search for every packet.
+  enc.request_flush();
+  Bytes g2 = ipv4(i++);
+  enc.encrypt(g2.data(), g2.size());
+  uint64_t w1 = dec.stats().key_work;
+  EXPECT_FALSE(dec.decrypt(g2).ok());
+  EXPECT_LE(dec.stats().key_work - w1, 16u);  // the free guesses and the count's own
   // With traffic behind it, the same loss is found.
   Encryptor enc2(keys.send.data(), s);
   Decryptor dec2(keys.send.data(), s);
