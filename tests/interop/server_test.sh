@@ -18,7 +18,7 @@
 #                       (default examples/server); the expected DNS, local
 #                       and fixed addresses are read from it.
 #   EXPECT_DNS, EXPECT_USER2_IP  override what cases 5 and 4 expect.
-#   CASES               cases to run (default "1 2 3 4 5 6 7 8 9 10").
+#   CASES               cases to run (default "1 2 3 4 5 6 7 8 9 10 11").
 #   IPERF_SECONDS       iperf3 duration in case 1 (default 3; 0 skips it).
 #   LAB_WORK            work folder (default tests/interop/work/<time>-<pid>).
 # Needs root, and the packages of tests/interop/README.md. Exit status: 0
@@ -38,14 +38,18 @@
 # server configurations, each in its own lab run in parallel (a child run of
 # this script with CASES=10a|10b|10c and a derived SERVER_CONF): 10a
 # require-mppe-40 on both sides, 10b mppe-stateful on both sides, 10c a
-# client refusing MS-CHAPv2 against require-mschap (v1) + require-mppe-128.
+# client refusing MS-CHAPv2 against require-mschap (v1) + require-mppe-128;
+# 11 LCP restarted on a live link: the pppd client (persist) gets an LCP
+# Configure-Request as if the server had restarted LCP (lcp_restart.py,
+# from the server's side of the bridge); pppd 2.4.9 ends the link ("MPPE
+# disabled"), pptpxd frees the session and the redial comes back.
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 SERVER=${SERVER:-pptpxd}
 BUILD_DIR=${BUILD_DIR:-$TOP/build}
-CASES=${CASES:-1 2 3 4 5 6 7 8 9 10}
+CASES=${CASES:-1 2 3 4 5 6 7 8 9 10 11}
 IPERF_SECONDS=${IPERF_SECONDS:-3}
 EXAMPLES=${SERVER_CONF:-$TOP/examples/server}
 SUITE_START=$(date +%s)
@@ -606,6 +610,73 @@ case10c_check() {
 	fi
 }
 
+case11_start() {
+	client c11 user1 secret1
+	guest_set c11 HOLD 60
+	guest_set c11 PPPD_EXTRA "persist holdoff 1 maxfail 3"
+	guest_start c11 150
+}
+
+# pppd 2.4.9 cannot renegotiate LCP under MPPE: taking CCP down while LCP
+# is still Opened makes ccp_down() close LCP with "MPPE disabled". So the
+# check is that the link ends cleanly on both sides and, with persist, is
+# back: pptpxd frees the session and takes the redial.
+case11_check() {
+	local why=() ip gaddr n t0 ms
+	if [ "$SERVER" != pptpxd ]; then
+		# The injector watches the server's GRE from the lab namespace.
+		echo "  case 11: skipped with SERVER=$SERVER"
+		guest_release c11
+		return
+	fi
+	if ! guest_wait_file c11 tests-done 90; then
+		fail 11 "link did not come up (see $LAB_WORK/c11/pppd.log)"
+		guest_release c11
+		return
+	fi
+	ip=$(val c11 local-ip)
+	gaddr=$(val c11 addr)
+	# The injector learns the call's GRE key and sequence from the pings.
+	lab_ns python3 "$TOP/tests/integration/client/lcp_restart.py" br0 "$gaddr" --mschapv2 \
+		>"$LAB_WORK/c11/inject.log" 2>&1 &
+	local inj=$!
+	n=0
+	until grep -q '^watching' "$LAB_WORK/c11/inject.log" 2>/dev/null || [ $n -gt 50 ]; do
+		n=$((n + 1))
+		sleep 0.1
+	done
+	server_sh "ping -c 3 -i 0.1 -W 1 $ip" >/dev/null 2>&1
+	if ! wait "$inj"; then
+		fail 11 "lcp_restart.py: $(cat "$LAB_WORK/c11/inject.log")"
+		guest_release c11
+		return
+	fi
+	t0=$(date +%s%N)
+	n=0
+	until [ "$(grep -c 'MPPE 128-bit stateless compression enabled' "$LAB_WORK/c11/pppd.log")" -ge 2 ] &&
+		server_sh "ping -c 1 -W 0.3 $ip" >/dev/null 2>&1; do
+		n=$((n + 1))
+		if [ $n -gt 60 ]; then
+			why+=("the link was not back within 15 s of the LCP restart")
+			break
+		fi
+		sleep 0.2
+	done
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	has c11 pppd.log 'rcvd \[LCP ConfReq id=0x42' || why+=("pppd never saw the Configure-Request")
+	has c11 pppd.log 'MPPE disabled' || why+=("pppd did not log 'MPPE disabled'")
+	grep -q 'LCP terminated by peer (MPPE disabled)' "$LAB_WORK/server.log" ||
+		why+=("pptpxd did not end the first session with pppd's reason")
+	[ "$(server_ppp_ifs | wc -l)" -le 1 ] || why+=("pptpxd has more than one pppN: $(server_ppp_ifs | tr '\n' ' ')")
+	guest_release c11
+	guest_wait c11 30 || why+=("client guest did not finish after hang-up")
+	if ((${#why[@]})); then
+		fail 11 "$(IFS=';'; echo "${why[*]}")"
+	else
+		pass 11 "LCP Configure-Request on a live pppd link: pppd ends it ('MPPE disabled', as pppd 2.4.9 does), pptpxd frees the session, persist redials, server pings $ip again $ms ms after the restart"
+	fi
+}
+
 # ---- run -------------------------------------------------------------
 
 lab_init
@@ -633,7 +704,7 @@ phase() {
 	for c in $list; do "case${c}_check"; done
 	echo "  cases ${list}took $(($(date +%s) - t0)) s together"
 }
-phase 2 3 4 5 7
+phase 2 3 4 5 7 11
 # Single variant runs (child runs of case 10).
 phase 10a 10b 10c
 phase 10 8 9 6
