@@ -207,7 +207,8 @@ void Server::log_stats() const {
 }
 
 std::string Server::describe_listen() const {
-  std::string queue = "?";
+  // At exit the listener is already closed (shutdown stops accepting first).
+  std::string queue = listener_ ? "?" : "closed";
   if (listener_) {
     if (auto q = listener_->queue_info()) queue = fmt::format("{}/{}", q->queued, q->backlog);
   }
