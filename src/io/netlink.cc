@@ -2,6 +2,8 @@
 // the kernel are length-checked before use.
 #include "io/netlink.h"
 
+#include "io/netstat.h"
+
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/neighbour.h>
@@ -10,7 +12,6 @@
 #include <time.h>
 
 #include <cstring>
-#include <fstream>
 
 namespace pptpx::io {
 namespace {
@@ -367,11 +368,9 @@ unsigned interface_index(std::string_view name) {
 }
 
 Result<bool> ip_forward_enabled(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) return std::make_error_code(std::errc::no_such_file_or_directory);
-  int v = 0;
-  if (!(f >> v)) return std::make_error_code(std::errc::invalid_argument);
-  return v != 0;
+  auto v = read_sysctl_int(path);
+  if (!v) return v.error();
+  return *v != 0;
 }
 
 bool warn_if_ip_forward_disabled(const Logger& log) {

@@ -59,11 +59,17 @@ Result<ListenCounters> read_listen_counters(const std::string& path) {
   return ListenCounters{*o, *d};
 }
 
-Result<int> read_somaxconn(const std::string& path) {
+Result<int> read_sysctl_int(const std::string& path) {
   std::ifstream f(path);
   if (!f) return std::make_error_code(std::errc::no_such_file_or_directory);
   int v = 0;
-  if (!(f >> v) || v < 0) return std::make_error_code(std::errc::invalid_argument);
+  if (!(f >> v)) return std::make_error_code(std::errc::invalid_argument);
+  return v;
+}
+
+Result<int> read_somaxconn(const std::string& path) {
+  auto v = read_sysctl_int(path);
+  if (v && *v < 0) return std::make_error_code(std::errc::invalid_argument);
   return v;
 }
 

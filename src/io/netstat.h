@@ -25,6 +25,9 @@ struct ListenCounters {
 };
 Result<ListenCounters> read_listen_counters(const std::string& path = "/proc/net/netstat");
 
+// The integer a /proc/sys file holds (e.g. net/ipv4/ip_forward).
+Result<int> read_sysctl_int(const std::string& path);
+
 // /proc/sys/net/core/somaxconn.
 Result<int> read_somaxconn(const std::string& path = "/proc/sys/net/core/somaxconn");
 
