@@ -34,10 +34,6 @@ constexpr Duration kScriptWait = seconds(10);
 // pppd waits for ip-pre-up without a limit; the loop is blocked meanwhile,
 // so a hung script must not freeze the link for ever.
 constexpr Duration kPreUpWait = seconds(60);
-// The GRE reorder window: a few packets, a few milliseconds (pptp-linux
-// waits 0.3 s by default, which stalls TCP behind every lost packet).
-constexpr uint32_t kReorderPackets = 8;
-constexpr Duration kReorderWait = milliseconds(10);
 
 
 }  // namespace
@@ -268,8 +264,8 @@ void Client::start_session(uint16_t peer_call_id, uint16_t peer_window) {
   gc.peer_window = peer_window;
   // pptp --nobuffer turns the reorder window off; --timeout S sets its time.
   if (!settings_.pty.nobuffer) {
-    gc.reorder_packets = kReorderPackets;
-    gc.reorder_wait = settings_.pty.reorder_timeout.value_or(kReorderWait);
+    gc.reorder_packets = gre::kDefaultReorderPackets;
+    gc.reorder_wait = settings_.pty.reorder_timeout.value_or(gre::kDefaultReorderWait);
   }
   dp_ = std::make_unique<session::DataPath>(gc);
   dp_->set_mppe_required(settings_.session.mppe.required);

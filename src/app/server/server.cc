@@ -36,8 +36,6 @@ constexpr Duration kClearWait = milliseconds(500);
 constexpr int kAcceptBatch = 64;
 // Calls end cleanly within max-terminate x restart; this bounds SIGTERM.
 constexpr Duration kShutdownGrace = seconds(10);
-// The reorder window's size in packets (its time is reorder-timeout).
-constexpr uint32_t kReorderPackets = 8;
 
 
 }  // namespace
@@ -420,7 +418,7 @@ void Server::start_call(Control& c, const pptp::CallRequested& req) {
   gre::ChannelConfig gc;
   gc.peer_call_id = req.peer_call_id;
   gc.peer_window = req.recv_window;
-  gc.reorder_packets = settings_.conf.reorder_timeout_ms > 0 ? kReorderPackets : 0;
+  gc.reorder_packets = settings_.conf.reorder_timeout_ms > 0 ? gre::kDefaultReorderPackets : 0;
   gc.reorder_wait = milliseconds(settings_.conf.reorder_timeout_ms);
   Logger lg = c.log.child(fmt::format("call {}", our_id));
   // pppd auth_reset, per connection: we authenticate ourselves when the

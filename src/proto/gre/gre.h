@@ -135,6 +135,12 @@ struct ChannelConfig {
   Duration reorder_wait = milliseconds(10);
 };
 
+// pptpx's reorder window unless configured otherwise: a few packets, a few
+// milliseconds (pptp-linux waits 0.3 s, which stalls TCP behind every lost
+// packet). pptpd.conf's reorder-timeout default is the same 10 ms.
+inline constexpr uint32_t kDefaultReorderPackets = 8;
+inline constexpr Duration kDefaultReorderWait = milliseconds(10);
+
 // Largest payload the reorder window holds (a full PPP frame at MRU 1500
 // plus MPPE and framing fits easily); larger ones skip the window.
 inline constexpr size_t kReorderSlotSize = 1600;
