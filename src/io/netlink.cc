@@ -141,6 +141,13 @@ std::error_code Netlink::del_address_ptp(unsigned ifindex, Ipv4 local, Ipv4 peer
   return transact(put_addr(buf_.get(), RTM_DELADDR, 0, ifindex, local, peer, 32));
 }
 
+std::error_code Netlink::replace_address_ptp(unsigned ifindex, Ipv4 old_local, Ipv4 old_peer,
+                                             Ipv4 local, Ipv4 peer) {
+  if (old_local == local && old_peer == peer) return {};
+  del_address_ptp(ifindex, old_local, old_peer);  // gone already is fine
+  return add_address_ptp(ifindex, local, peer);
+}
+
 std::error_code Netlink::add_address(unsigned ifindex, Ipv4 local, uint8_t prefix_len) {
   return transact(
       put_addr(buf_.get(), RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, local, local, prefix_len));

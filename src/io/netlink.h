@@ -80,6 +80,10 @@ class Netlink {
   // address as pppd installs on pppN.
   std::error_code add_address_ptp(unsigned ifindex, Ipv4 local, Ipv4 peer);
   std::error_code del_address_ptp(unsigned ifindex, Ipv4 local, Ipv4 peer);
+  // The point-to-point pair old_local/old_peer becomes local/peer (nothing
+  // happens when they are the same): for a link renegotiated in place.
+  std::error_code replace_address_ptp(unsigned ifindex, Ipv4 old_local, Ipv4 old_peer, Ipv4 local,
+                                      Ipv4 peer);
   // An ordinary address (IFA_LOCAL = IFA_ADDRESS) with a prefix; for tests
   // and the client's LAN side.
   std::error_code add_address(unsigned ifindex, Ipv4 local, uint8_t prefix_len);

@@ -484,14 +484,11 @@ void Client::on_ip_up(const ppp::event::IpUp& up) {
 }
 
 void Client::reuse_interface(const ppp::event::IpUp& up) {
-  Ipv4 old_local = local_ip_, old_remote = remote_ip_;
+  if (auto ec = netlink_->replace_address_ptp(tun_->ifindex(), local_ip_, remote_ip_, up.local,
+                                              up.remote))
+    log_.warn("cannot set addresses: {}", ec.message());
   local_ip_ = up.local;
   remote_ip_ = up.remote;
-  if (old_local != up.local || old_remote != up.remote) {
-    netlink_->del_address_ptp(tun_->ifindex(), old_local, old_remote);
-    if (auto ec = netlink_->add_address_ptp(tun_->ifindex(), up.local, up.remote))
-      log_.warn("cannot set addresses: {}", ec.message());
-  }
   set_interface_mtu();
   ip_up_ = true;
   log_.notice("{} up again after renegotiation: local {} remote {}", tun_->name(), up.local.str(),

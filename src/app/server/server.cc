@@ -629,14 +629,11 @@ void Server::set_interface_mtu(Call& call) {
 void Server::on_ip_up(Call& call, const ppp::event::IpUp& up) {
   if (call.tun) {
     // The link was renegotiated: the interface stayed, with its routes.
-    Ipv4 old_local = call.local_ip, old_remote = call.remote_ip;
+    if (auto ec = netlink_->replace_address_ptp(call.tun->ifindex(), call.local_ip,
+                                                call.remote_ip, up.local, up.remote))
+      call.log.warn("cannot set addresses: {}", ec.message());
     call.local_ip = up.local;
     call.remote_ip = up.remote;
-    if (old_local != up.local || old_remote != up.remote) {
-      netlink_->del_address_ptp(call.tun->ifindex(), old_local, old_remote);
-      if (auto ec = netlink_->add_address_ptp(call.tun->ifindex(), up.local, up.remote))
-        call.log.warn("cannot set addresses: {}", ec.message());
-    }
     set_interface_mtu(call);
     call.ip_up = true;
     call.log.notice("up again after renegotiation: local IP address {}, remote IP address {}",

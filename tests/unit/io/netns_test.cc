@@ -199,7 +199,17 @@ TEST(Netlink, LinkAddressRoute) {
   ASSERT_FALSE(nl->del_route(net));
   EXPECT_TRUE(nl->del_route(net));  // already gone
   EXPECT_FALSE(nl->get_route(ip("192.168.50.7")).ok());
-  ASSERT_FALSE(nl->del_address_ptp(idx, ip("10.1.0.1"), ip("10.1.0.2")));
+  // A link renegotiated with the same addresses keeps them; with others,
+  // the pair is replaced.
+  ASSERT_FALSE(nl->replace_address_ptp(idx, ip("10.1.0.1"), ip("10.1.0.2"), ip("10.1.0.1"),
+                                       ip("10.1.0.2")));
+  ASSERT_FALSE(nl->replace_address_ptp(idx, ip("10.1.0.1"), ip("10.1.0.2"), ip("10.1.0.1"),
+                                       ip("10.1.0.3")));
+  ifs = nl->list_interfaces();
+  ASSERT_TRUE(ifs.ok());
+  ASSERT_EQ(find_if(*ifs, idx)->addresses.size(), 1u);
+  EXPECT_EQ(find_if(*ifs, idx)->addresses[0].address, ip("10.1.0.3"));
+  ASSERT_FALSE(nl->del_address_ptp(idx, ip("10.1.0.1"), ip("10.1.0.3")));
   ifs = nl->list_interfaces();
   ASSERT_TRUE(ifs.ok());
   EXPECT_TRUE(find_if(*ifs, idx)->addresses.empty());
