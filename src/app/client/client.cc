@@ -662,16 +662,17 @@ void Client::run_script(const std::string& path, Script which) {
 }
 
 void Client::on_ip_down(bool keep_interface) {
+  // Routes go before ip-down runs, as with pppd; a renegotiation keeps
+  // them, and a teardown after one finds them still there.
+  if (!keep_interface) remove_routes();
   if (ip_up_) {
     ip_up_ = false;
-    if (!keep_interface) remove_routes();
     run_script(settings_.ip_down_script, Script::kDown);
   }
   if (keep_interface) {
     if (tun_) log_.info("link renegotiating; {} kept", tun_->name());
     return;
   }
-  remove_routes();
   remove_pid_files();
   if (tun_) {
     loop_.remove(tun_->fd());
