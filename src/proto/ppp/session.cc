@@ -256,19 +256,16 @@ void Session::send_reset_request(Time) {
   ccp_.send(kResetRequest, ccp_.new_id(), {});
 }
 
-void Session::renegotiate_ccp(Time now) {
-  if (!ccp_.opened()) return;
-  log_.info("renegotiating CCP");
-  ccp_.down(now);
-  ccp_.up(now);
-  pump(now);
-}
+void Session::renegotiate_ccp(Time now) { renegotiate(ccp_, now); }
+void Session::renegotiate_lcp(Time now) { renegotiate(lcp_, now); }
 
-void Session::renegotiate_lcp(Time now) {
-  if (!lcp_.opened()) return;
-  log_.info("renegotiating LCP");
-  lcp_.down(now);
-  lcp_.up(now);
+// RFC 1661 has no "restart" event: Down then Up takes an Opened layer
+// through this-layer-down and sends a fresh Configure-Request.
+void Session::renegotiate(Fsm& layer, Time now) {
+  if (!layer.opened()) return;
+  log_.info("renegotiating {}", layer.name());
+  layer.down(now);
+  layer.up(now);
   pump(now);
 }
 

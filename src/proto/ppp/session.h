@@ -202,6 +202,7 @@ class Session {
   void on_ccp_packet(const Packet& p, Time now);
   void on_protocol_reject(ByteView data, Time now);
   void send_protocol_reject(uint16_t protocol, ByteView info);
+  void renegotiate(Fsm& layer, Time now);
   void start_auth(Time now);
   void report_abandoned_auth();
   void check_auth(Time now);
