@@ -1,6 +1,5 @@
 #include "proto/session/data_path.h"
 
-#include <algorithm>
 #include <cstring>
 
 #include "proto/ppp/frame.h"
@@ -65,15 +64,17 @@ void DataPath::stop_mppe() {
 std::string describe_gre(const DataPathStats& d) {
   return fmt::format(
       "GRE in: stale {} duplicate {} lost {} | reorder window: held {} late-in-order {} "
-      "gaps-skipped {}",
-      d.gre_stale, d.gre_duplicates - std::min(d.gre_duplicates, d.gre_stale), d.gre_lost,
-      d.gre_held, d.gre_late_in_order, d.gre_gaps_skipped);
+      "gaps-skipped {} too-big {}",
+      d.gre_stale, d.gre_duplicate, d.gre_lost, d.gre_held, d.gre_late_in_order,
+      d.gre_gaps_skipped, d.gre_too_big);
 }
 
 DataPathStats DataPath::stats() const {
   DataPathStats d = stats_;
   const gre::ChannelStats& g = gre_.stats();
   d.gre_stale = g.rx_stale;
+  d.gre_duplicate = g.rx_duplicates;
+  d.gre_too_big = g.rx_too_big;
   d.gre_lost = g.rx_lost;
   d.gre_held = g.rx_held;
   d.gre_late_in_order = g.rx_late_in_order;
@@ -127,7 +128,6 @@ RxAction DataPath::take_rx_action(Time now, std::string* why) {
 bool DataPath::on_gre(const gre::Header& h, ByteView payload, Time now) {
   gre::Verdict v = gre_.on_receive(h, payload, now);
   if (v == gre::Verdict::kDuplicate || v == gre::Verdict::kStale) {
-    // (kStale also counts payloads too big for the reorder window.)
     stats_.gre_duplicates++;
     return false;
   }

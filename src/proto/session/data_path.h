@@ -37,6 +37,8 @@ struct DataPathStats {
   // From the GRE channel (filled in by stats()): what the sequence numbers
   // and the reorder window saw.
   uint64_t gre_stale = 0;            // arrived after a later one went up
+  uint64_t gre_duplicate = 0;        // a sequence number seen before
+  uint64_t gre_too_big = 0;          // too big for a reorder window slot
   uint64_t gre_lost = 0;             // gaps in the sequence numbers
   uint64_t gre_held = 0;             // waited in the reorder window
   uint64_t gre_late_in_order = 0;    // late packets the window still put in order
@@ -59,6 +61,8 @@ struct DataPathStats {
   DataPathStats& operator+=(const DataPathStats& o) {
     gre_duplicates += o.gre_duplicates;
     gre_stale += o.gre_stale;
+    gre_duplicate += o.gre_duplicate;
+    gre_too_big += o.gre_too_big;
     gre_lost += o.gre_lost;
     gre_held += o.gre_held;
     gre_late_in_order += o.gre_late_in_order;
@@ -82,7 +86,8 @@ struct DataPathStats {
 // show them: every drop by its reason, resyncs, Reset-Requests, the key
 // search and CCP renegotiations.
 std::string describe_mppe(const DataPathStats& d);
-// "GRE in: stale N duplicate N lost N | reorder window: held N late-in-order N gaps-skipped N"
+// "GRE in: stale N duplicate N lost N | reorder window: held N late-in-order N gaps-skipped N
+// too-big N"
 std::string describe_gre(const DataPathStats& d);
 
 // How long the receive direction may fail, with the peer still sending,

@@ -378,6 +378,18 @@ TEST(Reorder, DuplicatesInTheWindowAreDropped) {
   EXPECT_EQ(ch.stats().rx_duplicates, 1u);
 }
 
+TEST(Reorder, APayloadTooBigForASlotIsCountedAsSuch) {
+  Channel ch(reorder(8));
+  std::vector<uint32_t> up;
+  feed(ch, 1, t0, up);
+  feed(ch, 3, t0, up);  // a gap: what follows waits in the window
+  Bytes big(kReorderSlotSize + 1);
+  EXPECT_EQ(ch.on_receive(data(4), big, t0), Verdict::kStale);
+  EXPECT_EQ(ch.stats().rx_too_big, 1u);
+  EXPECT_EQ(ch.stats().rx_stale, 0u);
+  EXPECT_EQ(ch.stats().rx_duplicates, 0u);
+}
+
 TEST(Reorder, OffMeansLateIsStale) {
   Channel ch(reorder(0));
   std::vector<uint32_t> up;

@@ -190,6 +190,24 @@ TEST_F(Pair, RenegotiatedKeysThatWorkResetTheEscalation) {
   EXPECT_EQ(b.stats().rx_dead_terminations, 0u);
 }
 
+TEST_F(Pair, GreDropsAreNamedByReason) {
+  auto ip = ipv4_packet(0x40);
+  std::vector<std::vector<uint8_t>> sent;
+  for (int i = 0; i < 3; ++i) {
+    std::copy(ip.begin(), ip.end(), buf.begin() + kHeadroom);
+    ByteView pkt = a.frame_ip(buf.data(), ip.size(), now);
+    sent.emplace_back(pkt.begin(), pkt.end());
+  }
+  ASSERT_EQ(receive(b, sent[0]).kind, DataPath::Inbound::kIp);
+  ASSERT_EQ(receive(b, sent[2]).kind, DataPath::Inbound::kIp);  // 1 is lost...
+  auto copy = sent[2];
+  EXPECT_EQ(receive(b, copy).kind, DataPath::Inbound::kDropped);     // a duplicate
+  EXPECT_EQ(receive(b, sent[1]).kind, DataPath::Inbound::kDropped);  // ...and late: stale
+  EXPECT_EQ(describe_gre(b.stats()),
+            "GRE in: stale 1 duplicate 1 lost 1 | reorder window: held 0 late-in-order 0 "
+            "gaps-skipped 0 too-big 0");
+}
+
 TEST_F(Pair, MppeRequiredDropsClearTrafficBothWays) {
   a.set_mppe_required(true);
   b.set_mppe_required(true);
