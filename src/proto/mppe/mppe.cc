@@ -315,7 +315,7 @@ Decryptor::Result Decryptor::accept(MutableByteView data) {
 // takes the count as it is, so after 4096 or more packets lost in a row it
 // decrypts with the wrong key for good. With ip_only the plaintext tells a
 // wrong key, and the receiver searches the whole turns of the count it may
-// have missed (see the limits in mppe.h and docs/mppe-loss.md).
+// have missed (see the limits in mppe.h and docs/resilience.md).
 Decryptor::Result Decryptor::decrypt_stateless(MutableByteView data, uint16_t count) {
   if (!(data[0] & kBitFlushed)) return fail(DecryptError::kMissingFlushed, true);
   const auto ahead = static_cast<uint16_t>((count - count_ + kCountSpace) % kCountSpace);
