@@ -362,16 +362,20 @@ Decryptor::Result Decryptor::decrypt_stateless(MutableByteView data, uint16_t co
     ++stats_.garbled;
     keys_.restart_rc4();
     keys_.rc4().apply(body, len);
-    if (!search_valid_ || search_off_ < ahead) {
-      search_.copy_session_from(keys_);
-      search_off_ = ahead;
-      search_valid_ = true;
-      search_rc4_fresh_ = false;
-    }
+    if (!search_valid_ || search_off_ < ahead) start_search(ahead);
     keys_.copy_session_from(trial_);
     first = ahead + kCountSpace;
   }
   return search_stateless(data, count, first);
+}
+
+// The search walks on from keys_ as it is now, offset key changes ahead of
+// the last accepted packet.
+void Decryptor::start_search(uint64_t offset) {
+  search_.copy_session_from(keys_);
+  search_off_ = offset;
+  search_valid_ = true;
+  search_rc4_fresh_ = false;
 }
 
 // Tries, for this packet, the key `first`, first + 4096, ... changes ahead
@@ -379,12 +383,7 @@ Decryptor::Result Decryptor::decrypt_stateless(MutableByteView data, uint16_t co
 // is kept for the next packets, which are further ahead still.
 Decryptor::Result Decryptor::search_stateless(MutableByteView data, uint16_t count,
                                               uint64_t first) {
-  if (!search_valid_) {
-    search_.copy_session_from(keys_);
-    search_off_ = 0;
-    search_valid_ = true;
-    search_rc4_fresh_ = false;
-  }
+  if (!search_valid_) start_search(0);
   uint64_t x = first;
   if (x < search_off_) x += (search_off_ - x + kCountSpace - 1) / kCountSpace * kCountSpace;
   uint8_t peek[kPeek];

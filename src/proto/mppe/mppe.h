@@ -193,6 +193,7 @@ class Decryptor {
   Result decrypt_stateless(MutableByteView data, uint16_t count);
   Result decrypt_stateful(MutableByteView data, uint16_t count, bool flushed);
   Result search_stateless(MutableByteView data, uint16_t count, uint64_t first);
+  void start_search(uint64_t offset);
   Result accept(MutableByteView data);
 
   KeyState keys_;
