@@ -79,6 +79,7 @@ DataPathStats DataPath::stats() const {
   d.gre_held = g.rx_held;
   d.gre_late_in_order = g.rx_late_in_order;
   d.gre_gaps_skipped = g.rx_gaps_skipped;
+  d.gre_duplicates = g.rx_duplicates + g.rx_stale + g.rx_too_big;
   if (dec_) add_decryptor_stats(d, dec_->stats());
   return d;
 }
@@ -126,12 +127,7 @@ RxAction DataPath::take_rx_action(Time now, std::string* why) {
 }
 
 bool DataPath::on_gre(const gre::Header& h, ByteView payload, Time now) {
-  gre::Verdict v = gre_.on_receive(h, payload, now);
-  if (v == gre::Verdict::kDuplicate || v == gre::Verdict::kStale) {
-    stats_.gre_duplicates++;
-    return false;
-  }
-  return v == gre::Verdict::kDeliver;
+  return gre_.on_receive(h, payload, now) == gre::Verdict::kDeliver;
 }
 
 DataPath::Inbound DataPath::on_frame(MutableByteView frame, Time now) {

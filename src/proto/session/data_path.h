@@ -33,9 +33,9 @@ inline constexpr size_t kHeadroom = 64;
 inline constexpr Duration kResetRepeat = milliseconds(100);
 
 struct DataPathStats {
-  uint64_t gre_duplicates = 0;    // GRE duplicates and stale packets
   // From the GRE channel (filled in by stats()): what the sequence numbers
   // and the reorder window saw.
+  uint64_t gre_duplicates = 0;       // dropped by sequence: stale + duplicate + too-big
   uint64_t gre_stale = 0;            // arrived after a later one went up
   uint64_t gre_duplicate = 0;        // a sequence number seen before
   uint64_t gre_too_big = 0;          // too big for a reorder window slot
