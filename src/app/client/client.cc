@@ -11,6 +11,7 @@
 #include <fstream>
 #include <utility>
 
+#include "app/common/rx_health.h"
 #include "base/ct.h"
 #include "config/ppp_options.h"
 #include "config/secrets.h"
@@ -855,19 +856,9 @@ void Client::on_ppp_frame(MutableByteView frame) {
     service_session();
     return;
   }
-  std::string why;
-  switch (dp_->take_rx_action(now, &why)) {
-    case session::RxAction::kNone: break;
-    case session::RxAction::kRenegotiateCcp:
-      log_.warn("MPPE receive failing: {}; renegotiating CCP for fresh keys", why);
-      ppp_->renegotiate_ccp(now);
-      service_session();
-      return;
-    case session::RxAction::kTerminate:
-      log_.warn("MPPE receive failing: {}; ending the link", why);
-      ppp_->close("MPPE receive keys lost (" + why + ")", now);
-      service_session();
-      return;
+  if (app::act_on_rx_health(*dp_, *ppp_, log_, now)) {
+    service_session();
+    return;
   }
   if (dp_->take_reset_request(now)) {
     ppp_->send_reset_request(now);

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "app/common/ppp_settings.h"
+#include "app/common/rx_health.h"
 #include "base/ct.h"
 #include "base/hex.h"
 #include "proto/ppp/dump.h"
@@ -955,19 +956,9 @@ void Server::on_ppp_frame(Call& call, MutableByteView frame) {
     service_call(call);  // may end the call: nothing after this
     return;
   }
-  std::string why;
-  switch (call.dp.take_rx_action(now, &why)) {
-    case session::RxAction::kNone: break;
-    case session::RxAction::kRenegotiateCcp:
-      call.log.warn("MPPE receive failing: {}; renegotiating CCP for fresh keys", why);
-      call.ppp.renegotiate_ccp(now);
-      service_call(call);  // may end the call: nothing after this
-      return;
-    case session::RxAction::kTerminate:
-      call.log.warn("MPPE receive failing: {}; ending the link", why);
-      call.ppp.close("MPPE receive keys lost (" + why + ")", now);
-      service_call(call);  // may end the call: nothing after this
-      return;
+  if (app::act_on_rx_health(call.dp, call.ppp, call.log, now)) {
+    service_call(call);  // may end the call: nothing after this
+    return;
   }
   if (call.dp.take_reset_request(now)) {
     call.ppp.send_reset_request(now);
