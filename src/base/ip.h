@@ -17,4 +17,12 @@ struct Ipv4 {
   static std::optional<Ipv4> parse(std::string_view s);  // dotted quad only
 };
 
+// The name servers IPCP hands out (RFC 1877; pppd ms-dns and ms-wins): the
+// one set the server configures, IPCP negotiates and the client receives.
+struct NameServers {
+  std::optional<Ipv4> dns1, dns2, wins1, wins2;
+  bool any_dns() const { return dns1 || dns2; }
+  bool any_wins() const { return wins1 || wins2; }
+};
+
 }  // namespace pptpx

@@ -50,7 +50,8 @@ struct PppOptions {
 
   // IPCP.
   std::optional<Ipv4> local_ip, remote_ip;  // "L:R"
-  std::array<std::optional<Ipv4>, 2> ms_dns, ms_wins;
+  std::array<std::optional<Ipv4>, 2> ms_dns, ms_wins;  // in the order given
+  NameServers name_servers() const { return {ms_dns[0], ms_dns[1], ms_wins[0], ms_wins[1]}; }
   std::optional<bool> proxyarp, defaultroute;
   bool replacedefaultroute = false;
   bool usepeerdns = false, noipdefault = false;

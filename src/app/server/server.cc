@@ -612,10 +612,7 @@ void Server::on_authenticated(Call& call, const std::string& peer_name) {
   ppp::IpConfig ip;
   ip.local = local;
   ip.remote = remote;
-  ip.dns1 = settings_.dns1;
-  ip.dns2 = settings_.dns2;
-  ip.wins1 = settings_.wins1;
-  ip.wins2 = settings_.wins2;
+  static_cast<NameServers&>(ip) = settings_.servers;
   call.ppp.start_network(ip, loop_.now());
 }
 
@@ -741,8 +738,8 @@ void Server::run_script(Call& call, const std::string& path, bool down) {
   if (!ipparam.empty()) env.push_back("IPPARAM=" + ipparam);
   // The DNS servers this session handed out (ms-dns), for scripts that
   // publish or filter them.
-  if (settings_.dns1) env.push_back("DNS1=" + settings_.dns1->str());
-  if (settings_.dns2) env.push_back("DNS2=" + settings_.dns2->str());
+  if (settings_.servers.dns1) env.push_back("DNS1=" + settings_.servers.dns1->str());
+  if (settings_.servers.dns2) env.push_back("DNS2=" + settings_.servers.dns2->str());
   if (down) {
     auto secs = std::chrono::duration_cast<seconds>(loop_.now() - call.ip_up_at).count();
     env.push_back("CONNECT_TIME=" + std::to_string(secs));

@@ -68,10 +68,7 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
   s.our_name = o.name.value_or(host_name());
   s.ip_up_script = o.ip_up_script.value_or(flags.scripts_dir + "/ip-up");
   s.ip_down_script = o.ip_down_script.value_or(flags.scripts_dir + "/ip-down");
-  s.dns1 = o.ms_dns[0];
-  s.dns2 = o.ms_dns[1];
-  s.wins1 = o.ms_wins[0];
-  s.wins2 = o.ms_wins[1];
+  s.servers = o.name_servers();
   if (o.idle) s.idle = seconds(*o.idle);
 
   ppp::SessionConfig& sc = s.session;

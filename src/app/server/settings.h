@@ -44,7 +44,7 @@ struct Settings {
   bool debug = false;
   std::string ip_up_script, ip_down_script;
   ppp::SessionConfig session;   // LCP/auth/MPPE settings for every session
-  std::optional<Ipv4> dns1, dns2, wins1, wins2;
+  NameServers servers;          // ms-dns, ms-wins
   uint16_t mtu = 1500;          // our `mtu` (cap on the interface MTU)
   Duration idle = seconds(0);   // pppd `idle`: 0 = never
 };

@@ -38,8 +38,7 @@ void IpcpOptions::reset_request() {
   }
   nak_added_address_ = false;
   local_ = {};
-  got_dns_ = {};
-  got_wins_ = {};
+  got_ = {};
 }
 
 void IpcpOptions::build_request(Bytes& out) {
@@ -97,10 +96,14 @@ void IpcpOptions::judge_client(const std::vector<Option>& options, RequestJudge&
 
 void IpcpOptions::on_ack(const std::vector<Option>&) {
   local_ = want_[0].send ? want_[0].value : Ipv4{};
-  got_dns_[0] = want_[1].send && !want_[1].value.is_zero() ? std::optional(want_[1].value) : std::nullopt;
-  got_dns_[1] = want_[3].send && !want_[3].value.is_zero() ? std::optional(want_[3].value) : std::nullopt;
-  got_wins_[0] = want_[2].send && !want_[2].value.is_zero() ? std::optional(want_[2].value) : std::nullopt;
-  got_wins_[1] = want_[4].send && !want_[4].value.is_zero() ? std::optional(want_[4].value) : std::nullopt;
+  auto got = [this](size_t i) {
+    return want_[i].send && !want_[i].value.is_zero() ? std::optional(want_[i].value)
+                                                      : std::nullopt;
+  };
+  got_.dns1 = got(1);
+  got_.wins1 = got(2);
+  got_.dns2 = got(3);
+  got_.wins2 = got(4);
 }
 
 bool IpcpOptions::on_nak(const std::vector<Option>& options) {

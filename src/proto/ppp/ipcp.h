@@ -25,10 +25,9 @@ inline constexpr uint8_t kIpcpNbns2 = 132;
 inline constexpr uint8_t kIpv6cpInterfaceId = 1;
 
 // Server: what the application assigned for this link.
-struct IpConfig {
+struct IpConfig : NameServers {
   Ipv4 local;
   Ipv4 remote;
-  std::optional<Ipv4> dns1, dns2, wins1, wins2;
 };
 
 // Client: what we ask the server for.
@@ -54,10 +53,12 @@ class IpcpOptions final : public FsmHandler {
 
   Ipv4 local() const { return local_; }      // our address as acked by the peer
   Ipv4 remote() const { return peer_addr_; }  // the peer's address as we acked it
-  std::optional<Ipv4> dns1() const { return got_dns_[0]; }
-  std::optional<Ipv4> dns2() const { return got_dns_[1]; }
-  std::optional<Ipv4> wins1() const { return got_wins_[0]; }
-  std::optional<Ipv4> wins2() const { return got_wins_[1]; }
+  // The name servers the peer gave us (client).
+  const NameServers& servers() const { return got_; }
+  std::optional<Ipv4> dns1() const { return got_.dns1; }
+  std::optional<Ipv4> dns2() const { return got_.dns2; }
+  std::optional<Ipv4> wins1() const { return got_.wins1; }
+  std::optional<Ipv4> wins2() const { return got_.wins2; }
 
  private:
   // Requested options in order: address, DNS1, NBNS1, DNS2, NBNS2.
@@ -78,8 +79,7 @@ class IpcpOptions final : public FsmHandler {
   Ipv4 pending_peer_addr_;
   Ipv4 peer_addr_;
   Ipv4 local_;
-  std::array<std::optional<Ipv4>, 2> got_dns_{};
-  std::array<std::optional<Ipv4>, 2> got_wins_{};
+  NameServers got_;
 };
 
 using InterfaceId = std::array<uint8_t, 8>;

@@ -547,8 +547,7 @@ void Session::on_ipcp_event(LayerEvent e, Time now) {
         return;
       }
       log_.info("IPCP up: local {} remote {}", ipcp_opts_.local().str(), ipcp_opts_.remote().str());
-      events_.push_back(event::IpUp{ipcp_opts_.local(), ipcp_opts_.remote(), ipcp_opts_.dns1(),
-                                    ipcp_opts_.dns2(), ipcp_opts_.wins1(), ipcp_opts_.wins2()});
+      events_.push_back(event::IpUp{ipcp_opts_.servers(), ipcp_opts_.local(), ipcp_opts_.remote()});
       break;
     case LayerEvent::kDown: {
       FsmState l = lcp_.state();

@@ -85,11 +85,10 @@ struct AuthFailed {
   std::string reason;
   AuthSide side = AuthSide::kPeer;
 };
-struct IpUp {
+// NameServers: what the peer gave us (client role).
+struct IpUp : NameServers {
   Ipv4 local;
   Ipv4 remote;
-  // What the peer gave us (client role).
-  std::optional<Ipv4> dns1, dns2, wins1, wins2;
 };
 // renegotiating: the link is not going away (LCP or IPCP is negotiating
 // again, RFC 1661): keep the interface, run ip-down now and ip-up again at
