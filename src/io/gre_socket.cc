@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace pptpx::io {
@@ -15,9 +16,28 @@ void GreRecvBatch::set_buffer(size_t i, MutableByteView buf) {
 
 Ipv4 GreRecvBatch::source(size_t i) const { return Ipv4{ntohl(addrs_[i].sin_addr.s_addr)}; }
 
+void GreRecvBatch::set_packet(size_t i, size_t len, Ipv4 src) {
+  if (i >= kMaxBatch) return;
+  lens_[i] = std::min(len, bufs_[i].size());
+  addrs_[i] = sockaddr_in{};
+  addrs_[i].sin_family = AF_INET;
+  addrs_[i].sin_addr.s_addr = htonl(src.value);
+}
+
+ByteView GreSendBatch::packet(size_t i) const {
+  return {static_cast<const uint8_t*>(iovs_[i].iov_base), iovs_[i].iov_len};
+}
+
+Ipv4 GreSendBatch::destination(size_t i) const {
+  return Ipv4{ntohl(addrs_[i].sin_addr.s_addr)};
+}
+
+Ipv4 GreSendBatch::source(size_t i) const { return srcs_[i]; }
+
 bool GreSendBatch::add(Ipv4 dst, ByteView packet, Ipv4 src) {
   if (count_ == kMaxBatch) return false;
   size_t i = count_++;
+  srcs_[i] = src;
   addrs_[i] = sockaddr_in{};
   addrs_[i].sin_family = AF_INET;
   addrs_[i].sin_addr.s_addr = htonl(dst.value);

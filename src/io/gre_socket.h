@@ -33,6 +33,11 @@ class GreRecvBatch {
   // The received bytes (IPv4 header first), within the caller's buffer.
   MutableByteView packet(size_t i) const { return {bufs_[i].data(), lens_[i]}; }
   Ipv4 source(size_t i) const;
+  // For in-memory implementations of GreIo: packet i holds len octets
+  // (already in its buffer) from src; then n packets in all.
+  MutableByteView buffer(size_t i) const { return bufs_[i]; }
+  void set_packet(size_t i, size_t len, Ipv4 src);
+  void set_size(size_t n) { count_ = n; }
 
  private:
   friend class GreSocket;
@@ -56,12 +61,17 @@ class GreSendBatch {
   bool add(Ipv4 dst, ByteView packet, Ipv4 src = {});
   size_t size() const { return count_; }
   bool full() const { return count_ == kMaxBatch; }
+  // Packet i as added, for in-memory implementations of GreIo.
+  ByteView packet(size_t i) const;
+  Ipv4 destination(size_t i) const;
+  Ipv4 source(size_t i) const;  // zero: the route's choice
 
  private:
   friend class GreSocket;
   std::array<mmsghdr, kMaxBatch> msgs_{};
   std::array<iovec, kMaxBatch> iovs_{};
   std::array<sockaddr_in, kMaxBatch> addrs_{};
+  std::array<Ipv4, kMaxBatch> srcs_{};
   struct alignas(cmsghdr) Control {
     uint8_t bytes[CMSG_SPACE(sizeof(in_pktinfo))];
   };
@@ -78,7 +88,18 @@ struct GreSocketStats {
   uint64_t tx_would_block = 0; // dropped because the send buffer was full
 };
 
-class GreSocket {
+// What the applications need of the GRE socket, in batches: GreSocket, and
+// in tests an in-memory fake (tests/support/fake_io.h).
+class GreIo {
+ public:
+  virtual ~GreIo() = default;
+  virtual int fd() const = 0;
+  // As GreSocket::recv_batch and send_batch below.
+  virtual Result<size_t> recv_batch(GreRecvBatch& batch) = 0;
+  virtual size_t send_batch(GreSendBatch& batch) = 0;
+};
+
+class GreSocket final : public GreIo {
  public:
   struct Options {
     Ipv4 local;                   // 0: not bound
@@ -89,19 +110,19 @@ class GreSocket {
   static Result<GreSocket> open(const Options& opts);
   static Result<GreSocket> open() { return open(Options{}); }
 
-  int fd() const { return fd_.get(); }
+  int fd() const override { return fd_.get(); }
   const GreSocketStats& stats() const { return stats_; }
 
   // Receives up to batch capacity (the buffers set) packets without
   // blocking. Returns the count (also batch.size()); 0 when none is ready.
   // Truncated packets are dropped and counted. An error is returned only
   // when nothing was received.
-  Result<size_t> recv_batch(GreRecvBatch& batch);
+  Result<size_t> recv_batch(GreRecvBatch& batch) override;
   // Sends every packet in the batch. A packet the kernel refuses (e.g. no
   // route) is dropped and counted, and the rest are still sent; on EAGAIN
   // the remainder is dropped, like a full device queue. Returns the number
   // sent.
-  size_t send_batch(GreSendBatch& batch);
+  size_t send_batch(GreSendBatch& batch) override;
   std::error_code send(Ipv4 dst, ByteView packet);
 
  private:

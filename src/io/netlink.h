@@ -65,7 +65,23 @@ struct RouteLookup {
   Ipv4 prefsrc;
 };
 
-class Netlink {
+// What setting up a pppN interface needs: Netlink, and in tests an
+// in-memory fake (tests/support/fake_io.h).
+class LinkControl {
+ public:
+  virtual ~LinkControl() = default;
+  virtual std::error_code set_link_up(unsigned ifindex, bool up) = 0;
+  virtual std::error_code set_mtu(unsigned ifindex, unsigned mtu) = 0;
+  // IFA_LOCAL = local, IFA_ADDRESS = peer, prefix 32: a point-to-point
+  // address as pppd installs on pppN.
+  virtual std::error_code add_address_ptp(unsigned ifindex, Ipv4 local, Ipv4 peer) = 0;
+  // The point-to-point pair old_local/old_peer becomes local/peer (nothing
+  // happens when they are the same): for a link renegotiated in place.
+  virtual std::error_code replace_address_ptp(unsigned ifindex, Ipv4 old_local, Ipv4 old_peer,
+                                              Ipv4 local, Ipv4 peer) = 0;
+};
+
+class Netlink final : public LinkControl {
  public:
   Netlink() = default;  // not open; use open()
   static Result<Netlink> open();
@@ -73,17 +89,12 @@ class Netlink {
   Netlink& operator=(Netlink&&) noexcept;
   ~Netlink();
 
-  std::error_code set_link_up(unsigned ifindex, bool up);
-  std::error_code set_mtu(unsigned ifindex, unsigned mtu);
-
-  // IFA_LOCAL = local, IFA_ADDRESS = peer, prefix 32: a point-to-point
-  // address as pppd installs on pppN.
-  std::error_code add_address_ptp(unsigned ifindex, Ipv4 local, Ipv4 peer);
+  std::error_code set_link_up(unsigned ifindex, bool up) override;
+  std::error_code set_mtu(unsigned ifindex, unsigned mtu) override;
+  std::error_code add_address_ptp(unsigned ifindex, Ipv4 local, Ipv4 peer) override;
   std::error_code del_address_ptp(unsigned ifindex, Ipv4 local, Ipv4 peer);
-  // The point-to-point pair old_local/old_peer becomes local/peer (nothing
-  // happens when they are the same): for a link renegotiated in place.
   std::error_code replace_address_ptp(unsigned ifindex, Ipv4 old_local, Ipv4 old_peer, Ipv4 local,
-                                      Ipv4 peer);
+                                      Ipv4 peer) override;
   // An ordinary address (IFA_LOCAL = IFA_ADDRESS) with a prefix; for tests
   // and the client's LAN side.
   std::error_code add_address(unsigned ifindex, Ipv4 local, uint8_t prefix_len);

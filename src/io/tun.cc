@@ -47,6 +47,25 @@ std::error_code TunDevice::write(ByteView packet) {
   }
 }
 
+size_t TunDevice::read_batch(std::span<const MutableByteView> bufs, size_t offset,
+                            std::span<size_t> lens) {
+  size_t n = 0;
+  for (; n < bufs.size() && n < lens.size(); ++n) {
+    auto r = read(bufs[n], offset);
+    if (!r || *r == 0) break;
+    lens[n] = *r;
+  }
+  return n;
+}
+
+size_t TunDevice::write_batch(std::span<const ByteView> packets) {
+  size_t n = 0;
+  for (ByteView p : packets) {
+    if (!write(p)) ++n;
+  }
+  return n;
+}
+
 std::error_code TunDevice::disable_ipv6() {
   // Without this the kernel gives the interface a link-local address and
   // sends Router Solicitations into a tunnel that never negotiated IPv6.

@@ -1,13 +1,16 @@
 // The PPTP client: one control connection to the server (TCP 1723) as the
-// originator, one outgoing call, one PPP session as authenticatee, MPPE,
-// and the TUN interface pppN with pppd's scripts, routes and pid files.
-// Everything happens on one event loop; the cores are the server's.
+// originator, one outgoing call, one PPP link (session::Call) as
+// authenticatee, and the interface pppN with pppd's scripts, routes and pid
+// files. Everything happens on one event loop.
 //
 // One Client is one attempt (one dial): start() connects; the call comes
 // up; IPCP up creates pppN. hangup() (SIGTERM) closes LCP, then clears the
 // call and stops the control connection; when all of it is over (scripts
 // included) `done` is called with pppd's exit status. persist/maxfail/
 // holdoff make a new Client per attempt (see dialer.h).
+//
+// Rooms: client.cc (life cycle, control connection), link.cc (the PPP
+// link's events, pppN, scripts, pid files, data path), routes.cc.
 #pragma once
 
 #include <cstdint>
@@ -17,21 +20,21 @@
 #include <string>
 #include <vector>
 
-#include "app/client/default_route.h"
+#include "app/client/routes.h"
 #include "app/client/settings.h"
+#include "app/common/call_timer.h"
+#include "app/common/gre_port.h"
+#include "app/common/link_scripts.h"
+#include "app/common/platform.h"
+#include "app/common/ppp_interface.h"
+#include "app/common/secrets.h"
 #include "base/log.h"
 #include "base/rng.h"
 #include "io/event_loop.h"
-#include "io/gre_socket.h"
-#include "io/netlink.h"
 #include "io/script.h"
 #include "io/tcp.h"
-#include "io/tun.h"
-#include "proto/gre/gre.h"
-#include "proto/mppe/mppe.h"
-#include "proto/ppp/session.h"
-#include "proto/session/data_path.h"
 #include "proto/pptp/client_control.h"
+#include "proto/session/call.h"
 
 namespace pptpx::client {
 
@@ -47,19 +50,32 @@ inline constexpr int kExitHangup = 16;
 inline constexpr int kExitAuthToPeerFailed = 19;
 
 struct ClientStats {
-  session::IngressStats ingress;  // not GRE, or malformed GRE
-  uint64_t gre_wrong_call = 0;       // another call ID, or not from the server
-  uint64_t data_before_up = 0;
+  uint64_t gre_wrong_call = 0;  // another call ID, or not from the server
   uint64_t tun_dropped = 0;
-  // GRE sequence, PPP and MPPE drops are counted by the call's DataPath.
+  uint64_t data_before_up = 0;  // IP while pppN was not up yet (ip-pre-up running)
+  // GRE sequence, PPP and MPPE drops, and IP before the link was up, are
+  // counted by the call.
 };
 
 class Client {
  public:
+  // Where an attempt is. Each stage only moves forward.
+  enum class Stage {
+    kIdle,        // before start()
+    kConnecting,  // TCP connect to port 1723 under way
+    kCalling,     // control connection up, the call not connected yet
+    kLink,        // the call is connected: the PPP link runs
+    kClosing,     // the link is over: clearing the call, stopping the
+                  // control connection, waiting for scripts
+    kFinished,    // done() was called (from the loop)
+  };
+
   // done(exit status) runs once, from the loop, when the client is finished.
   // scripts outlives the Client (its SIGCHLD handler stays on the loop).
+  // platform: the GRE socket, TUN devices and netlink (null: the system's).
   Client(io::EventLoop& loop, Settings settings, Ipv4 server, LogSink& sink, Rng& rng,
-         io::ScriptRunner& scripts, std::function<void(int)> done);
+         io::ScriptRunner& scripts, std::function<void(int)> done,
+         std::unique_ptr<app::Platform> platform = nullptr);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -71,45 +87,45 @@ class Client {
   void on_link_up(std::function<void()> cb) { link_up_cb_ = std::move(cb); }
   // IPCP came up during this attempt (pppd: the attempt succeeded).
   bool link_was_up() const { return link_was_up_; }
+  Stage stage() const { return stage_; }
   const ClientStats& stats() const { return stats_; }
   void log_stats() const;
 
  private:
+  // ---- client.cc: life cycle and control connection ----
   void on_tcp_event(uint32_t ev);
+  void on_connected();
+  void read_control();
   void service_control();
+  void handle_control_event(pptp::ControlEvent& ev);
   void arm_control_timer();
-  void start_session(uint16_t peer_call_id, uint16_t peer_window);
-  void service_session();
-  void handle_session_event(ppp::SessionEvent& ev);
-  void answer_secret(const ppp::SecretRequest& req);
-  void on_ip_up(const ppp::event::IpUp& up);
-  void on_ip_down(bool keep_interface);
-  void reuse_interface(const ppp::event::IpUp& up);
-  void end_session(int status);
-  void arm_call_timer();
-  void on_call_timer();
-  void set_interface_mtu();
-  void add_routes();
-  void remove_routes();
-  void write_pid_files();
-  void remove_pid_files();
-  enum class Script { kPreUp, kUp, kDown };
-  void run_script(const std::string& path, Script which);
-  void restore_default_route();
-  // A zero-delay timer that is cancelled if the Client goes first.
-  void defer(std::function<void()> fn);
+  void close_tcp();
   void fail(int status, const std::string& why);
   void maybe_finish();
+  // A zero-delay timer that is cancelled if the Client goes first.
+  void defer(std::function<void()> fn);
 
-  void on_gre_readable();
-  void on_gre_packet(uint8_t* data, size_t len);
-  void on_ppp_frame(MutableByteView frame);
+  // ---- link.cc: the PPP link ----
+  void start_link(uint16_t peer_call_id, uint16_t peer_window);
+  void service_link();
+  void handle_link_event(session::CallEvent& ev);
+  void answer_secret(const session::call_event::SecretNeeded& q);
+  void on_ip_up(const session::call_event::IpUp& up);
+  void create_interface(const session::call_event::IpUp& up);
+  void finish_ip_up(uint64_t generation);
+  void on_ip_down(bool keep_interface);
+  void end_link(int status);
+  void on_link_timer();
+  void write_pid_files();
+  void remove_pid_files();
+  void write_resolv_conf();
+  enum class Script { kPreUp, kUp, kDown };
+  app::ScriptContext script_context() const;
+  void run_script(const std::string& path, Script which, std::function<void()> then = {});
+  void on_gre_datagram(session::GreDatagram& g);
   void deliver_ip(ByteView ip);
-  void on_tun_readable();
-  void send_control_frame(const Bytes& frame);
-  void queue_gre(ByteView pkt);
-  void flush_gre();
   void deliver_released();
+  void on_tun_readable();
 
   io::EventLoop& loop_;
   Settings settings_;
@@ -119,52 +135,38 @@ class Client {
   Rng& rng_;
   std::function<void(int)> done_;
   std::function<void()> link_up_cb_;
+  std::unique_ptr<app::Platform> platform_;
+  app::SecretsFiles secrets_;
+  app::LinkScripts scripts_;
+
+  Stage stage_ = Stage::kIdle;
+  bool hanging_up_ = false;  // the user asked: the exit status is 0
+  int status_ = kExitOk;
 
   io::TcpConnection tcp_;
-  bool tcp_connected_ = false;
-  std::optional<io::GreSocket> gre_;
-  std::optional<io::Netlink> netlink_;
-  io::ScriptRunner& scripts_;
+  std::unique_ptr<app::GrePort> gre_;
   std::vector<io::EventLoop::TimerId> deferred_;
-  std::optional<io::RouteLookup> server_route_;  // before the tunnel existed
+  std::optional<Routes> routes_;
 
   std::unique_ptr<pptp::ClientControl> control_;
   io::EventLoop::TimerId control_timer_ = 0;
   Time control_armed_ = kNever;
   uint16_t our_call_id_ = 0;
-  uint16_t peer_call_id_ = 0;
 
-  std::unique_ptr<session::DataPath> dp_;
-  std::unique_ptr<ppp::Session> ppp_;
-  std::optional<io::TunDevice> tun_;
-  io::EventLoop::TimerId call_timer_ = 0;
-  Time call_armed_ = kNever;
+  std::unique_ptr<session::Call> call_;
+  app::CallTimer link_timer_;
+  std::unique_ptr<app::PppInterface> ppp_if_;
   Ipv4 local_ip_, remote_ip_;
-  std::optional<Ipv4> dns1_, dns2_, wins1_, wins2_;
-  std::string peer_name_;
-  bool ip_up_ = false;
-  bool host_route_added_ = false;
-  bool default_route_added_ = false;
-  std::optional<DefaultRoute> replaced_route_;  // replacedefaultroute: put back at down
+  NameServers servers_;  // what the server gave us (usepeerdns, usepeerwins)
+  bool ip_up_ = false;     // pppN is up and carries IP
+  bool if_ready_ = false;  // ip-pre-up is over, pppN was brought up
   bool link_was_up_ = false;
+  uint64_t ip_up_generation_ = 0;  // ip-pre-up's continuation is for this one
   pid_t ip_up_pid_ = 0;
   std::vector<std::string> pid_files_;
   Time ip_up_at_;
-  uint64_t bytes_in_ = 0, bytes_out_ = 0;
-
-  bool hanging_up_ = false;
-  bool secret_answered_ = false;  // one secret per attempt, as pppd
-  bool session_over_ = false;
-  bool finished_ = false;
-  int status_ = kExitOk;
   io::EventLoop::TimerId hangup_timer_ = 0;
-
-  static constexpr size_t kBufferSize = 2048;
-  std::vector<uint8_t> rx_memory_;
-  std::vector<uint8_t> tx_memory_;
-  io::GreRecvBatch rx_batch_;
-  io::GreSendBatch tx_batch_;
-  size_t tx_used_ = 0;
+  io::EventLoop::TimerId pre_up_timer_ = 0;
   ClientStats stats_;
 };
 

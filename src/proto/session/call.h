@@ -145,6 +145,10 @@ class Call {
   void renegotiate_ccp(Time now);
   void renegotiate_lcp(Time now);
 
+  // The log lines of the glue (not the PPP core's) go here from now on,
+  // e.g. once the link has its interface name.
+  void set_log(Logger log) { log_ = std::move(log); }
+
   // ---- state ----
   bool ip_up() const { return ip_up_; }
   // The interface MTU: pppd's rule, min(our mtu, the peer's MRU), less

@@ -7,7 +7,7 @@
 
 namespace pptpx::session {
 
-std::optional<GreDatagram> parse_gre_datagram(ByteView datagram, IngressStats& stats,
+std::optional<GreDatagram> parse_gre_datagram(MutableByteView datagram, IngressStats& stats,
                                               const Logger& log) {
   auto ip = gre::parse_ipv4(datagram);
   if (!ip.ok() || ip.packet.protocol != gre::kIpProtocolGre) {
@@ -21,7 +21,9 @@ std::optional<GreDatagram> parse_gre_datagram(ByteView datagram, IngressStats& s
       log.debug("GRE from {} dropped: {}", ip.packet.src.str(), gre::parse_error_name(g.error));
     return std::nullopt;
   }
-  return GreDatagram{ip.packet.src, g.packet};
+  // The parsers hand out read-only views; the payload is the datagram's own.
+  const auto off = static_cast<size_t>(g.packet.payload.data() - datagram.data());
+  return GreDatagram{ip.packet.src, g.packet.header, datagram.subspan(off, g.packet.payload.size())};
 }
 
 namespace {

@@ -112,12 +112,14 @@ struct IngressStats {
 
 struct GreDatagram {
   Ipv4 src;
-  gre::Packet packet;  // views into the datagram
+  gre::Header header;
+  MutableByteView payload;  // inside the datagram: decrypted in place later
 };
 
-// Parses one raw-socket datagram (IPv4 header + enhanced GRE); nullopt, with
-// the reason counted and, for malformed GRE, logged at debug.
-std::optional<GreDatagram> parse_gre_datagram(ByteView datagram, IngressStats& stats,
+// Parses one raw-socket datagram (IPv4 header + enhanced GRE) in the
+// caller's receive buffer; nullopt, with the reason counted and, for
+// malformed GRE, logged at debug.
+std::optional<GreDatagram> parse_gre_datagram(MutableByteView datagram, IngressStats& stats,
                                               const Logger& log);
 
 class DataPath {

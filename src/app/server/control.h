@@ -1,0 +1,34 @@
+// One client's PPTP control connection (TCP 1723) on the server: the
+// socket, its sans-I/O core and the calls it placed (our call IDs).
+#pragma once
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "base/ip.h"
+#include "base/log.h"
+#include "base/time.h"
+#include "io/event_loop.h"
+#include "io/tcp.h"
+#include "proto/pptp/server_control.h"
+
+namespace pptpx::server {
+
+struct Control {
+  Control(uint64_t i, io::TcpConnection t, Ipv4 p, Ipv4 l, const pptp::ServerControlConfig& cfg,
+          Logger lg, Time now)
+      : id(i), tcp(std::move(t)), peer(p), local(l), core(cfg, lg, now), log(std::move(lg)) {}
+
+  uint64_t id = 0;
+  io::TcpConnection tcp;
+  Ipv4 peer;
+  Ipv4 local;
+  pptp::ServerControl core;
+  io::EventLoop::TimerId timer = 0;
+  Time armed = kNever;
+  std::vector<uint16_t> calls;  // our call IDs
+  Logger log;
+};
+
+}  // namespace pptpx::server
