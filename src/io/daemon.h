@@ -8,6 +8,6 @@ namespace pptpx::io {
 // fork (the parent exits 0), setsid, chdir("/"), and stdin/stdout/stderr
 // onto /dev/null. Returns in the child only; an error means no fork
 // happened, or the child could not finish detaching.
-std::error_code daemonize();
+[[nodiscard]] std::error_code daemonize();
 
 }  // namespace pptpx::io

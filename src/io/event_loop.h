@@ -48,8 +48,8 @@ class EventLoop {
   EventLoop& operator=(const EventLoop&) = delete;
 
   // Level-triggered. One registration per fd; add() of a registered fd fails.
-  std::error_code add(int fd, uint32_t interest, IoCallback cb);
-  std::error_code modify(int fd, uint32_t interest);
+  [[nodiscard]] std::error_code add(int fd, uint32_t interest, IoCallback cb);
+  [[nodiscard]] std::error_code modify(int fd, uint32_t interest);
   // Safe from inside any callback; pending events for fd are discarded.
   void remove(int fd);
   bool watching(int fd) const { return fds_.count(fd) != 0; }
@@ -73,9 +73,9 @@ class EventLoop {
 
   // One iteration: waits up to max_wait (or the earliest timer) for events,
   // dispatches them, then runs due timers. EINTR is not an error.
-  std::error_code run_once(Duration max_wait = Duration::max());
+  [[nodiscard]] std::error_code run_once(Duration max_wait = Duration::max());
   // Loops until stop(); returns the error that ended it, if any.
-  std::error_code run();
+  [[nodiscard]] std::error_code run();
   void stop() { stopped_ = true; }
   bool stopped() const { return stopped_; }
 
@@ -86,7 +86,7 @@ class EventLoop {
     std::shared_ptr<IoCallback> cb;
   };
   EventLoop() = default;
-  std::error_code init(std::initializer_list<int> signals);
+  [[nodiscard]] std::error_code init(std::initializer_list<int> signals);
   void read_signals();
   void run_timers();
 

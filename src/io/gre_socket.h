@@ -123,7 +123,7 @@ class GreSocket final : public GreIo {
   // the remainder is dropped, like a full device queue. Returns the number
   // sent.
   size_t send_batch(GreSendBatch& batch) override;
-  std::error_code send(Ipv4 dst, ByteView packet);
+  [[nodiscard]] std::error_code send(Ipv4 dst, ByteView packet);
 
  private:
   Fd fd_;
@@ -132,6 +132,6 @@ class GreSocket final : public GreIo {
 
 // Sets SO_RCVBUF/SO_SNDBUF, trying the *FORCE variants (which exceed
 // rmem_max/wmem_max, needing CAP_NET_ADMIN) first.
-std::error_code set_socket_buffers(int fd, int rcvbuf, int sndbuf);
+[[nodiscard]] std::error_code set_socket_buffers(int fd, int rcvbuf, int sndbuf);
 
 }  // namespace pptpx::io

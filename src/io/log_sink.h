@@ -34,7 +34,7 @@ class SystemLogSink final : public LogSink {
 
   void set_debug(bool on) { debug_ = on; }
   // Opens (or reopens, after rotation on SIGHUP) the log file.
-  std::error_code open_logfile(const std::string& path);
+  [[nodiscard]] std::error_code open_logfile(const std::string& path);
   void close_logfile();
 
  private:

@@ -144,7 +144,10 @@ std::error_code Netlink::del_address_ptp(unsigned ifindex, Ipv4 local, Ipv4 peer
 std::error_code Netlink::replace_address_ptp(unsigned ifindex, Ipv4 old_local, Ipv4 old_peer,
                                              Ipv4 local, Ipv4 peer) {
   if (old_local == local && old_peer == peer) return {};
-  del_address_ptp(ifindex, old_local, old_peer);  // gone already is fine
+  // Gone already (EADDRNOTAVAIL) is fine; anything else is the answer.
+  if (auto ec = del_address_ptp(ifindex, old_local, old_peer);
+      ec && ec != std::errc::address_not_available)
+    return ec;
   return add_address_ptp(ifindex, local, peer);
 }
 

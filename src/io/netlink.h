@@ -70,14 +70,14 @@ struct RouteLookup {
 class LinkControl {
  public:
   virtual ~LinkControl() = default;
-  virtual std::error_code set_link_up(unsigned ifindex, bool up) = 0;
-  virtual std::error_code set_mtu(unsigned ifindex, unsigned mtu) = 0;
+  [[nodiscard]] virtual std::error_code set_link_up(unsigned ifindex, bool up) = 0;
+  [[nodiscard]] virtual std::error_code set_mtu(unsigned ifindex, unsigned mtu) = 0;
   // IFA_LOCAL = local, IFA_ADDRESS = peer, prefix 32: a point-to-point
   // address as pppd installs on pppN.
-  virtual std::error_code add_address_ptp(unsigned ifindex, Ipv4 local, Ipv4 peer) = 0;
+  [[nodiscard]] virtual std::error_code add_address_ptp(unsigned ifindex, Ipv4 local, Ipv4 peer) = 0;
   // The point-to-point pair old_local/old_peer becomes local/peer (nothing
   // happens when they are the same): for a link renegotiated in place.
-  virtual std::error_code replace_address_ptp(unsigned ifindex, Ipv4 old_local, Ipv4 old_peer,
+  [[nodiscard]] virtual std::error_code replace_address_ptp(unsigned ifindex, Ipv4 old_local, Ipv4 old_peer,
                                               Ipv4 local, Ipv4 peer) = 0;
 };
 
@@ -89,19 +89,19 @@ class Netlink final : public LinkControl {
   Netlink& operator=(Netlink&&) noexcept;
   ~Netlink();
 
-  std::error_code set_link_up(unsigned ifindex, bool up) override;
-  std::error_code set_mtu(unsigned ifindex, unsigned mtu) override;
-  std::error_code add_address_ptp(unsigned ifindex, Ipv4 local, Ipv4 peer) override;
-  std::error_code del_address_ptp(unsigned ifindex, Ipv4 local, Ipv4 peer);
-  std::error_code replace_address_ptp(unsigned ifindex, Ipv4 old_local, Ipv4 old_peer, Ipv4 local,
+  [[nodiscard]] std::error_code set_link_up(unsigned ifindex, bool up) override;
+  [[nodiscard]] std::error_code set_mtu(unsigned ifindex, unsigned mtu) override;
+  [[nodiscard]] std::error_code add_address_ptp(unsigned ifindex, Ipv4 local, Ipv4 peer) override;
+  [[nodiscard]] std::error_code del_address_ptp(unsigned ifindex, Ipv4 local, Ipv4 peer);
+  [[nodiscard]] std::error_code replace_address_ptp(unsigned ifindex, Ipv4 old_local, Ipv4 old_peer, Ipv4 local,
                                       Ipv4 peer) override;
   // An ordinary address (IFA_LOCAL = IFA_ADDRESS) with a prefix; for tests
   // and the client's LAN side.
-  std::error_code add_address(unsigned ifindex, Ipv4 local, uint8_t prefix_len);
+  [[nodiscard]] std::error_code add_address(unsigned ifindex, Ipv4 local, uint8_t prefix_len);
 
   // Main table, protocol "boot", scope link when no gateway.
-  std::error_code add_route(const Route& r, bool replace = false);
-  std::error_code del_route(const Route& r);
+  [[nodiscard]] std::error_code add_route(const Route& r, bool replace = false);
+  [[nodiscard]] std::error_code del_route(const Route& r);
   // RTM_GETROUTE for one destination (the kernel's route decision).
   Result<RouteLookup> get_route(Ipv4 dst);
 
@@ -112,8 +112,8 @@ class Netlink final : public LinkControl {
 
   // A proxy ARP entry (RTM_NEWNEIGH with NTF_PROXY): the kernel answers ARP
   // for addr on ifindex. Needs ip_forward=1, not conf/IF/proxy_arp.
-  std::error_code add_proxy_arp(unsigned ifindex, Ipv4 addr);
-  std::error_code del_proxy_arp(unsigned ifindex, Ipv4 addr);
+  [[nodiscard]] std::error_code add_proxy_arp(unsigned ifindex, Ipv4 addr);
+  [[nodiscard]] std::error_code del_proxy_arp(unsigned ifindex, Ipv4 addr);
   // Every IPv4 proxy ARP entry (`ip neigh show proxy`): what a process killed
   // with SIGKILL leaves behind, since nothing withdraws it.
   Result<std::vector<ProxyArpEntry>> list_proxy_arp();
@@ -122,7 +122,7 @@ class Netlink final : public LinkControl {
   using Callback = int (*)(const ::nlmsghdr*, void*);
   // Sends the message in buf_ and reads replies until ACK/DONE, calling cb
   // for each data message.
-  std::error_code transact(::nlmsghdr* nlh, Callback cb = nullptr, void* data = nullptr);
+  [[nodiscard]] std::error_code transact(::nlmsghdr* nlh, Callback cb = nullptr, void* data = nullptr);
 
   mnl_socket* nl_ = nullptr;
   unsigned port_id_ = 0;

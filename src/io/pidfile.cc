@@ -44,7 +44,9 @@ Result<PidFile> PidFile::create(std::string path) {
 
 PidFile& PidFile::operator=(PidFile&& o) noexcept {
   if (this != &o) {
-    if (!path_.empty()) remove_pidfile(path_);
+    // Nobody to tell in a destructor or a move: a stale pid file is what
+    // pppd and pptpd leave too, and the next start overwrites it.
+    if (!path_.empty()) (void)remove_pidfile(path_);
     path_ = std::move(o.path_);
     o.path_.clear();
   }
@@ -52,7 +54,7 @@ PidFile& PidFile::operator=(PidFile&& o) noexcept {
 }
 
 PidFile::~PidFile() {
-  if (!path_.empty()) remove_pidfile(path_);
+  if (!path_.empty()) (void)remove_pidfile(path_);  // see operator=
 }
 
 }  // namespace pptpx::io

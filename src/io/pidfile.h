@@ -9,10 +9,10 @@
 
 namespace pptpx::io {
 
-std::error_code write_pidfile(const std::string& path, pid_t pid);
-std::error_code write_pidfile(const std::string& path);  // getpid()
+[[nodiscard]] std::error_code write_pidfile(const std::string& path, pid_t pid);
+[[nodiscard]] std::error_code write_pidfile(const std::string& path);  // getpid()
 // Removes the file; a missing file is not an error.
-std::error_code remove_pidfile(const std::string& path);
+[[nodiscard]] std::error_code remove_pidfile(const std::string& path);
 
 // Writes on create(), removes on destruction.
 class PidFile {

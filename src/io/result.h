@@ -18,14 +18,14 @@ inline bool would_block(std::error_code ec) {
 
 // A value or an error_code; a tiny stand-in for std::expected (C++23).
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
   Result(std::error_code error) : error_(error) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return !error_; }
   explicit operator bool() const { return ok(); }
-  std::error_code error() const { return error_; }
+  [[nodiscard]] std::error_code error() const { return error_; }
   T& value() & { return value_; }
   const T& value() const& { return value_; }
   T&& value() && { return std::move(value_); }
@@ -66,6 +66,6 @@ class Fd {
 };
 
 // Sets O_NONBLOCK on fd.
-std::error_code set_nonblocking(int fd);
+[[nodiscard]] std::error_code set_nonblocking(int fd);
 
 }  // namespace pptpx::io

@@ -31,7 +31,7 @@ class TcpConnection {
   // Starts a non-blocking connect; wait for kWritable, then finish_connect().
   static Result<TcpConnection> connect(SocketAddress remote, std::optional<Ipv4> local = {});
   // The connect's outcome (SO_ERROR); empty on success.
-  std::error_code finish_connect();
+  [[nodiscard]] std::error_code finish_connect();
 
   int fd() const { return fd_.get(); }
   bool is_open() const { return fd_.valid(); }
@@ -41,9 +41,9 @@ class TcpConnection {
   Result<size_t> read(MutableByteView buf);
   // Sends as much as the socket takes and queues the rest. An error means
   // the connection is broken and should be closed.
-  std::error_code write(ByteView data);
+  [[nodiscard]] std::error_code write(ByteView data);
   // Sends queued bytes; call on kWritable.
-  std::error_code flush();
+  [[nodiscard]] std::error_code flush();
   bool want_write() const { return out_pos_ < out_.size(); }
   size_t pending() const { return out_.size() - out_pos_; }
 
@@ -55,8 +55,8 @@ class TcpConnection {
 
   Result<SocketAddress> local_address() const;
   Result<SocketAddress> peer_address() const;
-  std::error_code set_nodelay(bool on);
-  std::error_code set_keepalive(bool on);
+  [[nodiscard]] std::error_code set_nodelay(bool on);
+  [[nodiscard]] std::error_code set_keepalive(bool on);
 
  private:
   Fd fd_;

@@ -52,7 +52,7 @@ class TunDevice final : public TunIo {
   // when none is queued.
   Result<size_t> read(MutableByteView buf, size_t offset = 0);
   // Writes one IPv4 packet to the kernel.
-  std::error_code write(ByteView packet);
+  [[nodiscard]] std::error_code write(ByteView packet);
   // One read(2) or write(2) per packet: the TUN device takes one at a time
   // (without IFF_VNET_HDR offloads).
   size_t read_batch(std::span<const MutableByteView> bufs, size_t offset,

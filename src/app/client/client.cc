@@ -136,7 +136,7 @@ void Client::on_tcp_event(uint32_t ev) {
 void Client::on_connected() {
   Time now = loop_.now();
   stage_ = Stage::kCalling;
-  tcp_.set_nodelay(true);
+  if (auto ec = tcp_.set_nodelay(true)) log_.debug("CTRL: TCP_NODELAY: {}", ec.message());
   log_.info("CTRL: connected to {}", server_.str());
   pptp::ClientControlConfig cfg;
   cfg.host_name = settings_.pty.client_hostname.empty() ? "local" : settings_.pty.client_hostname;

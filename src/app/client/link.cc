@@ -261,7 +261,9 @@ void Client::write_pid_files() {
 }
 
 void Client::remove_pid_files() {
-  for (const auto& f : pid_files_) io::remove_pidfile(f);
+  for (const auto& f : pid_files_) {
+    if (auto ec = io::remove_pidfile(f)) log_.debug("cannot remove {}: {}", f, ec.message());
+  }
   pid_files_.clear();
 }
 

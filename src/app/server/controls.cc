@@ -45,7 +45,7 @@ void Server::on_accept() {
 void Server::admit_connection(io::TcpListener::Accepted a) {
   stats_.connections++;
   io::TcpConnection tcp(std::move(a.fd));
-  tcp.set_nodelay(true);
+  if (auto ec = tcp.set_nodelay(true)) log_.debug("CTRL: TCP_NODELAY: {}", ec.message());
   pptp::ServerControlConfig cfg;
   cfg.host_name = settings_.our_name;
   cfg.vendor = "pptpx";

@@ -42,7 +42,7 @@ TEST(Tcp, AcceptReadWriteOverLoopback) {
   ASSERT_FALSE(loop->add(client->fd(), kWritable, [&](uint32_t) {
     EXPECT_FALSE(client->finish_connect());
     connected = true;
-    loop->modify(client->fd(), 0);
+    EXPECT_FALSE(loop->modify(client->fd(), 0));
   }));
   for (int i = 0; i < 100 && !(server && connected); ++i) ASSERT_FALSE(loop->run_once(seconds(1)));
   ASSERT_TRUE(server && connected);
