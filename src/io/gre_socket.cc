@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include <fmt/format.h>
+
 namespace pptpx::io {
 
 void GreRecvBatch::set_buffer(size_t i, MutableByteView buf) {
@@ -61,6 +63,12 @@ bool GreSendBatch::add(Ipv4 dst, ByteView packet, Ipv4 src) {
     std::memcpy(CMSG_DATA(c), &info, sizeof info);
   }
   return true;
+}
+
+std::string describe(const GreSocketStats& s) {
+  return fmt::format("GRE socket: in {} truncated {} errors {} | out {} errors {} would-block {}",
+                     s.rx_packets, s.rx_truncated, s.rx_errors, s.tx_packets, s.tx_errors,
+                     s.tx_would_block);
 }
 
 std::error_code set_socket_buffers(int fd, int rcvbuf, int sndbuf) {

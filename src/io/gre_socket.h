@@ -14,6 +14,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "base/bytes.h"
 #include "base/ip.h"
@@ -79,6 +80,7 @@ class GreSendBatch {
   size_t count_ = 0;
 };
 
+
 struct GreSocketStats {
   uint64_t rx_packets = 0;
   uint64_t rx_truncated = 0;  // larger than the caller's buffer; dropped
@@ -87,6 +89,9 @@ struct GreSocketStats {
   uint64_t tx_errors = 0;      // dropped by an error other than EAGAIN
   uint64_t tx_would_block = 0; // dropped because the send buffer was full
 };
+
+// "GRE socket: in N truncated N errors N | out N errors N would-block N"
+std::string describe(const GreSocketStats& s);
 
 // What the applications need of the GRE socket, in batches: GreSocket, and
 // in tests an in-memory fake (tests/support/fake_io.h).
@@ -97,6 +102,7 @@ class GreIo {
   // As GreSocket::recv_batch and send_batch below.
   virtual Result<size_t> recv_batch(GreRecvBatch& batch) = 0;
   virtual size_t send_batch(GreSendBatch& batch) = 0;
+  virtual const GreSocketStats& stats() const = 0;
 };
 
 class GreSocket final : public GreIo {
@@ -111,7 +117,7 @@ class GreSocket final : public GreIo {
   static Result<GreSocket> open() { return open(Options{}); }
 
   int fd() const override { return fd_.get(); }
-  const GreSocketStats& stats() const { return stats_; }
+  const GreSocketStats& stats() const override { return stats_; }
 
   // Receives up to batch capacity (the buffers set) packets without
   // blocking. Returns the count (also batch.size()); 0 when none is ready.

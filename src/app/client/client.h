@@ -130,7 +130,6 @@ class Client {
   io::EventLoop& loop_;
   Settings settings_;
   Ipv4 server_;
-  LogSink& sink_;
   Logger log_;
   Rng& rng_;
   std::function<void(int)> done_;

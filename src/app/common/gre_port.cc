@@ -43,6 +43,10 @@ void GrePort::transmit(session::Call& call, Ipv4 dst, Ipv4 src, Time now) {
   }
 }
 
+std::string GrePort::describe() const {
+  return io::describe(io_->stats()) + " | " + session::describe_ingress(ingress_);
+}
+
 void GrePort::flush() {
   if (tx_batch_.size()) io_->send_batch(tx_batch_);
   tx_batch_.clear();

@@ -31,6 +31,8 @@ class GrePort {
 
   int fd() const { return io_->fd(); }
   const session::IngressStats& ingress() const { return ingress_; }
+  // "GRE socket: ... | malformed GRE: ...": the socket's and the parser's counters.
+  std::string describe() const;
 
   // Reads what is waiting, parses each datagram and calls
   // on_datagram(session::GreDatagram&) for the valid ones (what is not

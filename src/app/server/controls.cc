@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "app/server/server.h"
+#include "base/counters.h"
 #include "base/overloaded.h"
 #include "proto/pptp/messages.h"
 
@@ -197,6 +198,7 @@ void Server::destroy_control(uint64_t id) {
     c.tcp.close();
   }
   c.log.info("CTRL: client {} control connection finished", c.peer.str());
+  add_counters(stats_.control, c.core.stats());
   controls_.erase(it);
   maybe_finish_shutdown();
 }

@@ -351,6 +351,7 @@ void Server::end_call(Link& link, uint8_t cdn_result, bool send_cdn, bool defer_
     c->core.disconnect_call(link.our_id, cdn_result, stats, now);
   link.timer.cancel();
   stats_.data_path += link.call.data_path_stats();
+  stats_.ppp += link.call.ppp().counters();
   stats_.data_before_up += t.data_before_up;
   pool_.release(link.slot);
   const uint16_t id = link.our_id;

@@ -5,6 +5,7 @@
 
 #include <utility>
 
+#include "base/counters.h"
 #include "proto/pptp/messages.h"
 
 namespace pptpx::server {
@@ -20,7 +21,6 @@ Server::Server(io::EventLoop& loop, Settings settings, LogSink& sink, Rng& rng,
                std::unique_ptr<app::Platform> platform)
     : loop_(loop),
       settings_(std::move(settings)),
-      sink_(sink),
       log_(sink),
       rng_(rng),
       pool_(settings_.slots),
@@ -107,22 +107,28 @@ void Server::reload(Settings settings) {
 void Server::log_stats() const {
   const ServerStats& t = stats_;
   session::DataPathStats d = t.data_path;
+  ppp::PppCounters ppp = t.ppp;
+  pptp::ControlStats control = t.control;
   uint64_t before_up = t.data_before_up;
   for (const auto& [id, link] : calls_.links()) {
     d += link->call.data_path_stats();
+    ppp += link->call.ppp().counters();
     before_up += link->call.traffic().data_before_up;
   }
+  for (const auto& [id, c] : controls_) add_counters(control, c->core.stats());
   session::IngressStats in = gre_ ? gre_->ingress() : session::IngressStats{};
   log_.info(
       "stats: connections {} (refused {}) calls {} (refused {}) | GRE dropped: not-gre {} "
       "malformed {} unknown-call {} wrong-peer {} sequence {} | PPP malformed {} | MPPE "
       "dropped {} not-ip {} | clear IP dropped {} | out: not-ipv4 {} no-mppe {} | data before "
-      "up {} | tun dropped {} | {} | {} | {}",
+      "up {} | tun dropped {} | {} | {} | {} | {} | {} | {} | {}",
       t.connections, t.connections_refused, t.calls, t.calls_refused_no_slot, in.not_gre,
       in.malformed, t.gre_unknown_call, t.gre_wrong_peer, d.gre_duplicates, d.ppp_malformed,
       d.mppe_dropped, d.mppe_not_ip, d.clear_ip_dropped, d.out_not_ipv4, d.out_no_mppe,
-      before_up, t.tun_dropped, session::describe_gre(d), session::describe_mppe(d),
-      describe_listen());
+      before_up, t.tun_dropped, session::describe_gre(d), session::describe_gre_flow(d),
+      session::describe_mppe(d),
+      ppp::describe_ppp(ppp), pptp::describe_control(control),
+      gre_ ? gre_->describe() : std::string("GRE socket: closed"), describe_listen());
 }
 
 std::string Server::describe_listen() const {

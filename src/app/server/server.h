@@ -49,7 +49,9 @@ struct ServerStats {
   uint64_t gre_wrong_peer = 0;       // right call ID, wrong source address
   uint64_t tun_dropped = 0;          // tun write failed or packet too big
   uint64_t accept_errors = 0;        // accept() failed other than "none left"
-  // Per-call counters, summed as calls end.
+  // Per-connection and per-call counters, summed as they end.
+  pptp::ControlStats control;
+  ppp::PppCounters ppp;
   session::DataPathStats data_path;
   uint64_t data_before_up = 0;       // IP before the network phase allowed it
 };
@@ -130,7 +132,6 @@ class Server {
 
   io::EventLoop& loop_;
   Settings settings_;
-  LogSink& sink_;
   Logger log_;
   Rng& rng_;
   AddressPool pool_;

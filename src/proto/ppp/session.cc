@@ -4,6 +4,8 @@
 // before encryption is in place.
 #include "proto/ppp/session.h"
 
+#include "base/counters.h"
+
 #include <algorithm>
 
 #include "proto/ppp/protocols.h"
@@ -605,6 +607,43 @@ void Session::on_ccp_event(LayerEvent e, Time now) {
       break;
     case LayerEvent::kStarted: break;
   }
+}
+
+PppCounters& PppCounters::operator+=(const PppCounters& o) {
+  add_counters(session, o.session);
+  add_counters(lcp, o.lcp);
+  add_counters(ncp, o.ncp);
+  add_counters(auth, o.auth);
+  return *this;
+}
+
+PppCounters Session::counters() const {
+  PppCounters c;
+  c.session = stats_;
+  c.lcp = lcp_.stats();
+  for (const Fsm* ncp : {&ipcp_, &ipv6cp_, &ccp_}) add_counters(c.ncp, ncp->stats());
+  for (const AuthMethod* m : {peer_auth_.get(), own_auth_.get()}) {
+    if (m) add_counters(c.auth, m->stats());
+  }
+  return c;
+}
+
+std::string describe_ppp(const PppCounters& c) {
+  const SessionStats& s = c.session;
+  auto fsm = [](const FsmStats& f) {
+    return fmt::format("malformed {} bad-id {} bad-ack {} bad-nak/reject {} unexpected-state {} "
+                       "code-rejects in {} out {}",
+                       f.malformed, f.bad_id, f.bad_ack, f.bad_nak_reject, f.unexpected_state,
+                       f.code_rejects_received, f.code_rejects_sent);
+  };
+  return fmt::format(
+      "PPP: malformed {} discarded {} protocol-rejects in {} out {} echo out {} replies {} "
+      "loopback {} resets in {} out {} | LCP: {} | NCP: {} | auth: malformed {} unexpected {} "
+      "wrong-id {} repeats {} retransmits {}",
+      s.malformed_frames, s.discarded, s.protocol_rejects_received, s.protocol_rejects_sent,
+      s.echo_requests_sent, s.echo_replies_received, s.loopback, s.reset_requests_received,
+      s.reset_requests_sent, fsm(c.lcp), fsm(c.ncp), c.auth.malformed, c.auth.unexpected,
+      c.auth.wrong_id, c.auth.repeats, c.auth.retransmits);
 }
 
 }  // namespace pptpx::ppp

@@ -132,6 +132,17 @@ struct SessionStats {
   uint64_t reset_requests_sent = 0;
 };
 
+// Every control-side counter of one link, for the stats lines.
+struct PppCounters {
+  SessionStats session;
+  FsmStats lcp;
+  FsmStats ncp;  // IPCP, IPV6CP and CCP together
+  AuthStats auth;  // both directions
+  PppCounters& operator+=(const PppCounters& o);
+};
+// "PPP: malformed N discarded N ... | LCP: ... | NCP: ... | auth: ...".
+std::string describe_ppp(const PppCounters& c);
+
 class Session {
  public:
   Session(const SessionConfig& cfg, Rng& rng, Logger log, Time now);
@@ -185,6 +196,7 @@ class Session {
   // IP may flow: IPCP is up and, where MPPE is required, CCP is up too.
   bool data_allowed() const;
   const SessionStats& stats() const { return stats_; }
+  PppCounters counters() const;
   const FsmStats& lcp_stats() const { return lcp_.stats(); }
   FsmState lcp_state() const { return lcp_.state(); }
   FsmState ipcp_state() const { return ipcp_.state(); }

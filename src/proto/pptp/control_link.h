@@ -121,6 +121,9 @@ struct ControlStats {
   uint64_t wan_errors = 0;
 };
 
+// "PPTP control: messages in N out N | ..." for the stats lines.
+std::string describe_control(const ControlStats& s);
+
 class ControlLink {
  public:
   ControlLink(Logger log, Duration echo_interval, Duration echo_timeout)

@@ -17,6 +17,7 @@ std::optional<GreDatagram> parse_gre_datagram(MutableByteView datagram, IngressS
   auto g = gre::parse(ip.packet.payload);
   if (!g.ok()) {
     stats.malformed++;
+    stats.why.count(g.error);
     if (log.enabled(LogLevel::kDebug))
       log.debug("GRE from {} dropped: {}", ip.packet.src.str(), gre::parse_error_name(g.error));
     return std::nullopt;
@@ -71,6 +72,24 @@ std::string describe_gre(const DataPathStats& d) {
       d.gre_gaps_skipped, d.gre_too_big);
 }
 
+std::string describe_gre_flow(const DataPathStats& d) {
+  return fmt::format(
+      "GRE flow in: delivered {} stale-echo {} ack-only {} acks {} bad-acks {} | out: data {} "
+      "acks-piggybacked {} ack-only {} over-window {} max-unacked {}",
+      d.gre_delivered, d.gre_stale_echo, d.gre_ack_only_in, d.gre_acks_in, d.gre_bad_acks,
+      d.gre_data_out, d.gre_acks_piggybacked, d.gre_ack_only_out, d.gre_over_window,
+      d.gre_max_unacked);
+}
+
+std::string describe_ingress(const IngressStats& s) {
+  const gre::ParseStats& w = s.why;
+  return fmt::format(
+      "malformed GRE: truncated {} protocol {} version {} flags {} no-key {} length {} no-seq {} "
+      "empty {}",
+      w.truncated, w.bad_protocol, w.bad_version, w.bad_flags, w.no_key, w.bad_payload_length,
+      w.payload_without_seq, w.empty);
+}
+
 DataPathStats DataPath::stats() const {
   DataPathStats d = stats_;
   const gre::ChannelStats& g = gre_.stats();
@@ -81,6 +100,16 @@ DataPathStats DataPath::stats() const {
   d.gre_held = g.rx_held;
   d.gre_late_in_order = g.rx_late_in_order;
   d.gre_gaps_skipped = g.rx_gaps_skipped;
+  d.gre_delivered = g.rx_delivered;
+  d.gre_stale_echo = g.rx_stale_echo_delivered;
+  d.gre_ack_only_in = g.rx_ack_only;
+  d.gre_acks_in = g.rx_acks;
+  d.gre_bad_acks = g.rx_bad_acks;
+  d.gre_data_out = g.tx_data;
+  d.gre_acks_piggybacked = g.tx_acks_piggybacked;
+  d.gre_ack_only_out = g.tx_ack_only;
+  d.gre_over_window = g.tx_over_window;
+  d.gre_max_unacked = g.max_unacked;
   d.gre_duplicates = g.rx_duplicates + g.rx_stale + g.rx_too_big;
   if (dec_) add_decryptor_stats(d, dec_->stats());
   return d;

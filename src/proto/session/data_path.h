@@ -9,6 +9,7 @@
 // packet for the TUN, a control packet for the PPP session, or dropped.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -43,6 +44,16 @@ struct DataPathStats {
   uint64_t gre_held = 0;             // waited in the reorder window
   uint64_t gre_late_in_order = 0;    // late packets the window still put in order
   uint64_t gre_gaps_skipped = 0;     // gaps the window gave up on
+  uint64_t gre_delivered = 0;        // payloads passed on
+  uint64_t gre_stale_echo = 0;       // stale LCP echoes passed on all the same
+  uint64_t gre_ack_only_in = 0;      // ack-only packets received
+  uint64_t gre_acks_in = 0;          // acknowledgments received
+  uint64_t gre_bad_acks = 0;         // acknowledging a number we never sent
+  uint64_t gre_data_out = 0;         // packets with a payload sent
+  uint64_t gre_acks_piggybacked = 0; // acks riding on them
+  uint64_t gre_ack_only_out = 0;     // ack-only packets sent
+  uint64_t gre_over_window = 0;      // sent beyond the peer's receive window (never held)
+  uint64_t gre_max_unacked = 0;      // most packets unacknowledged at once (a maximum)
   uint64_t ppp_malformed = 0;     // unreadable PPP header
   uint64_t mppe_dropped = 0;      // decryptor refused the packet, or no MPPE yet
   uint64_t mppe_not_ip = 0;       // decrypted to something other than IPv4
@@ -67,6 +78,16 @@ struct DataPathStats {
     gre_held += o.gre_held;
     gre_late_in_order += o.gre_late_in_order;
     gre_gaps_skipped += o.gre_gaps_skipped;
+    gre_delivered += o.gre_delivered;
+    gre_stale_echo += o.gre_stale_echo;
+    gre_ack_only_in += o.gre_ack_only_in;
+    gre_acks_in += o.gre_acks_in;
+    gre_bad_acks += o.gre_bad_acks;
+    gre_data_out += o.gre_data_out;
+    gre_acks_piggybacked += o.gre_acks_piggybacked;
+    gre_ack_only_out += o.gre_ack_only_out;
+    gre_over_window += o.gre_over_window;
+    gre_max_unacked = std::max(gre_max_unacked, o.gre_max_unacked);
     ppp_malformed += o.ppp_malformed;
     mppe_dropped += o.mppe_dropped;
     mppe_not_ip += o.mppe_not_ip;
@@ -89,6 +110,8 @@ std::string describe_mppe(const DataPathStats& d);
 // "GRE in: stale N duplicate N lost N | reorder window: held N late-in-order N gaps-skipped N
 // too-big N"
 std::string describe_gre(const DataPathStats& d);
+// "GRE flow in: delivered N stale-echo N ack-only N acks N bad-acks N | out: data N ..."
+std::string describe_gre_flow(const DataPathStats& d);
 
 // How long the receive direction may fail, with the peer still sending,
 // before the keys are renegotiated (CCP), and how many renegotiations that
@@ -107,8 +130,11 @@ enum class RxAction {
 // What the raw GRE socket delivered that is not enhanced GRE at all.
 struct IngressStats {
   uint64_t not_gre = 0;    // not IPv4, or not IP protocol 47
-  uint64_t malformed = 0;  // gre::parse refused it
+  uint64_t malformed = 0;  // gre::parse refused it...
+  gre::ParseStats why;     // ...for these reasons
 };
+// "malformed GRE: truncated N protocol N version N flags N no-key N length N no-seq N empty N"
+std::string describe_ingress(const IngressStats& s);
 
 struct GreDatagram {
   Ipv4 src;
