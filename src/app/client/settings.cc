@@ -1,49 +1,23 @@
 #include "app/client/settings.h"
 
 #include "app/common/ppp_settings.h"
+#include "base/text.h"
 #include "config/secrets.h"
 
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
 #include <climits>
-#include <cstdlib>
 #include <fstream>
 
 namespace pptpx::client {
 
 namespace {
 
-
 std::string host_name() {
   char buf[HOST_NAME_MAX + 1] = {};
   if (gethostname(buf, sizeof buf) != 0) return "pptpx";
   return buf;
-}
-
-std::vector<std::string> split_words(std::string_view s) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (c == ' ' || c == '\t' || c == '\n') {
-      if (!cur.empty()) out.push_back(std::move(cur));
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) out.push_back(std::move(cur));
-  return out;
-}
-
-std::optional<int> parse_int(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  char* end = nullptr;
-  errno = 0;
-  long v = std::strtol(s.c_str(), &end, 10);
-  if (errno != 0 || *end != 0 || v < 0 || v > INT_MAX) return std::nullopt;
-  return static_cast<int>(v);
 }
 
 void warn(config::Diagnostics& d, const std::string& file, std::string msg) {
@@ -88,100 +62,6 @@ std::vector<ppp::AuthProtocol> verifiable_peer_methods(const config::PppOptions&
 
 }  // namespace
 
-PtyCommand parse_pty_command(std::string_view command) {
-  PtyCommand pc;
-  std::vector<std::string> w = split_words(command);
-  if (w.empty()) {
-    pc.error = "empty pty command";
-    return pc;
-  }
-  const std::string& prog = w[0];
-  if (prog != "pptp" && !(prog.size() > 5 && prog.ends_with("/pptp"))) {
-    pc.error = "pty command '" + prog + "' is not pptp: pptpx only dials PPTP servers";
-    return pc;
-  }
-  // pptp-linux options that take an argument (getopt_long: "--opt ARG" or
-  // "--opt=ARG").
-  static const char* const kWithArg[] = {"phone",     "quirks",      "timeout",        "idle-wait",
-                                         "max-echo-wait", "logstring", "localbind", "bind",
-                                         "rtmark",    "loglevel",    "test-type",      "test-rate",
-                                         "missing-window", "client-hostname"};
-  bool nolaunchpppd = false;
-  std::vector<std::string> extra;
-  for (size_t i = 1; i < w.size(); ++i) {
-    const std::string& word = w[i];
-    if (!word.starts_with("--")) {
-      if (pc.host.empty()) pc.host = word;
-      else extra.push_back(word);
-      continue;
-    }
-    std::string name = word.substr(2);
-    std::optional<std::string> value;
-    if (auto eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name.resize(eq);
-    }
-    bool takes_arg = false;
-    for (const char* k : kWithArg) takes_arg |= name == k;
-    if (takes_arg && !value) {
-      if (i + 1 >= w.size()) {
-        pc.error = "pptp option --" + name + " needs a value";
-        return pc;
-      }
-      value = w[++i];
-    }
-    if (name == "nolaunchpppd") {
-      nolaunchpppd = true;
-    } else if (name == "phone") {
-      pc.phone = *value;
-    } else if (name == "localbind" || name == "bind") {
-      pc.localbind = Ipv4::parse(*value);
-      if (!pc.localbind) pc.warnings.push_back("pptp --" + name + " " + *value +
-                                               ": not an IPv4 address, ignored");
-    } else if (name == "idle-wait" || name == "max-echo-wait") {
-      std::optional<int> n = parse_int(*value);
-      if (!n || *n <= 0) pc.warnings.push_back("pptp --" + name + " " + *value + ": not a positive number, ignored");
-      else (name == "idle-wait" ? pc.idle_wait : pc.max_echo_wait) = n;
-    } else if (name == "loglevel") {
-      std::optional<int> n = parse_int(*value);
-      if (!n || *n < 0 || *n > 2) pc.warnings.push_back("pptp --loglevel " + *value + ": not 0, 1 or 2, ignored");
-      else pc.loglevel = *n;
-    } else if (name == "client-hostname") {
-      pc.client_hostname = *value;
-    } else if (name == "nohostroute") {
-      pc.nohostroute = true;
-    } else if (name == "timeout") {
-      char* end = nullptr;
-      double sec = std::strtod(value->c_str(), &end);
-      if (value->empty() || *end != '\0' || !(sec >= 0.01 && sec <= 10)) {
-        pc.error = "pptp --timeout " + *value + ": must be 0.01 to 10 seconds, as pptp requires";
-      } else {
-        pc.reorder_timeout = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(sec));
-      }
-    } else if (name == "nobuffer") {
-      pc.nobuffer = true;
-    } else if (name == "missing-window") {
-      pc.warnings.push_back("pptp --missing-window ignored: the reorder window holds at most 8 "
-                            "packets, and a further jump is taken as loss at once");
-    } else if (name == "sync" || name == "debug" || name == "version") {
-      pc.warnings.push_back("pptp --" + name + " has no meaning for pptpx, ignored");
-    } else if (takes_arg) {
-      pc.warnings.push_back("pptp --" + name + " is not supported by pptpx yet, ignored");
-    } else {
-      pc.warnings.push_back("pptp --" + name + ": unknown pptp option, ignored");
-    }
-  }
-  if (pc.host.empty()) {
-    pc.error = "no server name or address in the pty command";
-    return pc;
-  }
-  if (!nolaunchpppd)
-    pc.warnings.push_back("pty command without --nolaunchpppd: pptpx runs the link itself anyway");
-  for (const auto& e : extra)
-    pc.warnings.push_back("pty command word '" + e + "' (pppd option for pptp) ignored");
-  return pc;
-}
-
 Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
   Settings s;
   s.flags = flags;
@@ -198,7 +78,7 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
   if (!o.pty) {
     error(diags, src, "no pty option: pptpx needs pty \"pptp HOST --nolaunchpppd\"");
   } else {
-    s.pty = parse_pty_command(*o.pty);
+    s.pty = config::parse_pty_command(*o.pty);
     if (!s.pty.error.empty()) error(diags, src, s.pty.error);
     for (const auto& w : s.pty.warnings) warn(diags, src, w);
   }
@@ -332,7 +212,7 @@ std::optional<pid_t> read_pid_file(const std::string& path) {
   if (!in) return std::nullopt;
   std::string line;
   if (!std::getline(in, line)) return std::nullopt;
-  auto v = parse_int(line);
+  auto v = parse_non_negative_int(line);
   if (!v || *v <= 1) return std::nullopt;
   return static_cast<pid_t>(*v);
 }
