@@ -60,29 +60,34 @@ std::vector<ppp::AuthProtocol> verifiable_peer_methods(const config::PppOptions&
   return usable;
 }
 
-}  // namespace
-
-Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
-  Settings s;
-  s.flags = flags;
+// /etc/ppp/options (when readable), then `call NAME` and the command line's
+// pppd words, as pppd reads them.
+config::PppOptions read_ppp_options(const Flags& flags, config::Diagnostics& diags) {
+  config::PppOptions ppp;
   config::ParseContext ctx;
   ctx.peers_dir = flags.peers_dir;
   if (!flags.global_options_path.empty() && access(flags.global_options_path.c_str(), R_OK) == 0)
-    config::parse_options_file(flags.global_options_path, s.ppp, diags, ctx);
+    config::parse_options_file(flags.global_options_path, ppp, diags, ctx);
   std::vector<std::string> words = {"call", flags.call_name};
   words.insert(words.end(), flags.ppp_words.begin(), flags.ppp_words.end());
-  config::parse_options_words(words, "command line", s.ppp, diags, ctx);
+  config::parse_options_words(words, "command line", ppp, diags, ctx);
+  return ppp;
+}
 
-  const config::PppOptions& o = s.ppp;
-  const std::string src = o.call_file.value_or(flags.peers_dir + "/" + flags.call_name);
-  if (!o.pty) {
+void apply_pty(Settings& s, const std::string& src, config::Diagnostics& diags) {
+  if (!s.ppp.pty) {
     error(diags, src, "no pty option: pptpx needs pty \"pptp HOST --nolaunchpppd\"");
   } else {
-    s.pty = config::parse_pty_command(*o.pty);
+    s.pty = config::parse_pty_command(*s.ppp.pty);
     if (!s.pty.error.empty()) error(diags, src, s.pty.error);
     for (const auto& w : s.pty.warnings) warn(diags, src, w);
   }
+}
 
+// Names, scripts, routes and DNS, persist/maxfail/holdoff, logging.
+void apply_process_options(Settings& s) {
+  const config::PppOptions& o = s.ppp;
+  const Flags& flags = s.flags;
   s.debug = o.debug > 0 || s.pty.loglevel >= 2;
   s.detach = o.detach;
   s.user = o.user.value_or(o.name.value_or(host_name()));
@@ -108,8 +113,11 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
       else if (o.detach != config::DetachMode::kDetach && !o.nologfd) s.log_fd = 2;
     }
   }
+}
 
-  // Options parsed but not acted on yet by the client: say so once each.
+// Options parsed but not acted on yet by the client: say so once each.
+void warn_not_supported(const config::PppOptions& o, const std::string& src,
+                        config::Diagnostics& diags) {
   auto not_yet = [&](bool set, const char* name) {
     if (set) warn(diags, src, std::string(name) + " is not supported by pptpx call yet, ignored");
   };
@@ -117,13 +125,18 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
   not_yet(o.maxconnect.has_value(), "maxconnect");
   not_yet(o.proxyarp.value_or(false), "proxyarp");
   not_yet(o.ipv6.value_or(false), "+ipv6");
+}
 
+// The PPP session's configuration: authentication both ways, link options,
+// IPCP, MPPE.
+void apply_session_options(Settings& s, const std::string& src, config::Diagnostics& diags) {
+  const config::PppOptions& o = s.ppp;
   ppp::SessionConfig& sc = s.session;
   sc.role = ppp::Role::kAuthenticatee;
   sc.auth.allowed = app::to_ppp(config::own_auth_protocols(o));
   sc.auth.authenticatee.user = s.user;
   sc.auth.authenticatee.remote_name = s.remote_name;
-  sc.auth.reverse = verifiable_peer_methods(o, flags, o.name.value_or(host_name()), src, diags);
+  sc.auth.reverse = verifiable_peer_methods(o, s.flags, o.name.value_or(host_name()), src, diags);
   sc.auth.authenticator.our_name = o.name.value_or(host_name());
   sc.auth.authenticator.remote_name = s.remote_name;
   app::apply_link_options(o, sc);
@@ -133,7 +146,7 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
   sc.ipcp_client.request_dns = o.usepeerdns;
   sc.ipcp_client.request_wins = o.usepeerwins;
 
-  if (flags.mppe_stateful_only) {
+  if (s.flags.mppe_stateful_only) {
     sc.mppe.allow_stateful = true;
     sc.mppe.stateful_only = true;
   }
@@ -143,61 +156,93 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
   }
   if (sc.auth.allowed.empty())
     warn(diags, src, "every authentication method is refused: only a server without auth works");
+}
+
+// dump_settings' text, a line at a time.
+struct DumpText {
+  std::string out = "pptpx options in effect:\n";
+  void line(const std::string& text) { out += text + "\n"; }
+  void opt(bool on, const char* name) {
+    if (on) line(name);
+  }
+};
+
+void dump_mppe(DumpText& d, const ppp::MppePolicy& m) {
+  if (!m.enabled || (!m.allow_40 && !m.allow_56 && !m.allow_128)) {
+    d.line("nomppe");
+    return;
+  }
+  if (m.required) {
+    if (m.allow_40 && m.allow_128) d.line("require-mppe");
+    else if (m.allow_128) d.line("require-mppe-128");
+    else if (m.allow_40) d.line("require-mppe-40");
+  }
+  if (!m.allow_40) d.line("nomppe-40");
+  if (!m.allow_128) d.line("nomppe-128");
+  d.opt(m.allow_stateful, "mppe-stateful");
+  d.opt(m.stateful_only, "(--mppe-stateful-only)");
+}
+
+// debug, detaching, persist/maxfail/holdoff and where the log goes.
+void dump_process(DumpText& d, const Settings& s) {
+  d.opt(s.debug, "debug");
+  switch (s.detach) {
+    case config::DetachMode::kNodetach: d.line("nodetach"); break;
+    case config::DetachMode::kUpdetach: d.line("updetach"); break;
+    case config::DetachMode::kDetach: break;
+  }
+  d.opt(s.persist, "persist");
+  d.line("maxfail " + std::to_string(s.maxfail));
+  d.line("holdoff " + std::to_string(s.holdoff_seconds));
+  if (s.logfile) d.line("logfile " + *s.logfile);
+  else if (s.log_fd >= 0) d.line("logfd " + std::to_string(s.log_fd));
+  else d.line("nologfd");
+}
+
+// The link: names for the scripts, routes, DNS/WINS, addresses, sizes, echo,
+// scripts.
+void dump_link(DumpText& d, const Settings& s) {
+  if (s.ipparam) d.line("ipparam " + *s.ipparam);
+  if (s.linkname) d.line("linkname " + *s.linkname);
+  if (s.unit) d.line("unit " + std::to_string(*s.unit));
+  if (s.replacedefaultroute) d.line("replacedefaultroute");
+  else d.opt(s.defaultroute, "defaultroute");
+  d.opt(s.usepeerdns, "usepeerdns");
+  d.opt(s.usepeerwins, "usepeerwins");
+  if (s.session.ipcp_client.local) d.line(s.session.ipcp_client.local->str() + ":");
+  d.line("mtu " + std::to_string(s.mtu));
+  d.line("mru " + std::to_string(s.session.lcp.mru));
+  d.line("lcp-echo-interval " + std::to_string(std::chrono::duration_cast<seconds>(s.session.lcp.echo_interval).count()));
+  d.line("lcp-echo-failure " + std::to_string(s.session.lcp.echo_failure));
+  d.line("ip-pre-up-script " + s.ip_pre_up_script);
+  d.line("ip-up-script " + s.ip_up_script);
+  d.line("ip-down-script " + s.ip_down_script);
+}
+
+}  // namespace
+
+Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
+  Settings s;
+  s.flags = flags;
+  s.ppp = read_ppp_options(flags, diags);
+  const std::string src = s.ppp.call_file.value_or(flags.peers_dir + "/" + flags.call_name);
+  apply_pty(s, src, diags);
+  apply_process_options(s);
+  warn_not_supported(s.ppp, src, diags);
+  apply_session_options(s, src, diags);
   return s;
 }
 
 std::string dump_settings(const Settings& s) {
-  std::string out = "pptpx options in effect:\n";
-  auto line = [&](const std::string& text) { out += text + "\n"; };
-  auto opt = [&](bool on, const char* name) {
-    if (on) line(name);
-  };
-  line("pty \"pptp " + s.pty.host + " --nolaunchpppd\"");
-  line("name " + s.user);
-  if (!s.remote_name.empty()) line("remotename " + s.remote_name);
-  if (s.ppp.password) line("password ??????");
-  const auto& m = s.session.mppe;
-  if (!m.enabled || (!m.allow_40 && !m.allow_56 && !m.allow_128)) {
-    line("nomppe");
-  } else {
-    if (m.required) {
-      if (m.allow_40 && m.allow_128) line("require-mppe");
-      else if (m.allow_128) line("require-mppe-128");
-      else if (m.allow_40) line("require-mppe-40");
-    }
-    if (!m.allow_40) line("nomppe-40");
-    if (!m.allow_128) line("nomppe-128");
-    opt(m.allow_stateful, "mppe-stateful");
-    opt(m.stateful_only, "(--mppe-stateful-only)");
-  }
-  opt(s.debug, "debug");
-  switch (s.detach) {
-    case config::DetachMode::kNodetach: line("nodetach"); break;
-    case config::DetachMode::kUpdetach: line("updetach"); break;
-    case config::DetachMode::kDetach: break;
-  }
-  opt(s.persist, "persist");
-  line("maxfail " + std::to_string(s.maxfail));
-  line("holdoff " + std::to_string(s.holdoff_seconds));
-  if (s.logfile) line("logfile " + *s.logfile);
-  else if (s.log_fd >= 0) line("logfd " + std::to_string(s.log_fd));
-  else line("nologfd");
-  if (s.ipparam) line("ipparam " + *s.ipparam);
-  if (s.linkname) line("linkname " + *s.linkname);
-  if (s.unit) line("unit " + std::to_string(*s.unit));
-  if (s.replacedefaultroute) line("replacedefaultroute");
-  else opt(s.defaultroute, "defaultroute");
-  opt(s.usepeerdns, "usepeerdns");
-  opt(s.usepeerwins, "usepeerwins");
-  if (s.session.ipcp_client.local) line(s.session.ipcp_client.local->str() + ":");
-  line("mtu " + std::to_string(s.mtu));
-  line("mru " + std::to_string(s.session.lcp.mru));
-  line("lcp-echo-interval " + std::to_string(std::chrono::duration_cast<seconds>(s.session.lcp.echo_interval).count()));
-  line("lcp-echo-failure " + std::to_string(s.session.lcp.echo_failure));
-  line("ip-pre-up-script " + s.ip_pre_up_script);
-  line("ip-up-script " + s.ip_up_script);
-  line("ip-down-script " + s.ip_down_script);
-  return out;
+  DumpText d;
+  d.line("pty \"pptp " + s.pty.host + " --nolaunchpppd\"");
+  d.line("name " + s.user);
+  if (!s.remote_name.empty()) d.line("remotename " + s.remote_name);
+  if (s.ppp.password) d.line("password ??????");
+  dump_mppe(d, s.session.mppe);
+  dump_process(d, s);
+  dump_link(d, s);
+  return d.out;
 }
 
 std::string resolv_conf_text(std::optional<Ipv4> dns1, std::optional<Ipv4> dns2) {
