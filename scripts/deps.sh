@@ -5,6 +5,8 @@ packages=(
   # build
   cmake ninja-build g++ clang pkg-config libssl-dev libfmt-dev libmnl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # function size and complexity check (scripts/complexity.sh)
+  pmccabe
   # run and test: namespaces, traffic
   iproute2 iputils-ping iperf3 psmisc procps kmod nftables
   # interop lab: real pppd + pptp-linux + pptpd inside User-Mode Linux guests

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Every pptpx test, for a fresh Debian 12 machine (as root): installs what it
-# needs, builds, runs the unit and integration tests (ctest), a short fuzz
-# run of every parser, and the interoperability tests against the real
+# needs, builds, checks function size and complexity (pmccabe), runs the unit
+# and integration tests (ctest), a short fuzz run of every parser, and the
+# interoperability tests against the real
 # implementations in User-Mode Linux guests: pptpxd against pppd +
 # pptp-linux, and pptpx against PoPToP pptpd + pppd.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 bash scripts/build.sh
+echo "== function size and complexity"
+bash scripts/complexity.sh
 echo "== unit and integration tests"
 ctest --test-dir build --output-on-failure -j2
 echo "== fuzz smoke"

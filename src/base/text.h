@@ -1,6 +1,12 @@
-// Small text helpers for the /proc files the io and app layers read.
+// Small text helpers for the /proc files the io and app layers read, and
+// for the numbers in command lines and pid files.
 #pragma once
 
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -17,6 +23,17 @@ inline std::vector<std::string_view> split_fields(std::string_view line) {
     if (i > start) out.push_back(line.substr(start, i - start));
   }
   return out;
+}
+
+// A decimal number from 0 to INT_MAX, the whole of `s` (no sign, no blanks
+// after it); nullopt otherwise.
+inline std::optional<int> parse_non_negative_int(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  long v = std::strtol(s.c_str(), &end, 10);
+  if (errno != 0 || *end != 0 || v < 0 || v > INT_MAX) return std::nullopt;
+  return static_cast<int>(v);
 }
 
 }  // namespace pptpx

@@ -9,7 +9,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "app/client/client.h"
@@ -63,37 +65,20 @@ struct Cli {
   client::Flags flags;
 };
 
-// Our --flags may stand anywhere; every other word is the command, its NAME
-// and pppd options.
-int parse_cli(int argc, char** argv, Cli& cli) {
-  std::vector<std::string> words;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&](std::string& dst) {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "pptpx: %s needs a value\n", a.c_str());
-        return false;
-      }
-      dst = argv[++i];
-      return true;
-    };
-    bool ok = true;
-    if (a == "--peers-dir") ok = value(cli.flags.peers_dir);
-    else if (a == "--chap-secrets") ok = value(cli.flags.chap_secrets_path);
-    else if (a == "--pap-secrets") ok = value(cli.flags.pap_secrets_path);
-    else if (a == "--ppp-options") ok = value(cli.flags.global_options_path);
-    else if (a == "--resolv-conf") ok = value(cli.flags.resolv_conf_path);
-    else if (a == "--run-dir") ok = value(cli.flags.run_dir);
-    else if (a == "--mppe-stateful-only") cli.flags.mppe_stateful_only = true;
-    else if (a == "--version" || a == "-v") {
-      std::printf("pptpx %s\n", PPTPX_VERSION);
-      return -1;
-    } else if (a == "--help" || a == "-h") {
-      usage(stdout);
-      return -1;
-    } else words.push_back(a);
-    if (!ok) return client::kExitOptionError;
-  }
+// The Flags member that one of our --flags with a value sets; nullptr for
+// any other word.
+std::string* flag_value(const std::string& flag, client::Flags& flags) {
+  if (flag == "--peers-dir") return &flags.peers_dir;
+  if (flag == "--chap-secrets") return &flags.chap_secrets_path;
+  if (flag == "--pap-secrets") return &flags.pap_secrets_path;
+  if (flag == "--ppp-options") return &flags.global_options_path;
+  if (flag == "--resolv-conf") return &flags.resolv_conf_path;
+  if (flag == "--run-dir") return &flags.run_dir;
+  return nullptr;
+}
+
+// The words that are not our flags: the command, its NAME and pppd options.
+int parse_command(const std::vector<std::string>& words, Cli& cli) {
   if (words.size() < 2 || (words[0] != "call" && words[0] != "hangup")) {
     usage(stderr);
     return client::kExitOptionError;
@@ -106,6 +91,33 @@ int parse_cli(int argc, char** argv, Cli& cli) {
     return client::kExitOptionError;
   }
   return client::kExitOk;
+}
+
+// Our --flags may stand anywhere; every other word is the command, its NAME
+// and pppd options. -1: --version or --help answered, exit 0.
+int parse_cli(int argc, char** argv, Cli& cli) {
+  std::vector<std::string> words;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (std::string* dst = flag_value(a, cli.flags)) {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "pptpx: %s needs a value\n", a.c_str());
+        return client::kExitOptionError;
+      }
+      *dst = argv[++i];
+    } else if (a == "--mppe-stateful-only") {
+      cli.flags.mppe_stateful_only = true;
+    } else if (a == "--version" || a == "-v") {
+      std::printf("pptpx %s\n", PPTPX_VERSION);
+      return -1;
+    } else if (a == "--help" || a == "-h") {
+      usage(stdout);
+      return -1;
+    } else {
+      words.push_back(a);
+    }
+  }
+  return parse_command(words, cli);
 }
 
 int hangup(const client::Flags& flags) {
@@ -150,57 +162,66 @@ void to_dev_null() {
   if (fd > 2) close(fd);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  Cli cli;
-  if (int rc = parse_cli(argc, argv, cli); rc != client::kExitOk) return rc < 0 ? 0 : rc;
-  if (cli.command == "hangup") return hangup(cli.flags);
-
+// Reads the configuration (settings and secrets), reporting its problems;
+// kExitOk when pptpx can go on.
+int load_configuration(const client::Flags& flags, client::Settings& settings) {
   config::Diagnostics diags;
-  client::Settings settings = client::load_settings(cli.flags, diags);
+  settings = client::load_settings(flags, diags);
   if (report(diags)) return client::kExitOptionError;
   if (settings.dump) std::fputs(client::dump_settings(settings).c_str(), stderr);
   if (!crypto::init()) {
     std::fprintf(stderr, "pptpx: cannot load OpenSSL's legacy provider (MD4, DES, RC4)\n");
     return client::kExitFatal;
   }
+  return client::kExitOk;
+}
 
-  // Detaching as pppd does: default at once; updetach once the link is up
-  // (the parent waits on a pipe for the child's verdict); nodetach never.
-  int up_pipe = -1;
-  if (settings.detach != config::DetachMode::kNodetach) {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) {
-      std::perror("pptpx: pipe");
-      return client::kExitFatal;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-      std::perror("pptpx: fork");
-      return client::kExitFatal;
-    }
-    if (pid > 0) {
-      close(fds[1]);
-      if (settings.detach == config::DetachMode::kDetach) return client::kExitOk;
-      char verdict = 0;
-      ssize_t n;
-      do n = read(fds[0], &verdict, 1);
-      while (n < 0 && errno == EINTR);
-      if (n == 1 && verdict == 'u') return client::kExitOk;
-      // The child failed: its exit status is pppd's for the failure.
-      int st = 0;
-      if (waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) != 0)
-        return WEXITSTATUS(st);
-      return client::kExitFatal;
-    }
-    close(fds[0]);
-    setsid();
-    if (chdir("/") != 0) {}
-    if (settings.detach == config::DetachMode::kDetach) to_dev_null();
-    else up_pipe = fds[1];
+// updetach's parent: waits for the child's verdict on the pipe; the child's
+// exit status (pppd's for the failure) when the link did not come up.
+int wait_for_link_up(pid_t pid, int fd) {
+  char verdict = 0;
+  ssize_t n;
+  do n = read(fd, &verdict, 1);
+  while (n < 0 && errno == EINTR);
+  if (n == 1 && verdict == 'u') return client::kExitOk;
+  // The child failed: its exit status is pppd's for the failure.
+  int st = 0;
+  if (waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) != 0)
+    return WEXITSTATUS(st);
+  return client::kExitFatal;
+}
+
+// Detaching as pppd does: default at once; updetach once the link is up
+// (the parent waits on a pipe for the child's verdict); nodetach never.
+// Returns the exit status for the parent (or for a failure); nullopt in the
+// process that goes on, with up_pipe set to the pipe to tell the link is up
+// (updetach) or left at -1.
+std::optional<int> detach(config::DetachMode mode, int& up_pipe) {
+  if (mode == config::DetachMode::kNodetach) return std::nullopt;
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    std::perror("pptpx: pipe");
+    return client::kExitFatal;
   }
+  pid_t pid = fork();
+  if (pid < 0) {
+    std::perror("pptpx: fork");
+    return client::kExitFatal;
+  }
+  if (pid > 0) {
+    close(fds[1]);
+    if (mode == config::DetachMode::kDetach) return client::kExitOk;
+    return wait_for_link_up(pid, fds[0]);
+  }
+  close(fds[0]);
+  setsid();
+  if (chdir("/") != 0) {}
+  if (mode == config::DetachMode::kDetach) to_dev_null();
+  else up_pipe = fds[1];
+  return std::nullopt;
+}
 
+io::SystemLogSink::Options log_options(const client::Settings& settings) {
   io::SystemLogSink::Options lo;
   lo.ident = "pptpx";
   // After detaching, stdio is on /dev/null (as with pppd), so logfd 0-2
@@ -208,9 +229,11 @@ int main(int argc, char** argv) {
   lo.log_fd = settings.log_fd;
   lo.debug = settings.debug;
   if (settings.logfile) lo.logfile = *settings.logfile;
-  io::SystemLogSink system_sink(lo);
-  LogSink& sink = system_sink;
-  Logger log(sink);
+  return lo;
+}
+
+// `dump` to the log, a line each; the secrets files' permission warnings.
+void log_startup(Logger& log, const client::Settings& settings) {
   const std::string dump_text = settings.dump ? client::dump_settings(settings) : std::string();
   if (settings.dump)
     for (std::string_view rest = dump_text; !rest.empty();) {
@@ -219,37 +242,14 @@ int main(int argc, char** argv) {
       rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
     }
   // pppd warns for each secrets file it reads.
-  for (const std::string* path : {&cli.flags.chap_secrets_path, &cli.flags.pap_secrets_path})
+  for (const std::string* path : {&settings.flags.chap_secrets_path, &settings.flags.pap_secrets_path})
     if (auto w = config::check_secrets_permissions(*path)) log.warn("{}", *w);
+}
 
-  std::string own_pid = cli.flags.run_dir + "/pptpx-" + cli.flags.call_name + ".pid";
-  auto pidfile = io::PidFile::create(own_pid);
-  if (!pidfile) log.warn("cannot write pid file {}: {}", own_pid, pidfile.error().message());
-
-  auto loop = io::EventLoop::create({SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2});
-  if (!loop) {
-    log.error("cannot create the event loop: {}", loop.error().message());
-    return client::kExitFatal;
-  }
-  io::EventLoop& ev = *loop.value();
-
-  crypto::SystemRng rng;
-  int exit_status = client::kExitOk;
-  client::Dialer cl(ev, settings, sink, rng, [&](int status) {
-    exit_status = status;
-    ev.stop();
-  });
-  if (up_pipe >= 0) {
-    cl.on_link_up([&] {
-      char u = 'u';
-      if (write(up_pipe, &u, 1) != 1) {}
-      close(up_pipe);
-      up_pipe = -1;
-      to_dev_null();
-    });
-  }
-  cl.start();
-  bool stopping = false;
+// TERM/INT hang up (once), HUP drops the link, USR1 toggles debug logging,
+// USR2 logs the stats.
+void handle_signals(io::EventLoop& ev, client::Dialer& cl, io::SystemLogSink& system_sink,
+                    Logger& log, bool& stopping) {
   auto stop = [&](int sig) {
     if (stopping) return;
     stopping = true;
@@ -267,6 +267,29 @@ int main(int argc, char** argv) {
     log.notice("debug logging {}", on ? "on" : "off");
   });
   ev.on_signal(SIGUSR2, [&](int) { cl.log_stats(); });
+}
+
+// Dials and runs the event loop until the dialer is done; its exit status.
+int run_dialer(io::EventLoop& ev, const client::Settings& settings,
+               io::SystemLogSink& system_sink, Logger& log, int up_pipe) {
+  crypto::SystemRng rng;
+  int exit_status = client::kExitOk;
+  client::Dialer cl(ev, settings, system_sink, rng, [&](int status) {
+    exit_status = status;
+    ev.stop();
+  });
+  if (up_pipe >= 0) {
+    cl.on_link_up([&] {
+      char u = 'u';
+      if (write(up_pipe, &u, 1) != 1) {}
+      close(up_pipe);
+      up_pipe = -1;
+      to_dev_null();
+    });
+  }
+  cl.start();
+  bool stopping = false;
+  handle_signals(ev, cl, system_sink, log, stopping);
 
   if (auto ec = ev.run()) {
     log.error("event loop: {}", ec.message());
@@ -275,4 +298,32 @@ int main(int argc, char** argv) {
   cl.log_stats();
   log.notice("exiting (status {})", exit_status);
   return exit_status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Cli cli;
+  if (int rc = parse_cli(argc, argv, cli); rc != client::kExitOk) return rc < 0 ? 0 : rc;
+  if (cli.command == "hangup") return hangup(cli.flags);
+
+  client::Settings settings;
+  if (int rc = load_configuration(cli.flags, settings); rc != client::kExitOk) return rc;
+  int up_pipe = -1;
+  if (std::optional<int> rc = detach(settings.detach, up_pipe)) return *rc;
+
+  io::SystemLogSink system_sink(log_options(settings));
+  Logger log(system_sink);
+  log_startup(log, settings);
+
+  std::string own_pid = cli.flags.run_dir + "/pptpx-" + cli.flags.call_name + ".pid";
+  auto pidfile = io::PidFile::create(own_pid);
+  if (!pidfile) log.warn("cannot write pid file {}: {}", own_pid, pidfile.error().message());
+
+  auto loop = io::EventLoop::create({SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2});
+  if (!loop) {
+    log.error("cannot create the event loop: {}", loop.error().message());
+    return client::kExitFatal;
+  }
+  return run_dialer(*loop.value(), settings, system_sink, log, up_pipe);
 }

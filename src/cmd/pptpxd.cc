@@ -121,64 +121,40 @@ bool report(const config::Diagnostics& diags, const Logger* log) {
   return error;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  Cli cli;
-  if (int rc = parse_cli(argc, argv, cli); rc != kExitOk) return rc < 0 ? kExitOk : rc;
-
-  // The daemon works from /: relative paths given on the command line (read
-  // again at SIGHUP and, for chap-secrets, at every authentication) must not
-  // change meaning.
-  for (std::string* path :
-       {&cli.flags.conf_path, &cli.flags.chap_secrets_path, &cli.flags.pap_secrets_path})
+// The daemon works from /: relative paths given on the command line (read
+// again at SIGHUP and, for chap-secrets, at every authentication) must not
+// change meaning.
+void make_paths_absolute(server::Flags& flags) {
+  for (std::string* path : {&flags.conf_path, &flags.chap_secrets_path, &flags.pap_secrets_path})
     if (!path->empty() && (*path)[0] != '/') *path = absolute(*path);
+}
 
+// Reads the configuration, reporting its problems, and loads OpenSSL's
+// legacy provider; kExitOk when pptpxd can go on.
+int load_configuration(const server::Flags& flags, server::Settings& settings) {
   config::Diagnostics diags;
-  server::Settings settings = server::load_settings(cli.flags, diags);
+  settings = server::load_settings(flags, diags);
   if (report(diags, nullptr)) return kExitConfig;
-
   if (!crypto::init()) {
     std::fprintf(stderr, "pptpxd: cannot load OpenSSL's legacy provider (MD4, DES, RC4)\n");
     return kExitFatal;
   }
-  if (!cli.flags.foreground) {
-    if (auto ec = io::daemonize()) {
-      std::fprintf(stderr, "pptpxd: cannot daemonise: %s\n", ec.message().c_str());
-      return kExitFatal;
-    }
-  }
+  return kExitOk;
+}
 
+io::SystemLogSink::Options log_options(bool foreground, const server::Settings& settings) {
   io::SystemLogSink::Options lo;
   lo.ident = "pptpxd";
-  lo.stderr_output = cli.flags.foreground;
+  lo.stderr_output = foreground;
   lo.debug = settings.debug;
   if (settings.ppp.logfile) lo.logfile = *settings.ppp.logfile;
-  io::SystemLogSink sink(lo);
-  Logger log(sink);
+  return lo;
+}
 
-  // pppd warns for each secrets file it reads.
-  for (const std::string* path : {&cli.flags.chap_secrets_path, &cli.flags.pap_secrets_path})
-    if (auto w = config::check_secrets_permissions(*path)) log.warn("{}", *w);
-
-  auto loop = io::EventLoop::create({SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2});
-  if (!loop) {
-    log.error("cannot create the event loop: {}", loop.error().message());
-    return kExitFatal;
-  }
-  io::EventLoop& ev = *loop.value();
-
-  crypto::SystemRng rng;
-  server::Server srv(ev, settings, sink, rng);
-  srv.set_port(cli.port);
-  if (auto ec = srv.start()) {
-    log.error("cannot start: {}", ec.message());
-    return kExitFatal;
-  }
-  auto pidfile = io::PidFile::create(settings.pidfile);
-  if (!pidfile) log.warn("cannot write pid file {}: {}", settings.pidfile, pidfile.error().message());
-
-  bool stopping = false;
+// TERM/INT shut down (once), HUP reloads the configuration, USR1 toggles
+// debug logging, USR2 logs the stats.
+void handle_signals(io::EventLoop& ev, server::Server& srv, const server::Flags& flags,
+                    io::SystemLogSink& sink, Logger& log, bool& stopping) {
   auto stop = [&](int sig) {
     if (stopping) return;
     stopping = true;
@@ -189,7 +165,7 @@ int main(int argc, char** argv) {
   ev.on_signal(SIGINT, stop);
   ev.on_signal(SIGHUP, [&](int) {
     config::Diagnostics d;
-    server::Settings s = server::load_settings(cli.flags, d);
+    server::Settings s = server::load_settings(flags, d);
     if (report(d, &log)) {
       log.error("configuration has errors; keeping the running configuration");
       return;
@@ -204,6 +180,24 @@ int main(int argc, char** argv) {
   });
 
   ev.on_signal(SIGUSR2, [&](int) { srv.log_stats(); });
+}
+
+// Starts the server, writes the pid file and runs the event loop until
+// the server has shut down; the exit status.
+int run_server(io::EventLoop& ev, const Cli& cli, const server::Settings& settings,
+               io::SystemLogSink& sink, Logger& log) {
+  crypto::SystemRng rng;
+  server::Server srv(ev, settings, sink, rng);
+  srv.set_port(cli.port);
+  if (auto ec = srv.start()) {
+    log.error("cannot start: {}", ec.message());
+    return kExitFatal;
+  }
+  auto pidfile = io::PidFile::create(settings.pidfile);
+  if (!pidfile) log.warn("cannot write pid file {}: {}", settings.pidfile, pidfile.error().message());
+
+  bool stopping = false;
+  handle_signals(ev, srv, cli.flags, sink, log, stopping);
 
   if (auto ec = ev.run()) {
     log.error("event loop: {}", ec.message());
@@ -212,4 +206,34 @@ int main(int argc, char** argv) {
   srv.log_stats();
   log.notice("exiting");
   return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Cli cli;
+  if (int rc = parse_cli(argc, argv, cli); rc != kExitOk) return rc < 0 ? kExitOk : rc;
+  make_paths_absolute(cli.flags);
+
+  server::Settings settings;
+  if (int rc = load_configuration(cli.flags, settings); rc != kExitOk) return rc;
+  if (!cli.flags.foreground) {
+    if (auto ec = io::daemonize()) {
+      std::fprintf(stderr, "pptpxd: cannot daemonise: %s\n", ec.message().c_str());
+      return kExitFatal;
+    }
+  }
+
+  io::SystemLogSink sink(log_options(cli.flags.foreground, settings));
+  Logger log(sink);
+  // pppd warns for each secrets file it reads.
+  for (const std::string* path : {&cli.flags.chap_secrets_path, &cli.flags.pap_secrets_path})
+    if (auto w = config::check_secrets_permissions(*path)) log.warn("{}", *w);
+
+  auto loop = io::EventLoop::create({SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2});
+  if (!loop) {
+    log.error("cannot create the event loop: {}", loop.error().message());
+    return kExitFatal;
+  }
+  return run_server(*loop.value(), cli, settings, sink, log);
 }

@@ -16,12 +16,15 @@ constexpr size_t kMaxLine = 510;
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
+// isspace in the C locale.
+bool is_c_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
 // C atoi: optional whitespace and sign, then digits; anything else stops.
 int atoi_like(std::string_view s) {
   size_t i = 0;
-  while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' ||
-                          s[i] == '\f' || s[i] == '\v'))
-    ++i;
+  while (i < s.size() && is_c_space(s[i])) ++i;
   bool neg = false;
   if (i < s.size() && (s[i] == '+' || s[i] == '-')) neg = s[i++] == '-';
   long v = 0;
@@ -55,23 +58,35 @@ std::optional<int> parse_number(std::string_view s, int lo, int hi) {
   return v;
 }
 
-void apply(PptpdConf& c, std::string_view key, const std::string& value, const std::string& file,
-           int line, Diagnostics& diags) {
-  auto set = [&](std::optional<std::string>& f) { f = value; };
-  if (key == "option") set(c.option);
-  else if (key == "localip") set(c.localip), c.localip_line = line;
-  else if (key == "remoteip") set(c.remoteip), c.remoteip_line = line;
-  else if (key == "listen") set(c.listen);
-  else if (key == "pidfile") set(c.pidfile);
-  else if (key == "speed") set(c.speed);
-  else if (key == "bcrelay") set(c.bcrelay);
-  else if (key == "vrf") set(c.vrf);
-  else if (key == "ppp") set(c.ppp);
-  else if (key == "debug") c.debug = true;
-  else if (key == "noipparam") c.noipparam = true;
-  else if (key == "logwtmp") c.logwtmp = true;
-  else if (key == "delegate") c.delegate = true;
-  else if (key == "listen-backlog") {
+// The member a keyword with a string value sets; nullptr for the others.
+std::optional<std::string>* string_field(PptpdConf& c, std::string_view key) {
+  if (key == "option") return &c.option;
+  if (key == "localip") return &c.localip;
+  if (key == "remoteip") return &c.remoteip;
+  if (key == "listen") return &c.listen;
+  if (key == "pidfile") return &c.pidfile;
+  if (key == "speed") return &c.speed;
+  if (key == "bcrelay") return &c.bcrelay;
+  if (key == "vrf") return &c.vrf;
+  if (key == "ppp") return &c.ppp;
+  return nullptr;
+}
+
+// The member a flag keyword sets; nullptr for the others.
+bool* flag_field(PptpdConf& c, std::string_view key) {
+  if (key == "debug") return &c.debug;
+  if (key == "noipparam") return &c.noipparam;
+  if (key == "logwtmp") return &c.logwtmp;
+  if (key == "delegate") return &c.delegate;
+  return nullptr;
+}
+
+// The keywords with a number: listen-backlog and reorder-timeout (pptpx's,
+// strict), connections and stimeout (pptpd's atoi, the default when not
+// positive).
+void apply_number(PptpdConf& c, std::string_view key, const std::string& value,
+                  const std::string& file, int line, Diagnostics& diags) {
+  if (key == "listen-backlog") {
     c.listen_backlog = parse_number(value, 1, kMaxListenBacklog);
     if (!c.listen_backlog)
       diags.push_back({file, line, true, "listen-backlog value '" + value +
@@ -97,55 +112,95 @@ void apply(PptpdConf& c, std::string_view key, const std::string& value, const s
   }
 }
 
-}  // namespace
+void apply(PptpdConf& c, std::string_view key, const std::string& value, const std::string& file,
+           int line, Diagnostics& diags) {
+  if (std::optional<std::string>* field = string_field(c, key)) {
+    *field = value;
+    if (key == "localip") c.localip_line = line;
+    else if (key == "remoteip") c.remoteip_line = line;
+  } else if (bool* flag = flag_field(c, key)) {
+    *flag = true;
+  } else {
+    apply_number(c, key, value, file, line, diags);
+  }
+}
 
-PptpdConf parse_pptpd_conf(std::string_view text, const std::string& file, Diagnostics& diags) {
-  PptpdConf conf;
-  std::vector<std::string_view> seen;
-  int line_no = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    std::string_view line = text.substr(pos, nl == std::string_view::npos ? text.npos : nl - pos);
-    pos = nl == std::string_view::npos ? text.size() : nl + 1;
-    ++line_no;
+const Keyword* find_keyword(std::string_view key) {
+  const Keyword* kw = nullptr;
+  for (const auto& x : kKeywords)
+    if (x.name == key) kw = &x;
+  return kw;
+}
+
+// pptpd.conf line by line: a keyword at the start of the line, blanks, the
+// rest of the line as its value.
+class ConfParser {
+ public:
+  ConfParser(const std::string& file, Diagnostics& diags) : file_(file), diags_(diags) {}
+
+  void parse_line(std::string_view line, int line_no) {
     if (line.size() > kMaxLine) {
-      diags.push_back({file, line_no, false, "Long config file line ignored"});
-      continue;
+      diags_.push_back({file_, line_no, false, "Long config file line ignored"});
+      return;
     }
     while (!line.empty() && (is_blank(line.back()) || line.back() == '\r')) line.remove_suffix(1);
-    if (line.empty() || line[0] == '#') continue;
+    if (line.empty() || line[0] == '#') return;
     if (is_blank(line[0])) {
-      diags.push_back({file, line_no, true, "line starts with whitespace"});
-      continue;
+      diags_.push_back({file_, line_no, true, "line starts with whitespace"});
+      return;
     }
     size_t k = 0;
     while (k < line.size() && !is_blank(line[k])) ++k;
     std::string_view key = line.substr(0, k);
     while (k < line.size() && is_blank(line[k])) ++k;
     std::string value(line.substr(k));
-    const Keyword* kw = nullptr;
-    for (const auto& x : kKeywords)
-      if (x.name == key) kw = &x;
+    if (accept(key, value, line_no)) apply(conf_, key, value, file_, line_no, diags_);
+  }
+
+  PptpdConf take() { return std::move(conf_); }
+
+ private:
+  // A known keyword, the first of its name, with a value unless a flag.
+  bool accept(std::string_view key, const std::string& value, int line_no) {
+    const Keyword* kw = find_keyword(key);
     if (!kw) {
-      diags.push_back({file, line_no, true, "unknown keyword '" + std::string(key) + "'"});
-      continue;
+      diags_.push_back({file_, line_no, true, "unknown keyword '" + std::string(key) + "'"});
+      return false;
     }
     bool dup = false;
-    for (auto s : seen) dup = dup || s == kw->name;
+    for (auto s : seen_) dup = dup || s == kw->name;
     if (dup) {
-      diags.push_back({file, line_no, false, "duplicate keyword '" + std::string(key) +
-                                                 "' ignored, the first occurrence wins"});
-      continue;
+      diags_.push_back({file_, line_no, false, "duplicate keyword '" + std::string(key) +
+                                                   "' ignored, the first occurrence wins"});
+      return false;
     }
-    seen.push_back(kw->name);
+    seen_.push_back(kw->name);
     if (kw->kind != Kind::kFlag && value.empty()) {
-      diags.push_back({file, line_no, true, "keyword '" + std::string(key) + "' needs a value"});
-      continue;
+      diags_.push_back({file_, line_no, true, "keyword '" + std::string(key) + "' needs a value"});
+      return false;
     }
-    apply(conf, key, value, file, line_no, diags);
+    return true;
   }
-  return conf;
+
+  const std::string& file_;
+  Diagnostics& diags_;
+  PptpdConf conf_;
+  std::vector<std::string_view> seen_;
+};
+
+}  // namespace
+
+PptpdConf parse_pptpd_conf(std::string_view text, const std::string& file, Diagnostics& diags) {
+  ConfParser parser(file, diags);
+  int line_no = 0;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    std::string_view line = text.substr(pos, nl == std::string_view::npos ? text.npos : nl - pos);
+    pos = nl == std::string_view::npos ? text.size() : nl + 1;
+    parser.parse_line(line, ++line_no);
+  }
+  return parser.take();
 }
 
 PptpdConf load_pptpd_conf(const std::string& path, Diagnostics& diags) {

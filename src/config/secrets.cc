@@ -43,6 +43,54 @@ bool always_refused(Ipv4 a) {
   return top == 127 || top >= 224 || a.value == 0;
 }
 
+// The record in words [i, end), three words or more: client server secret
+// [addresses...] [-- options...].
+SecretEntry make_entry(const std::vector<Word>& words, size_t i, size_t end, const std::string& file) {
+  SecretEntry e;
+  e.file = file;
+  e.line = words[i].line;
+  e.client = words[i].text;
+  e.server = words[i + 1].text;
+  e.secret = words[i + 2].text;
+  bool opts = false;
+  for (size_t k = i + 3; k < end; ++k) {
+    if (!opts && words[k].text == "--") {
+      opts = true;
+      continue;
+    }
+    (opts ? e.options : e.addresses).push_back(words[k].text);
+  }
+  return e;
+}
+
+// A secret "@/path" is the first word of that file. False when the file
+// cannot be read: the record is then skipped.
+bool resolve_indirect_secret(SecretEntry& e, const FileReader& read, Diagnostics& diags) {
+  if (!(e.secret.size() > 2 && e.secret.rfind("@/", 0) == 0)) return true;
+  const std::string at_file = e.secret.substr(1);
+  FileReadResult r = read(at_file);
+  if (!r.contents) {
+    diags.push_back({e.file, e.line, false, "can't open indirect secret file " + at_file});
+    return false;
+  }
+  Diagnostics ignored;  // the secret file's own words must not be echoed
+  std::vector<Word> sw = tokenize(*r.contents, at_file, ignored);
+  e.secret = sw.empty() ? std::string() : sw.front().text;
+  return true;
+}
+
+// A warning for each address that is neither "*", "-" nor a (negated) net.
+void check_addresses(const SecretEntry& e, Diagnostics& diags) {
+  for (const auto& a : e.addresses) {
+    std::string_view v = a;
+    if (v == "*" || v == "-") continue;
+    if (!v.empty() && v[0] == '!') v.remove_prefix(1);
+    if (!parse_net(v))
+      diags.push_back({e.file, e.line, false, "unknown host or bad address '" + a +
+                                                  "' in address list, ignored"});
+  }
+}
+
 }  // namespace
 
 SecretsFile load_secrets(const std::string& path, const FileReader& read) {
@@ -63,46 +111,15 @@ SecretsFile parse_secrets(std::string_view text, const std::string& file, const 
     // A record is the run of words from a first-on-line word to the next one.
     size_t end = i + 1;
     while (end < words.size() && !words[end].first_on_line) ++end;
-    const size_t count = end - i;
-    if (count < 3) {
+    if (end - i < 3) {
       out.diagnostics.push_back({file, words[i].line, false, "secrets line with fewer than 3 words skipped"});
       i = end;
       continue;
     }
-    SecretEntry e;
-    e.file = file;
-    e.line = words[i].line;
-    e.client = words[i].text;
-    e.server = words[i + 1].text;
-    e.secret = words[i + 2].text;
-    bool opts = false;
-    for (size_t k = i + 3; k < end; ++k) {
-      if (!opts && words[k].text == "--") {
-        opts = true;
-        continue;
-      }
-      (opts ? e.options : e.addresses).push_back(words[k].text);
-    }
+    SecretEntry e = make_entry(words, i, end, file);
     i = end;
-    if (e.secret.size() > 2 && e.secret.rfind("@/", 0) == 0) {
-      const std::string at_file = e.secret.substr(1);
-      FileReadResult r = read(at_file);
-      if (!r.contents) {
-        out.diagnostics.push_back({file, e.line, false, "can't open indirect secret file " + at_file});
-        continue;
-      }
-      Diagnostics ignored;  // the secret file's own words must not be echoed
-      std::vector<Word> sw = tokenize(*r.contents, at_file, ignored);
-      e.secret = sw.empty() ? std::string() : sw.front().text;
-    }
-    for (const auto& a : e.addresses) {
-      std::string_view v = a;
-      if (v == "*" || v == "-") continue;
-      if (!v.empty() && v[0] == '!') v.remove_prefix(1);
-      if (!parse_net(v))
-        out.diagnostics.push_back({file, e.line, false, "unknown host or bad address '" + a +
-                                                            "' in address list, ignored"});
-    }
+    if (!resolve_indirect_secret(e, read, out.diagnostics)) continue;
+    check_addresses(e, out.diagnostics);
     out.entries.push_back(std::move(e));
   }
   return out;

@@ -13,127 +13,168 @@ int hex_value(char c) {
   return -1;
 }
 
-}  // namespace
+// The character a one-letter escape \c stands for; any other c is itself.
+char letter_escape(char c) {
+  switch (c) {
+    case 'a': return '\a';
+    case 'b': return '\b';
+    case 'f': return '\f';
+    case 'n': return '\n';
+    case 'r': return '\r';
+    case 't': return '\t';
+    case 's': return ' ';
+    default: return c;
+  }
+}
 
-std::vector<Word> tokenize(std::string_view s, const std::string& file, Diagnostics& diags) {
-  std::vector<Word> words;
-  const size_t n = s.size();
-  size_t i = 0;
-  int line = 1;
-  bool newline = true;
-  for (;;) {
-    while (i < n) {
-      const char c = s[i];
+// A word's text as it is built: a NUL ends it as it ends pppd's C string,
+// and it is cut to kMaxWordLen bytes.
+struct WordText {
+  std::string& text;
+  bool cut = false;        // an escaped NUL ended the C string
+  bool truncated = false;  // longer than MAXWORDLEN
+
+  void append(char ch) {
+    if (cut) return;
+    if (ch == '\0') {
+      cut = true;
+      return;
+    }
+    if (text.size() >= kMaxWordLen) {
+      truncated = true;
+      return;
+    }
+    text.push_back(ch);
+  }
+};
+
+class Tokenizer {
+ public:
+  Tokenizer(std::string_view s, const std::string& file, Diagnostics& diags)
+      : s_(s), file_(file), diags_(diags) {}
+
+  std::vector<Word> words() {
+    std::vector<Word> out;
+    while (skip_to_word()) {
+      Word w;
+      w.file = file_;
+      w.line = line_;
+      w.first_on_line = newline_;
+      newline_ = false;
+      const bool at_eof = read_word(w);
+      if (at_eof && w.text.empty()) break;
+      out.push_back(std::move(w));
+      if (at_eof) break;
+    }
+    return out;
+  }
+
+ private:
+  bool at_end() const { return i_ >= s_.size(); }
+
+  // Skips blanks, comments and backslash-newlines up to the next word;
+  // false when the text ends first.
+  bool skip_to_word() {
+    while (!at_end()) {
+      const char c = s_[i_];
       if (c == '\n') {
-        newline = true;
-        ++line;
-        ++i;
+        newline_ = true;
+        ++line_;
+        ++i_;
       } else if (is_space(c)) {
-        ++i;
+        ++i_;
       } else if (c == '#') {
-        while (i < n && s[i] != '\n') ++i;
-      } else if (c == '\\' && i + 1 < n && s[i + 1] == '\n') {
-        i += 2;
-        ++line;
+        while (!at_end() && s_[i_] != '\n') ++i_;
+      } else if (c == '\\' && i_ + 1 < s_.size() && s_[i_ + 1] == '\n') {
+        i_ += 2;
+        ++line_;
       } else {
-        break;
+        return true;
       }
     }
-    if (i >= n) break;
+    return false;
+  }
 
-    Word w;
-    w.file = file;
-    w.line = line;
-    w.first_on_line = newline;
-    newline = false;
+  // Reads the word that starts here into w; true when it ran to the end of
+  // the text.
+  bool read_word(Word& w) {
+    WordText t{w.text};
     char quote = 0;
-    bool cut = false;        // an escaped NUL ended the C string
-    bool truncated = false;  // longer than MAXWORDLEN
     bool at_eof = false;
-    auto append = [&](char ch) {
-      if (cut) return;
-      if (ch == '\0') {
-        cut = true;
-        return;
-      }
-      if (w.text.size() >= kMaxWordLen) {
-        truncated = true;
-        return;
-      }
-      w.text.push_back(ch);
-    };
     for (;;) {
-      if (i >= n) {
+      if (at_end()) {
         at_eof = true;
-        if (quote != 0)
-          diags.push_back({file, w.line, false, "quoted word runs to end of file"});
+        if (quote != 0) diags_.push_back({file_, w.line, false, "quoted word runs to end of file"});
         break;
       }
-      char c = s[i];
+      const char c = s_[i_];
       if (c == '\\') {
-        ++i;
-        if (i >= n) {
+        if (!read_escape(t)) {
           at_eof = true;
           break;
         }
-        c = s[i];
-        if (c == '\n') {
-          ++line;
-          ++i;
-          continue;
-        }
-        if (is_octal(c)) {
-          int v = 0;
-          for (int k = 0; k < 3 && i < n && is_octal(s[i]); ++k, ++i) v = v * 8 + (s[i] - '0');
-          append(static_cast<char>(v & 0xff));
-          continue;
-        }
-        if (c == 'x') {
-          ++i;
-          int v = 0;
-          for (int k = 0; k < 2 && i < n && hex_value(s[i]) >= 0; ++k, ++i) v = v * 16 + hex_value(s[i]);
-          append(static_cast<char>(v));
-          continue;
-        }
-        ++i;
-        switch (c) {
-          case 'a': append('\a'); break;
-          case 'b': append('\b'); break;
-          case 'f': append('\f'); break;
-          case 'n': append('\n'); break;
-          case 'r': append('\r'); break;
-          case 't': append('\t'); break;
-          case 's': append(' '); break;
-          default: append(c); break;
-        }
-        continue;
+      } else if (quote != 0) {
+        read_quoted(c, quote, t);
+      } else if (is_space(c) || c == '#') {
+        break;
+      } else {
+        if (c == '"' || c == '\'') quote = c;
+        else t.append(c);
+        ++i_;
       }
-      if (quote != 0) {
-        if (c == quote) {
-          quote = 0;
-        } else {
-          if (c == '\n') ++line;
-          append(c);
-        }
-        ++i;
-        continue;
-      }
-      if (is_space(c) || c == '#') break;
-      if (c == '"' || c == '\'') {
-        quote = c;
-        ++i;
-        continue;
-      }
-      append(c);
-      ++i;
     }
-    if (truncated)
-      diags.push_back({file, w.line, false, "word too long, truncated to 1023 bytes"});
-    if (at_eof && w.text.empty()) break;
-    words.push_back(std::move(w));
-    if (at_eof) break;
+    if (t.truncated) diags_.push_back({file_, w.line, false, "word too long, truncated to 1023 bytes"});
+    return at_eof;
   }
-  return words;
+
+  // One character c inside quotes: the closing quote, or part of the word.
+  void read_quoted(char c, char& quote, WordText& t) {
+    if (c == quote) {
+      quote = 0;
+    } else {
+      if (c == '\n') ++line_;
+      t.append(c);
+    }
+    ++i_;
+  }
+
+  // The escape that starts with the backslash here; false when the text
+  // ends right after the backslash.
+  bool read_escape(WordText& t) {
+    ++i_;
+    if (at_end()) return false;
+    const char c = s_[i_];
+    if (c == '\n') {
+      ++line_;
+      ++i_;
+    } else if (is_octal(c)) {
+      int v = 0;
+      for (int k = 0; k < 3 && !at_end() && is_octal(s_[i_]); ++k, ++i_) v = v * 8 + (s_[i_] - '0');
+      t.append(static_cast<char>(v & 0xff));
+    } else if (c == 'x') {
+      ++i_;
+      int v = 0;
+      for (int k = 0; k < 2 && !at_end() && hex_value(s_[i_]) >= 0; ++k, ++i_) v = v * 16 + hex_value(s_[i_]);
+      t.append(static_cast<char>(v));
+    } else {
+      ++i_;
+      t.append(letter_escape(c));
+    }
+    return true;
+  }
+
+  std::string_view s_;
+  const std::string& file_;
+  Diagnostics& diags_;
+  size_t i_ = 0;
+  int line_ = 1;
+  bool newline_ = true;  // a newline was seen since the last word began
+};
+
+}  // namespace
+
+std::vector<Word> tokenize(std::string_view s, const std::string& file, Diagnostics& diags) {
+  return Tokenizer(s, file, diags).words();
 }
 
 }  // namespace pptpx::config

@@ -3,6 +3,7 @@
 #include "crypto/mschap.h"
 
 #include <cstring>
+#include <optional>
 
 #include "base/ct.h"
 #include "base/hex.h"
@@ -21,6 +22,57 @@ void put_utf16(Bytes& out, uint32_t unit) {
   out.push_back(static_cast<uint8_t>(unit >> 8));
 }
 
+// The code point of the UTF-8 sequence at the start of s[0, n) and its
+// length in octets; nullopt when it is not UTF-8: a bad lead or
+// continuation octet, a sequence cut short, an overlong form, a UTF-16
+// surrogate or a value past U+10FFFF.
+struct CodePoint {
+  uint32_t value;
+  size_t len;
+};
+std::optional<CodePoint> decode_utf8(const uint8_t* s, size_t n) {
+  uint8_t c = s[0];
+  size_t len = 0;
+  uint32_t cp = 0;
+  uint32_t min = 0;
+  if (c < 0x80) {
+    len = 1;
+    cp = c;
+  } else if ((c & 0xe0) == 0xc0) {
+    len = 2;
+    cp = c & 0x1f;
+    min = 0x80;
+  } else if ((c & 0xf0) == 0xe0) {
+    len = 3;
+    cp = c & 0x0f;
+    min = 0x800;
+  } else if ((c & 0xf8) == 0xf0) {
+    len = 4;
+    cp = c & 0x07;
+    min = 0x10000;
+  }
+  bool valid = len != 0 && len <= n;
+  for (size_t k = 1; valid && k < len; ++k) {
+    if ((s[k] & 0xc0) != 0x80) valid = false;
+    cp = (cp << 6) | (s[k] & 0x3f);
+  }
+  // Overlong forms, UTF-16 surrogates and values past U+10FFFF are not UTF-8.
+  if (valid && (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))) valid = false;
+  if (!valid) return std::nullopt;
+  return CodePoint{cp, len};
+}
+
+// One code point as UTF-16LE: a surrogate pair past U+FFFF.
+void put_code_point(Bytes& out, uint32_t cp) {
+  if (cp >= 0x10000) {
+    cp -= 0x10000;
+    put_utf16(out, 0xd800 | (cp >> 10));
+    put_utf16(out, 0xdc00 | (cp & 0x3ff));
+  } else {
+    put_utf16(out, cp);
+  }
+}
+
 }  // namespace
 
 Bytes utf16le(std::string_view utf8) {
@@ -30,47 +82,15 @@ Bytes utf16le(std::string_view utf8) {
   const size_t n = utf8.size();
   size_t i = 0;
   while (i < n) {
-    uint8_t c = s[i];
-    size_t len = 0;
-    uint32_t cp = 0;
-    uint32_t min = 0;
-    if (c < 0x80) {
-      len = 1;
-      cp = c;
-    } else if ((c & 0xe0) == 0xc0) {
-      len = 2;
-      cp = c & 0x1f;
-      min = 0x80;
-    } else if ((c & 0xf0) == 0xe0) {
-      len = 3;
-      cp = c & 0x0f;
-      min = 0x800;
-    } else if ((c & 0xf8) == 0xf0) {
-      len = 4;
-      cp = c & 0x07;
-      min = 0x10000;
-    }
-    bool valid = len != 0 && i + len <= n;
-    for (size_t k = 1; valid && k < len; ++k) {
-      if ((s[i + k] & 0xc0) != 0x80) valid = false;
-      cp = (cp << 6) | (s[i + k] & 0x3f);
-    }
-    // Overlong forms, UTF-16 surrogates and values past U+10FFFF are not UTF-8.
-    if (valid && (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))) valid = false;
-    if (!valid) {
+    std::optional<CodePoint> cp = decode_utf8(s + i, n - i);
+    if (!cp) {
       // Latin-1 fallback, one octet at a time: what pppd does for every octet.
-      put_utf16(out, c);
+      put_utf16(out, s[i]);
       ++i;
       continue;
     }
-    if (cp >= 0x10000) {
-      cp -= 0x10000;
-      put_utf16(out, 0xd800 | (cp >> 10));
-      put_utf16(out, 0xdc00 | (cp & 0x3ff));
-    } else {
-      put_utf16(out, cp);
-    }
-    i += len;
+    put_code_point(out, cp->value);
+    i += cp->len;
   }
   return out;
 }

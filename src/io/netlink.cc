@@ -232,6 +232,68 @@ Result<RouteLookup> Netlink::get_route(Ipv4 dst) {
   return st.out;
 }
 
+namespace {
+
+// RTM_NEWLINK of a dump: one InterfaceInfo more in the vector at data.
+int on_dumped_link(const nlmsghdr* h, void* data) {
+  auto* v = static_cast<std::vector<InterfaceInfo>*>(data);
+  if (h->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(h) < sizeof(ifinfomsg)) return MNL_CB_OK;
+  const auto* m = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(h));
+  InterfaceInfo info;
+  info.ifindex = static_cast<unsigned>(m->ifi_index);
+  info.flags = m->ifi_flags;
+  for_each_attr(h, sizeof(ifinfomsg), [&](const nlattr* a) {
+    switch (mnl_attr_get_type(a)) {
+      case IFLA_IFNAME: {
+        const char* p = static_cast<const char*>(mnl_attr_get_payload(a));
+        info.name.assign(p, strnlen(p, mnl_attr_get_payload_len(a)));
+        break;
+      }
+      case IFLA_MTU:
+        if (auto mtu = attr_u32(a)) info.mtu = *mtu;
+        break;
+      default:
+        break;
+    }
+  });
+  v->push_back(std::move(info));
+  return MNL_CB_OK;
+}
+
+// RTM_NEWADDR (IPv4) of a dump: the address added to its interface in the
+// vector at data.
+int on_dumped_address(const nlmsghdr* h, void* data) {
+  auto* v = static_cast<std::vector<InterfaceInfo>*>(data);
+  if (h->nlmsg_type != RTM_NEWADDR || mnl_nlmsg_get_payload_len(h) < sizeof(ifaddrmsg)) return MNL_CB_OK;
+  const auto* m = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(h));
+  if (m->ifa_family != AF_INET) return MNL_CB_OK;
+  InterfaceAddress ia;
+  ia.prefix_len = m->ifa_prefixlen;
+  bool have_local = false;
+  for_each_attr(h, sizeof(ifaddrmsg), [&](const nlattr* a) {
+    switch (mnl_attr_get_type(a)) {
+      case IFA_LOCAL:
+        if (auto x = attr_ipv4(a)) {
+          ia.local = *x;
+          have_local = true;
+        }
+        break;
+      case IFA_ADDRESS:
+        if (auto x = attr_ipv4(a)) ia.address = *x;
+        break;
+      default:
+        break;
+    }
+  });
+  if (!have_local) ia.local = ia.address;
+  for (auto& i : *v) {
+    if (i.ifindex == m->ifa_index) i.addresses.push_back(ia);
+  }
+  return MNL_CB_OK;
+}
+
+}  // namespace
+
 Result<std::vector<InterfaceInfo>> Netlink::list_interfaces() {
   std::vector<InterfaceInfo> out;
   nlmsghdr* nlh = mnl_nlmsg_put_header(buf_.get());
@@ -239,67 +301,14 @@ Result<std::vector<InterfaceInfo>> Netlink::list_interfaces() {
   nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
   auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
   ifi->ifi_family = AF_UNSPEC;
-  auto link_cb = [](const nlmsghdr* h, void* data) -> int {
-    auto* v = static_cast<std::vector<InterfaceInfo>*>(data);
-    if (h->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(h) < sizeof(ifinfomsg)) return MNL_CB_OK;
-    const auto* m = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(h));
-    InterfaceInfo info;
-    info.ifindex = static_cast<unsigned>(m->ifi_index);
-    info.flags = m->ifi_flags;
-    for_each_attr(h, sizeof(ifinfomsg), [&](const nlattr* a) {
-      switch (mnl_attr_get_type(a)) {
-        case IFLA_IFNAME: {
-          const char* p = static_cast<const char*>(mnl_attr_get_payload(a));
-          info.name.assign(p, strnlen(p, mnl_attr_get_payload_len(a)));
-          break;
-        }
-        case IFLA_MTU:
-          if (auto mtu = attr_u32(a)) info.mtu = *mtu;
-          break;
-        default:
-          break;
-      }
-    });
-    v->push_back(std::move(info));
-    return MNL_CB_OK;
-  };
-  if (auto ec = transact(nlh, link_cb, &out)) return ec;
+  if (auto ec = transact(nlh, on_dumped_link, &out)) return ec;
 
   nlh = mnl_nlmsg_put_header(buf_.get());
   nlh->nlmsg_type = RTM_GETADDR;
   nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
   auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifaddrmsg)));
   ifa->ifa_family = AF_INET;
-  auto addr_cb = [](const nlmsghdr* h, void* data) -> int {
-    auto* v = static_cast<std::vector<InterfaceInfo>*>(data);
-    if (h->nlmsg_type != RTM_NEWADDR || mnl_nlmsg_get_payload_len(h) < sizeof(ifaddrmsg)) return MNL_CB_OK;
-    const auto* m = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(h));
-    if (m->ifa_family != AF_INET) return MNL_CB_OK;
-    InterfaceAddress ia;
-    ia.prefix_len = m->ifa_prefixlen;
-    bool have_local = false;
-    for_each_attr(h, sizeof(ifaddrmsg), [&](const nlattr* a) {
-      switch (mnl_attr_get_type(a)) {
-        case IFA_LOCAL:
-          if (auto x = attr_ipv4(a)) {
-            ia.local = *x;
-            have_local = true;
-          }
-          break;
-        case IFA_ADDRESS:
-          if (auto x = attr_ipv4(a)) ia.address = *x;
-          break;
-        default:
-          break;
-      }
-    });
-    if (!have_local) ia.local = ia.address;
-    for (auto& i : *v) {
-      if (i.ifindex == m->ifa_index) i.addresses.push_back(ia);
-    }
-    return MNL_CB_OK;
-  };
-  if (auto ec = transact(nlh, addr_cb, &out)) return ec;
+  if (auto ec = transact(nlh, on_dumped_address, &out)) return ec;
   return out;
 }
 

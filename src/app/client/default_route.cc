@@ -24,6 +24,19 @@ std::optional<uint32_t> parse_number(std::string_view s, int base) {
   return static_cast<uint32_t>(v);
 }
 
+// The route of one line of /proc/net/route when it is a default route that
+// is up and not through except_ifname; nullopt for any other line.
+std::optional<DefaultRoute> default_route_of(std::string_view line, std::string_view except_ifname) {
+  auto f = split_fields(line);
+  if (f.size() < 8) return std::nullopt;
+  auto dst = parse_number(f[1], 16), gw = parse_number(f[2], 16), flags = parse_number(f[3], 16),
+       metric = parse_number(f[6], 10), mask = parse_number(f[7], 16);
+  if (!dst || !gw || !flags || !metric || !mask) return std::nullopt;
+  if (*dst != 0 || *mask != 0 || !(*flags & kRtfUp) || f[0] == except_ifname) return std::nullopt;
+  // The kernel prints the address in memory (network) order as one u32.
+  return DefaultRoute{std::string(f[0]), Ipv4{ntohl(*gw)}, *metric};
+}
+
 }  // namespace
 
 std::optional<DefaultRoute> parse_default_route(std::string_view text, std::string_view except_ifname) {
@@ -37,15 +50,9 @@ std::optional<DefaultRoute> parse_default_route(std::string_view text, std::stri
       header = false;
       continue;
     }
-    auto f = split_fields(line);
-    if (f.size() < 8) continue;
-    auto dst = parse_number(f[1], 16), gw = parse_number(f[2], 16), flags = parse_number(f[3], 16),
-         metric = parse_number(f[6], 10), mask = parse_number(f[7], 16);
-    if (!dst || !gw || !flags || !metric || !mask) continue;
-    if (*dst != 0 || *mask != 0 || !(*flags & kRtfUp) || f[0] == except_ifname) continue;
-    if (best && best->metric <= *metric) continue;
-    // The kernel prints the address in memory (network) order as one u32.
-    best = DefaultRoute{std::string(f[0]), Ipv4{ntohl(*gw)}, *metric};
+    std::optional<DefaultRoute> route = default_route_of(line, except_ifname);
+    if (!route || (best && best->metric <= route->metric)) continue;
+    best = std::move(route);
   }
   return best;
 }

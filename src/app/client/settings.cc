@@ -1,49 +1,23 @@
 #include "app/client/settings.h"
 
 #include "app/common/ppp_settings.h"
+#include "base/text.h"
 #include "config/secrets.h"
 
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
 #include <climits>
-#include <cstdlib>
 #include <fstream>
 
 namespace pptpx::client {
 
 namespace {
 
-
 std::string host_name() {
   char buf[HOST_NAME_MAX + 1] = {};
   if (gethostname(buf, sizeof buf) != 0) return "pptpx";
   return buf;
-}
-
-std::vector<std::string> split_words(std::string_view s) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (c == ' ' || c == '\t' || c == '\n') {
-      if (!cur.empty()) out.push_back(std::move(cur));
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) out.push_back(std::move(cur));
-  return out;
-}
-
-std::optional<int> parse_int(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  char* end = nullptr;
-  errno = 0;
-  long v = std::strtol(s.c_str(), &end, 10);
-  if (errno != 0 || *end != 0 || v < 0 || v > INT_MAX) return std::nullopt;
-  return static_cast<int>(v);
 }
 
 void warn(config::Diagnostics& d, const std::string& file, std::string msg) {
@@ -86,123 +60,34 @@ std::vector<ppp::AuthProtocol> verifiable_peer_methods(const config::PppOptions&
   return usable;
 }
 
-}  // namespace
-
-PtyCommand parse_pty_command(std::string_view command) {
-  PtyCommand pc;
-  std::vector<std::string> w = split_words(command);
-  if (w.empty()) {
-    pc.error = "empty pty command";
-    return pc;
-  }
-  const std::string& prog = w[0];
-  if (prog != "pptp" && !(prog.size() > 5 && prog.ends_with("/pptp"))) {
-    pc.error = "pty command '" + prog + "' is not pptp: pptpx only dials PPTP servers";
-    return pc;
-  }
-  // pptp-linux options that take an argument (getopt_long: "--opt ARG" or
-  // "--opt=ARG").
-  static const char* const kWithArg[] = {"phone",     "quirks",      "timeout",        "idle-wait",
-                                         "max-echo-wait", "logstring", "localbind", "bind",
-                                         "rtmark",    "loglevel",    "test-type",      "test-rate",
-                                         "missing-window", "client-hostname"};
-  bool nolaunchpppd = false;
-  std::vector<std::string> extra;
-  for (size_t i = 1; i < w.size(); ++i) {
-    const std::string& word = w[i];
-    if (!word.starts_with("--")) {
-      if (pc.host.empty()) pc.host = word;
-      else extra.push_back(word);
-      continue;
-    }
-    std::string name = word.substr(2);
-    std::optional<std::string> value;
-    if (auto eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name.resize(eq);
-    }
-    bool takes_arg = false;
-    for (const char* k : kWithArg) takes_arg |= name == k;
-    if (takes_arg && !value) {
-      if (i + 1 >= w.size()) {
-        pc.error = "pptp option --" + name + " needs a value";
-        return pc;
-      }
-      value = w[++i];
-    }
-    if (name == "nolaunchpppd") {
-      nolaunchpppd = true;
-    } else if (name == "phone") {
-      pc.phone = *value;
-    } else if (name == "localbind" || name == "bind") {
-      pc.localbind = Ipv4::parse(*value);
-      if (!pc.localbind) pc.warnings.push_back("pptp --" + name + " " + *value +
-                                               ": not an IPv4 address, ignored");
-    } else if (name == "idle-wait" || name == "max-echo-wait") {
-      std::optional<int> n = parse_int(*value);
-      if (!n || *n <= 0) pc.warnings.push_back("pptp --" + name + " " + *value + ": not a positive number, ignored");
-      else (name == "idle-wait" ? pc.idle_wait : pc.max_echo_wait) = n;
-    } else if (name == "loglevel") {
-      std::optional<int> n = parse_int(*value);
-      if (!n || *n < 0 || *n > 2) pc.warnings.push_back("pptp --loglevel " + *value + ": not 0, 1 or 2, ignored");
-      else pc.loglevel = *n;
-    } else if (name == "client-hostname") {
-      pc.client_hostname = *value;
-    } else if (name == "nohostroute") {
-      pc.nohostroute = true;
-    } else if (name == "timeout") {
-      char* end = nullptr;
-      double sec = std::strtod(value->c_str(), &end);
-      if (value->empty() || *end != '\0' || !(sec >= 0.01 && sec <= 10)) {
-        pc.error = "pptp --timeout " + *value + ": must be 0.01 to 10 seconds, as pptp requires";
-      } else {
-        pc.reorder_timeout = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(sec));
-      }
-    } else if (name == "nobuffer") {
-      pc.nobuffer = true;
-    } else if (name == "missing-window") {
-      pc.warnings.push_back("pptp --missing-window ignored: the reorder window holds at most 8 "
-                            "packets, and a further jump is taken as loss at once");
-    } else if (name == "sync" || name == "debug" || name == "version") {
-      pc.warnings.push_back("pptp --" + name + " has no meaning for pptpx, ignored");
-    } else if (takes_arg) {
-      pc.warnings.push_back("pptp --" + name + " is not supported by pptpx yet, ignored");
-    } else {
-      pc.warnings.push_back("pptp --" + name + ": unknown pptp option, ignored");
-    }
-  }
-  if (pc.host.empty()) {
-    pc.error = "no server name or address in the pty command";
-    return pc;
-  }
-  if (!nolaunchpppd)
-    pc.warnings.push_back("pty command without --nolaunchpppd: pptpx runs the link itself anyway");
-  for (const auto& e : extra)
-    pc.warnings.push_back("pty command word '" + e + "' (pppd option for pptp) ignored");
-  return pc;
-}
-
-Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
-  Settings s;
-  s.flags = flags;
+// /etc/ppp/options (when readable), then `call NAME` and the command line's
+// pppd words, as pppd reads them.
+config::PppOptions read_ppp_options(const Flags& flags, config::Diagnostics& diags) {
+  config::PppOptions ppp;
   config::ParseContext ctx;
   ctx.peers_dir = flags.peers_dir;
   if (!flags.global_options_path.empty() && access(flags.global_options_path.c_str(), R_OK) == 0)
-    config::parse_options_file(flags.global_options_path, s.ppp, diags, ctx);
+    config::parse_options_file(flags.global_options_path, ppp, diags, ctx);
   std::vector<std::string> words = {"call", flags.call_name};
   words.insert(words.end(), flags.ppp_words.begin(), flags.ppp_words.end());
-  config::parse_options_words(words, "command line", s.ppp, diags, ctx);
+  config::parse_options_words(words, "command line", ppp, diags, ctx);
+  return ppp;
+}
 
-  const config::PppOptions& o = s.ppp;
-  const std::string src = o.call_file.value_or(flags.peers_dir + "/" + flags.call_name);
-  if (!o.pty) {
+void apply_pty(Settings& s, const std::string& src, config::Diagnostics& diags) {
+  if (!s.ppp.pty) {
     error(diags, src, "no pty option: pptpx needs pty \"pptp HOST --nolaunchpppd\"");
   } else {
-    s.pty = parse_pty_command(*o.pty);
+    s.pty = config::parse_pty_command(*s.ppp.pty);
     if (!s.pty.error.empty()) error(diags, src, s.pty.error);
     for (const auto& w : s.pty.warnings) warn(diags, src, w);
   }
+}
 
+// Names, scripts, routes and DNS, persist/maxfail/holdoff, logging.
+void apply_process_options(Settings& s) {
+  const config::PppOptions& o = s.ppp;
+  const Flags& flags = s.flags;
   s.debug = o.debug > 0 || s.pty.loglevel >= 2;
   s.detach = o.detach;
   s.user = o.user.value_or(o.name.value_or(host_name()));
@@ -228,8 +113,11 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
       else if (o.detach != config::DetachMode::kDetach && !o.nologfd) s.log_fd = 2;
     }
   }
+}
 
-  // Options parsed but not acted on yet by the client: say so once each.
+// Options parsed but not acted on yet by the client: say so once each.
+void warn_not_supported(const config::PppOptions& o, const std::string& src,
+                        config::Diagnostics& diags) {
   auto not_yet = [&](bool set, const char* name) {
     if (set) warn(diags, src, std::string(name) + " is not supported by pptpx call yet, ignored");
   };
@@ -237,13 +125,18 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
   not_yet(o.maxconnect.has_value(), "maxconnect");
   not_yet(o.proxyarp.value_or(false), "proxyarp");
   not_yet(o.ipv6.value_or(false), "+ipv6");
+}
 
+// The PPP session's configuration: authentication both ways, link options,
+// IPCP, MPPE.
+void apply_session_options(Settings& s, const std::string& src, config::Diagnostics& diags) {
+  const config::PppOptions& o = s.ppp;
   ppp::SessionConfig& sc = s.session;
   sc.role = ppp::Role::kAuthenticatee;
   sc.auth.allowed = app::to_ppp(config::own_auth_protocols(o));
   sc.auth.authenticatee.user = s.user;
   sc.auth.authenticatee.remote_name = s.remote_name;
-  sc.auth.reverse = verifiable_peer_methods(o, flags, o.name.value_or(host_name()), src, diags);
+  sc.auth.reverse = verifiable_peer_methods(o, s.flags, o.name.value_or(host_name()), src, diags);
   sc.auth.authenticator.our_name = o.name.value_or(host_name());
   sc.auth.authenticator.remote_name = s.remote_name;
   app::apply_link_options(o, sc);
@@ -253,7 +146,7 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
   sc.ipcp_client.request_dns = o.usepeerdns;
   sc.ipcp_client.request_wins = o.usepeerwins;
 
-  if (flags.mppe_stateful_only) {
+  if (s.flags.mppe_stateful_only) {
     sc.mppe.allow_stateful = true;
     sc.mppe.stateful_only = true;
   }
@@ -263,61 +156,93 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
   }
   if (sc.auth.allowed.empty())
     warn(diags, src, "every authentication method is refused: only a server without auth works");
+}
+
+// dump_settings' text, a line at a time.
+struct DumpText {
+  std::string out = "pptpx options in effect:\n";
+  void line(const std::string& text) { out += text + "\n"; }
+  void opt(bool on, const char* name) {
+    if (on) line(name);
+  }
+};
+
+void dump_mppe(DumpText& d, const ppp::MppePolicy& m) {
+  if (!m.enabled || (!m.allow_40 && !m.allow_56 && !m.allow_128)) {
+    d.line("nomppe");
+    return;
+  }
+  if (m.required) {
+    if (m.allow_40 && m.allow_128) d.line("require-mppe");
+    else if (m.allow_128) d.line("require-mppe-128");
+    else if (m.allow_40) d.line("require-mppe-40");
+  }
+  if (!m.allow_40) d.line("nomppe-40");
+  if (!m.allow_128) d.line("nomppe-128");
+  d.opt(m.allow_stateful, "mppe-stateful");
+  d.opt(m.stateful_only, "(--mppe-stateful-only)");
+}
+
+// debug, detaching, persist/maxfail/holdoff and where the log goes.
+void dump_process(DumpText& d, const Settings& s) {
+  d.opt(s.debug, "debug");
+  switch (s.detach) {
+    case config::DetachMode::kNodetach: d.line("nodetach"); break;
+    case config::DetachMode::kUpdetach: d.line("updetach"); break;
+    case config::DetachMode::kDetach: break;
+  }
+  d.opt(s.persist, "persist");
+  d.line("maxfail " + std::to_string(s.maxfail));
+  d.line("holdoff " + std::to_string(s.holdoff_seconds));
+  if (s.logfile) d.line("logfile " + *s.logfile);
+  else if (s.log_fd >= 0) d.line("logfd " + std::to_string(s.log_fd));
+  else d.line("nologfd");
+}
+
+// The link: names for the scripts, routes, DNS/WINS, addresses, sizes, echo,
+// scripts.
+void dump_link(DumpText& d, const Settings& s) {
+  if (s.ipparam) d.line("ipparam " + *s.ipparam);
+  if (s.linkname) d.line("linkname " + *s.linkname);
+  if (s.unit) d.line("unit " + std::to_string(*s.unit));
+  if (s.replacedefaultroute) d.line("replacedefaultroute");
+  else d.opt(s.defaultroute, "defaultroute");
+  d.opt(s.usepeerdns, "usepeerdns");
+  d.opt(s.usepeerwins, "usepeerwins");
+  if (s.session.ipcp_client.local) d.line(s.session.ipcp_client.local->str() + ":");
+  d.line("mtu " + std::to_string(s.mtu));
+  d.line("mru " + std::to_string(s.session.lcp.mru));
+  d.line("lcp-echo-interval " + std::to_string(std::chrono::duration_cast<seconds>(s.session.lcp.echo_interval).count()));
+  d.line("lcp-echo-failure " + std::to_string(s.session.lcp.echo_failure));
+  d.line("ip-pre-up-script " + s.ip_pre_up_script);
+  d.line("ip-up-script " + s.ip_up_script);
+  d.line("ip-down-script " + s.ip_down_script);
+}
+
+}  // namespace
+
+Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
+  Settings s;
+  s.flags = flags;
+  s.ppp = read_ppp_options(flags, diags);
+  const std::string src = s.ppp.call_file.value_or(flags.peers_dir + "/" + flags.call_name);
+  apply_pty(s, src, diags);
+  apply_process_options(s);
+  warn_not_supported(s.ppp, src, diags);
+  apply_session_options(s, src, diags);
   return s;
 }
 
 std::string dump_settings(const Settings& s) {
-  std::string out = "pptpx options in effect:\n";
-  auto line = [&](const std::string& text) { out += text + "\n"; };
-  auto opt = [&](bool on, const char* name) {
-    if (on) line(name);
-  };
-  line("pty \"pptp " + s.pty.host + " --nolaunchpppd\"");
-  line("name " + s.user);
-  if (!s.remote_name.empty()) line("remotename " + s.remote_name);
-  if (s.ppp.password) line("password ??????");
-  const auto& m = s.session.mppe;
-  if (!m.enabled || (!m.allow_40 && !m.allow_56 && !m.allow_128)) {
-    line("nomppe");
-  } else {
-    if (m.required) {
-      if (m.allow_40 && m.allow_128) line("require-mppe");
-      else if (m.allow_128) line("require-mppe-128");
-      else if (m.allow_40) line("require-mppe-40");
-    }
-    if (!m.allow_40) line("nomppe-40");
-    if (!m.allow_128) line("nomppe-128");
-    opt(m.allow_stateful, "mppe-stateful");
-    opt(m.stateful_only, "(--mppe-stateful-only)");
-  }
-  opt(s.debug, "debug");
-  switch (s.detach) {
-    case config::DetachMode::kNodetach: line("nodetach"); break;
-    case config::DetachMode::kUpdetach: line("updetach"); break;
-    case config::DetachMode::kDetach: break;
-  }
-  opt(s.persist, "persist");
-  line("maxfail " + std::to_string(s.maxfail));
-  line("holdoff " + std::to_string(s.holdoff_seconds));
-  if (s.logfile) line("logfile " + *s.logfile);
-  else if (s.log_fd >= 0) line("logfd " + std::to_string(s.log_fd));
-  else line("nologfd");
-  if (s.ipparam) line("ipparam " + *s.ipparam);
-  if (s.linkname) line("linkname " + *s.linkname);
-  if (s.unit) line("unit " + std::to_string(*s.unit));
-  if (s.replacedefaultroute) line("replacedefaultroute");
-  else opt(s.defaultroute, "defaultroute");
-  opt(s.usepeerdns, "usepeerdns");
-  opt(s.usepeerwins, "usepeerwins");
-  if (s.session.ipcp_client.local) line(s.session.ipcp_client.local->str() + ":");
-  line("mtu " + std::to_string(s.mtu));
-  line("mru " + std::to_string(s.session.lcp.mru));
-  line("lcp-echo-interval " + std::to_string(std::chrono::duration_cast<seconds>(s.session.lcp.echo_interval).count()));
-  line("lcp-echo-failure " + std::to_string(s.session.lcp.echo_failure));
-  line("ip-pre-up-script " + s.ip_pre_up_script);
-  line("ip-up-script " + s.ip_up_script);
-  line("ip-down-script " + s.ip_down_script);
-  return out;
+  DumpText d;
+  d.line("pty \"pptp " + s.pty.host + " --nolaunchpppd\"");
+  d.line("name " + s.user);
+  if (!s.remote_name.empty()) d.line("remotename " + s.remote_name);
+  if (s.ppp.password) d.line("password ??????");
+  dump_mppe(d, s.session.mppe);
+  dump_process(d, s);
+  dump_link(d, s);
+  return d.out;
 }
 
 std::string resolv_conf_text(std::optional<Ipv4> dns1, std::optional<Ipv4> dns2) {
@@ -332,7 +257,7 @@ std::optional<pid_t> read_pid_file(const std::string& path) {
   if (!in) return std::nullopt;
   std::string line;
   if (!std::getline(in, line)) return std::nullopt;
-  auto v = parse_int(line);
+  auto v = parse_non_negative_int(line);
   if (!v || *v <= 1) return std::nullopt;
   return static_cast<pid_t>(*v);
 }

@@ -11,7 +11,6 @@ namespace pptpx::server {
 
 namespace {
 
-
 std::string host_name() {
   char buf[HOST_NAME_MAX + 1] = {};
   if (gethostname(buf, sizeof buf) != 0) return "pptpx";
@@ -25,23 +24,34 @@ void error(config::Diagnostics& d, const std::string& file, int line, std::strin
   d.push_back({file, line, true, std::move(msg)});
 }
 
-}  // namespace
+// pptpd's `speed`: a positive decimal number that fits 32 bits.
+std::optional<uint32_t> parse_speed(const std::string& text) {
+  char* end = nullptr;
+  unsigned long v = std::strtoul(text.c_str(), &end, 10);
+  if (end && *end == 0 && v > 0 && v <= UINT32_MAX) return static_cast<uint32_t>(v);
+  return std::nullopt;
+}
 
-Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
-  Settings s;
-  s.flags = flags;
-  s.conf = config::load_pptpd_conf(flags.conf_path, diags);
-  const std::string& conf = flags.conf_path;
-
+// /etc/ppp/options (when readable), then pptpd.conf's `option` file.
+void read_ppp_options(Settings& s, config::Diagnostics& diags) {
+  const Flags& flags = s.flags;
   if (!flags.global_options_path.empty() && access(flags.global_options_path.c_str(), R_OK) == 0)
     config::parse_options_file(flags.global_options_path, s.ppp, diags);
   if (s.conf.option) config::parse_options_file(*s.conf.option, s.ppp, diags);
+}
 
+// The client address slots from localip/remoteip.
+void apply_slots(Settings& s, config::Diagnostics& diags) {
+  const std::string& conf = s.flags.conf_path;
   config::SlotTable table = config::build_slot_table(s.conf, conf, diags);
   s.slots = std::move(table.slots);
   s.notices = std::move(table.notices);
   if (s.slots.empty()) error(diags, conf, 0, "no client addresses: remoteip gives none");
+}
 
+// listen, pidfile, speed and stimeout; the keywords not supported yet.
+void apply_pptpd_conf(Settings& s, config::Diagnostics& diags) {
+  const std::string& conf = s.flags.conf_path;
   if (s.conf.listen) {
     auto a = Ipv4::parse(*s.conf.listen);
     if (!a) error(diags, conf, 0, "listen: not an IPv4 address: '" + *s.conf.listen + "'");
@@ -49,9 +59,7 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
   }
   if (s.conf.pidfile) s.pidfile = *s.conf.pidfile;
   if (s.conf.speed) {
-    char* end = nullptr;
-    unsigned long v = std::strtoul(s.conf.speed->c_str(), &end, 10);
-    if (end && *end == 0 && v > 0 && v <= UINT32_MAX) s.speed = static_cast<uint32_t>(v);
+    if (auto v = parse_speed(*s.conf.speed)) s.speed = *v;
     else error(diags, conf, 0, "speed: not a number: '" + *s.conf.speed + "'");
   }
   s.stimeout = seconds(s.conf.stimeout > 0 ? s.conf.stimeout : 10);
@@ -62,15 +70,24 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
          "delegate is not supported yet: addresses come from localip/remoteip and chap-secrets");
   if (s.conf.vrf) warn(diags, conf, 0, "vrf is not supported yet, ignored");
   if (s.conf.ppp) warn(diags, conf, 0, "ppp: pptpx runs no pppd binary, ignored");
+}
 
+// debug, our name, the scripts, DNS/WINS for the clients (ms-dns, ms-wins), idle.
+void apply_ppp_options(Settings& s) {
   const config::PppOptions& o = s.ppp;
-  s.debug = flags.debug || s.conf.debug || o.debug > 0;
+  s.debug = s.flags.debug || s.conf.debug || o.debug > 0;
   s.our_name = o.name.value_or(host_name());
-  s.ip_up_script = o.ip_up_script.value_or(flags.scripts_dir + "/ip-up");
-  s.ip_down_script = o.ip_down_script.value_or(flags.scripts_dir + "/ip-down");
+  s.ip_up_script = o.ip_up_script.value_or(s.flags.scripts_dir + "/ip-up");
+  s.ip_down_script = o.ip_down_script.value_or(s.flags.scripts_dir + "/ip-down");
   s.servers = o.name_servers();
   if (o.idle) s.idle = seconds(*o.idle);
+}
 
+// The PPP session's configuration: authentication both ways, link options,
+// no IPv6, MPPE only with MS-CHAP.
+void apply_session_options(Settings& s, config::Diagnostics& diags) {
+  const config::PppOptions& o = s.ppp;
+  const std::string& conf = s.flags.conf_path;
   ppp::SessionConfig& sc = s.session;
   sc.role = ppp::Role::kAuthenticator;
   sc.auth.allowed = app::to_ppp(config::peer_auth_protocols(o));
@@ -94,6 +111,19 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
             "MPPE is required but no MS-CHAP authentication is required of the peer "
             "(add require-mschap-v2)");
   }
+}
+
+}  // namespace
+
+Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
+  Settings s;
+  s.flags = flags;
+  s.conf = config::load_pptpd_conf(flags.conf_path, diags);
+  read_ppp_options(s, diags);
+  apply_slots(s, diags);
+  apply_pptpd_conf(s, diags);
+  apply_ppp_options(s);
+  apply_session_options(s, diags);
   return s;
 }
 

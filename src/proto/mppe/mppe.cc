@@ -319,54 +319,73 @@ Decryptor::Result Decryptor::accept(MutableByteView data) {
 Decryptor::Result Decryptor::decrypt_stateless(MutableByteView data, uint16_t count) {
   if (!(data[0] & kBitFlushed)) return fail(DecryptError::kMissingFlushed, true);
   const auto ahead = static_cast<uint16_t>((count - count_ + kCountSpace) % kCountSpace);
-  uint8_t* body = data.data() + kHeaderSize;
-  const size_t len = data.size() - kHeaderSize;
-  if (!settings_.ip_only) {
-    // Reordered or replayed packets are network behaviour, not peer errors,
-    // so unlike Linux they do not add to the error score. Never roll back:
-    // that would need the whole key chain from the start.
-    if (ahead == 0) return fail(DecryptError::kDuplicate, false);
-    if (ahead > kCountSpace / 2) return fail(DecryptError::kLate, false);
-    if (ahead > settings_.max_forward_jump) return fail(DecryptError::kJumpTooFar, false);
-    for (uint16_t i = 0; i < ahead; ++i) change_key();
-    count_ = count;
-    keys_.rc4().apply(body, len);
-    return accept(data);
-  }
+  if (!settings_.ip_only) return decrypt_stateless_as_counted(data, count, ahead);
   if (keys_lost_) return fail(DecryptError::kKeysLost, false);
   stateless_budget_ = std::min(kMaxBudget, stateless_budget_ + kBudgetPerPacket);
   const bool lost = fails_in_row_ >= kLostAfter;
   if (!lost && ahead == 0) return fail(DecryptError::kDuplicate, false);
   if (!lost && ahead > kCountSpace - kLateWindow) return fail(DecryptError::kLate, false);
   uint64_t first = ahead == 0 ? kCountSpace : ahead;
-  const uint32_t paid = ahead > kFreeSteps ? ahead - kFreeSteps : 0;
-  // Once step is lost, the search has walked past the count taken as it is
-  // (the packets before this one were not there, so this one is not either).
-  const bool walked_past = lost && search_valid_ && search_off_ >= ahead;
-  if (ahead != 0 && ahead <= settings_.max_forward_jump && paid <= stateless_budget_ &&
-      !walked_past) {
-    // The count taken as it is, as Linux does; the old session key is kept
-    // in trial_ (unused in stateless mode) in case the result is garbage.
-    stateless_budget_ -= paid;
-    trial_.copy_session_from(keys_);
-    for (uint16_t i = 0; i < ahead; ++i) step(keys_);
-    keys_.rc4().apply(body, len);
-    if (ip_plaintext(body, len, len, /*exact=*/false)) {
+  if (pay_for_count_as_is(ahead, lost)) {
+    if (try_count_as_is(data, ahead)) {
       stats_.key_changes += ahead;
       count_ = count;
       search_valid_ = false;
       return accept(data);
     }
-    // Wrong key: a whole turn of the count (or more) was lost. Undo the
-    // decryption (RC4 is its own inverse), keep the walk for the search.
-    ++stats_.garbled;
-    keys_.restart_rc4();
-    keys_.rc4().apply(body, len);
-    if (!search_valid_ || search_off_ < ahead) start_search(ahead);
-    keys_.copy_session_from(trial_);
     first = ahead + kCountSpace;
   }
   return search_stateless(data, count, first);
+}
+
+// Without ip_only: the count taken as it is, as Linux does. Reordered or
+// replayed packets are network behaviour, not peer errors, so unlike Linux
+// they do not add to the error score. Never roll back: that would need the
+// whole key chain from the start.
+Decryptor::Result Decryptor::decrypt_stateless_as_counted(MutableByteView data, uint16_t count,
+                                                         uint16_t ahead) {
+  if (ahead == 0) return fail(DecryptError::kDuplicate, false);
+  if (ahead > kCountSpace / 2) return fail(DecryptError::kLate, false);
+  if (ahead > settings_.max_forward_jump) return fail(DecryptError::kJumpTooFar, false);
+  for (uint16_t i = 0; i < ahead; ++i) change_key();
+  count_ = count;
+  keys_.rc4().apply(data.data() + kHeaderSize, data.size() - kHeaderSize);
+  return accept(data);
+}
+
+// Whether the count is worth trying as it is (ahead key changes, within the
+// jump limit and the step budget, which pays for it); `lost`: this packet
+// follows kLostAfter failures.
+bool Decryptor::pay_for_count_as_is(uint16_t ahead, bool lost) {
+  const uint32_t paid = ahead > kFreeSteps ? ahead - kFreeSteps : 0;
+  // Once step is lost, the search has walked past the count taken as it is
+  // (the packets before this one were not there, so this one is not either).
+  const bool walked_past = lost && search_valid_ && search_off_ >= ahead;
+  if (ahead == 0 || ahead > settings_.max_forward_jump || paid > stateless_budget_ || walked_past)
+    return false;
+  stateless_budget_ -= paid;
+  return true;
+}
+
+// The count taken as it is, as Linux does; the old session key is kept in
+// trial_ (unused in stateless mode) in case the result is garbage. True
+// when the plaintext is IP: keys_ has moved ahead. False: a whole turn of
+// the count (or more) was lost; the packet is as it came, keys_ as before,
+// and the walk is kept for the search.
+bool Decryptor::try_count_as_is(MutableByteView data, uint16_t ahead) {
+  uint8_t* body = data.data() + kHeaderSize;
+  const size_t len = data.size() - kHeaderSize;
+  trial_.copy_session_from(keys_);
+  for (uint16_t i = 0; i < ahead; ++i) step(keys_);
+  keys_.rc4().apply(body, len);
+  if (ip_plaintext(body, len, len, /*exact=*/false)) return true;
+  // Wrong key: undo the decryption (RC4 is its own inverse).
+  ++stats_.garbled;
+  keys_.restart_rc4();
+  keys_.rc4().apply(body, len);
+  if (!search_valid_ || search_off_ < ahead) start_search(ahead);
+  keys_.copy_session_from(trial_);
+  return false;
 }
 
 // The search walks on from keys_ as it is now, offset key changes ahead of
@@ -441,26 +460,8 @@ Decryptor::Result Decryptor::decrypt_stateful(MutableByteView data, uint16_t cou
   if (!discard_) {
     const auto expected = static_cast<uint16_t>((count_ + 1) % kCountSpace);
     if (count != expected) {
-      // Like Linux, remember the expected count: if it was a flag packet,
-      // its key change was missed.
-      const auto ahead = static_cast<uint16_t>((count - expected + kCountSpace) % kCountSpace);
-      count_ = expected;
-      if (!flushed && settings_.ip_only && guess_lost_lengths(data, count, ahead)) {
-        ++stats_.out_of_sequence;
-        count_ = count;  // bridged: decrypted below with the stream moved on
-      } else if (!flushed || ahead >= kCountSpace / 2) {
-        // The RC4 stream is now out of step; RFC 3078 8.2: ask the peer to
-        // flush and drop everything until it does.
-        discard_ = true;
-        reset_request_ = true;
+      if (!on_sequence_gap(data, count, expected, flushed))
         return fail(DecryptError::kOutOfSequence, false);
-      } else {
-        // Packets were lost but this one starts a fresh RC4 state: take it
-        // now rather than discard it and wait a Reset-Request round trip
-        // (Linux does wait) - below, as the end of a discard.
-        ++stats_.out_of_sequence;
-        discard_ = true;
-      }
     } else {
       count_ = count;
     }
@@ -470,18 +471,7 @@ Decryptor::Result Decryptor::decrypt_stateful(MutableByteView data, uint16_t cou
       discard_report_ = true;
       return fail(DecryptError::kDiscarding, false);
     }
-    // One key change per "flag" packet the sender passed while we were deaf.
-    int block_changes = 0;
-    while ((count & 0xf00) != (count_ & 0xf00)) {
-      ++block_changes;
-      count_ = static_cast<uint16_t>((count_ + 256) % kCountSpace);
-    }
-    resync(data, block_changes);
-    rc4_pos_ = 0;
-    ++stats_.resyncs;
-    discard_ = false;
-    discard_report_ = false;
-    count_ = count;
+    end_discard(data, count);
     flushed_done = true;
   }
   if (flushed && !flushed_done) {
@@ -501,6 +491,49 @@ Decryptor::Result Decryptor::decrypt_stateful(MutableByteView data, uint16_t cou
     return fail(DecryptError::kGarbled, false);
   }
   return accept(data);
+}
+
+// A count other than the expected one while not discarding. Like Linux,
+// remember the expected count: if it was a flag packet, its key change was
+// missed. True when the packet is decrypted all the same; false when the
+// RC4 stream is out of step and the packet is dropped.
+bool Decryptor::on_sequence_gap(MutableByteView data, uint16_t count, uint16_t expected,
+                                bool flushed) {
+  const auto ahead = static_cast<uint16_t>((count - expected + kCountSpace) % kCountSpace);
+  count_ = expected;
+  if (!flushed && settings_.ip_only && guess_lost_lengths(data, count, ahead)) {
+    ++stats_.out_of_sequence;
+    count_ = count;  // bridged: decrypted below with the stream moved on
+  } else if (!flushed || ahead >= kCountSpace / 2) {
+    // The RC4 stream is now out of step; RFC 3078 8.2: ask the peer to
+    // flush and drop everything until it does.
+    discard_ = true;
+    reset_request_ = true;
+    return false;
+  } else {
+    // Packets were lost but this one starts a fresh RC4 state: take it
+    // now rather than discard it and wait a Reset-Request round trip
+    // (Linux does wait) - below, as the end of a discard.
+    ++stats_.out_of_sequence;
+    discard_ = true;
+  }
+  return true;
+}
+
+// A flushed packet ends the discard: one key change per "flag" packet the
+// sender passed while we were deaf, and a fresh RC4 state.
+void Decryptor::end_discard(ByteView data, uint16_t count) {
+  int block_changes = 0;
+  while ((count & 0xf00) != (count_ & 0xf00)) {
+    ++block_changes;
+    count_ = static_cast<uint16_t>((count_ + 256) % kCountSpace);
+  }
+  resync(data, block_changes);
+  rc4_pos_ = 0;
+  ++stats_.resyncs;
+  discard_ = false;
+  discard_report_ = false;
+  count_ = count;
 }
 
 }  // namespace pptpx::mppe

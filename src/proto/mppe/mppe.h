@@ -191,7 +191,12 @@ class Decryptor {
   void resync(ByteView packet, int block_changes);
   bool guess_lost_lengths(MutableByteView data, uint16_t count, uint16_t lost);
   Result decrypt_stateless(MutableByteView data, uint16_t count);
+  Result decrypt_stateless_as_counted(MutableByteView data, uint16_t count, uint16_t ahead);
+  bool pay_for_count_as_is(uint16_t ahead, bool lost);
+  bool try_count_as_is(MutableByteView data, uint16_t ahead);
   Result decrypt_stateful(MutableByteView data, uint16_t count, bool flushed);
+  bool on_sequence_gap(MutableByteView data, uint16_t count, uint16_t expected, bool flushed);
+  void end_discard(ByteView data, uint16_t count);
   Result search_stateless(MutableByteView data, uint16_t count, uint64_t first);
   void start_search(uint64_t offset);
   Result accept(MutableByteView data);

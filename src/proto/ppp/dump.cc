@@ -131,27 +131,20 @@ std::string auth_body(uint16_t protocol, uint8_t code, ByteView data) {
   return fmt::format(" \"{}\"", printable(data));
 }
 
-}  // namespace
+// The name of a PAP or CHAP code, or "code=0x.." for another.
+std::string auth_code_name(uint16_t protocol, uint8_t code) {
+  static const char* const kPap[] = {nullptr, "AuthReq", "AuthAck", "AuthNak"};
+  static const char* const kChap[] = {nullptr, "Challenge", "Response", "Success", "Failure"};
+  const char* cname = protocol == kProtoPap ? (code >= 1 && code <= 3 ? kPap[code] : nullptr)
+                                            : (code >= 1 && code <= 4 ? kChap[code] : nullptr);
+  return cname ? cname : fmt::format("code={:#x}", code);
+}
 
-std::string describe_packet(uint16_t protocol, ByteView info) {
-  const char* pname = protocol_name(protocol);
-  std::string head = pname ? pname : fmt::format("proto={:#06x}", protocol);
-  Reader r(info);
-  uint8_t code = r.u8();
-  uint8_t id = r.u8();
-  uint16_t len = r.u16();
-  if (!r.ok() || len < 4 || len > info.size()) return fmt::format("[{} <malformed>]", head);
-  ByteView data = info.subspan(4, len - 4u);
-  if (protocol == kProtoPap || protocol == kProtoChap) {
-    static const char* const kPap[] = {nullptr, "AuthReq", "AuthAck", "AuthNak"};
-    static const char* const kChap[] = {nullptr, "Challenge", "Response", "Success", "Failure"};
-    const char* cname = protocol == kProtoPap ? (code >= 1 && code <= 3 ? kPap[code] : nullptr)
-                                              : (code >= 1 && code <= 4 ? kChap[code] : nullptr);
-    std::string c = cname ? cname : fmt::format("code={:#x}", code);
-    return fmt::format("[{} {} id={:#x}{}]", head, c, id, auth_body(protocol, code, data));
-  }
-  const char* cname = code_name(code);
-  std::string c = cname ? cname : fmt::format("code={:#x}", code);
+// What follows code, id and length in an LCP, IPCP or CCP packet: the
+// options of Configure-Request/Ack/Nak/Reject, the magic number of
+// Echo-Request/Reply and Discard-Request, the protocol of Protocol-Reject,
+// the text of Terminate-Request/Ack, the bytes of anything else.
+std::string control_body(uint16_t protocol, uint8_t code, ByteView data) {
   std::string body;
   if (code >= 1 && code <= 4) {
     body = options(protocol, data);
@@ -165,7 +158,27 @@ std::string describe_packet(uint16_t protocol, ByteView info) {
   } else if (!data.empty()) {
     body = fmt::format(" <{}>", to_hex(data));
   }
-  return fmt::format("[{} {} id={:#x}{}]", head, c, id, body);
+  return body;
+}
+
+}  // namespace
+
+std::string describe_packet(uint16_t protocol, ByteView info) {
+  const char* pname = protocol_name(protocol);
+  std::string head = pname ? pname : fmt::format("proto={:#06x}", protocol);
+  Reader r(info);
+  uint8_t code = r.u8();
+  uint8_t id = r.u8();
+  uint16_t len = r.u16();
+  if (!r.ok() || len < 4 || len > info.size()) return fmt::format("[{} <malformed>]", head);
+  ByteView data = info.subspan(4, len - 4u);
+  if (protocol == kProtoPap || protocol == kProtoChap) {
+    return fmt::format("[{} {} id={:#x}{}]", head, auth_code_name(protocol, code), id,
+                       auth_body(protocol, code, data));
+  }
+  const char* cname = code_name(code);
+  std::string c = cname ? cname : fmt::format("code={:#x}", code);
+  return fmt::format("[{} {} id={:#x}{}]", head, c, id, control_body(protocol, code, data));
 }
 
 }  // namespace pptpx::ppp

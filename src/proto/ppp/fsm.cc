@@ -364,21 +364,7 @@ void Fsm::rcn(const Packet& p, Time now) {
     case FsmState::kStopping: return;
     default: break;
   }
-  bool accepted;
-  if (p.code == kConfigureReject) {
-    // A Reject must list options of our request, unchanged (RFC 1661 5.4).
-    std::vector<Option> ours;
-    parse_options(req_options_, ours);
-    accepted = std::all_of(opts.begin(), opts.end(), [&](const Option& r) {
-      return std::any_of(ours.begin(), ours.end(), [&](const Option& o) {
-        return std::equal(r.raw.begin(), r.raw.end(), o.raw.begin(), o.raw.end());
-      });
-    });
-    if (accepted) accepted = handler_.on_reject(opts);
-  } else {
-    accepted = handler_.on_nak(opts);
-  }
-  if (!accepted) {
+  if (!nak_or_reject_taken(p, opts)) {
     ++stats_.bad_nak_reject;
     log_.debug("{}: unacceptable Configure-{} dropped", name_,
                p.code == kConfigureReject ? "Reject" : "Nak");
@@ -405,6 +391,20 @@ void Fsm::rcn(const Packet& p, Time now) {
       break;
     default: break;
   }
+}
+
+// Whether the handler takes the peer's Configure-Nak or Configure-Reject.
+// A Reject must list options of our request, unchanged (RFC 1661 5.4).
+bool Fsm::nak_or_reject_taken(const Packet& p, const std::vector<Option>& opts) {
+  if (p.code != kConfigureReject) return handler_.on_nak(opts);
+  std::vector<Option> ours;
+  parse_options(req_options_, ours);
+  const bool ours_unchanged = std::all_of(opts.begin(), opts.end(), [&](const Option& r) {
+    return std::any_of(ours.begin(), ours.end(), [&](const Option& o) {
+      return std::equal(r.raw.begin(), r.raw.end(), o.raw.begin(), o.raw.end());
+    });
+  });
+  return ours_unchanged && handler_.on_reject(opts);
 }
 
 void Fsm::rtr(const Packet& p, Time now) {

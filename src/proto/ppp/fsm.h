@@ -152,6 +152,7 @@ class Fsm {
   void rcr(const Packet& p, Time now);
   void rca(const Packet& p, Time now);
   void rcn(const Packet& p, Time now);
+  bool nak_or_reject_taken(const Packet& p, const std::vector<Option>& opts);
   void rtr(const Packet& p, Time now);
   void rta(Time now);
   void ruc(const Packet& p);

@@ -70,48 +70,17 @@ void LcpOptions::judge_request(const std::vector<Option>& options, RequestJudge&
   for (const Option& o : options) {
     switch (o.type) {
       case kLcpMru:
-        if (o.value.size() != 2) {
-          judge.reject(o);
-        } else if (get_u16(o.value.data()) < kMinMru) {
-          uint8_t v[2];
-          put_u16(v, kMinMru);
-          judge.nak(&o, kLcpMru, v);
-        } else {
-          pending_.mru = get_u16(o.value.data());
-        }
+        judge_mru(o, judge);
         break;
       case kLcpAccm:
         // Meaningless over GRE, but pppd-based peers always ask: Ack and ignore.
         if (o.value.size() != 4) judge.reject(o);
         break;
-      case kLcpAuth: {
-        AuthProtocol p = parse_auth_option(o.value);
-        bool allowed = std::find(accept_.begin(), accept_.end(), p) != accept_.end();
-        // A second Authentication-Protocol in one request is Rejected, as
-        // pppd does once it has taken one.
-        if (accept_.empty() || pending_.auth != AuthProtocol::kNone) {
-          judge.reject(o);
-        } else if (p != AuthProtocol::kNone && allowed) {
-          pending_.auth = p;
-        } else {
-          judge.nak(&o, kLcpAuth, auth_option_value(accept_.front()));
-        }
+      case kLcpAuth:
+        judge_auth(o, judge);
         break;
-      }
       case kLcpMagic:
-        if (o.value.size() != 4) {
-          judge.reject(o);
-          break;
-        }
-        pending_.magic = get_u32(o.value.data());
-        pending_.send_magic = true;
-        // Zero is invalid; our own value back may mean a looped-back link.
-        if (pending_.magic == 0 || (want_.send_magic && pending_.magic == want_.magic)) {
-          if (pending_.magic != 0) ++magic_collisions_;
-          uint8_t v[4];
-          put_u32(v, new_magic(want_.magic));
-          judge.nak(&o, kLcpMagic, v);
-        }
+        judge_magic(o, judge);
         break;
       case kLcpPfc:
         if (o.value.empty()) pending_.pfc = true;
@@ -129,6 +98,48 @@ void LcpOptions::judge_request(const std::vector<Option>& options, RequestJudge&
   }
 }
 
+void LcpOptions::judge_mru(const Option& o, RequestJudge& judge) {
+  if (o.value.size() != 2) {
+    judge.reject(o);
+  } else if (get_u16(o.value.data()) < kMinMru) {
+    uint8_t v[2];
+    put_u16(v, kMinMru);
+    judge.nak(&o, kLcpMru, v);
+  } else {
+    pending_.mru = get_u16(o.value.data());
+  }
+}
+
+void LcpOptions::judge_auth(const Option& o, RequestJudge& judge) {
+  AuthProtocol p = parse_auth_option(o.value);
+  bool allowed = std::find(accept_.begin(), accept_.end(), p) != accept_.end();
+  // A second Authentication-Protocol in one request is Rejected, as
+  // pppd does once it has taken one.
+  if (accept_.empty() || pending_.auth != AuthProtocol::kNone) {
+    judge.reject(o);
+  } else if (p != AuthProtocol::kNone && allowed) {
+    pending_.auth = p;
+  } else {
+    judge.nak(&o, kLcpAuth, auth_option_value(accept_.front()));
+  }
+}
+
+void LcpOptions::judge_magic(const Option& o, RequestJudge& judge) {
+  if (o.value.size() != 4) {
+    judge.reject(o);
+    return;
+  }
+  pending_.magic = get_u32(o.value.data());
+  pending_.send_magic = true;
+  // Zero is invalid; our own value back may mean a looped-back link.
+  if (pending_.magic == 0 || (want_.send_magic && pending_.magic == want_.magic)) {
+    if (pending_.magic != 0) ++magic_collisions_;
+    uint8_t v[4];
+    put_u32(v, new_magic(want_.magic));
+    judge.nak(&o, kLcpMagic, v);
+  }
+}
+
 void LcpOptions::on_ack(const std::vector<Option>&) { got_ = want_; }
 
 bool LcpOptions::on_nak(const std::vector<Option>& options) {
@@ -141,29 +152,9 @@ bool LcpOptions::on_nak(const std::vector<Option>& options) {
           want_.send_mru = v != kDefaultMru;
         }
         break;
-      case kLcpAuth: {
-        if (want_.auth == AuthProtocol::kNone) break;
-        AuthProtocol p = parse_auth_option(o.value);
-        // Naking our choice only to suggest it back is a bad Nak (pppd).
-        if (p == want_.auth) return false;
-        if (p != AuthProtocol::kNone &&
-            std::find(require_.begin(), require_.end(), p) != require_.end()) {
-          want_.auth = p;
-          break;
-        }
-        // pppd lcp_nakci: a method we do not allow makes us stop asking for
-        // the one we asked; a Nak naming PAP while we ask for CHAP drops every
-        // CHAP flavour. With nothing left the request goes without the option
-        // and, auth being required, the link ends "peer refused to authenticate".
-        auto cur = std::find(require_.begin(), require_.end(), want_.auth);
-        auto next = cur == require_.end() ? cur : cur + 1;
-        if (p == AuthProtocol::kPap && want_.auth != AuthProtocol::kPap) {
-          while (next != require_.end() && *next != AuthProtocol::kPap) ++next;
-        }
-        want_.auth = next == require_.end() ? AuthProtocol::kNone : *next;
-        if (want_.auth == AuthProtocol::kNone) auth_refused_ = true;
+      case kLcpAuth:
+        if (!nak_auth(o)) return false;
         break;
-      }
       case kLcpMagic:
         if (o.value.size() != 4) return false;
         want_.magic = new_magic(want_.magic);
@@ -173,6 +164,31 @@ bool LcpOptions::on_nak(const std::vector<Option>& options) {
       default: break;
     }
   }
+  return true;
+}
+
+// A Nak of our Authentication-Protocol; false for a bad Nak.
+bool LcpOptions::nak_auth(const Option& o) {
+  if (want_.auth == AuthProtocol::kNone) return true;
+  AuthProtocol p = parse_auth_option(o.value);
+  // Naking our choice only to suggest it back is a bad Nak (pppd).
+  if (p == want_.auth) return false;
+  if (p != AuthProtocol::kNone &&
+      std::find(require_.begin(), require_.end(), p) != require_.end()) {
+    want_.auth = p;
+    return true;
+  }
+  // pppd lcp_nakci: a method we do not allow makes us stop asking for
+  // the one we asked; a Nak naming PAP while we ask for CHAP drops every
+  // CHAP flavour. With nothing left the request goes without the option
+  // and, auth being required, the link ends "peer refused to authenticate".
+  auto cur = std::find(require_.begin(), require_.end(), want_.auth);
+  auto next = cur == require_.end() ? cur : cur + 1;
+  if (p == AuthProtocol::kPap && want_.auth != AuthProtocol::kPap) {
+    while (next != require_.end() && *next != AuthProtocol::kPap) ++next;
+  }
+  want_.auth = next == require_.end() ? AuthProtocol::kNone : *next;
+  if (want_.auth == AuthProtocol::kNone) auth_refused_ = true;
   return true;
 }
 

@@ -78,6 +78,11 @@ class LcpOptions final : public FsmHandler {
     bool acfc = false;
   };
   uint32_t new_magic(uint32_t avoid);
+  // One option of the peer's Configure-Request.
+  void judge_mru(const Option& o, RequestJudge& judge);
+  void judge_auth(const Option& o, RequestJudge& judge);
+  void judge_magic(const Option& o, RequestJudge& judge);
+  bool nak_auth(const Option& o);
 
   LcpConfig cfg_;
   Rng& rng_;

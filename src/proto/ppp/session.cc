@@ -84,18 +84,7 @@ void Session::on_control(uint16_t protocol, ByteView info, Time now) {
     }
     on_lcp_packet(*p, now);
   } else if (protocol == kProtoPap || protocol == kProtoChap) {
-    auto uses = [&](const std::unique_ptr<AuthMethod>& m) {
-      return m && auth_ppp_protocol(m->protocol()) == protocol ? m.get() : nullptr;
-    };
-    AuthMethod* peer = uses(peer_auth_);
-    AuthMethod* own = uses(own_auth_);
-    AuthMethod* target = peer ? peer : own;
-    if (peer && own && !info.empty()) {
-      // Both directions run the same protocol: the code says which side a
-      // packet is for (PAP Request, CHAP Response go to the authenticator).
-      bool for_authenticator = protocol == kProtoPap ? info[0] == 1 : info[0] == 2;
-      target = for_authenticator ? peer : own;
-    }
+    AuthMethod* target = auth_target(protocol, info);
     if (target && lcp_open) {
       target->on_packet(info, now);
     } else {
@@ -103,21 +92,50 @@ void Session::on_control(uint16_t protocol, ByteView info, Time now) {
     }
   } else if (!lcp_open || phase_ != Phase::kNetwork) {
     discard(protocol, "not in the Network phase");
-  } else if (protocol == kProtoIpcp || (protocol == kProtoIpv6cp && cfg_.ipv6) ||
-             (protocol == kProtoCcp && ccp_active_)) {
-    auto p = parse_packet(info);
-    if (!p) {
-      ++stats_.malformed_frames;
-      log_.debug("malformed packet for protocol 0x{:04x} dropped", protocol);
-      return;
-    }
-    if (protocol == kProtoIpcp) ipcp_.on_packet(*p, now);
-    else if (protocol == kProtoIpv6cp) ipv6cp_.on_packet(*p, now);
-    else on_ccp_packet(*p, now);
+  } else if (ncp_in_use(protocol)) {
+    if (!on_ncp_packet(protocol, info, now)) return;
   } else {
     send_protocol_reject(protocol, info);
   }
   pump(now);
+}
+
+// The method a PAP or CHAP packet is for: ours or the peer's, whichever
+// runs that protocol; nullptr when neither does.
+AuthMethod* Session::auth_target(uint16_t protocol, ByteView info) const {
+  auto uses = [&](const std::unique_ptr<AuthMethod>& m) {
+    return m && auth_ppp_protocol(m->protocol()) == protocol ? m.get() : nullptr;
+  };
+  AuthMethod* peer = uses(peer_auth_);
+  AuthMethod* own = uses(own_auth_);
+  AuthMethod* target = peer ? peer : own;
+  if (peer && own && !info.empty()) {
+    // Both directions run the same protocol: the code says which side a
+    // packet is for (PAP Request, CHAP Response go to the authenticator).
+    bool for_authenticator = protocol == kProtoPap ? info[0] == 1 : info[0] == 2;
+    target = for_authenticator ? peer : own;
+  }
+  return target;
+}
+
+bool Session::ncp_in_use(uint16_t protocol) const {
+  return protocol == kProtoIpcp || (protocol == kProtoIpv6cp && cfg_.ipv6) ||
+         (protocol == kProtoCcp && ccp_active_);
+}
+
+// An IPCP, IPV6CP or CCP packet in the Network phase; false when it is
+// malformed (dropped).
+bool Session::on_ncp_packet(uint16_t protocol, ByteView info, Time now) {
+  auto p = parse_packet(info);
+  if (!p) {
+    ++stats_.malformed_frames;
+    log_.debug("malformed packet for protocol 0x{:04x} dropped", protocol);
+    return false;
+  }
+  if (protocol == kProtoIpcp) ipcp_.on_packet(*p, now);
+  else if (protocol == kProtoIpv6cp) ipv6cp_.on_packet(*p, now);
+  else on_ccp_packet(*p, now);
+  return true;
 }
 
 void Session::on_lcp_packet(const Packet& p, Time now) {

@@ -209,6 +209,9 @@ class Session {
   void on_ipcp_event(LayerEvent e, Time now);
   void on_ipv6cp_event(LayerEvent e, Time now);
   void on_ccp_event(LayerEvent e, Time now);
+  AuthMethod* auth_target(uint16_t protocol, ByteView info) const;
+  bool ncp_in_use(uint16_t protocol) const;
+  bool on_ncp_packet(uint16_t protocol, ByteView info, Time now);
   void on_lcp_packet(const Packet& p, Time now);
   void on_ccp_packet(const Packet& p, Time now);
   void on_protocol_reject(ByteView data, Time now);

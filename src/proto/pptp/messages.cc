@@ -164,159 +164,183 @@ struct BodyReader {
   void res8() { reserved |= r.u8(); }
 };
 
+// Body decoders, in the order of the encoders above.
+void read_body(BodyReader& b, StartControlConnectionRequest& m) {
+  m.protocol_version = b.r.u16();
+  b.res16();
+  m.framing_capabilities = b.r.u32();
+  m.bearer_capabilities = b.r.u32();
+  m.maximum_channels = b.r.u16();
+  m.firmware_revision = b.r.u16();
+  m.host_name = b.r.fixed_string(kNameSize);
+  m.vendor_string = b.r.fixed_string(kNameSize);
+}
+
+void read_body(BodyReader& b, StartControlConnectionReply& m) {
+  m.protocol_version = b.r.u16();
+  m.result_code = b.r.u8();
+  m.error_code = b.r.u8();
+  m.framing_capabilities = b.r.u32();
+  m.bearer_capabilities = b.r.u32();
+  m.maximum_channels = b.r.u16();
+  m.firmware_revision = b.r.u16();
+  m.host_name = b.r.fixed_string(kNameSize);
+  m.vendor_string = b.r.fixed_string(kNameSize);
+}
+
+void read_body(BodyReader& b, StopControlConnectionRequest& m) {
+  m.reason = b.r.u8();
+  b.res8();
+  b.res16();
+}
+
+void read_body(BodyReader& b, StopControlConnectionReply& m) {
+  m.result_code = b.r.u8();
+  m.error_code = b.r.u8();
+  b.res16();
+}
+
+void read_body(BodyReader& b, EchoRequest& m) { m.identifier = b.r.u32(); }
+
+void read_body(BodyReader& b, EchoReply& m) {
+  m.identifier = b.r.u32();
+  m.result_code = b.r.u8();
+  m.error_code = b.r.u8();
+  b.res16();
+}
+
+void read_body(BodyReader& b, OutgoingCallRequest& m) {
+  m.call_id = b.r.u16();
+  m.call_serial_number = b.r.u16();
+  m.minimum_bps = b.r.u32();
+  m.maximum_bps = b.r.u32();
+  m.bearer_type = b.r.u32();
+  m.framing_type = b.r.u32();
+  m.packet_recv_window_size = b.r.u16();
+  m.packet_processing_delay = b.r.u16();
+  m.phone_number_length = b.r.u16();
+  b.res16();
+  m.phone_number = b.r.fixed_string(kNameSize);
+  m.subaddress = b.r.fixed_string(kNameSize);
+}
+
+void read_body(BodyReader& b, OutgoingCallReply& m) {
+  m.call_id = b.r.u16();
+  m.peer_call_id = b.r.u16();
+  m.result_code = b.r.u8();
+  m.error_code = b.r.u8();
+  m.cause_code = b.r.u16();
+  m.connect_speed = b.r.u32();
+  m.packet_recv_window_size = b.r.u16();
+  m.packet_processing_delay = b.r.u16();
+  m.physical_channel_id = b.r.u32();
+}
+
+void read_body(BodyReader& b, IncomingCallRequest& m) {
+  m.call_id = b.r.u16();
+  m.call_serial_number = b.r.u16();
+  m.call_bearer_type = b.r.u32();
+  m.physical_channel_id = b.r.u32();
+  m.dialed_number_length = b.r.u16();
+  m.dialing_number_length = b.r.u16();
+  m.dialed_number = b.r.fixed_string(kNameSize);
+  m.dialing_number = b.r.fixed_string(kNameSize);
+  m.subaddress = b.r.fixed_string(kNameSize);
+}
+
+void read_body(BodyReader& b, IncomingCallReply& m) {
+  m.call_id = b.r.u16();
+  m.peer_call_id = b.r.u16();
+  m.result_code = b.r.u8();
+  m.error_code = b.r.u8();
+  m.packet_recv_window_size = b.r.u16();
+  m.packet_transmit_delay = b.r.u16();
+  b.res16();
+}
+
+void read_body(BodyReader& b, IncomingCallConnected& m) {
+  m.peer_call_id = b.r.u16();
+  b.res16();
+  m.connect_speed = b.r.u32();
+  m.packet_recv_window_size = b.r.u16();
+  m.packet_transmit_delay = b.r.u16();
+  m.framing_type = b.r.u32();
+}
+
+void read_body(BodyReader& b, CallClearRequest& m) {
+  m.call_id = b.r.u16();
+  b.res16();
+}
+
+void read_body(BodyReader& b, CallDisconnectNotify& m) {
+  m.call_id = b.r.u16();
+  m.result_code = b.r.u8();
+  m.error_code = b.r.u8();
+  m.cause_code = b.r.u16();
+  b.res16();
+  m.call_statistics = b.r.fixed_string(kStatsSize);
+}
+
+void read_body(BodyReader& b, WanErrorNotify& m) {
+  m.peer_call_id = b.r.u16();
+  b.res16();
+  m.crc_errors = b.r.u32();
+  m.framing_errors = b.r.u32();
+  m.hardware_overruns = b.r.u32();
+  m.buffer_overruns = b.r.u32();
+  m.time_out_errors = b.r.u32();
+  m.alignment_errors = b.r.u32();
+}
+
+void read_body(BodyReader& b, SetLinkInfo& m) {
+  m.peer_call_id = b.r.u16();
+  b.res16();
+  m.send_accm = b.r.u32();
+  m.receive_accm = b.r.u32();
+}
+
+// The message of type M, its fields read in wire order.
+template <typename M>
+Message read_message(BodyReader& b) {
+  M m;
+  read_body(b, m);
+  return m;
+}
+
 Message parse_body(uint16_t type, BodyReader& b) {
-  Reader& r = b.r;
   switch (static_cast<MessageType>(type)) {
-    case MessageType::kStartControlConnectionRequest: {
-      StartControlConnectionRequest m;
-      m.protocol_version = r.u16();
-      b.res16();
-      m.framing_capabilities = r.u32();
-      m.bearer_capabilities = r.u32();
-      m.maximum_channels = r.u16();
-      m.firmware_revision = r.u16();
-      m.host_name = r.fixed_string(kNameSize);
-      m.vendor_string = r.fixed_string(kNameSize);
-      return m;
-    }
-    case MessageType::kStartControlConnectionReply: {
-      StartControlConnectionReply m;
-      m.protocol_version = r.u16();
-      m.result_code = r.u8();
-      m.error_code = r.u8();
-      m.framing_capabilities = r.u32();
-      m.bearer_capabilities = r.u32();
-      m.maximum_channels = r.u16();
-      m.firmware_revision = r.u16();
-      m.host_name = r.fixed_string(kNameSize);
-      m.vendor_string = r.fixed_string(kNameSize);
-      return m;
-    }
-    case MessageType::kStopControlConnectionRequest: {
-      StopControlConnectionRequest m;
-      m.reason = r.u8();
-      b.res8();
-      b.res16();
-      return m;
-    }
-    case MessageType::kStopControlConnectionReply: {
-      StopControlConnectionReply m;
-      m.result_code = r.u8();
-      m.error_code = r.u8();
-      b.res16();
-      return m;
-    }
+    case MessageType::kStartControlConnectionRequest:
+      return read_message<StartControlConnectionRequest>(b);
+    case MessageType::kStartControlConnectionReply:
+      return read_message<StartControlConnectionReply>(b);
+    case MessageType::kStopControlConnectionRequest:
+      return read_message<StopControlConnectionRequest>(b);
+    case MessageType::kStopControlConnectionReply:
+      return read_message<StopControlConnectionReply>(b);
     case MessageType::kEchoRequest:
-      return EchoRequest{r.u32()};
-    case MessageType::kEchoReply: {
-      EchoReply m;
-      m.identifier = r.u32();
-      m.result_code = r.u8();
-      m.error_code = r.u8();
-      b.res16();
-      return m;
-    }
-    case MessageType::kOutgoingCallRequest: {
-      OutgoingCallRequest m;
-      m.call_id = r.u16();
-      m.call_serial_number = r.u16();
-      m.minimum_bps = r.u32();
-      m.maximum_bps = r.u32();
-      m.bearer_type = r.u32();
-      m.framing_type = r.u32();
-      m.packet_recv_window_size = r.u16();
-      m.packet_processing_delay = r.u16();
-      m.phone_number_length = r.u16();
-      b.res16();
-      m.phone_number = r.fixed_string(kNameSize);
-      m.subaddress = r.fixed_string(kNameSize);
-      return m;
-    }
-    case MessageType::kOutgoingCallReply: {
-      OutgoingCallReply m;
-      m.call_id = r.u16();
-      m.peer_call_id = r.u16();
-      m.result_code = r.u8();
-      m.error_code = r.u8();
-      m.cause_code = r.u16();
-      m.connect_speed = r.u32();
-      m.packet_recv_window_size = r.u16();
-      m.packet_processing_delay = r.u16();
-      m.physical_channel_id = r.u32();
-      return m;
-    }
-    case MessageType::kIncomingCallRequest: {
-      IncomingCallRequest m;
-      m.call_id = r.u16();
-      m.call_serial_number = r.u16();
-      m.call_bearer_type = r.u32();
-      m.physical_channel_id = r.u32();
-      m.dialed_number_length = r.u16();
-      m.dialing_number_length = r.u16();
-      m.dialed_number = r.fixed_string(kNameSize);
-      m.dialing_number = r.fixed_string(kNameSize);
-      m.subaddress = r.fixed_string(kNameSize);
-      return m;
-    }
-    case MessageType::kIncomingCallReply: {
-      IncomingCallReply m;
-      m.call_id = r.u16();
-      m.peer_call_id = r.u16();
-      m.result_code = r.u8();
-      m.error_code = r.u8();
-      m.packet_recv_window_size = r.u16();
-      m.packet_transmit_delay = r.u16();
-      b.res16();
-      return m;
-    }
-    case MessageType::kIncomingCallConnected: {
-      IncomingCallConnected m;
-      m.peer_call_id = r.u16();
-      b.res16();
-      m.connect_speed = r.u32();
-      m.packet_recv_window_size = r.u16();
-      m.packet_transmit_delay = r.u16();
-      m.framing_type = r.u32();
-      return m;
-    }
-    case MessageType::kCallClearRequest: {
-      CallClearRequest m;
-      m.call_id = r.u16();
-      b.res16();
-      return m;
-    }
-    case MessageType::kCallDisconnectNotify: {
-      CallDisconnectNotify m;
-      m.call_id = r.u16();
-      m.result_code = r.u8();
-      m.error_code = r.u8();
-      m.cause_code = r.u16();
-      b.res16();
-      m.call_statistics = r.fixed_string(kStatsSize);
-      return m;
-    }
-    case MessageType::kWanErrorNotify: {
-      WanErrorNotify m;
-      m.peer_call_id = r.u16();
-      b.res16();
-      m.crc_errors = r.u32();
-      m.framing_errors = r.u32();
-      m.hardware_overruns = r.u32();
-      m.buffer_overruns = r.u32();
-      m.time_out_errors = r.u32();
-      m.alignment_errors = r.u32();
-      return m;
-    }
-    case MessageType::kSetLinkInfo: {
-      SetLinkInfo m;
-      m.peer_call_id = r.u16();
-      b.res16();
-      m.send_accm = r.u32();
-      m.receive_accm = r.u32();
-      return m;
-    }
+      return read_message<EchoRequest>(b);
+    case MessageType::kEchoReply:
+      return read_message<EchoReply>(b);
+    case MessageType::kOutgoingCallRequest:
+      return read_message<OutgoingCallRequest>(b);
+    case MessageType::kOutgoingCallReply:
+      return read_message<OutgoingCallReply>(b);
+    case MessageType::kIncomingCallRequest:
+      return read_message<IncomingCallRequest>(b);
+    case MessageType::kIncomingCallReply:
+      return read_message<IncomingCallReply>(b);
+    case MessageType::kIncomingCallConnected:
+      return read_message<IncomingCallConnected>(b);
+    case MessageType::kCallClearRequest:
+      return read_message<CallClearRequest>(b);
+    case MessageType::kCallDisconnectNotify:
+      return read_message<CallDisconnectNotify>(b);
+    case MessageType::kWanErrorNotify:
+      return read_message<WanErrorNotify>(b);
+    case MessageType::kSetLinkInfo:
+      return read_message<SetLinkInfo>(b);
   }
-  r.fail();
+  b.r.fail();
   return Message{};
 }
 

@@ -88,13 +88,7 @@ void ServerControl::handle(const Message& m, Time now) {
   const Logger& log = link_.log();
   uint16_t type = message_type(m);
   if (state_ == State::kIdle) {
-    if (const auto* rq = std::get_if<StartControlConnectionRequest>(&m)) {
-      on_sccrq(*rq, now);
-    } else {
-      link_.stats().unexpected_messages++;
-      log.debug("{} before Start-Control-Connection-Request", message_name(type));
-      close("control connection not started");
-    }
+    handle_before_start(m, now);
     return;
   }
 
@@ -111,12 +105,7 @@ void ServerControl::handle(const Message& m, Time now) {
       close("peer sent Stop-Control-Connection-Request");
       return;
     case MessageType::kStopControlConnectionReply:
-      if (state_ == State::kWaitStopReply) {
-        close("local shutdown");
-      } else {
-        link_.stats().unexpected_messages++;
-        log.debug("unsolicited Stop-Control-Connection-Reply");
-      }
+      on_stop_reply();
       return;
     case MessageType::kEchoRequest:
       link_.answer_echo(std::get<EchoRequest>(m));
@@ -127,13 +116,7 @@ void ServerControl::handle(const Message& m, Time now) {
     case MessageType::kOutgoingCallRequest:
       if (state_ != State::kEstablished) {
         // Shutting down: refuse rather than start a call we will stop.
-        const auto& rq = std::get<OutgoingCallRequest>(m);
-        OutgoingCallReply r;
-        r.peer_call_id = rq.call_id;
-        r.result_code = kResultGeneralError;
-        r.error_code = kErrorNotConnected;
-        link_.send(r);
-        link_.stats().calls_rejected++;
+        refuse_ocrq(std::get<OutgoingCallRequest>(m), kErrorNotConnected);
         return;
       }
       on_ocrq(std::get<OutgoingCallRequest>(m));
@@ -141,36 +124,15 @@ void ServerControl::handle(const Message& m, Time now) {
     case MessageType::kCallClearRequest:
       on_call_clear(std::get<CallClearRequest>(m));
       return;
-    case MessageType::kIncomingCallRequest: {
-      const auto& rq = std::get<IncomingCallRequest>(m);
-      link_.stats().incoming_calls_refused++;
-      log.info("refusing Incoming-Call-Request (call id {})", rq.call_id);
-      IncomingCallReply r;
-      r.call_id = 0;
-      r.peer_call_id = rq.call_id;
-      r.result_code = kIcrpDoNotAccept;
-      link_.send(r);
+    case MessageType::kIncomingCallRequest:
+      refuse_icrq(std::get<IncomingCallRequest>(m));
       return;
-    }
-    case MessageType::kSetLinkInfo: {
-      const auto& sli = std::get<SetLinkInfo>(m);
-      link_.stats().set_link_info++;
-      if (!find_ours(sli.peer_call_id)) {
-        link_.stats().unknown_call_id++;
-        log.debug("Set-Link-Info for unknown call {}", sli.peer_call_id);
-        return;
-      }
-      link_.emit(LinkInfo{sli.peer_call_id, sli.send_accm, sli.receive_accm});
+    case MessageType::kSetLinkInfo:
+      on_set_link_info(std::get<SetLinkInfo>(m));
       return;
-    }
-    case MessageType::kWanErrorNotify: {
-      const auto& w = std::get<WanErrorNotify>(m);
-      link_.stats().wan_errors++;
-      log.info("WAN-Error-Notify for call {}", w.peer_call_id);
-      link_.emit(WanError{w.peer_call_id, w.crc_errors, w.framing_errors, w.hardware_overruns,
-                          w.buffer_overruns, w.time_out_errors, w.alignment_errors});
+    case MessageType::kWanErrorNotify:
+      on_wan_error(std::get<WanErrorNotify>(m));
       return;
-    }
     case MessageType::kStartControlConnectionReply:
     case MessageType::kOutgoingCallReply:
     case MessageType::kIncomingCallReply:
@@ -180,6 +142,62 @@ void ServerControl::handle(const Message& m, Time now) {
   }
   link_.stats().unexpected_messages++;
   log.debug("ignoring {} (wrong direction)", message_name(type));
+}
+
+void ServerControl::handle_before_start(const Message& m, Time now) {
+  if (const auto* rq = std::get_if<StartControlConnectionRequest>(&m)) {
+    on_sccrq(*rq, now);
+  } else {
+    link_.stats().unexpected_messages++;
+    link_.log().debug("{} before Start-Control-Connection-Request", message_name(message_type(m)));
+    close("control connection not started");
+  }
+}
+
+void ServerControl::on_stop_reply() {
+  if (state_ == State::kWaitStopReply) {
+    close("local shutdown");
+  } else {
+    link_.stats().unexpected_messages++;
+    link_.log().debug("unsolicited Stop-Control-Connection-Reply");
+  }
+}
+
+// OCRP General Error with `error`, the call refused.
+void ServerControl::refuse_ocrq(const OutgoingCallRequest& rq, uint8_t error) {
+  OutgoingCallReply r;
+  r.peer_call_id = rq.call_id;
+  r.result_code = kResultGeneralError;
+  r.error_code = error;
+  link_.send(r);
+  link_.stats().calls_rejected++;
+}
+
+void ServerControl::refuse_icrq(const IncomingCallRequest& rq) {
+  link_.stats().incoming_calls_refused++;
+  link_.log().info("refusing Incoming-Call-Request (call id {})", rq.call_id);
+  IncomingCallReply r;
+  r.call_id = 0;
+  r.peer_call_id = rq.call_id;
+  r.result_code = kIcrpDoNotAccept;
+  link_.send(r);
+}
+
+void ServerControl::on_set_link_info(const SetLinkInfo& sli) {
+  link_.stats().set_link_info++;
+  if (!find_ours(sli.peer_call_id)) {
+    link_.stats().unknown_call_id++;
+    link_.log().debug("Set-Link-Info for unknown call {}", sli.peer_call_id);
+    return;
+  }
+  link_.emit(LinkInfo{sli.peer_call_id, sli.send_accm, sli.receive_accm});
+}
+
+void ServerControl::on_wan_error(const WanErrorNotify& w) {
+  link_.stats().wan_errors++;
+  link_.log().info("WAN-Error-Notify for call {}", w.peer_call_id);
+  link_.emit(WanError{w.peer_call_id, w.crc_errors, w.framing_errors, w.hardware_overruns,
+                      w.buffer_overruns, w.time_out_errors, w.alignment_errors});
 }
 
 void ServerControl::on_sccrq(const StartControlConnectionRequest& m, Time now) {
@@ -200,22 +218,14 @@ void ServerControl::on_sccrq(const StartControlConnectionRequest& m, Time now) {
 void ServerControl::on_ocrq(const OutgoingCallRequest& m) {
   const Logger& log = link_.log();
   link_.stats().calls_requested++;
-  auto refuse = [&](uint8_t error) {
-    OutgoingCallReply r;
-    r.peer_call_id = m.call_id;
-    r.result_code = kResultGeneralError;
-    r.error_code = error;
-    link_.send(r);
-    link_.stats().calls_rejected++;
-  };
   if (find_peer(m.call_id)) {
     log.debug("Outgoing-Call-Request reuses peer call id {}", m.call_id);
-    refuse(kErrorBadCallId);
+    refuse_ocrq(m, kErrorBadCallId);
     return;
   }
   if (calls_.size() >= std::max<size_t>(cfg_.max_channels, 1)) {
     log.info("Outgoing-Call-Request refused: {} calls already", calls_.size());
-    refuse(kErrorNoResource);
+    refuse_ocrq(m, kErrorNoResource);
     return;
   }
   calls_.push_back(Call{m.call_id, 0, m.maximum_bps, m.packet_recv_window_size, false});

@@ -86,8 +86,14 @@ class ServerControl {
   };
 
   void handle(const Message& m, Time now);
+  void handle_before_start(const Message& m, Time now);
   void on_sccrq(const StartControlConnectionRequest& m, Time now);
+  void on_stop_reply();
   void on_ocrq(const OutgoingCallRequest& m);
+  void refuse_ocrq(const OutgoingCallRequest& rq, uint8_t error);
+  void refuse_icrq(const IncomingCallRequest& rq);
+  void on_set_link_info(const SetLinkInfo& sli);
+  void on_wan_error(const WanErrorNotify& w);
   void on_call_clear(const CallClearRequest& m);
   Call* find_peer(uint16_t peer_call_id);
   Call* find_ours(uint16_t our_call_id);

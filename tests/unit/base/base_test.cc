@@ -4,6 +4,7 @@
 #include "base/ct.h"
 #include "base/hex.h"
 #include "base/ip.h"
+#include "base/text.h"
 
 namespace pptpx {
 
@@ -59,6 +60,17 @@ TEST(Ipv4, ParseAndFormat) {
   EXPECT_FALSE(Ipv4::parse("10.10.0.256"));
   EXPECT_FALSE(Ipv4::parse("10.10.0.1x"));
   EXPECT_FALSE(Ipv4::parse(""));
+}
+
+TEST(Text, NonNegativeInt) {
+  EXPECT_EQ(parse_non_negative_int("0"), 0);
+  EXPECT_EQ(parse_non_negative_int("30"), 30);
+  EXPECT_EQ(parse_non_negative_int("2147483647"), 2147483647);
+  EXPECT_FALSE(parse_non_negative_int(""));
+  EXPECT_FALSE(parse_non_negative_int("-1"));
+  EXPECT_FALSE(parse_non_negative_int("2147483648"));
+  EXPECT_FALSE(parse_non_negative_int("7 "));
+  EXPECT_FALSE(parse_non_negative_int("x"));
 }
 
 }  // namespace pptpx
