@@ -33,14 +33,7 @@ void Routes::add(const std::string& ifname, unsigned ifindex, const Logger& log)
       log.warn("not replacing existing default route via {}", existing->gateway.str());
     return;
   }
-  if (policy_.hostroute && server_route_ && server_route_->ifindex != 0) {
-    if (auto ec = nl_->add_route(host_route())) {
-      if (ec != std::errc::file_exists)
-        log.warn("cannot add the host route to {}: {}", server_.str(), ec.message());
-    } else {
-      host_route_added_ = true;
-    }
-  }
+  add_host_route(log);
   if (policy_.replacedefaultroute) {
     replaced_ = existing;
     if (replaced_)
@@ -62,6 +55,16 @@ void Routes::add(const std::string& ifname, unsigned ifindex, const Logger& log)
   }
   default_route_added_ = true;
   log.notice("default route set via {}", ifname);
+}
+
+void Routes::add_host_route(const Logger& log) {
+  if (!policy_.hostroute || !server_route_ || server_route_->ifindex == 0) return;
+  if (auto ec = nl_->add_route(host_route())) {
+    if (ec != std::errc::file_exists)
+      log.warn("cannot add the host route to {}: {}", server_.str(), ec.message());
+    return;
+  }
+  host_route_added_ = true;
 }
 
 void Routes::remove(unsigned ifindex, const Logger& log) {

@@ -36,6 +36,7 @@ class Routes {
 
  private:
   io::Route host_route() const;
+  void add_host_route(const Logger& log);
   void restore_default_route(const Logger& log);
 
   io::Netlink* nl_;

@@ -355,21 +355,31 @@ void Server::end_call(Link& link, uint8_t cdn_result, bool send_cdn, bool defer_
   stats_.data_before_up += t.data_before_up;
   pool_.release(link.slot);
   const uint16_t id = link.our_id;
-  if (c) std::erase(c->calls, id);
   calls_.erase(id);  // `link` is gone from here on
-  if (c && defer_control && !c->core.closed()) {
-    stop_idle_control_after(c->id, id, cdn_result, send_cdn, std::move(stats));
-  } else if (c && c->calls.empty() && !c->core.closed()) {
-    // One call per connection in practice: end the control connection too.
-    c->core.shutdown(shutting_down_ ? pptp::kStopReasonLocalShutdown : pptp::kStopReasonNone,
-                     now);
-    uint64_t cid = c->id;
-    loop_.add_timer_after(Duration::zero(), [this, cid] {
-      auto it = controls_.find(cid);
-      if (it != controls_.end()) service_control(*it->second);
-    });
-  }
+  if (c) after_call_ended(*c, id, cdn_result, send_cdn, defer_control, std::move(stats));
   maybe_finish_shutdown();
+}
+
+// What a call's end means for its control connection: the CDN waits for
+// the client's own Call-Clear-Request a moment (defer_control), or the
+// connection, left without calls, stops now.
+void Server::after_call_ended(Control& c, uint16_t call_id, uint8_t cdn_result, bool send_cdn,
+                              bool defer_control, std::string stats) {
+  std::erase(c.calls, call_id);
+  if (c.core.closed()) return;
+  if (defer_control) {
+    stop_idle_control_after(c.id, call_id, cdn_result, send_cdn, std::move(stats));
+    return;
+  }
+  if (!c.calls.empty()) return;
+  // One call per connection in practice: end the control connection too.
+  c.core.shutdown(shutting_down_ ? pptp::kStopReasonLocalShutdown : pptp::kStopReasonNone,
+                  loop_.now());
+  uint64_t cid = c.id;
+  loop_.add_timer_after(Duration::zero(), [this, cid] {
+    auto it = controls_.find(cid);
+    if (it != controls_.end()) service_control(*it->second);
+  });
 }
 
 void Server::arm_call_timer(Link& link) {

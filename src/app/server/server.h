@@ -116,6 +116,8 @@ class Server {
   // end of an idle control connection follow at once, or after kClearWait
   // with defer_control, unless the client clears the call first.
   void end_call(Link& link, uint8_t cdn_result, bool send_cdn, bool defer_control = false);
+  void after_call_ended(Control& c, uint16_t call_id, uint8_t cdn_result, bool send_cdn,
+                        bool defer_control, std::string stats);
   void arm_call_timer(Link& link);
   void on_call_timer(uint16_t our_id);
 
