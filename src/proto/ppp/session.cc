@@ -517,8 +517,9 @@ void Session::pump(Time now) {
       close(reason, now);
       any = true;
     }
-    if (!any) break;
+    if (!any) return;
   }
+  log_.warn("PPP layers still busy after 64 rounds of events; the rest waits for the next input");
 }
 
 void Session::on_lcp_event(LayerEvent e, Time now) {
