@@ -1,7 +1,6 @@
 // pptp-linux's command line, read as its getopt_long would; see pty_command.h.
 #include "config/pty_command.h"
 
-#include <chrono>
 #include <cstdlib>
 
 #include "base/text.h"

@@ -3,7 +3,6 @@
 
 #include <sys/stat.h>
 
-#include <cstdlib>
 
 #include "base/ct.h"
 #include "config/tokenizer.h"

@@ -7,7 +7,6 @@
 #pragma once
 
 #include <signal.h>
-#include <sys/types.h>
 
 #include <cstdint>
 #include <functional>

@@ -1,7 +1,6 @@
 // wtmp records (see wtmp.h).
 #include "io/wtmp.h"
 
-#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 #include <utmp.h>

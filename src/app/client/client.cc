@@ -4,7 +4,6 @@
 #include <utility>
 
 #include "base/overloaded.h"
-#include "proto/pptp/messages.h"
 
 namespace pptpx::client {
 

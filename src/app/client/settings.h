@@ -10,11 +10,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "base/ip.h"
-#include "base/time.h"
 #include "config/diagnostic.h"
 #include "config/ppp_options.h"
 #include "config/pty_command.h"

@@ -17,7 +17,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "app/common/gre_port.h"
 #include "app/common/link_scripts.h"
@@ -34,7 +33,6 @@
 #include "io/netstat.h"
 #include "io/script.h"
 #include "io/tcp.h"
-#include "proto/pptp/server_control.h"
 #include "proto/session/data_path.h"
 
 namespace pptpx::server {
