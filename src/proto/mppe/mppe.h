@@ -160,7 +160,8 @@ class Decryptor {
   bool take_reset_request();
   // Stateful mode: true once after packets were dropped while waiting for the
   // peer's flush. The request or the flushed packet may have been lost: the
-  // PPP layer resends the Reset-Request (at most once a second, as pppd).
+  // PPP layer resends the Reset-Request (the data path after 100 ms; pppd
+  // waits a second).
   bool take_discard_report();
   bool discarding() const { return discard_; }
   // Stateless with ip_only: the key search gave up (the peer is more than
