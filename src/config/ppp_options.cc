@@ -1,4 +1,5 @@
-// pppd options parser (COMPAT a.3, c.1; pppd options.c, auth.c, ccp.c, ipcp.c).
+// pppd options parser (docs/compatibility.md, pppd options; pppd options.c,
+// auth.c, ccp.c, ipcp.c).
 #include "config/ppp_options.h"
 
 #include <cerrno>

@@ -1,7 +1,8 @@
 // pppd options: files (/etc/ppp/options, `file`, `call`, peers files) and
 // command-line words parsed into one PppOptions, with pppd 2.4.9's names and
-// semantics (COMPAT a.3, c.1). Options pppd knows but pptpx does not
-// implement are skipped with a warning; words pppd would reject are errors.
+// semantics (docs/compatibility.md, "pppd options" and "Options files").
+// Options pppd knows but pptpx does not implement are skipped with a
+// warning; words pppd would reject are errors.
 //
 // Precedence: the caller parses sources in pppd's order into the same
 // PppOptions; a later value overrides an earlier one. pppd's per-source

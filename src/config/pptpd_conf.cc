@@ -1,4 +1,5 @@
-// pptpd.conf parser and IP slot table (COMPAT a.1, c.3, c.4).
+// pptpd.conf parser and IP slot table (docs/compatibility.md, "pptpd.conf" and
+// "localip and remoteip").
 #include "config/pptpd_conf.h"
 
 #include <array>

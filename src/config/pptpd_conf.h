@@ -1,5 +1,6 @@
-// PoPToP pptpd.conf (COMPAT a.1, c.3) and its localip/remoteip address
-// specification (c.4; pptpd.c processIPStr), expanded into a slot table.
+// PoPToP pptpd.conf (docs/compatibility.md, pptpd.conf) and its
+// localip/remoteip address specification (pptpd.c processIPStr;
+// docs/compatibility.md, localip and remoteip), expanded into a slot table.
 //
 // Line based: '#' in column 0 is a comment, a line starting with whitespace
 // is an error, the keyword ends at the first space or tab and the value is

@@ -1,7 +1,7 @@
 // The command line of a peers file's `pty "pptp HOST --nolaunchpppd ..."`
-// option, as pptp-linux's getopt_long would read it (COMPAT a.2, a.3). A pure
-// parser: what pptpx honours, warnings for what it ignores, an error when the
-// line cannot be used.
+// option, as pptp-linux's getopt_long would read it (docs/compatibility.md, The
+// pty line). A pure parser: what pptpx honours, warnings for what it ignores,
+// an error when the line cannot be used.
 #pragma once
 
 #include <optional>

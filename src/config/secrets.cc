@@ -1,4 +1,4 @@
-// chap-secrets / pap-secrets parser and matcher (COMPAT c.2).
+// chap-secrets / pap-secrets parser and matcher (docs/compatibility.md, chap-secrets).
 #include "config/secrets.h"
 
 #include <sys/stat.h>

@@ -1,6 +1,7 @@
-// chap-secrets / pap-secrets (COMPAT c.2; pppd auth.c scan_authfile,
-// set_allowed_addrs). Same tokenizer as options files; a record starts at
-// the first word on a line: client server secret [addr...] [-- options...].
+// chap-secrets / pap-secrets (docs/compatibility.md, chap-secrets; pppd auth.c
+// scan_authfile, set_allowed_addrs). Same tokenizer as options files; a record
+// starts at the first word on a line:
+// client server secret [addr...] [-- options...].
 // Secret values never appear in diagnostics.
 #pragma once
 

@@ -1,4 +1,4 @@
-// pppd word tokenizer; rules in tokenizer.h (COMPAT c.1).
+// pppd word tokenizer; rules in tokenizer.h (docs/compatibility.md, Options files).
 #include "config/tokenizer.h"
 
 namespace pptpx::config {

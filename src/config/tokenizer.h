@@ -1,5 +1,5 @@
 // pppd's word tokenizer (pppd options.c getword), shared by options files and
-// chap-secrets/pap-secrets. See COMPAT c.1:
+// chap-secrets/pap-secrets (docs/compatibility.md, Options files):
 //  - whitespace separates words; '#' starts a comment to end of line and also
 //    ends an unquoted word;
 //  - "..." and '...' quote (whitespace, '#', newlines literal) and

@@ -1,6 +1,6 @@
 #!/bin/sh
-# PID 1 of a User-Mode Linux guest of the interop lab (see NOTES in
-# /work/shared/interop and lib.sh). The host's root is mounted read-only
+# PID 1 of a User-Mode Linux guest of the interop lab (see
+# docs/interop-lab.md and lib.sh). The host's root is mounted read-only
 # through hostfs; everything the guest must know comes from RES, a host
 # folder given on the kernel command line, which holds guest.env (sourced),
 # an etc-ppp/ tree copied over /etc/ppp, and receives every result.

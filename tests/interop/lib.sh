@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Interop lab: real pppd/pptp-linux/pptpd inside User-Mode Linux guests on
 # a bridge in a private network namespace. Sourced by the test scripts
-# (bash). Facts it relies on: /work/shared/interop/NOTES.md.
+# (bash). Why the guests are booted this way: docs/interop-lab.md.
 #
 # Layout: namespace $LAB_NS holds bridge br0 with $LAB_HOST_ADDR/24 (the
 # address a host-side server under test listens on) and one tap per guest;

@@ -1,8 +1,8 @@
 // The client's life cycle across attempts, as pppd's main loop runs it
-// (pppd(8) persist, maxfail, holdoff; COMPAT a.3): one Client per attempt;
-// when an attempt ends, either exit with its status or wait `holdoff`
-// seconds and dial again. SIGHUP drops the link (and ends a holdoff wait
-// early); SIGTERM/SIGINT end everything.
+// (pppd(8) persist, maxfail, holdoff; docs/compatibility.md, Redialling):
+// one Client per attempt; when an attempt ends, either exit with its status
+// or wait `holdoff` seconds and dial again. SIGHUP drops the link (and ends
+// a holdoff wait early); SIGTERM/SIGINT end everything.
 //
 // Exit statuses are pppd's, except that a hang-up we were asked for
 // (SIGTERM, SIGINT, SIGHUP without persist, `pptpx hangup`) exits 0, as

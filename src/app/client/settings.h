@@ -1,7 +1,8 @@
 // The client's resolved configuration: /etc/ppp/options, the peers file
 // named by `call NAME` (with its `file` includes) and the command-line pppd
 // words, in pppd's order, plus the pptp-linux options found on the peers
-// file's `pty "pptp HOST --nolaunchpppd ..."` line (COMPAT a.2, a.3).
+// file's `pty "pptp HOST --nolaunchpppd ..."` line (docs/compatibility.md,
+// "pppd options" and "The pty line").
 // Problems are collected as diagnostics; errors stop start-up (exit 2).
 #pragma once
 

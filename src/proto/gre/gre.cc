@@ -1,5 +1,5 @@
 // Enhanced GRE codec and per-call sequence/ack state (RFC 2637 section 4,
-// RFC 791 for the IPv4 wrapper; PROTOCOL.md 2).
+// RFC 791 for the IPv4 wrapper; docs/protocol.md, the GRE sections).
 #include "proto/gre/gre.h"
 
 #include <algorithm>

@@ -1,18 +1,22 @@
-// Enhanced GRE (RFC 2637 section 4; PROTOCOL.md 2): the IPv4 wrapper seen on
-// raw sockets, the version-1 GRE header codec, and Channel, the per-call
-// sequence/acknowledgment state.
+// Enhanced GRE (RFC 2637 section 4; docs/protocol.md, GRE header checks): the
+// IPv4 wrapper seen on raw sockets, the version-1 GRE header codec, and
+// Channel, the per-call sequence/acknowledgment state.
 //
 // Nothing here allocates: parse functions return views into the caller's
 // buffer and write_header() writes in place.
 //
-// Channel follows the Linux kernel and pptp-linux (PROTOCOL.md 2.3): send
-// sequence numbers from 1, accept the first received number as-is, then only
-// numbers after the last accepted one (32-bit wrap-aware); older packets and
-// duplicates are dropped, except LCP Echo-Request/Reply, which liveness
-// depends on. There is no reorder buffer and transmission never waits on the
-// peer's window (DATAPATH.md): the window is only tracked for statistics.
-// Acks ride on outgoing data; when none goes out for ack_delay, Channel asks
-// for an ack-only packet (which the kernel never sends, pptp-linux does).
+// Channel follows the Linux kernel and pptp-linux (docs/protocol.md, GRE
+// sequence numbers): send sequence numbers from 1, accept the first received
+// number as-is, then only numbers after the last accepted one (32-bit
+// wrap-aware); older packets and duplicates are dropped, except LCP
+// Echo-Request/Reply, which liveness depends on. Unlike the kernel, Channel
+// can hold packets that arrive ahead of a gap in a small reorder window (off
+// unless configured; docs/protocol.md, GRE reorder window). Transmission
+// never waits on the peer's window (docs/protocol.md, GRE windows): the
+// window is only tracked for statistics. Acks ride on outgoing data; when
+// none goes out for ack_delay, Channel asks for an ack-only packet (which
+// the kernel never sends, pptp-linux does; docs/protocol.md, GRE
+// acknowledgments).
 #pragma once
 
 #include <cstddef>

@@ -1,7 +1,8 @@
-// MPPE per-packet transform (RFC 3078), with the receive rules of Linux
-// ppp_mppe.c (see spec PROTOCOL.md 6.3-6.7): coherency count, stateless and
-// stateful key changes, flush (A bit) and loss handling. Works in place on
-// caller-owned buffers; nothing is allocated after construction.
+// MPPE per-packet transform (RFC 3078 sections 3, 7 and 8), with the receive
+// rules of Linux ppp_mppe.c (docs/protocol.md, "MPPE packets", "Stateless
+// MPPE" and "Stateful MPPE"): coherency count, stateless and stateful key
+// changes, flush (A bit) and loss handling. Works in place on caller-owned
+// buffers; nothing is allocated after construction.
 //
 // One Encryptor per transmit direction, one Decryptor per receive direction,
 // each built from that direction's start key (crypto::MppeStartKeys).
@@ -159,7 +160,8 @@ class Decryptor {
   bool take_reset_request();
   // Stateful mode: true once after packets were dropped while waiting for the
   // peer's flush. The request or the flushed packet may have been lost: the
-  // PPP layer resends the Reset-Request (at most once a second, as pppd).
+  // PPP layer resends the Reset-Request (the data path after 100 ms; pppd
+  // waits a second).
   bool take_discard_report();
   bool discarding() const { return discard_; }
   // Stateless with ip_only: the key search gave up (the peer is more than

@@ -1,12 +1,12 @@
 // CCP (RFC 1962) with the MPPE option only (RFC 3078 section 2, RFC 3079).
 //
 // Our Configure-Request sets up our receive direction, the option we Ack sets
-// up our transmit direction (PROTOCOL.md 6.1). The responder picks one
-// strength (S > M > L) and, unless stateful mode is allowed, insists on
-// stateless mode (H): pppd's ccp.c behaviour, where a stateful-only offer is
-// Rejected ("Refusing MPPE stateful mode offered by peer"). With
-// stateful_only the H bit is never asked for and is Naked away. Reset-Request and
-// Reset-Ack (codes 14/15) are handled by the session.
+// up our transmit direction (docs/protocol.md, CCP and MPPE negotiation). The
+// responder picks one strength (S > M > L) and, unless stateful mode is
+// allowed, insists on stateless mode (H): pppd's ccp.c behaviour, where a
+// stateful-only offer is Rejected ("Refusing MPPE stateful mode offered by
+// peer"). With stateful_only the H bit is never asked for and is Naked away.
+// Reset-Request and Reset-Ack (codes 14/15) are handled by the session.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,7 @@
 // RFC 1661 section 4 automaton. Each event handler below follows one row of
-// the state transition table (PROTOCOL.md 3.4); states where the table says
-// "-" drop the packet and count it.
+// the state transition table (RFC 1661 section 4.1; docs/protocol.md, PPP
+// option automaton); states where the table says "-" drop the packet and
+// count it.
 #include "proto/ppp/fsm.h"
 
 #include <algorithm>

@@ -1,8 +1,9 @@
 // The RFC 1661 option-negotiation automaton, shared by LCP, IPCP, IPV6CP and CCP.
 //
-// RFC 1661 section 4 (states, events, actions: the transition tables are
-// reproduced in fsm.cc), section 5 (codes 1-7). Option semantics live in a
-// protocol-specific FsmHandler; this class owns states, identifiers, the
+// RFC 1661 section 4 (states, events, actions: fsm.cc follows the transition
+// table of section 4.1 row by row; docs/protocol.md, PPP option automaton),
+// section 5 (codes 1-7). Option semantics live in a protocol-specific
+// FsmHandler; this class owns states, identifiers, the
 // restart timer and counters, and queues the packets and layer events for
 // the owning session to drain. Codes other than 1-7 are the owner's business:
 // it handles the ones it knows (Echo, Reset, ...) and passes the rest here to

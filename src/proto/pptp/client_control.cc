@@ -1,5 +1,5 @@
-// Client (PNS) control-connection automaton (RFC 2637 sections 2, 3;
-// PROTOCOL.md 1.6 originator and PNS outgoing-call tables).
+// Client (PNS) control-connection automaton (RFC 2637 sections 2, 3.1.1 and
+// 3.2.4.2; docs/protocol.md, Client control automaton).
 #include "proto/pptp/client_control.h"
 
 #include <algorithm>

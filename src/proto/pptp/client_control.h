@@ -1,6 +1,6 @@
 // The client (PNS, control-connection originator) automaton of one PPTP
-// control connection, sans-I/O (RFC 2637 sections 1.4, 2, 3; PROTOCOL.md 1.6
-// originator and PNS outgoing-call tables).
+// control connection, sans-I/O (RFC 2637 sections 1.4, 2, 3.1.1 and 3.2.4.2;
+// docs/protocol.md, Client control automaton).
 //
 // States: idle -> start() sends SCCRQ -> wait_ctl_reply -> established ->
 // [wait_disconnect] -> wait_stop_reply -> closed. Calls placed before the

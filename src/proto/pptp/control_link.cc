@@ -1,5 +1,6 @@
 // ControlLink: framing, output, events and keep-alive shared by both control
-// automata (RFC 2637 sections 2.5, 2.6 and 3; PROTOCOL.md 1.7).
+// automata (RFC 2637 sections 2.5, 2.6 and 3.1.4; docs/protocol.md, Control
+// keep-alive and timers).
 #include "proto/pptp/control_link.h"
 
 #include <utility>

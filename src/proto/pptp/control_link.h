@@ -1,7 +1,8 @@
 // What both ends of a PPTP control connection share (RFC 2637 sections 1.4,
-// 2.5, 2.6, 3; PROTOCOL.md 1.6, 1.7): the events the automata report to the
-// application, their counters, and ControlLink, which owns the stream framer,
-// the output buffer, the event queue and the Echo-Request keep-alive.
+// 2.5, 2.6, 3.1.4; docs/protocol.md, Control keep-alive and timers): the
+// events the automata report to the application, their counters, and
+// ControlLink, which owns the stream framer, the output buffer, the event
+// queue and the Echo-Request keep-alive.
 //
 // ServerControl (PAC) and ClientControl (PNS) are built on ControlLink.
 #pragma once

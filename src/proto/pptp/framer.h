@@ -1,5 +1,5 @@
 // Reassembles PPTP control messages from the TCP byte stream (RFC 2637
-// section 1.4; PROTOCOL.md 1.1).
+// section 1.4; docs/protocol.md, Control connection framing).
 //
 // TCP may split a message across reads or coalesce several into one. The
 // framer checks each 12-octet header as soon as it is buffered: a Length

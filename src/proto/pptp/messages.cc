@@ -1,4 +1,5 @@
-// PPTP control message codec (RFC 2637 section 2; layouts in PROTOCOL.md 1.3).
+// PPTP control message codec (RFC 2637 section 2; layouts in sections 2.1-2.15;
+// docs/protocol.md, Control messages).
 #include "proto/pptp/messages.h"
 
 #include "base/overloaded.h"

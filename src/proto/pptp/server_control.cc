@@ -1,5 +1,5 @@
-// Server (PAC) control-connection automaton (RFC 2637 sections 2, 3;
-// PROTOCOL.md 1.6 receiver and PAC outgoing-call tables).
+// Server (PAC) control-connection automaton (RFC 2637 sections 2, 3.1.2 and
+// 3.2.4.1; docs/protocol.md, Server control automaton).
 #include "proto/pptp/server_control.h"
 
 #include <algorithm>

@@ -1,5 +1,6 @@
 // The server (PAC, control-connection receiver) automaton of one PPTP control
-// connection, sans-I/O (RFC 2637 sections 1.4, 2, 3; PROTOCOL.md 1.6, 1.7).
+// connection, sans-I/O (RFC 2637 sections 1.4, 2, 3.1.2 and 3.2.4.1;
+// docs/protocol.md, Server control automaton).
 //
 // States: idle (TCP accepted, waiting for SCCRQ) -> established ->
 // [wait_stop_reply] -> closed. Several calls may live on one connection; the

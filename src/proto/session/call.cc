@@ -169,8 +169,9 @@ ByteView Call::next_released(Time now) {
   return {};
 }
 
-// The receive direction keeps failing (issue 9): renegotiate CCP for fresh
-// keys, or end the link naming the cause so that persist redials.
+// The receive direction keeps failing (docs/resilience.md, section 2):
+// renegotiate CCP for fresh keys, or end the link naming the cause so that
+// persist redials.
 bool Call::check_rx_health(Time now) {
   if (dp_.too_many_mppe_errors()) {
     log_.warn("too many MPPE errors, closing LCP");

@@ -182,10 +182,11 @@ class DataPath {
   // the next packet or from the timer (next_deadline()), whichever is later.
   bool take_reset_request(Time now);
   bool too_many_mppe_errors() const { return dec_ && dec_->too_many_errors(); }
-  // Receive health (issue 9): when MPPE packets keep arriving and none has
-  // decrypted for kRxDeadAfter (or the stateless key search gave up), asks
-  // once for a CCP renegotiation; once kMaxCcpRenegotiations brought no
-  // good packet, for the end of the link. why: the cause, for the log.
+  // Receive health (docs/resilience.md, section 2): when MPPE packets keep
+  // arriving and none has decrypted for kRxDeadAfter (or the stateless key
+  // search gave up), asks once for a CCP renegotiation; once
+  // kMaxCcpRenegotiations brought no good packet, for the end of the link.
+  // why: the cause, for the log.
   RxAction take_rx_action(Time now, std::string* why);
 
   // ---- inbound ----

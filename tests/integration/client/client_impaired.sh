@@ -1,7 +1,8 @@
 #!/bin/bash
-# pptpx against pptpxd over an impaired path (issue 9): 5% of GRE packets
-# dropped each way at random (nftables numgen) and 25% of them steered into
-# a slow htb class on each veth, so they arrive late, behind later ones.
+# pptpx against pptpxd over an impaired path (docs/resilience.md, section
+# 4): 5% of GRE packets dropped each way at random (nftables numgen) and 25%
+# of them steered into a slow htb class on each veth, so they arrive late,
+# behind later ones.
 # MPPE-128, stateless or stateful. The session must stay up through a TCP
 # iperf3 run of SECONDS (60 by default), TCP must keep flowing (no second
 # without data, at most a few in stateful mode) and the throughput is

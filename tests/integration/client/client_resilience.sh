@@ -1,6 +1,7 @@
 #!/bin/bash
 # pptpx (persist, MS-CHAPv2, MPPE-128 stateless) against pptpxd in two
-# network namespaces: the tunnel survives faults of a real path (issue 9).
+# network namespaces: the tunnel survives faults of a real path
+# (docs/resilience.md).
 # MODE burst-up / burst-down: a loss burst of at least 3000 GRE packets in a
 #   row, client to server (up) or server to client (down): UDP floods the
 #   tunnel while nftables drops GRE on the way out; once the drop rule is

@@ -101,7 +101,8 @@ TEST_F(CryptoTest, DesKeyExpansionRfc2759) {
 }
 
 TEST_F(CryptoTest, DesSingleBlock) {
-  // PROTOCOL.md 7: DES-ECB(fd0b5b5e7f6e34d9, 0^8) = 8293b5084955dfc3 (openssl verified).
+  // The key of RFC 2759 9.3, expanded: DES-ECB(fd0b5b5e7f6e34d9, 0^8) =
+  // 8293b5084955dfc3 (openssl verified).
   const uint8_t key7[7] = {0xfc, 0x15, 0x6a, 0xf7, 0xed, 0xcd, 0x6c};
   const uint8_t zero[8] = {};
   EXPECT_EQ(hex(des_encrypt(key7, zero)), "8293b5084955dfc3");

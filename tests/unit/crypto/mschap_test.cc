@@ -1,5 +1,5 @@
 // MS-CHAP v1/v2 (RFC 2433 B, RFC 2759 9) and MPPE key derivation (RFC 3079
-// 2.5 and 3.5, plus the computed chains in the shared vectors).
+// 2.5 and 3.5, plus the computed chains in tests/data/crypto/vectors.txt).
 #include <gtest/gtest.h>
 
 #include "crypto/mppe_keys.h"

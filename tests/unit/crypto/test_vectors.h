@@ -1,5 +1,5 @@
-// Loads tests/data/crypto/vectors.txt: "dotted.name = value" lines flattened
-// from the shared test-vectors.json. Shared by the crypto and mppe tests.
+// Loads tests/data/crypto/vectors.txt: "dotted.name = value" lines, each
+// group's origin in its .source line. Shared by the crypto and mppe tests.
 #pragma once
 
 #include <gtest/gtest.h>

@@ -1,5 +1,6 @@
-// MPPE receive after loss bursts of every length (issue 9): a sender and a
-// receiver with the data path's settings (ip_only), 1 to 20,000 packets
+// MPPE receive after loss bursts of every length (docs/resilience.md, section
+// 1): a sender and a receiver with the data path's settings (ip_only), 1 to
+// 20,000 packets
 // lost in a row - densely around 1024, 2048, 4096 and its multiples - both
 // modes, 40, 56 and 128 bits. Traffic must resume within a bounded number
 // of packets, and the key changes the receiver computes per packet stay

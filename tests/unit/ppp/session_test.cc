@@ -1,5 +1,5 @@
 // Session tests: a scripted pptp-linux/pppd client (the packets of
-// captures/mschapv2-mppe128-stateless.server-pppd.log), and two Sessions
+// tests/data/ppp/mschapv2-mppe128-stateless.server-pppd.log), and two Sessions
 // (server and client) joined by a lossy, duplicating, reordering wire.
 #include "proto/ppp/session.h"
 

@@ -1,6 +1,7 @@
-// LCP and CCP renegotiation on a live link (issue 9, RFC 1661 section 4:
-// a Configure-Request on an Opened link takes the layer down and starts it
-// over). A server-role and a client-role core - each a ppp::Session with a
+// LCP and CCP renegotiation on a live link (docs/resilience.md, section 5;
+// RFC 1661 section 4: a Configure-Request on an Opened link takes the layer
+// down and starts it over). A server-role and a client-role core - each a
+// ppp::Session with a
 // session::DataPath, as pptpxd and pptpx run them - on an in-memory GRE
 // wire under a virtual clock. Either side restarts LCP at each phase
 // (during authentication, during IPCP, with IP up, with traffic flowing),
