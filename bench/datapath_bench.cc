@@ -53,7 +53,7 @@ BENCHMARK(BM_MppeRoundTripStateless)->Arg(1400);
 BENCHMARK(BM_MppeRoundTripStateful)->Arg(1400);
 
 // The stateless receiver's cost of getting back in step after a loss burst
-// (issue 9): one packet that arrives after `lost` packets went missing, with
+// (docs/resilience.md): one packet that arrives after `lost` packets went missing, with
 // the search state fresh each time. Compare with BM_MppeRoundTripStateless
 // (one packet in step) printed in the same run: the ratio is the burst's
 // cost in packets' worth of work.

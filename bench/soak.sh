@@ -1,5 +1,5 @@
 #!/bin/bash
-# Soak test (issue 9, not in CI): pptpxd and $SOAK_CLIENTS (20) pptpx
+# Soak test (docs/resilience.md; not in CI): pptpxd and $SOAK_CLIENTS (20) pptpx
 # clients in network namespaces, hit by faults in a loop for MINUTES:
 #   burst    a loss burst: nftables drops the GRE of one session on the
 #            client's or the server's way out while UDP floods that tunnel,

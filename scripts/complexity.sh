@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Function size guard (issue 10, section 2): pmccabe over every src/**/*.cc.
+# Function size guard: pmccabe over every src/**/*.cc.
 # A function fails when its cyclomatic complexity exceeds 15 or it spans more
 # than 60 lines. The complexity is pmccabe's first column, the *modified*
 # McCabe number: 1 + each if, for, while, switch, &&, || and ?, a switch
