@@ -5,7 +5,10 @@
 // GRE filter, and ip-pre-up/ip-up/ip-down without blocking the loop.
 #include "app/client/client.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <map>
@@ -42,7 +45,6 @@ struct Pac {
   apptest::ControlPeer<pptp::ServerControl> ctl;
   std::optional<pptp::CallRequested> requested;
   std::unique_ptr<PeerCall> call;
-  bool refuse = false;  // reject the call (result 2, error 4)
   bool cdn_sent = false;
   bool cleared = false;
   bool closed = false;
@@ -95,7 +97,7 @@ class ClientTest : public apptest::AppTest {
   void on_control_event(pptp::ControlEvent& ev, Time now) {
     if (auto* r = std::get_if<pptp::CallRequested>(&ev)) {
       pac->requested = *r;
-      if (pac->refuse) {
+      if (refuse_calls) {
         pac->ctl.core().reject_call(r->peer_call_id, pptp::kResultGeneralError,
                                     pptp::kErrorNoResource, now);
         return;
@@ -162,6 +164,7 @@ class ClientTest : public apptest::AppTest {
   std::optional<io::TcpListener> listener;
   uint16_t port = 0;
   std::unique_ptr<Pac> pac;
+  bool refuse_calls = false;  // reject them (result 2, error 4)
   std::error_code tun_error;
   test::FakePlatform* platform = nullptr;
   test::FakeGre* gre = nullptr;
@@ -262,17 +265,24 @@ TEST_F(ClientTest, ServerEndingTheLinkExitsWithHangupStatus) {
 }
 
 TEST_F(ClientTest, RefusedCallExitsWithConnectFailed) {
+  refuse_calls = true;
   start_client();
-  ASSERT_TRUE(run_until([&] { return pac != nullptr; }));
-  pac->refuse = true;
   ASSERT_TRUE(run_until([&] { return status.has_value(); }));
   EXPECT_EQ(*status, kExitConnectFailed);
   EXPECT_EQ(platform->tun_creations(), 0u);
 }
 
 TEST_F(ClientTest, NoServerExitsWithConnectFailed) {
-  loop->remove(listener->fd());
-  listener.reset();  // nothing listens on the port now
+  // A port that is bound but not listening refuses connections, and no
+  // other test can take it meanwhile.
+  io::Fd bound(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(kLoopback.value);
+  socklen_t len = sizeof sa;
+  ASSERT_EQ(::bind(bound.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  ASSERT_EQ(::getsockname(bound.get(), reinterpret_cast<sockaddr*>(&sa), &len), 0);
+  port = ntohs(sa.sin_port);
   start_client();
   ASSERT_TRUE(run_until([&] { return status.has_value(); }));
   EXPECT_EQ(*status, kExitConnectFailed);

@@ -97,7 +97,7 @@ void write_recording_script(const std::string& dir, const std::string& name,
   text += ": > " + base + ".started\n";
   if (!gate.empty())
     text += "i=0\nwhile [ ! -e " + dir + "/" + gate +
-            " ] && [ $i -lt 500 ]; do /bin/sleep 0.01; i=$((i+1)); done\n";
+            " ] && [ $i -lt 2000 ]; do /bin/sleep 0.01; i=$((i+1)); done\n";
   text += ": > " + base + ".done\n";
   write_file(base, text, true);
 }

@@ -55,7 +55,7 @@ void expect_env(const std::string& path, const std::map<std::string, std::string
 
 // An executable script that records "$@" (one argument a line) in
 // <dir>/<name>.args and its environment in <dir>/<name>.env, then writes
-// <dir>/<name>.started. With gate, it then waits (5 s at most) for
+// <dir>/<name>.started. With gate, it then waits (20 s at most) for
 // <dir>/<gate> to exist. Last it writes <dir>/<name>.done; before
 // anything, ip-down style, it records in <dir>/<name>.after whether
 // <dir>/<after>.done existed when it started.
@@ -147,7 +147,7 @@ std::optional<io::TcpConnection> connect_loopback(uint16_t port, Ipv4 local);
 // Runs the loop in short turns, calling pump() after each, until pred()
 // holds or timeout passes; returns pred().
 bool run_until(io::EventLoop& loop, const std::function<void()>& pump,
-               const std::function<bool()>& pred, Duration timeout = seconds(5));
+               const std::function<bool()>& pred, Duration timeout = seconds(10));
 
 // Settings of either application (server:: or client::Flags) from files
 // in dir: chap-secrets with "user1 pptpd secret1 *", no pap-secrets, no
@@ -173,7 +173,7 @@ class AppTest : public ::testing::Test {
   void SetUp() override;
   // The test's side after each turn of the loop.
   virtual void pump() = 0;
-  bool run_until(const std::function<bool()>& pred, Duration timeout = seconds(5)) {
+  bool run_until(const std::function<bool()>& pred, Duration timeout = seconds(10)) {
     return apptest::run_until(
         *loop, [this] { pump(); }, pred, timeout);
   }
