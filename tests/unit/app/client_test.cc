@@ -130,6 +130,8 @@ class ClientTest : public apptest::AppTest {
       for (int i = 0; i < 2; ++i)
         for (pptp::ControlEvent& ev : pac->ctl.pump(now)) on_control_event(ev, now);
     }
+    // A finished client has closed its GRE socket.
+    gre = platform ? platform->gre() : nullptr;
     if (!gre) return;
     for (test::SentGre& s : gre->take_sent()) {
       auto g = gre::parse(s.bytes);
@@ -167,7 +169,7 @@ class ClientTest : public apptest::AppTest {
   bool refuse_calls = false;  // reject them (result 2, error 4)
   std::error_code tun_error;
   test::FakePlatform* platform = nullptr;
-  test::FakeGre* gre = nullptr;
+  test::FakeGre* gre = nullptr;  // the client's, while it has one (pump() refreshes it)
   std::unique_ptr<Client> client;
   std::optional<int> status;  // from done()
   bool link_up = false;
