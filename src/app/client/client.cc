@@ -22,6 +22,7 @@ Client::Client(io::EventLoop& loop, Settings settings, Ipv4 server, LogSink& sin
     : loop_(loop),
       settings_(std::move(settings)),
       server_(server),
+      port_(kPptpPort),
       log_(sink),
       rng_(rng),
       done_(std::move(done)),
@@ -92,20 +93,20 @@ std::error_code Client::start() {
   if (auto ec = loop_.add(gre_->fd(), io::kReadable, on_gre)) return ec;
 
   stage_ = Stage::kConnecting;
-  auto t = io::TcpConnection::connect({server_, kPptpPort}, settings_.pty.localbind);
+  auto t = io::TcpConnection::connect({server_, port_}, settings_.pty.localbind);
   if (!t) {
     // Unreachable at once (no route, ...): a failed connect, like a refused one.
     std::error_code ec = t.error();
     defer([this, ec] {
       fail(kExitConnectFailed,
-           fmt::format("cannot connect to {} port {}: {}", server_.str(), kPptpPort, ec.message()));
+           fmt::format("cannot connect to {} port {}: {}", server_.str(), port_, ec.message()));
     });
     return {};
   }
   tcp_ = std::move(t.value());
   if (auto ec = loop_.add(tcp_.fd(), io::kWritable, [this](uint32_t ev) { on_tcp_event(ev); }))
     return ec;
-  log_.notice("connecting to {} ({}) port {}", settings_.pty.host, server_.str(), kPptpPort);
+  log_.notice("connecting to {} ({}) port {}", settings_.pty.host, server_.str(), port_);
   return {};
 }
 
@@ -116,7 +117,7 @@ void Client::on_tcp_event(uint32_t ev) {
     if (auto ec = tcp_.finish_connect()) {
       close_tcp();
       fail(kExitConnectFailed,
-           fmt::format("cannot connect to {} port {}: {}", server_.str(), kPptpPort, ec.message()));
+           fmt::format("cannot connect to {} port {}: {}", server_.str(), port_, ec.message()));
       return;
     }
     on_connected();

@@ -80,6 +80,8 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
+  // For tests: the server's TCP port, instead of 1723; before start().
+  void set_port(uint16_t port) { port_ = port; }
   std::error_code start();
   // SIGTERM/SIGINT: ends the link cleanly; the exit status is 0.
   void hangup();
@@ -130,6 +132,7 @@ class Client {
   io::EventLoop& loop_;
   Settings settings_;
   Ipv4 server_;
+  uint16_t port_;
   Logger log_;
   Rng& rng_;
   std::function<void(int)> done_;

@@ -22,7 +22,9 @@ namespace pptpx::app {
 // What a script is told about its link.
 struct ScriptContext {
   std::string ifname;
-  std::string device;  // pppd's tty device: "pptp" for pptpxd, the interface for pptpx
+  // pppd's tty device. With no pty, the interface (README "Scripts");
+  // pptpxd says "pptp" when a call has none.
+  std::string device;
   uint32_t speed = 0;
   Ipv4 local, remote;
   // The sixth argument and IPPARAM (which is left out when empty); without

@@ -44,6 +44,9 @@ std::error_code Server::start() {
   auto l = io::TcpListener::listen({bind, port_}, backlog_);
   if (!l) return l.error();
   listener_ = std::move(l.value());
+  if (port_ == 0) {
+    if (auto a = listener_->local_address()) port_ = a->port;
+  }
   if (auto c = io::read_listen_counters()) listen_base_ = *c;
   if (auto ec = loop_.add(listener_->fd(), io::kReadable, [this](uint32_t) { on_accept(); }))
     return ec;

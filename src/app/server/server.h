@@ -78,6 +78,8 @@ class Server {
   void log_stats() const;
   // "listen queue Q/B overflows O drops D (namespace) accept errors E".
   std::string describe_listen() const;
+  // The TCP port: after start(), the one bound (set_port(0) lets the
+  // kernel choose).
   uint16_t port() const { return port_; }
   // For tests: listen on another port than 1723.
   void set_port(uint16_t port) { port_ = port; }

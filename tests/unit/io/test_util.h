@@ -8,6 +8,7 @@
 #include <string>
 
 #include "io/netlink.h"
+#include "support/temp_dir.h"
 
 namespace pptpx::io::test {
 
@@ -27,21 +28,6 @@ inline bool wait_readable(int fd, int timeout_ms = 2000) {
   return ::poll(&p, 1, timeout_ms) == 1;
 }
 
-// A fresh empty directory under /tmp, removed by the destructor.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/pptpx-io-XXXXXX";
-    path_ = ::mkdtemp(tmpl) ? tmpl : "";
-  }
-  ~TempDir() {
-    if (!path_.empty()) (void)!::system(("rm -rf '" + path_ + "'").c_str());
-  }
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using TempDir = pptpx::test::TempDir;
 
 }  // namespace pptpx::io::test

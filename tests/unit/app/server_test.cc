@@ -1,0 +1,417 @@
+// pptpxd's Server on a real event loop with faked GRE, TUN and netlink:
+// PPTP clients built from pptp::ClientControl over loopback TCP and
+// client-role session::Calls whose GRE goes through the FakeGre. Admission
+// and call IDs, the address pool, GRE demultiplexing and the wrong-peer
+// drop, the pppN interface, teardown and the ip-up/ip-down scripts.
+#include "app/server/server.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "app/server/settings.h"
+#include "proto/gre/gre.h"
+#include "proto/pptp/client_control.h"
+#include "proto/pptp/messages.h"
+#include "support/fake_io.h"
+#include "unit/app/peer.h"
+
+namespace pptpx::server {
+namespace {
+
+using apptest::ip;
+using apptest::kLoopback;
+using apptest::PeerCall;
+
+const Ipv4 kLocalIp = ip("10.10.0.1");
+const Ipv4 kDns = ip("10.10.0.53");
+
+// A PPTP client (PNS) on one control connection from its own loopback
+// address, and its calls by our call ID.
+struct Pns {
+  Pns(io::TcpConnection tcp, Ipv4 a, const Logger& log, Time now)
+      : addr(a), ctl(std::move(tcp), pptp::ClientControlConfig{}, log.child("CTRL"), now) {}
+
+  Ipv4 addr;
+  apptest::ControlPeer<pptp::ClientControl> ctl;
+  std::map<uint16_t, std::unique_ptr<PeerCall>> calls;
+  std::map<uint16_t, uint16_t> server_ids;  // our call ID -> the server's
+  std::vector<pptp::CallRejected> rejected;
+  std::vector<pptp::CallDisconnected> disconnected;
+  bool closed = false;
+
+  PeerCall& call(uint16_t id) { return *calls.at(id); }
+};
+
+class ServerTest : public apptest::AppTest {
+ protected:
+  // pptpd.conf with two address slots, MS-CHAPv2 and MPPE-128 required.
+  Settings make_settings() {
+    apptest::write_file(dir.file("pptpd.conf"), "option " + dir.file("options.pptpd") +
+                                                    "\nlocalip 10.10.0.1\n"
+                                                    "remoteip 10.10.0.10-11\n"
+                                                    "listen 127.0.0.1\n");
+    apptest::write_file(dir.file("options.pptpd"),
+                        "name pptpd\nrefuse-pap\nrefuse-chap\nrefuse-mschap\n"
+                        "require-mschap-v2\nrequire-mppe-128\nms-dns 10.10.0.53\n"
+                        // The end that answers a Terminate-Request finishes a
+                        // restart period later: keep it short.
+                        "lcp-restart 1\n");
+    Flags f;
+    f.conf_path = dir.file("pptpd.conf");
+    return apptest::load_test_settings(f, dir, load_settings);
+  }
+
+  // The server on 127.0.0.1, a port the kernel picks.
+  void start_server() {
+    auto p = std::make_unique<test::FakePlatform>();
+    platform = p.get();
+    server = std::make_unique<Server>(*loop, make_settings(), sink, rng, std::move(p));
+    server->set_port(0);
+    ASSERT_FALSE(server->start());
+    gre = platform->gre();
+    ASSERT_NE(gre, nullptr);
+  }
+
+  // A control connection from `from` (127.x.y.z) with one call placed.
+  Pns& dial(const char* from, uint16_t call_id) {
+    auto tcp = apptest::connect_loopback(server->port(), ip(from));
+    EXPECT_TRUE(tcp) << "cannot connect to the server";
+    if (!tcp) throw std::runtime_error("no connection");
+    Time now = loop->now();
+    clients.push_back(std::make_unique<Pns>(std::move(*tcp), ip(from), log.child(from), now));
+    Pns& p = *clients.back();
+    p.ctl.core().start(now);
+    place_call(p, call_id);
+    return p;
+  }
+
+  void place_call(Pns& p, uint16_t call_id) {
+    pptp::CallParams params;
+    params.call_id = call_id;
+    p.ctl.core().place_call(params, loop->now());
+  }
+
+  void on_control_event(Pns& p, pptp::ControlEvent& ev, Time now) {
+    if (auto* c = std::get_if<pptp::CallConnected>(&ev)) {
+      // The client's LCP starts as the call connects (as pptpx does).
+      auto call = std::make_unique<PeerCall>(
+          apptest::peer_call_config(ppp::Role::kAuthenticatee, c->peer_call_id), peer_rng,
+          log.child(fmt::format("{} call {}", p.addr.str(), c->our_call_id)), now, p.addr,
+          kLoopback);
+      call->call().open(now);
+      call->service(*gre, now);
+      p.server_ids[c->our_call_id] = c->peer_call_id;
+      p.calls[c->our_call_id] = std::move(call);
+    } else if (auto* r = std::get_if<pptp::CallRejected>(&ev)) {
+      p.rejected.push_back(*r);
+    } else if (auto* d = std::get_if<pptp::CallDisconnected>(&ev)) {
+      p.disconnected.push_back(*d);
+    } else if (std::holds_alternative<pptp::Closed>(ev)) {
+      p.closed = true;
+    }
+  }
+
+  // The client's call a GRE packet from the server is for: the call ID in
+  // its Key, sent to the address of that call's client.
+  PeerCall* call_for(const test::SentGre& s) {
+    auto g = gre::parse(s.bytes);
+    if (!g.ok()) return nullptr;
+    for (auto& p : clients) {
+      auto it = p->calls.find(g.packet.header.call_id);
+      if (it != p->calls.end() && s.dst == p->addr) return it->second.get();
+    }
+    return nullptr;
+  }
+
+  // Everything the test's side has to do after a turn of the loop.
+  void pump() override {
+    Time now = loop->now();
+    for (auto& p : clients)
+      for (pptp::ControlEvent& ev : p->ctl.pump(now)) on_control_event(*p, ev, now);
+    for (test::SentGre& s : gre->take_sent()) {
+      EXPECT_EQ(s.src, kLoopback) << "GRE leaves from the address the client reached";
+      if (PeerCall* c = call_for(s))
+        c->receive(s, *gre, now);
+      else
+        stray.push_back(std::move(s));
+    }
+    for (auto& p : clients)
+      for (auto& [id, c] : p->calls) c->service(*gre, now);
+  }
+
+  // Dials from `from` and waits for the link to come up.
+  PeerCall& bring_up(const char* from, uint16_t call_id) {
+    Pns& p = dial(from, call_id);
+    // Both ends may carry IP: ours says so, and the server has read all
+    // we sent (the last Configure-Acks).
+    EXPECT_TRUE(run_until([&] {
+      return p.calls.count(call_id) && p.call(call_id).data_allowed() && gre->waiting() == 0;
+    })) << "the link from "
+        << from << " did not come up";
+    if (!p.calls.count(call_id)) throw std::runtime_error("no call");
+    return p.call(call_id);
+  }
+
+  // As pptpx hangs up: LCP Terminate-Request, then once LCP has finished
+  // Call-Clear-Request and Stop-Control-Connection-Request.
+  void hang_up(Pns& p, uint16_t call_id) {
+    PeerCall& c = p.call(call_id);
+    c.close(*gre, loop->now());
+    EXPECT_TRUE(run_until([&] { return c.finished; }));
+    p.ctl.core().hangup(loop->now());
+  }
+
+  // The live pppN whose peer address is `remote`.
+  test::FakeTun* tun_for(Ipv4 remote) const {
+    for (test::FakeTun* t : platform->tuns()) {
+      const test::FakeLinks::Link* l = platform->link_control().find(t->ifindex());
+      if (l && !l->addresses.empty() && l->addresses.back().second == remote) return t;
+    }
+    return nullptr;
+  }
+
+  test::FakePlatform* platform = nullptr;
+  test::FakeGre* gre = nullptr;
+  std::unique_ptr<Server> server;
+  std::vector<std::unique_ptr<Pns>> clients;
+  std::vector<test::SentGre> stray;  // GRE for no call of the test's
+};
+
+TEST_F(ServerTest, StartsOnTheBoundPortWithGreOnTheListenAddress) {
+  start_server();
+  EXPECT_NE(server->port(), 0);
+  EXPECT_EQ(platform->gre_opens(), 1u);
+  EXPECT_EQ(gre->options().local, kLoopback);
+  EXPECT_EQ(server->session_count(), 0u);
+}
+
+TEST_F(ServerTest, GreFailureFailsStart) {
+  auto p = std::make_unique<test::FakePlatform>();
+  p->fail_open_gre(std::make_error_code(std::errc::operation_not_permitted));
+  server = std::make_unique<Server>(*loop, make_settings(), sink, rng, std::move(p));
+  server->set_port(0);
+  EXPECT_EQ(server->start(), std::errc::operation_not_permitted);
+}
+
+TEST_F(ServerTest, CallsGetDistinctIdsUntilThePoolIsFullAndHangUpReturnsTheSlot) {
+  start_server();
+  PeerCall& a = bring_up("127.0.0.2", 0x0A01);
+  PeerCall& b = bring_up("127.0.0.3", 0x0B01);
+  const uint16_t id_a = clients[0]->server_ids[0x0A01];
+  const uint16_t id_b = clients[1]->server_ids[0x0B01];
+  EXPECT_NE(id_a, 0);
+  EXPECT_NE(id_b, 0);
+  EXPECT_NE(id_a, id_b);
+  // Each call has its own slot of the pool: the client's address.
+  EXPECT_EQ(a.last_up.local, ip("10.10.0.10"));
+  EXPECT_EQ(b.last_up.local, ip("10.10.0.11"));
+  EXPECT_EQ(a.last_up.remote, kLocalIp);
+  EXPECT_EQ(server->session_count(), 2u);
+  ASSERT_EQ(platform->tuns().size(), 2u);
+  EXPECT_EQ(platform->tuns()[0]->name(), "ppp0");
+  EXPECT_EQ(platform->tuns()[1]->name(), "ppp1");
+
+  // The pool holds two: a third call is refused, result 2 (general error)
+  // error 4 (no resource), and costs nothing.
+  Pns& c = dial("127.0.0.4", 0x0C01);
+  ASSERT_TRUE(run_until([&] { return !c.rejected.empty(); }));
+  EXPECT_EQ(c.rejected[0].our_call_id, 0x0C01);
+  EXPECT_EQ(c.rejected[0].result, pptp::kResultGeneralError);
+  EXPECT_EQ(c.rejected[0].error, pptp::kErrorNoResource);
+  EXPECT_TRUE(c.calls.empty());
+  EXPECT_EQ(server->stats().calls_refused_no_slot, 1u);
+  EXPECT_EQ(server->session_count(), 2u);
+  EXPECT_EQ(platform->tun_creations(), 2u);
+
+  // The first client hangs up (Call-Clear-Request, Stop): its slot and
+  // interface are free again, and the next call gets them.
+  clients[0]->ctl.core().hangup(loop->now());
+  ASSERT_TRUE(run_until([&] { return server->session_count() == 1; }));
+  EXPECT_EQ(platform->tuns().size(), 1u);
+  EXPECT_EQ(tun_for(ip("10.10.0.10")), nullptr);
+  PeerCall& d = bring_up("127.0.0.5", 0x0D01);
+  EXPECT_EQ(d.last_up.local, ip("10.10.0.10"));
+  EXPECT_NE(clients[3]->server_ids[0x0D01], id_b);
+  EXPECT_EQ(server->session_count(), 2u);
+  EXPECT_EQ(server->stats().calls, 3u);
+  EXPECT_EQ(server->stats().calls_refused_no_slot, 1u);
+  EXPECT_TRUE(stray.empty());
+}
+
+TEST_F(ServerTest, GreReachesItsCallFromItsPeerOnly) {
+  start_server();
+  PeerCall& a = bring_up("127.0.0.2", 0x0A01);
+  PeerCall& b = bring_up("127.0.0.3", 0x0B01);
+  test::FakeTun* tun_a = tun_for(ip("10.10.0.10"));
+  test::FakeTun* tun_b = tun_for(ip("10.10.0.11"));
+  ASSERT_TRUE(tun_a && tun_b);
+
+  const Bytes packet = apptest::make_ip(ip("10.10.0.10"), ip("192.0.2.1"), 200, 7);
+  const Bytes framed = a.frame_ip(packet, loop->now());
+  ASSERT_FALSE(framed.empty());
+  const ServerStats before = server->stats();
+
+  // A's packet from B's address: right call ID, wrong peer.
+  gre->inject_gre(ip("127.0.0.3"), kLoopback, framed);
+  ASSERT_TRUE(
+      run_until([&] { return server->stats().gre_wrong_peer == before.gre_wrong_peer + 1; }));
+  // A call ID nobody has.
+  Bytes unknown = framed;
+  uint16_t other = 1;
+  while (other == clients[0]->server_ids[0x0A01] || other == clients[1]->server_ids[0x0B01])
+    ++other;
+  put_u16(unknown.data() + 6, other);
+  gre->inject_gre(ip("127.0.0.2"), kLoopback, unknown);
+  ASSERT_TRUE(
+      run_until([&] { return server->stats().gre_unknown_call == before.gre_unknown_call + 1; }));
+  EXPECT_TRUE(tun_a->written().empty());
+  EXPECT_TRUE(tun_b->written().empty());
+
+  // The same packet from A: delivered, so the dropped copies changed
+  // nothing (not even the GRE sequence state).
+  gre->inject_gre(ip("127.0.0.2"), kLoopback, framed);
+  ASSERT_TRUE(run_until([&] { return !tun_a->written().empty(); }));
+  EXPECT_EQ(tun_a->written()[0], packet);
+  EXPECT_TRUE(tun_b->written().empty());
+  EXPECT_EQ(server->stats().gre_wrong_peer, before.gre_wrong_peer + 1);
+  EXPECT_EQ(server->stats().gre_unknown_call, before.gre_unknown_call + 1);
+
+  // And back: B's interface to B only.
+  const Bytes reply = apptest::make_ip(ip("192.0.2.1"), ip("10.10.0.11"), 300, 9);
+  tun_b->inject(reply);
+  ASSERT_TRUE(run_until([&] { return !b.ip_in.empty(); }));
+  EXPECT_EQ(b.ip_in[0], reply);
+  EXPECT_TRUE(a.ip_in.empty());
+  EXPECT_TRUE(stray.empty());
+}
+
+TEST_F(ServerTest, IpUpCreatesTheInterfaceWithThePoolAddressesAndMtu) {
+  start_server();
+  PeerCall& a = bring_up("127.0.0.2", 0x0A01);
+  EXPECT_EQ(a.last_up.local, ip("10.10.0.10"));
+  EXPECT_EQ(a.last_up.remote, kLocalIp);
+  EXPECT_EQ(a.last_up.servers.dns1, kDns);
+  ASSERT_TRUE(run_until([&] { return server->session_count() == 1 && !platform->tuns().empty(); }));
+  EXPECT_EQ(platform->tun_creations(), 1u);
+  test::FakeTun& tun = *platform->tuns()[0];
+  EXPECT_EQ(tun.name(), "ppp0");
+  EXPECT_TRUE(tun.ipv6_disabled());
+  const test::FakeLinks::Link* link = platform->link_control().find(tun.ifindex());
+  ASSERT_NE(link, nullptr);
+  ASSERT_EQ(link->addresses.size(), 1u);
+  EXPECT_EQ(link->addresses[0].first, kLocalIp);
+  EXPECT_EQ(link->addresses[0].second, ip("10.10.0.10"));
+  // pppd's rule: min(mtu 1500, the peer's MRU 1500) less MPPE's 4 octets.
+  EXPECT_EQ(link->mtu, 1496u);
+  EXPECT_EQ(link->up, true);
+}
+
+TEST_F(ServerTest, IpCrossesBetweenTheInterfaceAndTheCall) {
+  start_server();
+  PeerCall& a = bring_up("127.0.0.2", 0x0A01);
+  ASSERT_TRUE(run_until([&] { return !platform->tuns().empty(); }));
+  test::FakeTun& tun = *platform->tuns()[0];
+  // From the kernel through the tunnel to the client, several in a batch.
+  std::vector<Bytes> down;
+  for (int i = 0; i < 20; ++i) {
+    down.push_back(
+        apptest::make_ip(ip("192.0.2.1"), ip("10.10.0.10"), 60 + 50 * i, static_cast<uint8_t>(i)));
+    tun.inject(down.back());
+  }
+  ASSERT_TRUE(run_until([&] { return a.ip_in.size() == down.size(); }));
+  EXPECT_EQ(a.ip_in, down);
+  // And from the client to the kernel.
+  const Bytes up = apptest::make_ip(ip("10.10.0.10"), ip("192.0.2.1"), 1496, 3);
+  a.send_ip(*gre, up, loop->now());
+  ASSERT_TRUE(run_until([&] { return !tun.written().empty(); }));
+  EXPECT_EQ(tun.written()[0], up);
+  EXPECT_EQ(server->stats().tun_dropped, 0u);
+  EXPECT_EQ(server->stats().data_before_up, 0u);
+}
+
+TEST_F(ServerTest, ClientHangUpRemovesTheInterfaceAndTheSession) {
+  start_server();
+  bring_up("127.0.0.2", 0x0A01);
+  ASSERT_EQ(platform->tuns().size(), 1u);
+  Pns& p = *clients[0];
+  hang_up(p, 0x0A01);
+  ASSERT_TRUE(run_until([&] { return server->session_count() == 0; }));
+  EXPECT_TRUE(platform->tuns().empty());
+  ASSERT_TRUE(run_until([&] { return p.ctl.core().closed(); }));
+  EXPECT_EQ(server->session_count(), 0u);
+  EXPECT_EQ(server->stats().calls, 1u);
+}
+
+TEST_F(ServerTest, LinkEndWithoutCallClearGetsACdnAndTheControlConnectionStops) {
+  start_server();
+  PeerCall& a = bring_up("127.0.0.2", 0x0A01);
+  a.close(*gre, loop->now());
+  ASSERT_TRUE(run_until([&] { return server->session_count() == 0; }));
+  Pns& p = *clients[0];
+  EXPECT_TRUE(platform->tuns().empty());
+  // The client does not clear the call: after a moment the server tells it
+  // (Call-Disconnect-Notify) and stops the control connection.
+  ASSERT_TRUE(run_until([&] { return p.ctl.core().closed(); }));
+  ASSERT_EQ(p.disconnected.size(), 1u);
+  EXPECT_EQ(p.disconnected[0].our_call_id, 0x0A01);
+  EXPECT_EQ(p.disconnected[0].result, pptp::kCdnAdminShutdown);
+}
+
+TEST_F(ServerTest, NoInterfaceEndsTheCallAndFreesItsSlot) {
+  start_server();
+  platform->fail_create_tun(std::make_error_code(std::errc::no_such_device));
+  Pns& p = dial("127.0.0.2", 0x0A01);
+  // The server closes the link itself ("No interface") and the call ends.
+  ASSERT_TRUE(run_until([&] {
+    return p.calls.count(0x0A01) && server->stats().calls == 1 && server->session_count() == 0;
+  }));
+  EXPECT_EQ(platform->tun_creations(), 0u);
+  platform->fail_create_tun({});
+  PeerCall& b = bring_up("127.0.0.3", 0x0B01);
+  EXPECT_EQ(b.last_up.local, ip("10.10.0.10"));
+  EXPECT_EQ(platform->tuns().size(), 1u);
+}
+
+TEST_F(ServerTest, ScriptsGetPppdsArgumentsAndEnvironmentAndIpDownWaitsForIpUp) {
+  // ip-up waits for the test's "release"; ip-down notes whether ip-up
+  // had finished when it started.
+  apptest::write_recording_script(dir.path(), "ip-up", "release");
+  apptest::write_recording_script(dir.path(), "ip-down", "", "ip-up");
+  start_server();
+  PeerCall& a = bring_up("127.0.0.2", 0x0A01);
+  ASSERT_TRUE(run_until([&] { return apptest::exists(dir.file("ip-up.started")); }));
+
+  // One packet each way, for the byte counts.
+  ASSERT_EQ(platform->tuns().size(), 1u);
+  test::FakeTun& tun = *platform->tuns()[0];
+  tun.inject(apptest::make_ip(ip("192.0.2.1"), ip("10.10.0.10"), 100, 1));
+  a.send_ip(*gre, apptest::make_ip(ip("10.10.0.10"), ip("192.0.2.1"), 250, 2), loop->now());
+  ASSERT_TRUE(run_until([&] { return a.ip_in.size() == 1 && tun.written().size() == 1; }));
+
+  // The link ends while ip-up still runs: ip-down waits for it.
+  hang_up(*clients[0], 0x0A01);
+  ASSERT_TRUE(run_until([&] { return server->session_count() == 0; }));
+  expect_ip_down_after_ip_up("release");
+
+  // pppd's six arguments: interface, device (no pty here: the interface,
+  // README "Scripts"), speed, local and remote address, ipparam (pptpd's:
+  // the client's address).
+  const std::vector<std::string> args = {"ppp0",      "ppp0",       "115200",
+                                         "10.10.0.1", "10.10.0.10", "127.0.0.2"};
+  const std::map<std::string, std::string> env = {
+      {"PEERNAME", "user1"},    {"IPLOCAL", "10.10.0.1"}, {"IPREMOTE", "10.10.0.10"},
+      {"IFNAME", "ppp0"},       {"DEVICE", "ppp0"},       {"SPEED", "115200"},
+      {"IPPARAM", "127.0.0.2"}, {"DNS1", "10.10.0.53"},   {"UNIT", "0"}};
+  // At ip-down the totals too: one packet of 100 octets out, 250 in.
+  apptest::expect_script_runs(
+      dir.path(), {"ip-up"}, args, env,
+      {{"CONNECT_TIME", "0"}, {"BYTES_SENT", "100"}, {"BYTES_RCVD", "250"}});
+}
+
+}  // namespace
+}  // namespace pptpx::server
