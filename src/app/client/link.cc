@@ -3,7 +3,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <array>
 #include <fstream>
 #include <utility>
 
@@ -21,9 +20,6 @@ namespace {
 constexpr Duration kPreUpWait = seconds(60);
 // Rounds of events for one input before the link yields to the loop.
 constexpr int kServiceRounds = 64;
-// Packets read from pppN per wakeup, in batches of kTunBatch.
-constexpr int kTunRounds = 4;
-constexpr size_t kTunBatch = 16;
 
 }  // namespace
 
@@ -382,23 +378,9 @@ void Client::deliver_released() {
 }
 
 void Client::on_tun_readable() {
-  Time now = loop_.now();
-  std::array<MutableByteView, kTunBatch> bufs;
-  std::array<size_t, kTunBatch> lens{};
-  for (int round = 0; round < kTunRounds && ppp_if_ && stage_ == Stage::kLink && gre_; ++round) {
-    const size_t want = gre_->reserve(kTunBatch);
-    for (size_t i = 0; i < want; ++i)
-      bufs[i] = MutableByteView(gre_->reserved(i), app::GrePort::kBufferSize);
-    const size_t n = ppp_if_->read(std::span(bufs.data(), want), session::kHeadroom,
-                                   std::span(lens.data(), want));
-    for (size_t i = 0; i < n; ++i) {
-      ByteView pkt = call_->send_ip(bufs[i].data(), lens[i], now);
-      if (!pkt.empty()) gre_->queue_reserved(pkt, server_, Ipv4{});
-    }
-    gre_->consume(n);
-    if (n < want) break;
-  }
-  if (stage_ == Stage::kLink) service_link();
+  if (!ppp_if_ || stage_ != Stage::kLink || !gre_) return;
+  gre_->send_from(*ppp_if_, *call_, server_, Ipv4{}, loop_.now());
+  service_link();
 }
 
 }  // namespace pptpx::client

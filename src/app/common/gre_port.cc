@@ -1,6 +1,8 @@
 #include "app/common/gre_port.h"
 
 #include <algorithm>
+#include <array>
+#include <span>
 
 namespace pptpx::app {
 
@@ -45,6 +47,24 @@ void GrePort::transmit(session::Call& call, Ipv4 dst, Ipv4 src, Time now) {
 
 std::string GrePort::describe() const {
   return io::describe(io_->stats()) + " | " + session::describe_ingress(ingress_);
+}
+
+void GrePort::send_from(PppInterface& pif, session::Call& call, Ipv4 dst, Ipv4 src, Time now) {
+  std::array<MutableByteView, kTunBatch> bufs;
+  std::array<size_t, kTunBatch> lens{};
+  for (int round = 0; round < kTunRounds; ++round) {
+    const size_t want = reserve(kTunBatch);
+    for (size_t i = 0; i < want; ++i) bufs[i] = MutableByteView(reserved(i), kBufferSize);
+    const size_t n = pif.read(std::span(bufs.data(), want), session::kHeadroom,
+                              std::span(lens.data(), want));
+    for (size_t i = 0; i < n; ++i) {
+      ByteView pkt = call.send_ip(bufs[i].data(), lens[i], now);
+      if (!pkt.empty()) queue_reserved(pkt, dst, src);
+    }
+    consume(n);
+    if (n < want) break;
+  }
+  flush();
 }
 
 void GrePort::flush() {

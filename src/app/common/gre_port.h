@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "app/common/ppp_interface.h"
 #include "base/bytes.h"
 #include "base/ip.h"
 #include "base/log.h"
@@ -57,19 +58,28 @@ class GrePort {
   // Queues pkt, which lies in slot(), for dst (from src when not zero).
   void queue(ByteView pkt, Ipv4 dst, Ipv4 src);
 
-  // Several slots at once, for a batch read from a pppN interface: reserve
-  // up to n (a full batch is sent first; returns how many, at least 1),
-  // fill reserved(0..), queue_reserved() the packets to send from them,
-  // then consume() the slots that were filled, sent or not.
+
+  // Queues every control frame and ack-only packet the call has to send.
+  void transmit(session::Call& call, Ipv4 dst, Ipv4 src, Time now);
+  // Reads what waits on the call's pppN (up to kTunRounds batches of
+  // kTunBatch), each packet straight into its own send slot behind room for
+  // the headers, and queues it framed by the call for dst (from src when
+  // not zero). Then flushes.
+  void send_from(PppInterface& pif, session::Call& call, Ipv4 dst, Ipv4 src, Time now);
+  void flush();
+
+ private:
+  static constexpr int kTunRounds = 4;
+  static constexpr size_t kTunBatch = 16;
+  // Several slots at once, for a batch read from pppN: reserve up to n (a
+  // full batch is sent first; returns how many, at least 1), fill
+  // reserved(0..), queue_reserved() the packets to send from them, then
+  // consume() the slots that were filled, sent or not.
   size_t reserve(size_t n);
   uint8_t* reserved(size_t i) { return &tx_memory_[(tx_used_ + i) * kBufferSize]; }
   void queue_reserved(ByteView pkt, Ipv4 dst, Ipv4 src) { tx_batch_.add(dst, pkt, src); }
   void consume(size_t n);
-  // Queues every control frame and ack-only packet the call has to send.
-  void transmit(session::Call& call, Ipv4 dst, Ipv4 src, Time now);
-  void flush();
 
- private:
   std::unique_ptr<io::GreIo> io_;
   Logger log_;
   std::vector<uint8_t> rx_memory_;

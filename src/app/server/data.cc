@@ -1,18 +1,8 @@
 // The data path on the server: GRE datagrams to their call, IP packets
 // between each call and its pppN interface (see server.h).
-#include <array>
-
 #include "app/server/server.h"
 
 namespace pptpx::server {
-
-namespace {
-
-// Packets read from one pppN per wakeup, in batches of kTunBatch.
-constexpr int kTunRounds = 4;
-constexpr size_t kTunBatch = 16;
-
-}  // namespace
 
 void Server::on_gre_datagram(session::GreDatagram& g) {
   const uint16_t id = g.header.call_id;
@@ -57,28 +47,9 @@ void Server::deliver_released(Link& link) {
 }
 
 void Server::on_tun_readable(Link& link) {
-  const uint16_t id = link.our_id;
-  Time now = loop_.now();
-  std::array<MutableByteView, kTunBatch> bufs;
-  std::array<size_t, kTunBatch> lens{};
-  for (int round = 0; round < kTunRounds; ++round) {
-    if (calls_.find(id) != &link || !link.ppp_if) return;
-    // Each packet is read into its own GRE send slot, behind room for the
-    // headers, and sent from there.
-    const size_t want = gre_->reserve(kTunBatch);
-    for (size_t i = 0; i < want; ++i)
-      bufs[i] = MutableByteView(gre_->reserved(i), app::GrePort::kBufferSize);
-    const size_t n = link.ppp_if->read(std::span(bufs.data(), want), session::kHeadroom,
-                                       std::span(lens.data(), want));
-    for (size_t i = 0; i < n; ++i) {
-      ByteView pkt = link.call.send_ip(bufs[i].data(), lens[i], now);
-      if (!pkt.empty()) gre_->queue_reserved(pkt, link.peer_addr, link.local_addr);
-    }
-    gre_->consume(n);
-    if (n < want) break;
-  }
-  gre_->flush();
-  if (calls_.find(id) == &link) service_call(link);
+  if (!link.ppp_if) return;
+  gre_->send_from(*link.ppp_if, link.call, link.peer_addr, link.local_addr, loop_.now());
+  service_call(link);
 }
 
 }  // namespace pptpx::server
