@@ -8,9 +8,10 @@
 # Any report fails. ASan and LSan write theirs to build-asan/sanitizer-reports/
 # (ASAN_OPTIONS log_path), so a leak in a pptpxd or pptpx that a test starts
 # and stops without looking at its exit status is caught too; they are
-# printed at the end. UBSan (GCC's libubsan ignores log_path next to
-# libasan) writes to stderr and stops the process at the first report
-# (halt_on_error, -fno-sanitize-recover), which fails the test.
+# printed at the end. UBSan cannot do the same (GCC's libubsan ignores
+# log_path next to libasan): it writes to stderr and ends the process at the
+# first report (halt_on_error, -fno-sanitize-recover), which fails a test
+# through that process's exit status or its absence.
 # Integration tests need root; the namespaces, veth pairs and temporary
 # folders they create carry their process ID, so this may run while the
 # tests of build/ run.
