@@ -93,9 +93,15 @@ struct DigestCtx {
 }  // namespace
 
 bool init() {
+  // The providers stay loaded for the whole process, and the process keeps
+  // the handles that own them: dropped, nothing refers to them once OpenSSL's
+  // exit clean-up has emptied its provider store, and LeakSanitizer reports
+  // them (unless a fetched algorithm still points at them).
+  static OSSL_PROVIDER* legacy = nullptr;
+  static OSSL_PROVIDER* def = nullptr;
   static const bool ok = [] {
-    OSSL_PROVIDER* legacy = OSSL_PROVIDER_load(nullptr, "legacy");
-    OSSL_PROVIDER* def = OSSL_PROVIDER_load(nullptr, "default");
+    legacy = OSSL_PROVIDER_load(nullptr, "legacy");
+    def = OSSL_PROVIDER_load(nullptr, "default");
     if (!legacy || !def) {
       std::fprintf(stderr, "pptpx: cannot load the OpenSSL %s provider\n",
                    legacy ? "default" : "legacy");
