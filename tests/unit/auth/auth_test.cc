@@ -612,7 +612,7 @@ TEST_P(RetryTest, FailureMessageCarriesNewChallenge) {
   Bytes ch = s->take_output().at(0);
   uint8_t id = ch[1];
   size_t n = ch[4];
-  Bytes old_chal(ch.begin() + 5, ch.begin() + 5 + n);
+  Bytes old_chal(ch.data() + 5, ch.data() + 5 + n);
   s->on_packet(chap_response(id, Bytes(49, 1), "u"), t0());
   s->provide_secret(std::string("pw"), t0());
   auto out = s->take_output();
