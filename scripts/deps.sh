@@ -7,6 +7,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # function size and complexity check (scripts/complexity.sh)
   pmccabe
+  # clang-tidy check (scripts/tidy.sh): the checks .clang-tidy names are clang-tidy 14's
+  clang-tidy-14
   # run and test: namespaces, traffic
   iproute2 iputils-ping iperf3 psmisc procps kmod nftables
   # interop lab: real pppd + pptp-linux + pptpd inside User-Mode Linux guests

@@ -125,7 +125,7 @@ Response24 challenge_response(const Challenge8& challenge, const NtHash& passwor
   uint8_t key21[21] = {};
   std::memcpy(key21, password_hash.data(), password_hash.size());
   Response24 out;
-  for (int i = 0; i < 3; ++i) {
+  for (size_t i = 0; i < 3; ++i) {
     auto block = des_encrypt(key21 + 7 * i, challenge.data());
     std::memcpy(out.data() + 8 * i, block.data(), 8);
   }

@@ -167,7 +167,7 @@ std::error_code EventLoop::run_once(Duration max_wait) {
   if (wait != Duration::max()) {
     // Round up so a timer is never polled for early and spun on.
     auto ms = std::chrono::ceil<std::chrono::milliseconds>(wait).count();
-    timeout_ms = static_cast<int>(std::clamp<int64_t>(ms, 0, 24 * 3600 * 1000));
+    timeout_ms = static_cast<int>(std::clamp<int64_t>(ms, 0, int64_t{24} * 3600 * 1000));
   }
   std::array<epoll_event, 64> events;
   int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), timeout_ms);

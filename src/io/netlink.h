@@ -87,7 +87,7 @@ class Netlink final : public LinkControl {
   static Result<Netlink> open();
   Netlink(Netlink&&) noexcept;
   Netlink& operator=(Netlink&&) noexcept;
-  ~Netlink();
+  ~Netlink() override;
 
   [[nodiscard]] std::error_code set_link_up(unsigned ifindex, bool up) override;
   [[nodiscard]] std::error_code set_mtu(unsigned ifindex, unsigned mtu) override;

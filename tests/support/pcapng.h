@@ -108,7 +108,7 @@ inline std::optional<GrePpp> decode_gre_ppp(const PcapPacket& pkt) {
   }
   ByteView ip = r.rest();
   if (ip.size() < 20 || (ip[0] >> 4) != 4) return std::nullopt;
-  size_t ihl = (ip[0] & 0x0f) * 4u;
+  size_t ihl = (ip[0] & 0x0fu) * size_t{4};
   size_t total = get_u16(&ip[2]);
   if (ihl < 20 || total < ihl || total > ip.size() || ip[9] != 47) return std::nullopt;
   GrePpp g;

@@ -123,7 +123,7 @@ class Client {
   void write_resolv_conf();
   enum class Script { kPreUp, kUp, kDown };
   app::ScriptContext script_context() const;
-  void run_script(const std::string& path, Script which, std::function<void()> then = {});
+  void run_script(const std::string& path, Script which, const std::function<void()>& then = {});
   void on_gre_datagram(session::GreDatagram& g);
   void deliver_ip(ByteView ip);
   void deliver_released();

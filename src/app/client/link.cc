@@ -283,11 +283,11 @@ app::ScriptContext Client::script_context() const {
   return ctx;
 }
 
-void Client::run_script(const std::string& path, Script which, std::function<void()> then) {
+void Client::run_script(const std::string& path, Script which, const std::function<void()>& then) {
   app::ScriptContext ctx = script_context();
   std::vector<std::string> argv = app::script_argv(path, ctx);
   if (which != Script::kDown) {
-    pid_t pid = scripts_.run(path, argv, app::script_env(ctx, nullptr), log_, std::move(then));
+    pid_t pid = scripts_.run(path, argv, app::script_env(ctx, nullptr), log_, then);
     if (which == Script::kUp) ip_up_pid_ = pid;
     return;
   }

@@ -35,7 +35,7 @@ std::vector<std::string> script_env(const ScriptContext& ctx, const LinkTotals* 
 
 pid_t LinkScripts::run(const std::string& path, const std::vector<std::string>& argv,
                        const std::vector<std::string>& env, const Logger& log,
-                       std::function<void()> on_exit) {
+                       const std::function<void()>& on_exit) {
   if (access(path.c_str(), X_OK) != 0) {  // pppd: a missing script is not an error
     if (on_exit) on_exit();
     return 0;

@@ -59,7 +59,7 @@ class LinkScripts {
   // when it exits (at once, from the caller, when nothing runs).
   pid_t run(const std::string& path, const std::vector<std::string>& argv,
             const std::vector<std::string>& env, const Logger& log,
-            std::function<void()> on_exit = {});
+            const std::function<void()>& on_exit = {});
   // As run(), but only once `first` (an ip-up) has exited.
   void run_after(pid_t first, const std::string& path, const std::vector<std::string>& argv,
                  const std::vector<std::string>& env, const Logger& log);

@@ -16,6 +16,7 @@ ppp::AuthProtocol to_ppp(config::AuthProto p) {
 
 std::vector<ppp::AuthProtocol> to_ppp(const std::vector<config::AuthProto>& v) {
   std::vector<ppp::AuthProtocol> out;
+  out.reserve(v.size());
   for (auto p : v) out.push_back(to_ppp(p));
   return out;
 }

@@ -215,7 +215,7 @@ class Decryptor {
   // flush, and room to regenerate the stream a few lost packets took.
   uint64_t rc4_pos_ = 0;
   static constexpr uint16_t kMaxGuessLost = 4;
-  static constexpr size_t kGuessSpan = kMaxGuessLost * 1600;
+  static constexpr size_t kGuessSpan = size_t{kMaxGuessLost} * 1600;
   uint8_t stream_[kGuessSpan + 8];
   bool reset_request_ = false;
   bool discard_report_ = false;

@@ -318,7 +318,7 @@ void Fsm::rca(const Packet& p, Time now) {
   std::vector<Option> opts;
   parse_options(p.data, opts);
   switch (state_) {
-    case FsmState::kClosed: sta(p.id); break;
+    case FsmState::kClosed:
     case FsmState::kStopped: sta(p.id); break;
     case FsmState::kReqSent:
       handler_.on_ack(opts);

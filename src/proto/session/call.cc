@@ -18,7 +18,11 @@ constexpr int kPumpGuard = 64;
 }  // namespace
 
 Call::Call(const CallConfig& cfg, Rng& rng, Logger log, Time now)
-    : cfg_(cfg), log_(log), ppp_(cfg.ppp, rng, log, now), dp_(cfg.gre), last_data_(now) {
+    : cfg_(cfg),
+      log_(std::move(log)),
+      ppp_(cfg.ppp, rng, log_, now),
+      dp_(cfg.gre),
+      last_data_(now) {
   dp_.set_mppe_required(cfg.ppp.mppe.required);
 }
 

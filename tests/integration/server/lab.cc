@@ -62,7 +62,7 @@ int run_command(const std::string& cmd, std::string* out) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-Lab::Lab(LabOptions opts) {
+Lab::Lab(const LabOptions& opts) {
   tag_ = std::to_string(getpid()) + "-" + std::to_string(g_lab_counter++);
   srv_ns_ = "pptpx-it-" + tag_ + "-srv";
   cli_ns_ = "pptpx-it-" + tag_ + "-cli";

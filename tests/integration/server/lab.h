@@ -36,7 +36,7 @@ int run_command(const std::string& cmd, std::string* out = nullptr);
 
 class Lab {
  public:
-  explicit Lab(LabOptions opts = {});
+  explicit Lab(const LabOptions& opts = {});
   ~Lab();
   Lab(const Lab&) = delete;
   Lab& operator=(const Lab&) = delete;

@@ -40,9 +40,9 @@ const char* kPpp0Inet = "inet 10.10.0.1 peer 10.10.0.10/32";
 
 class ServerIntegration : public ::testing::Test {
  protected:
-  void start_lab(LabOptions opts = {}) {
+  void start_lab(const LabOptions& opts = {}) {
     if (geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
-    lab_ = std::make_unique<Lab>(std::move(opts));
+    lab_ = std::make_unique<Lab>(opts);
     ASSERT_TRUE(lab_->ok()) << lab_->error();
   }
   void SetUp() override { start_lab(); }

@@ -73,6 +73,7 @@ void expect_script_runs(const std::string& dir, const std::vector<std::string>& 
                         const std::map<std::string, std::string>& env,
                         const std::map<std::string, std::string>& totals) {
   std::vector<std::string> total_names;
+  total_names.reserve(totals.size());
   for (const auto& [name, value] : totals) total_names.push_back(name);
   for (const std::string& s : up_scripts) {
     EXPECT_EQ(read_lines(dir + "/" + s + ".args"), args) << s;

@@ -317,7 +317,7 @@ class SuccessFormTest : public AuthTest {
 
 TEST_F(SuccessFormTest, AcceptsAllThreeForms) {
   std::string s = text("mschapv2.authenticator_response_ascii");
-  for (std::string msg : {s, s + " M=ok", s + "M=ok"}) {
+  for (const std::string& msg : {s, s + " M=ok", s + "M=ok"}) {
     ScriptedRng rng(hex("mschapv2.peer_challenge"));
     auto c = responded(rng);
     c->on_packet(chap_packet(3, 1, as_bytes(msg)), t0());
@@ -329,8 +329,8 @@ TEST_F(SuccessFormTest, RejectsMissingOrWrongAuthenticatorResponse) {
   std::string good = text("mschapv2.authenticator_response_ascii");
   std::string wrong = good;
   wrong[10] = wrong[10] == '0' ? '1' : '0';
-  for (std::string msg : {std::string("M=Access granted"), std::string(""), wrong,
-                          good.substr(0, 41), "X" + good.substr(1)}) {
+  for (const std::string& msg : {std::string("M=Access granted"), std::string(""), wrong,
+                                 good.substr(0, 41), "X" + good.substr(1)}) {
     ScriptedRng rng(hex("mschapv2.peer_challenge"));
     auto c = responded(rng);
     c->on_packet(chap_packet(3, 1, as_bytes(msg)), t0());
@@ -346,7 +346,7 @@ TEST_F(SuccessFormTest, RejectsMissingOrWrongAuthenticatorResponse) {
 // virtual clock. `drop` decides whether a packet is lost (index counts every
 // packet put on the wire, both directions).
 struct Pair {
-  Pair(AuthProtocol p, AuthenticatorConfig scfg, AuthenticateeConfig ccfg)
+  Pair(AuthProtocol p, const AuthenticatorConfig& scfg, const AuthenticateeConfig& ccfg)
       : server(make_authenticator(p, scfg, srng, Logger())),
         client(make_authenticatee(p, ccfg, crng, Logger())) {}
 
@@ -612,7 +612,7 @@ TEST_P(RetryTest, FailureMessageCarriesNewChallenge) {
   Bytes ch = s->take_output().at(0);
   uint8_t id = ch[1];
   size_t n = ch[4];
-  Bytes old_chal(ch.begin() + 5, ch.begin() + 5 + n);
+  Bytes old_chal(ch.data() + 5, ch.data() + 5 + n);
   s->on_packet(chap_response(id, Bytes(49, 1), "u"), t0());
   s->provide_secret(std::string("pw"), t0());
   auto out = s->take_output();

@@ -8,6 +8,7 @@ namespace {
 
 std::vector<std::string> strs(const std::vector<Ipv4>& v) {
   std::vector<std::string> s;
+  s.reserve(v.size());
   for (auto a : v) s.push_back(a.str());
   return s;
 }

@@ -127,6 +127,7 @@ TEST(Tun, PacketsBothWays) {
   put_u16(out + 20, 5000);
   put_u16(out + 22, 4000);
   put_u16(out + 24, 12);
+  // NOLINTNEXTLINE(bugprone-not-null-terminated-result): a 4-byte UDP payload, not a C string
   std::memcpy(out + 28, "pong", 4);
   ASSERT_FALSE(tun->write(out));
   ASSERT_TRUE(test::wait_readable(us));
@@ -296,7 +297,7 @@ TEST(GreSocket, LoopbackBatch) {
     for (size_t i = 0; i < rx.size(); ++i) {
       auto p = rx.packet(i);
       ASSERT_GE(p.size(), 20u);
-      size_t ihl = (p[0] & 0x0F) * 4u;
+      size_t ihl = (p[0] & 0x0Fu) * size_t{4};
       EXPECT_EQ(p[9], kIpProtoGre);
       EXPECT_EQ(rx.source(i), ip("127.0.0.1"));
       seen.emplace_back(p.begin() + static_cast<ptrdiff_t>(ihl), p.end());

@@ -138,7 +138,7 @@ TEST_P(CaptureTest, MschapV2AndEveryMppePacketDecrypts) {
     if (proto == 0x0021) {
       ASSERT_GE(ip.size(), 20u);
       EXPECT_EQ(ip[0] >> 4, 4);
-      size_t ihl = (ip[0] & 0x0f) * 4u;
+      size_t ihl = (ip[0] & 0x0fu) * size_t{4};
       ASSERT_GE(ip.size(), ihl);
       EXPECT_EQ(ip_checksum(ip.subspan(0, ihl)), 0);
       EXPECT_EQ(get_u16(&ip[2]), ip.size());

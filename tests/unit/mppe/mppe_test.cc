@@ -27,7 +27,7 @@ crypto::MppeStartKeys rfc_server_keys() {
 Bytes make_packet(uint16_t protocol, uint32_t tag, size_t payload_len) {
   Bytes b(kHeaderSize + 2 + payload_len);
   put_u16(&b[2], protocol);
-  for (size_t i = 0; i < payload_len; ++i) b[4 + i] = static_cast<uint8_t>(tag * 31 + i);
+  for (size_t i = 0; i < payload_len; ++i) b[4 + i] = static_cast<uint8_t>(tag * size_t{31} + i);
   if (payload_len >= 4) put_u32(&b[4], tag);
   return b;
 }

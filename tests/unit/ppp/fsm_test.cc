@@ -90,7 +90,7 @@ TEST_F(FsmTest, RetransmitsMaxConfigureTimesThenFinishes) {
     now = fsm.next_deadline();
     fsm.on_timer(now);
   }
-  for (size_t i = 0; i < out.size(); ++i) EXPECT_EQ(out[i].info[1], 1) << "retransmissions reuse id";
+  for (const auto& f : out) EXPECT_EQ(f.info[1], 1) << "retransmissions reuse id";
   sent = static_cast<int>(out.size());
   EXPECT_EQ(sent, 10);
   EXPECT_EQ(now, t0 + seconds(30));

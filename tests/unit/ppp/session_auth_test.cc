@@ -14,7 +14,7 @@ struct Seen {
 };
 
 // The server knows user1 by "secret1"; the client answers with `client_secret`.
-Seen run(SessionConfig scfg, SessionConfig ccfg, const std::string& client_secret) {
+Seen run(const SessionConfig& scfg, const SessionConfig& ccfg, const std::string& client_secret) {
   Seen seen;
   test::WireHooks hooks;
   hooks.answer = [&](bool at_server, const SecretRequest&) -> std::optional<std::string> {

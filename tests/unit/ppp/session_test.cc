@@ -293,8 +293,8 @@ struct Wire {
   SeededRng noise;
   int drop_pct, dup_pct;
   explicit Wire(uint64_t seed, int drop, int dup) : noise(seed), drop_pct(drop), dup_pct(dup) {}
-  void send(Time now, bool to_client, std::vector<Bytes> frames) {
-    for (Bytes& f : frames) {
+  void send(Time now, bool to_client, const std::vector<Bytes>& frames) {
+    for (const Bytes& f : frames) {
       if (getenv("PPP_TEST_LOG")) {
         std::string h;
         for (uint8_t b : f) h += fmt::format("{:02x}", b);
