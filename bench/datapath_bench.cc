@@ -85,7 +85,11 @@ void BM_StatelessRecoveryAfterBurst(benchmark::State& state) {
   }
   state.counters["key_changes"] = static_cast<double>(lost);
 }
-BENCHMARK(BM_StatelessRecoveryAfterBurst)->Arg(1000)->Arg(5000)->Arg(20000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StatelessRecoveryAfterBurst)
+    ->Arg(1000)
+    ->Arg(5000)
+    ->Arg(20000)
+    ->Unit(benchmark::kMillisecond);
 
 // One key change (SHA-1, two RC4 key set-ups): the unit of the search.
 void BM_MppeKeyChange(benchmark::State& state) {

@@ -27,7 +27,8 @@ LogSink& null_log_sink();
 class Logger {
  public:
   Logger() : sink_(&null_log_sink()) {}
-  explicit Logger(LogSink& sink, std::string prefix = {}) : sink_(&sink), prefix_(std::move(prefix)) {}
+  explicit Logger(LogSink& sink, std::string prefix = {})
+      : sink_(&sink), prefix_(std::move(prefix)) {}
 
   Logger child(std::string_view more) const {
     return Logger(*sink_, prefix_.empty() ? std::string(more) : prefix_ + " " + std::string(more));
@@ -43,15 +44,25 @@ class Logger {
     sink_->write(l, msg);
   }
   template <typename... A>
-  void error(fmt::format_string<A...> f, A&&... a) const { log(LogLevel::kError, f, std::forward<A>(a)...); }
+  void error(fmt::format_string<A...> f, A&&... a) const {
+    log(LogLevel::kError, f, std::forward<A>(a)...);
+  }
   template <typename... A>
-  void warn(fmt::format_string<A...> f, A&&... a) const { log(LogLevel::kWarning, f, std::forward<A>(a)...); }
+  void warn(fmt::format_string<A...> f, A&&... a) const {
+    log(LogLevel::kWarning, f, std::forward<A>(a)...);
+  }
   template <typename... A>
-  void notice(fmt::format_string<A...> f, A&&... a) const { log(LogLevel::kNotice, f, std::forward<A>(a)...); }
+  void notice(fmt::format_string<A...> f, A&&... a) const {
+    log(LogLevel::kNotice, f, std::forward<A>(a)...);
+  }
   template <typename... A>
-  void info(fmt::format_string<A...> f, A&&... a) const { log(LogLevel::kInfo, f, std::forward<A>(a)...); }
+  void info(fmt::format_string<A...> f, A&&... a) const {
+    log(LogLevel::kInfo, f, std::forward<A>(a)...);
+  }
   template <typename... A>
-  void debug(fmt::format_string<A...> f, A&&... a) const { log(LogLevel::kDebug, f, std::forward<A>(a)...); }
+  void debug(fmt::format_string<A...> f, A&&... a) const {
+    log(LogLevel::kDebug, f, std::forward<A>(a)...);
+  }
 
  private:
   LogSink* sink_;

@@ -186,8 +186,7 @@ int wait_for_link_up(pid_t pid, int fd) {
   if (n == 1 && verdict == 'u') return client::kExitOk;
   // The child failed: its exit status is pppd's for the failure.
   int st = 0;
-  if (waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) != 0)
-    return WEXITSTATUS(st);
+  if (waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) != 0) return WEXITSTATUS(st);
   return client::kExitFatal;
 }
 
@@ -215,9 +214,12 @@ std::optional<int> detach(config::DetachMode mode, int& up_pipe) {
   }
   close(fds[0]);
   setsid();
-  if (chdir("/") != 0) {}
-  if (mode == config::DetachMode::kDetach) to_dev_null();
-  else up_pipe = fds[1];
+  if (chdir("/") != 0) {
+  }
+  if (mode == config::DetachMode::kDetach)
+    to_dev_null();
+  else
+    up_pipe = fds[1];
   return std::nullopt;
 }
 
@@ -242,7 +244,8 @@ void log_startup(Logger& log, const client::Settings& settings) {
       rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
     }
   // pppd warns for each secrets file it reads.
-  for (const std::string* path : {&settings.flags.chap_secrets_path, &settings.flags.pap_secrets_path})
+  for (const std::string* path :
+       {&settings.flags.chap_secrets_path, &settings.flags.pap_secrets_path})
     if (auto w = config::check_secrets_permissions(*path)) log.warn("{}", *w);
 }
 
@@ -270,8 +273,8 @@ void handle_signals(io::EventLoop& ev, client::Dialer& cl, io::SystemLogSink& sy
 }
 
 // Dials and runs the event loop until the dialer is done; its exit status.
-int run_dialer(io::EventLoop& ev, const client::Settings& settings,
-               io::SystemLogSink& system_sink, Logger& log, int up_pipe) {
+int run_dialer(io::EventLoop& ev, const client::Settings& settings, io::SystemLogSink& system_sink,
+               Logger& log, int up_pipe) {
   crypto::SystemRng rng;
   int exit_status = client::kExitOk;
   client::Dialer cl(ev, settings, system_sink, rng, [&](int status) {
@@ -281,7 +284,8 @@ int run_dialer(io::EventLoop& ev, const client::Settings& settings,
   if (up_pipe >= 0) {
     cl.on_link_up([&] {
       char u = 'u';
-      if (write(up_pipe, &u, 1) != 1) {}
+      if (write(up_pipe, &u, 1) != 1) {
+      }
       close(up_pipe);
       up_pipe = -1;
       to_dev_null();

@@ -194,7 +194,8 @@ int run_server(io::EventLoop& ev, const Cli& cli, const server::Settings& settin
     return kExitFatal;
   }
   auto pidfile = io::PidFile::create(settings.pidfile);
-  if (!pidfile) log.warn("cannot write pid file {}: {}", settings.pidfile, pidfile.error().message());
+  if (!pidfile)
+    log.warn("cannot write pid file {}: {}", settings.pidfile, pidfile.error().message());
 
   bool stopping = false;
   handle_signals(ev, srv, cli.flags, sink, log, stopping);

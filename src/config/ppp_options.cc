@@ -92,8 +92,20 @@ struct Spec {
   Handler fn;
 };
 
-#define FLAG(n, stmt) {n, 0, [](State& st, const Word&, const Word*) { (void)st; stmt; }}
-#define ARG(n, stmt) {n, 1, [](State& st, const Word& opt, const Word* arg) { (void)opt; stmt; }}
+#define FLAG(n, stmt)                               \
+  {                                                 \
+    n, 0, [](State& st, const Word&, const Word*) { \
+      (void)st;                                     \
+      stmt;                                         \
+    }                                               \
+  }
+#define ARG(n, stmt)                                        \
+  {                                                         \
+    n, 1, [](State& st, const Word& opt, const Word* arg) { \
+      (void)opt;                                            \
+      stmt;                                                 \
+    }                                                       \
+  }
 
 const Spec kSpecs[] = {
     FLAG("auth", st.o.auth_required = true),

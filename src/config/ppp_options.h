@@ -39,8 +39,8 @@ struct PppOptions {
   uint8_t require_chap = 0;           // kMd* bits from require-chap/-mschap/-mschap-v2
   bool require_pap = false;
   bool require_eap = false;
-  bool refuse_pap = false, refuse_chap = false, refuse_mschap = false,
-       refuse_mschap_v2 = false, refuse_eap = false;
+  bool refuse_pap = false, refuse_chap = false, refuse_mschap = false, refuse_mschap_v2 = false,
+       refuse_eap = false;
   bool chapms_strip_domain = false;
 
   // CCP / MPPE.
@@ -50,7 +50,7 @@ struct PppOptions {
   bool nobsdcomp = false, nodeflate = false;
 
   // IPCP.
-  std::optional<Ipv4> local_ip, remote_ip;  // "L:R"
+  std::optional<Ipv4> local_ip, remote_ip;             // "L:R"
   std::array<std::optional<Ipv4>, 2> ms_dns, ms_wins;  // in the order given
   NameServers name_servers() const { return {ms_dns[0], ms_dns[1], ms_wins[0], ms_wins[1]}; }
   std::optional<bool> proxyarp, defaultroute;
@@ -83,8 +83,8 @@ struct PppOptions {
   std::optional<uint32_t> tty_speed;
   std::optional<std::string> tty_device;
 
-  std::vector<std::string> included_files;  // file/call, in order
-  std::optional<std::string> call_file;     // the last `call` target path
+  std::vector<std::string> included_files;   // file/call, in order
+  std::optional<std::string> call_file;      // the last `call` target path
   std::vector<std::string> ignored_options;  // pppd options we skipped
 };
 
@@ -99,7 +99,7 @@ FileReadResult read_whole_file(const std::string& path);
 struct ParseContext {
   std::string peers_dir = "/etc/ppp/peers";
   FileReader read_file = read_whole_file;  // for file/call; tests and fuzzers replace it
-  int max_include_depth = 16;  // pppd has none; this only stops include loops
+  int max_include_depth = 16;              // pppd has none; this only stops include loops
 };
 
 // Parses an options file; a missing/unreadable file is an error.

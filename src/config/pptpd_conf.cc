@@ -42,13 +42,24 @@ struct Keyword {
   Kind kind;
 };
 constexpr std::array kKeywords = std::to_array<Keyword>({
-    {"option", Kind::kString}, {"localip", Kind::kString}, {"remoteip", Kind::kString},
-    {"connections", Kind::kInt}, {"listen", Kind::kString}, {"debug", Kind::kFlag},
-    {"stimeout", Kind::kInt}, {"noipparam", Kind::kFlag}, {"logwtmp", Kind::kFlag},
-    {"pidfile", Kind::kString}, {"speed", Kind::kString}, {"bcrelay", Kind::kString},
-    {"delegate", Kind::kFlag}, {"vrf", Kind::kString}, {"ppp", Kind::kString},
+    {"option", Kind::kString},
+    {"localip", Kind::kString},
+    {"remoteip", Kind::kString},
+    {"connections", Kind::kInt},
+    {"listen", Kind::kString},
+    {"debug", Kind::kFlag},
+    {"stimeout", Kind::kInt},
+    {"noipparam", Kind::kFlag},
+    {"logwtmp", Kind::kFlag},
+    {"pidfile", Kind::kString},
+    {"speed", Kind::kString},
+    {"bcrelay", Kind::kString},
+    {"delegate", Kind::kFlag},
+    {"vrf", Kind::kString},
+    {"ppp", Kind::kString},
     // pptpx extensions (pptpd rejects them as unknown keywords).
-    {"listen-backlog", Kind::kString}, {"reorder-timeout", Kind::kString},
+    {"listen-backlog", Kind::kString},
+    {"reorder-timeout", Kind::kString},
 });
 
 // A decimal number from lo to hi and nothing else.
@@ -90,25 +101,25 @@ void apply_number(PptpdConf& c, std::string_view key, const std::string& value,
   if (key == "listen-backlog") {
     c.listen_backlog = parse_number(value, 1, kMaxListenBacklog);
     if (!c.listen_backlog)
-      diags.push_back({file, line, true, "listen-backlog value '" + value +
-                                             "' is not a number from 1 to " +
-                                             std::to_string(kMaxListenBacklog)});
-  }
-  else if (key == "reorder-timeout") {
+      diags.push_back({file, line, true,
+                       "listen-backlog value '" + value + "' is not a number from 1 to " +
+                           std::to_string(kMaxListenBacklog)});
+  } else if (key == "reorder-timeout") {
     if (auto ms = parse_number(value, 0, kMaxReorderTimeoutMs)) {
       c.reorder_timeout_ms = *ms;
     } else {
-      diags.push_back({file, line, true, "reorder-timeout value '" + value +
-                                             "' is not a number of milliseconds from 0 to " +
-                                             std::to_string(kMaxReorderTimeoutMs)});
+      diags.push_back({file, line, true,
+                       "reorder-timeout value '" + value +
+                           "' is not a number of milliseconds from 0 to " +
+                           std::to_string(kMaxReorderTimeoutMs)});
     }
-  }
-  else if (key == "connections" || key == "stimeout") {
+  } else if (key == "connections" || key == "stimeout") {
     const int v = atoi_like(value);
     const int def = key == "connections" ? kDefaultConnections : kDefaultStimeout;
     if (v <= 0)
-      diags.push_back({file, line, false, std::string(key) + " value '" + value +
-                                              "' is not positive, using " + std::to_string(def)});
+      diags.push_back({file, line, false,
+                       std::string(key) + " value '" + value + "' is not positive, using " +
+                           std::to_string(def)});
     (key == "connections" ? c.connections : c.stimeout) = v > 0 ? v : def;
   }
 }
@@ -117,8 +128,10 @@ void apply(PptpdConf& c, std::string_view key, const std::string& value, const s
            int line, Diagnostics& diags) {
   if (std::optional<std::string>* field = string_field(c, key)) {
     *field = value;
-    if (key == "localip") c.localip_line = line;
-    else if (key == "remoteip") c.remoteip_line = line;
+    if (key == "localip")
+      c.localip_line = line;
+    else if (key == "remoteip")
+      c.remoteip_line = line;
   } else if (bool* flag = flag_field(c, key)) {
     *flag = true;
   } else {
@@ -171,8 +184,9 @@ class ConfParser {
     bool dup = false;
     for (auto s : seen_) dup = dup || s == kw->name;
     if (dup) {
-      diags_.push_back({file_, line_no, false, "duplicate keyword '" + std::string(key) +
-                                                   "' ignored, the first occurrence wins"});
+      diags_.push_back(
+          {file_, line_no, false,
+           "duplicate keyword '" + std::string(key) + "' ignored, the first occurrence wins"});
       return false;
     }
     seen_.push_back(kw->name);
@@ -223,8 +237,9 @@ std::vector<Ipv4> expand_ip_spec(std::string_view spec, size_t limit, const std:
       return false;
     }
     if (out.size() >= limit) {
-      diags.push_back({file, line, false, "connections limit (" + std::to_string(limit) +
-                                              ") reached, extra IP addresses ignored"});
+      diags.push_back({file, line, false,
+                       "connections limit (" + std::to_string(limit) +
+                           ") reached, extra IP addresses ignored"});
       return false;
     }
     out.push_back(*a);
@@ -268,18 +283,21 @@ SlotTable build_slot_table(const PptpdConf& conf, const std::string& file, Diagn
   size_t connections = static_cast<size_t>(conf.connections);
   const std::string remote_spec = conf.remoteip.value_or(std::string(kDefaultRemoteIp));
   const std::string local_spec = conf.localip.value_or(std::string(kDefaultLocalIp));
-  std::vector<Ipv4> remote = expand_ip_spec(remote_spec, connections, file, conf.remoteip_line, diags);
+  std::vector<Ipv4> remote =
+      expand_ip_spec(remote_spec, connections, file, conf.remoteip_line, diags);
   if (connections > remote.size()) {
-    t.notices.push_back("MGR: Maximum of " + std::to_string(connections) + " connections reduced to " +
-                        std::to_string(remote.size()) + ", not enough IP addresses given");
+    t.notices.push_back("MGR: Maximum of " + std::to_string(connections) +
+                        " connections reduced to " + std::to_string(remote.size()) +
+                        ", not enough IP addresses given");
     connections = remote.size();
   }
   std::vector<Ipv4> local = expand_ip_spec(local_spec, connections, file, conf.localip_line, diags);
   if (local.size() == 1 && connections > 1) {
     local.resize(connections, local[0]);
   } else if (connections > local.size()) {
-    t.notices.push_back("MGR: Maximum of " + std::to_string(connections) + " connections reduced to " +
-                        std::to_string(local.size()) + ", not enough IP addresses given");
+    t.notices.push_back("MGR: Maximum of " + std::to_string(connections) +
+                        " connections reduced to " + std::to_string(local.size()) +
+                        ", not enough IP addresses given");
     connections = local.size();
   }
   t.slots.reserve(connections);

@@ -31,13 +31,13 @@ inline constexpr std::string_view kDefaultLocalIp = "192.168.0.1-100";
 inline constexpr std::string_view kDefaultRemoteIp = "192.168.1.1-100";
 
 struct PptpdConf {
-  std::optional<std::string> option;  // pppd options file
+  std::optional<std::string> option;             // pppd options file
   std::optional<std::string> localip, remoteip;  // raw specs
-  int localip_line = 0, remoteip_line = 0;        // for diagnostics
+  int localip_line = 0, remoteip_line = 0;       // for diagnostics
   std::optional<std::string> listen, pidfile, speed, bcrelay, vrf, ppp;
   int connections = kDefaultConnections;
   int stimeout = kDefaultStimeout;
-  std::optional<int> listen_backlog;  // pptpx extension; default net.core.somaxconn
+  std::optional<int> listen_backlog;                  // pptpx extension; default net.core.somaxconn
   int reorder_timeout_ms = kDefaultReorderTimeoutMs;  // pptpx extension
   bool debug = false, noipparam = false, logwtmp = false, delegate = false;
 };
@@ -59,7 +59,7 @@ struct Slot {
 };
 
 struct SlotTable {
-  std::vector<Slot> slots;  // size = usable connections
+  std::vector<Slot> slots;           // size = usable connections
   std::vector<std::string> notices;  // pptpd's log lines, e.g. the reduction notice
 };
 

@@ -31,10 +31,10 @@ bool is_pptp(const std::string& prog) {
 // pptp-linux options that take an argument (getopt_long: "--opt ARG" or
 // "--opt=ARG").
 bool takes_argument(const std::string& name) {
-  static const char* const kWithArg[] = {"phone",     "quirks",      "timeout",        "idle-wait",
-                                         "max-echo-wait", "logstring", "localbind", "bind",
-                                         "rtmark",    "loglevel",    "test-type",      "test-rate",
-                                         "missing-window", "client-hostname"};
+  static const char* const kWithArg[] = {
+      "phone",     "quirks",    "timeout",        "idle-wait",      "max-echo-wait",
+      "logstring", "localbind", "bind",           "rtmark",         "loglevel",
+      "test-type", "test-rate", "missing-window", "client-hostname"};
   bool takes_arg = false;
   for (const char* k : kWithArg) takes_arg |= name == k;
   return takes_arg;
@@ -43,22 +43,26 @@ bool takes_argument(const std::string& name) {
 // --localbind/--bind ADDR.
 void set_localbind(const std::string& name, const std::string& value, PtyCommand& pc) {
   pc.localbind = Ipv4::parse(value);
-  if (!pc.localbind) pc.warnings.push_back("pptp --" + name + " " + value +
-                                           ": not an IPv4 address, ignored");
+  if (!pc.localbind)
+    pc.warnings.push_back("pptp --" + name + " " + value + ": not an IPv4 address, ignored");
 }
 
 // --idle-wait/--max-echo-wait S: a positive number of seconds.
 void set_echo_time(const std::string& name, const std::string& value, PtyCommand& pc) {
   std::optional<int> n = parse_non_negative_int(value);
-  if (!n || *n <= 0) pc.warnings.push_back("pptp --" + name + " " + value + ": not a positive number, ignored");
-  else (name == "idle-wait" ? pc.idle_wait : pc.max_echo_wait) = n;
+  if (!n || *n <= 0)
+    pc.warnings.push_back("pptp --" + name + " " + value + ": not a positive number, ignored");
+  else
+    (name == "idle-wait" ? pc.idle_wait : pc.max_echo_wait) = n;
 }
 
 // --loglevel 0, 1 or 2.
 void set_loglevel(const std::string& value, PtyCommand& pc) {
   std::optional<int> n = parse_non_negative_int(value);
-  if (!n || *n < 0 || *n > 2) pc.warnings.push_back("pptp --loglevel " + value + ": not 0, 1 or 2, ignored");
-  else pc.loglevel = *n;
+  if (!n || *n < 0 || *n > 2)
+    pc.warnings.push_back("pptp --loglevel " + value + ": not 0, 1 or 2, ignored");
+  else
+    pc.loglevel = *n;
 }
 
 // --timeout S: 0.01 to 10 seconds, or the command is unusable.
@@ -74,7 +78,8 @@ void set_reorder_timeout(const std::string& value, PtyCommand& pc) {
 
 // Applies the pptp option --name (with its value when it takes one); false
 // for an option pptpx does not know.
-bool apply_option(const std::string& name, const std::optional<std::string>& value, PtyCommand& pc) {
+bool apply_option(const std::string& name, const std::optional<std::string>& value,
+                  PtyCommand& pc) {
   if (name == "phone") {
     pc.phone = *value;
   } else if (name == "localbind" || name == "bind") {
@@ -92,8 +97,9 @@ bool apply_option(const std::string& name, const std::optional<std::string>& val
   } else if (name == "nobuffer") {
     pc.nobuffer = true;
   } else if (name == "missing-window") {
-    pc.warnings.push_back("pptp --missing-window ignored: the reorder window holds at most 8 "
-                          "packets, and a further jump is taken as loss at once");
+    pc.warnings.push_back(
+        "pptp --missing-window ignored: the reorder window holds at most 8 "
+        "packets, and a further jump is taken as loss at once");
   } else if (name == "sync" || name == "debug" || name == "version") {
     pc.warnings.push_back("pptp --" + name + " has no meaning for pptpx, ignored");
   } else {
@@ -133,8 +139,10 @@ PtyCommand parse_pty_command(std::string_view command) {
   for (size_t i = 1; i < w.size(); ++i) {
     const std::string& word = w[i];
     if (!word.starts_with("--")) {
-      if (pc.host.empty()) pc.host = word;
-      else extra.push_back(word);
+      if (pc.host.empty())
+        pc.host = word;
+      else
+        extra.push_back(word);
       continue;
     }
     std::string name = word.substr(2);

@@ -19,17 +19,17 @@ struct PtyCommand {
   std::string host;
   std::string phone;
   std::optional<Ipv4> localbind;
-  std::optional<int> idle_wait;          // control-connection echo interval, seconds
-  std::optional<int> max_echo_wait;      // ...and how long a reply may take, seconds
-  int loglevel = 1;                      // pptp-linux: 0 low, 1 default, 2 debug
+  std::optional<int> idle_wait;      // control-connection echo interval, seconds
+  std::optional<int> max_echo_wait;  // ...and how long a reply may take, seconds
+  int loglevel = 1;                  // pptp-linux: 0 low, 1 default, 2 debug
   std::string client_hostname;
   bool nohostroute = false;
   // pptp --timeout S: how long the GRE reorder window waits for a gap
   // (0.01-10 s, pptp-linux's range); --nobuffer: no reorder window.
   std::optional<Duration> reorder_timeout;
   bool nobuffer = false;
-  std::vector<std::string> warnings;     // options we do not honour, and why
-  std::string error;                     // non-empty: unusable
+  std::vector<std::string> warnings;  // options we do not honour, and why
+  std::string error;                  // non-empty: unusable
 };
 PtyCommand parse_pty_command(std::string_view command);
 

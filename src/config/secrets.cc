@@ -3,7 +3,6 @@
 
 #include <sys/stat.h>
 
-
 #include "base/ct.h"
 #include "config/tokenizer.h"
 
@@ -44,7 +43,8 @@ bool always_refused(Ipv4 a) {
 
 // The record in words [i, end), three words or more: client server secret
 // [addresses...] [-- options...].
-SecretEntry make_entry(const std::vector<Word>& words, size_t i, size_t end, const std::string& file) {
+SecretEntry make_entry(const std::vector<Word>& words, size_t i, size_t end,
+                       const std::string& file) {
   SecretEntry e;
   e.file = file;
   e.line = words[i].line;
@@ -85,8 +85,8 @@ void check_addresses(const SecretEntry& e, Diagnostics& diags) {
     if (v == "*" || v == "-") continue;
     if (!v.empty() && v[0] == '!') v.remove_prefix(1);
     if (!parse_net(v))
-      diags.push_back({e.file, e.line, false, "unknown host or bad address '" + a +
-                                                  "' in address list, ignored"});
+      diags.push_back({e.file, e.line, false,
+                       "unknown host or bad address '" + a + "' in address list, ignored"});
   }
 }
 
@@ -111,7 +111,8 @@ SecretsFile parse_secrets(std::string_view text, const std::string& file, const 
     size_t end = i + 1;
     while (end < words.size() && !words[end].first_on_line) ++end;
     if (end - i < 3) {
-      out.diagnostics.push_back({file, words[i].line, false, "secrets line with fewer than 3 words skipped"});
+      out.diagnostics.push_back(
+          {file, words[i].line, false, "secrets line with fewer than 3 words skipped"});
       i = end;
       continue;
     }

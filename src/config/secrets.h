@@ -5,10 +5,11 @@
 // Secret values never appear in diagnostics.
 #pragma once
 
+#include <sys/types.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 #include <vector>
 
 #include "base/ip.h"

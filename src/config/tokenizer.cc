@@ -4,7 +4,9 @@
 namespace pptpx::config {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 bool is_octal(char c) { return c >= '0' && c <= '7'; }
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -118,12 +120,15 @@ class Tokenizer {
       } else if (is_space(c) || c == '#') {
         break;
       } else {
-        if (c == '"' || c == '\'') quote = c;
-        else t.append(c);
+        if (c == '"' || c == '\'')
+          quote = c;
+        else
+          t.append(c);
         ++i_;
       }
     }
-    if (t.truncated) diags_.push_back({file_, w.line, false, "word too long, truncated to 1023 bytes"});
+    if (t.truncated)
+      diags_.push_back({file_, w.line, false, "word too long, truncated to 1023 bytes"});
     return at_eof;
   }
 
@@ -154,7 +159,8 @@ class Tokenizer {
     } else if (c == 'x') {
       ++i_;
       int v = 0;
-      for (int k = 0; k < 2 && !at_end() && hex_value(s_[i_]) >= 0; ++k, ++i_) v = v * 16 + hex_value(s_[i_]);
+      for (int k = 0; k < 2 && !at_end() && hex_value(s_[i_]) >= 0; ++k, ++i_)
+        v = v * 16 + hex_value(s_[i_]);
       t.append(static_cast<char>(v));
     } else {
       ++i_;

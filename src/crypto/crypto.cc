@@ -11,10 +11,10 @@
 #include "crypto/crypto.h"
 
 #include <openssl/err.h>
-#include <openssl/sha.h>
 #include <openssl/evp.h>
 #include <openssl/provider.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include <climits>
 #include <cstdio>

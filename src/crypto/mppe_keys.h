@@ -13,9 +13,9 @@ using Key16 = std::array<uint8_t, 16>;
 // Start keys for both directions, 16 octets each; 40/56-bit use the first 8.
 // With MS-CHAPv1 the 40/56-bit keys come from the LM hash, so both forms are kept.
 struct MppeStartKeys {
-  Key16 send{};     // our transmit direction, 128-bit form
-  Key16 recv{};     // our receive direction, 128-bit form
-  Key16 send64{};   // first 8 octets used for 40/56-bit
+  Key16 send{};    // our transmit direction, 128-bit form
+  Key16 recv{};    // our receive direction, 128-bit form
+  Key16 send64{};  // first 8 octets used for 40/56-bit
   Key16 recv64{};
   bool valid = false;
 };
@@ -36,8 +36,8 @@ void get_new_key_from_sha(const uint8_t* start_key, const uint8_t* session_key, 
                           uint8_t* out);
 // The same with a caller-owned SHA-1 context, for the data path (no allocation).
 // n must be 8 or 16.
-void get_new_key_from_sha(Sha1& sha, const uint8_t* start_key, const uint8_t* session_key,
-                          size_t n, uint8_t* out);
+void get_new_key_from_sha(Sha1& sha, const uint8_t* start_key, const uint8_t* session_key, size_t n,
+                          uint8_t* out);
 // Reduce an 8-octet key to 40 bits (d1 26 9e ...) or 56 bits (d1 ...); 128 unchanged.
 void reduce_key(uint8_t* key, int bits);
 

@@ -20,8 +20,8 @@ using AuthenticatorResponse = std::array<uint8_t, 20>;
 // UTF-8 -> UTF-16LE; invalid UTF-8 bytes are widened one by one (as pppd does).
 Bytes utf16le(std::string_view utf8);
 
-NtHash nt_password_hash(std::string_view password);       // MD4(UTF-16LE(pw))
-NtHash hash_nt_password_hash(const NtHash& hash);          // MD4(hash)
+NtHash nt_password_hash(std::string_view password);  // MD4(UTF-16LE(pw))
+NtHash hash_nt_password_hash(const NtHash& hash);    // MD4(hash)
 // The user name without any "DOMAIN\" prefix (everything after the last backslash).
 std::string_view strip_domain(std::string_view user);
 

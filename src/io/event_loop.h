@@ -55,7 +55,9 @@ class EventLoop {
 
   // One-shot timer. Deadlines in the past fire on the next iteration.
   TimerId add_timer(Time when, TimerCallback cb);
-  TimerId add_timer_after(Duration d, TimerCallback cb) { return add_timer(now() + d, std::move(cb)); }
+  TimerId add_timer_after(Duration d, TimerCallback cb) {
+    return add_timer(now() + d, std::move(cb));
+  }
   // Returns false if the id already fired or was cancelled.
   bool cancel_timer(TimerId id);
   // Cancels *id if set, then arms a new timer at when (kNever: none) and

@@ -2,12 +2,11 @@
 #include "io/gre_socket.h"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace pptpx::io {
 
@@ -30,9 +29,7 @@ ByteView GreSendBatch::packet(size_t i) const {
   return {static_cast<const uint8_t*>(iovs_[i].iov_base), iovs_[i].iov_len};
 }
 
-Ipv4 GreSendBatch::destination(size_t i) const {
-  return Ipv4{ntohl(addrs_[i].sin_addr.s_addr)};
-}
+Ipv4 GreSendBatch::destination(size_t i) const { return Ipv4{ntohl(addrs_[i].sin_addr.s_addr)}; }
 
 Ipv4 GreSendBatch::source(size_t i) const { return srcs_[i]; }
 
@@ -153,8 +150,8 @@ size_t GreSocket::send_batch(GreSendBatch& batch) {
   size_t done = 0;
   size_t sent = 0;
   while (done < batch.count_) {
-    int n = ::sendmmsg(fd_.get(), batch.msgs_.data() + done, static_cast<unsigned>(batch.count_ - done),
-                       MSG_DONTWAIT | MSG_NOSIGNAL);
+    int n = ::sendmmsg(fd_.get(), batch.msgs_.data() + done,
+                       static_cast<unsigned>(batch.count_ - done), MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n > 0) {
       done += static_cast<size_t>(n);
       sent += static_cast<size_t>(n);

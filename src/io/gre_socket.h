@@ -80,14 +80,13 @@ class GreSendBatch {
   size_t count_ = 0;
 };
 
-
 struct GreSocketStats {
   uint64_t rx_packets = 0;
   uint64_t rx_truncated = 0;  // larger than the caller's buffer; dropped
   uint64_t rx_errors = 0;
   uint64_t tx_packets = 0;
-  uint64_t tx_errors = 0;      // dropped by an error other than EAGAIN
-  uint64_t tx_would_block = 0; // dropped because the send buffer was full
+  uint64_t tx_errors = 0;       // dropped by an error other than EAGAIN
+  uint64_t tx_would_block = 0;  // dropped because the send buffer was full
 };
 
 // "GRE socket: in N truncated N errors N | out N errors N would-block N"
@@ -108,7 +107,7 @@ class GreIo {
 class GreSocket final : public GreIo {
  public:
   struct Options {
-    Ipv4 local;                   // 0: not bound
+    Ipv4 local;                    // 0: not bound
     int rcvbuf = 4 * 1024 * 1024;  // 0: leave the kernel default
     int sndbuf = 4 * 1024 * 1024;
   };

@@ -15,16 +15,11 @@ namespace {
 
 const char* level_name(LogLevel l) {
   switch (l) {
-    case LogLevel::kError:
-      return "error";
-    case LogLevel::kWarning:
-      return "warning";
-    case LogLevel::kNotice:
-      return "notice";
-    case LogLevel::kInfo:
-      return "info";
-    case LogLevel::kDebug:
-      return "debug";
+    case LogLevel::kError: return "error";
+    case LogLevel::kWarning: return "warning";
+    case LogLevel::kNotice: return "notice";
+    case LogLevel::kInfo: return "info";
+    case LogLevel::kDebug: return "debug";
   }
   return "?";
 }
@@ -53,7 +48,8 @@ std::string log_timestamp() {
 }
 
 SystemLogSink::SystemLogSink(Options opts)
-    : ident_(std::move(opts.ident)), syslog_(opts.syslog),
+    : ident_(std::move(opts.ident)),
+      syslog_(opts.syslog),
       out_fd_(opts.stderr_output ? STDERR_FILENO : opts.log_fd),
       debug_(opts.debug) {
   // openlog keeps the pointer: ident_ lives as long as this sink.

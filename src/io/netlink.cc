@@ -2,8 +2,6 @@
 // the kernel are length-checked before use.
 #include "io/netlink.h"
 
-#include "io/netstat.h"
-
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/neighbour.h>
@@ -12,6 +10,8 @@
 #include <time.h>
 
 #include <cstring>
+
+#include "io/netstat.h"
 
 namespace pptpx::io {
 namespace {
@@ -58,7 +58,10 @@ Result<Netlink> Netlink::open() {
 }
 
 Netlink::Netlink(Netlink&& o) noexcept
-    : nl_(std::exchange(o.nl_, nullptr)), port_id_(o.port_id_), seq_(o.seq_), buf_(std::move(o.buf_)) {}
+    : nl_(std::exchange(o.nl_, nullptr)),
+      port_id_(o.port_id_),
+      seq_(o.seq_),
+      buf_(std::move(o.buf_)) {}
 
 Netlink& Netlink::operator=(Netlink&& o) noexcept {
   if (this != &o) {
@@ -116,8 +119,8 @@ std::error_code Netlink::set_mtu(unsigned ifindex, unsigned mtu) {
 
 namespace {
 
-nlmsghdr* put_addr(char* buf, uint16_t type, uint16_t flags, unsigned ifindex, Ipv4 local, Ipv4 address,
-                   uint8_t prefix_len) {
+nlmsghdr* put_addr(char* buf, uint16_t type, uint16_t flags, unsigned ifindex, Ipv4 local,
+                   Ipv4 address, uint8_t prefix_len) {
   nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
   nlh->nlmsg_type = type;
   nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
@@ -134,7 +137,8 @@ nlmsghdr* put_addr(char* buf, uint16_t type, uint16_t flags, unsigned ifindex, I
 }  // namespace
 
 std::error_code Netlink::add_address_ptp(unsigned ifindex, Ipv4 local, Ipv4 peer) {
-  return transact(put_addr(buf_.get(), RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, local, peer, 32));
+  return transact(
+      put_addr(buf_.get(), RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, local, peer, 32));
 }
 
 std::error_code Netlink::del_address_ptp(unsigned ifindex, Ipv4 local, Ipv4 peer) {
@@ -152,8 +156,8 @@ std::error_code Netlink::replace_address_ptp(unsigned ifindex, Ipv4 old_local, I
 }
 
 std::error_code Netlink::add_address(unsigned ifindex, Ipv4 local, uint8_t prefix_len) {
-  return transact(
-      put_addr(buf_.get(), RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, local, local, prefix_len));
+  return transact(put_addr(buf_.get(), RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, local,
+                           local, prefix_len));
 }
 
 namespace {
@@ -208,7 +212,8 @@ Result<RouteLookup> Netlink::get_route(Ipv4 dst) {
   } st;
   auto cb = [](const nlmsghdr* h, void* data) -> int {
     auto* s = static_cast<State*>(data);
-    if (h->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(h) < sizeof(rtmsg)) return MNL_CB_OK;
+    if (h->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(h) < sizeof(rtmsg))
+      return MNL_CB_OK;
     s->found = true;
     for_each_attr(h, sizeof(rtmsg), [&](const nlattr* a) {
       switch (mnl_attr_get_type(a)) {
@@ -221,8 +226,7 @@ Result<RouteLookup> Netlink::get_route(Ipv4 dst) {
         case RTA_PREFSRC:
           if (auto v = attr_ipv4(a)) s->out.prefsrc = *v;
           break;
-        default:
-          break;
+        default: break;
       }
     });
     return MNL_CB_OK;
@@ -237,7 +241,8 @@ namespace {
 // RTM_NEWLINK of a dump: one InterfaceInfo more in the vector at data.
 int on_dumped_link(const nlmsghdr* h, void* data) {
   auto* v = static_cast<std::vector<InterfaceInfo>*>(data);
-  if (h->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(h) < sizeof(ifinfomsg)) return MNL_CB_OK;
+  if (h->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(h) < sizeof(ifinfomsg))
+    return MNL_CB_OK;
   const auto* m = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(h));
   InterfaceInfo info;
   info.ifindex = static_cast<unsigned>(m->ifi_index);
@@ -252,8 +257,7 @@ int on_dumped_link(const nlmsghdr* h, void* data) {
       case IFLA_MTU:
         if (auto mtu = attr_u32(a)) info.mtu = *mtu;
         break;
-      default:
-        break;
+      default: break;
     }
   });
   v->push_back(std::move(info));
@@ -264,7 +268,8 @@ int on_dumped_link(const nlmsghdr* h, void* data) {
 // vector at data.
 int on_dumped_address(const nlmsghdr* h, void* data) {
   auto* v = static_cast<std::vector<InterfaceInfo>*>(data);
-  if (h->nlmsg_type != RTM_NEWADDR || mnl_nlmsg_get_payload_len(h) < sizeof(ifaddrmsg)) return MNL_CB_OK;
+  if (h->nlmsg_type != RTM_NEWADDR || mnl_nlmsg_get_payload_len(h) < sizeof(ifaddrmsg))
+    return MNL_CB_OK;
   const auto* m = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(h));
   if (m->ifa_family != AF_INET) return MNL_CB_OK;
   InterfaceAddress ia;
@@ -281,8 +286,7 @@ int on_dumped_address(const nlmsghdr* h, void* data) {
       case IFA_ADDRESS:
         if (auto x = attr_ipv4(a)) ia.address = *x;
         break;
-      default:
-        break;
+      default: break;
     }
   });
   if (!have_local) ia.local = ia.address;
@@ -342,7 +346,8 @@ nlmsghdr* put_proxy_neigh(char* buf, uint16_t type, uint16_t flags, unsigned ifi
 }  // namespace
 
 std::error_code Netlink::add_proxy_arp(unsigned ifindex, Ipv4 addr) {
-  return transact(put_proxy_neigh(buf_.get(), RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, ifindex, addr));
+  return transact(
+      put_proxy_neigh(buf_.get(), RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, ifindex, addr));
 }
 
 std::error_code Netlink::del_proxy_arp(unsigned ifindex, Ipv4 addr) {
@@ -361,7 +366,8 @@ Result<std::vector<ProxyArpEntry>> Netlink::list_proxy_arp() {
   std::vector<ProxyArpEntry> out;
   auto cb = [](const nlmsghdr* h, void* data) -> int {
     auto* v = static_cast<std::vector<ProxyArpEntry>*>(data);
-    if (h->nlmsg_type != RTM_NEWNEIGH || mnl_nlmsg_get_payload_len(h) < sizeof(ndmsg)) return MNL_CB_OK;
+    if (h->nlmsg_type != RTM_NEWNEIGH || mnl_nlmsg_get_payload_len(h) < sizeof(ndmsg))
+      return MNL_CB_OK;
     const auto* m = static_cast<const ndmsg*>(mnl_nlmsg_get_payload(h));
     if (m->ndm_family != AF_INET || !(m->ndm_flags & NTF_PROXY)) return MNL_CB_OK;
     ProxyArpEntry e;

@@ -51,7 +51,7 @@ struct Route {
   unsigned ifindex = 0;  // 0: let the kernel choose from the gateway
   Ipv4 gateway;          // 0: directly via ifindex
   uint32_t metric = 0;
-  Ipv4 prefsrc;          // 0: none
+  Ipv4 prefsrc;  // 0: none
 };
 
 struct ProxyArpEntry {
@@ -74,11 +74,13 @@ class LinkControl {
   [[nodiscard]] virtual std::error_code set_mtu(unsigned ifindex, unsigned mtu) = 0;
   // IFA_LOCAL = local, IFA_ADDRESS = peer, prefix 32: a point-to-point
   // address as pppd installs on pppN.
-  [[nodiscard]] virtual std::error_code add_address_ptp(unsigned ifindex, Ipv4 local, Ipv4 peer) = 0;
+  [[nodiscard]] virtual std::error_code add_address_ptp(unsigned ifindex, Ipv4 local,
+                                                        Ipv4 peer) = 0;
   // The point-to-point pair old_local/old_peer becomes local/peer (nothing
   // happens when they are the same): for a link renegotiated in place.
-  [[nodiscard]] virtual std::error_code replace_address_ptp(unsigned ifindex, Ipv4 old_local, Ipv4 old_peer,
-                                              Ipv4 local, Ipv4 peer) = 0;
+  [[nodiscard]] virtual std::error_code replace_address_ptp(unsigned ifindex, Ipv4 old_local,
+                                                            Ipv4 old_peer, Ipv4 local,
+                                                            Ipv4 peer) = 0;
 };
 
 class Netlink final : public LinkControl {
@@ -93,8 +95,8 @@ class Netlink final : public LinkControl {
   [[nodiscard]] std::error_code set_mtu(unsigned ifindex, unsigned mtu) override;
   [[nodiscard]] std::error_code add_address_ptp(unsigned ifindex, Ipv4 local, Ipv4 peer) override;
   [[nodiscard]] std::error_code del_address_ptp(unsigned ifindex, Ipv4 local, Ipv4 peer);
-  [[nodiscard]] std::error_code replace_address_ptp(unsigned ifindex, Ipv4 old_local, Ipv4 old_peer, Ipv4 local,
-                                      Ipv4 peer) override;
+  [[nodiscard]] std::error_code replace_address_ptp(unsigned ifindex, Ipv4 old_local, Ipv4 old_peer,
+                                                    Ipv4 local, Ipv4 peer) override;
   // An ordinary address (IFA_LOCAL = IFA_ADDRESS) with a prefix; for tests
   // and the client's LAN side.
   [[nodiscard]] std::error_code add_address(unsigned ifindex, Ipv4 local, uint8_t prefix_len);
@@ -122,7 +124,8 @@ class Netlink final : public LinkControl {
   using Callback = int (*)(const ::nlmsghdr*, void*);
   // Sends the message in buf_ and reads replies until ACK/DONE, calling cb
   // for each data message.
-  [[nodiscard]] std::error_code transact(::nlmsghdr* nlh, Callback cb = nullptr, void* data = nullptr);
+  [[nodiscard]] std::error_code transact(::nlmsghdr* nlh, Callback cb = nullptr,
+                                         void* data = nullptr);
 
   mnl_socket* nl_ = nullptr;
   unsigned port_id_ = 0;

@@ -20,7 +20,7 @@ inline bool would_block(std::error_code ec) {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : value_(std::move(value)) {}     // NOLINT(google-explicit-constructor)
   Result(std::error_code error) : error_(error) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return !error_; }

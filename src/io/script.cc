@@ -47,12 +47,13 @@ Result<pid_t> spawn_process(const std::string& path, const std::vector<std::stri
   sigset_t empty, reset;
   sigemptyset(&empty);
   sigemptyset(&reset);
-  for (int s : {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM}) sigaddset(&reset, s);
+  for (int s : {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM})
+    sigaddset(&reset, s);
   posix_spawnattr_setsigmask(&attr, &empty);
   posix_spawnattr_setsigdefault(&attr, &reset);
   posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP |
-                                      POSIX_SPAWN_USEVFORK);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+                                      POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_USEVFORK);
   pid_t pid = 0;
   int rc = posix_spawn(&pid, path.c_str(), &fa, &attr, av.data(), ev.data());
   posix_spawn_file_actions_destroy(&fa);

@@ -28,7 +28,8 @@ Result<SocketAddress> sock_name(int fd, bool peer) {
   int rc = peer ? ::getpeername(fd, reinterpret_cast<sockaddr*>(&sin), &len)
                 : ::getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &len);
   if (rc < 0) return errno_error();
-  if (sin.sin_family != AF_INET) return std::make_error_code(std::errc::address_family_not_supported);
+  if (sin.sin_family != AF_INET)
+    return std::make_error_code(std::errc::address_family_not_supported);
   return from_sockaddr(sin);
 }
 
@@ -65,7 +66,8 @@ Result<TcpListener::Accepted> TcpListener::accept() {
   sockaddr_in peer{};
   socklen_t len = sizeof(peer);
   for (;;) {
-    int s = ::accept4(fd_.get(), reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int s = ::accept4(fd_.get(), reinterpret_cast<sockaddr*>(&peer), &len,
+                      SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (s >= 0) {
       Accepted a;
       a.fd = Fd(s);
@@ -89,7 +91,8 @@ Result<TcpConnection> TcpConnection::connect(SocketAddress remote, std::optional
     if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&l), sizeof(l)) < 0) return errno_error();
   }
   sockaddr_in sin = to_sockaddr(remote);
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&sin), sizeof(sin)) < 0 && errno != EINPROGRESS) {
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&sin), sizeof(sin)) < 0 &&
+      errno != EINPROGRESS) {
     return errno_error();
   }
   return TcpConnection(std::move(fd));

@@ -5,11 +5,11 @@
 // wants writable interest (want_write()) and the owner updates the loop.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-
-#include <sys/socket.h>
 
 #include "base/bytes.h"
 #include "base/ip.h"

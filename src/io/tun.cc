@@ -2,8 +2,8 @@
 #include "io/tun.h"
 
 #include <fcntl.h>
-#include <net/if.h>
 #include <linux/if_tun.h>
+#include <net/if.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -48,7 +48,7 @@ std::error_code TunDevice::write(ByteView packet) {
 }
 
 size_t TunDevice::read_batch(std::span<const MutableByteView> bufs, size_t offset,
-                            std::span<size_t> lens) {
+                             std::span<size_t> lens) {
   size_t n = 0;
   for (; n < bufs.size() && n < lens.size(); ++n) {
     auto r = read(bufs[n], offset);

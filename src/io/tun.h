@@ -40,7 +40,8 @@ class TunDevice final : public TunIo {
   // With no unit, the kernel assigns the lowest free "<prefix>N" atomically
   // (the "%d" name template), as pppd does for pppN. With a unit, exactly
   // "<prefix><unit>" or an error (EBUSY/EEXIST/EINVAL if it exists).
-  static Result<TunDevice> create(std::optional<unsigned> unit = {}, std::string_view prefix = "ppp");
+  static Result<TunDevice> create(std::optional<unsigned> unit = {},
+                                  std::string_view prefix = "ppp");
 
   int fd() const override { return fd_.get(); }
   const std::string& name() const override { return name_; }

@@ -27,7 +27,8 @@ bool write_record(short type, std::string_view line, std::string_view user, std:
   ut.ut_pid = pid ? pid : ::getpid();
   copy_field(ut.ut_line, line);
   // ut_id: the last characters of the line, as login(3) derives it.
-  copy_field(ut.ut_id, line.size() > sizeof(ut.ut_id) ? line.substr(line.size() - sizeof(ut.ut_id)) : line);
+  copy_field(ut.ut_id,
+             line.size() > sizeof(ut.ut_id) ? line.substr(line.size() - sizeof(ut.ut_id)) : line);
   copy_field(ut.ut_user, user);
   copy_field(ut.ut_host, host);
   timeval tv{};
@@ -40,8 +41,8 @@ bool write_record(short type, std::string_view line, std::string_view user, std:
 
 }  // namespace
 
-bool wtmp_login(std::string_view line, std::string_view user, std::string_view host, const std::string& file,
-                pid_t pid) {
+bool wtmp_login(std::string_view line, std::string_view user, std::string_view host,
+                const std::string& file, pid_t pid) {
   return write_record(USER_PROCESS, line, user, host, file, pid);
 }
 

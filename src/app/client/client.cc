@@ -57,10 +57,9 @@ void Client::log_stats() const {
       "stats: GRE dropped: not-gre {} malformed {} wrong-call {} sequence {} | PPP malformed {} "
       "| MPPE dropped {} not-ip {} | clear IP dropped {} | out: not-ipv4 {} no-mppe {} | data "
       "before up {} | tun dropped {} | {} | {} | {} | {} | {} | {}",
-      in.not_gre, in.malformed, t.gre_wrong_call, d.gre_duplicates, d.ppp_malformed,
-      d.mppe_dropped, d.mppe_not_ip, d.clear_ip_dropped, d.out_not_ipv4, d.out_no_mppe,
-      before_up, t.tun_dropped, session::describe_gre(d), session::describe_gre_flow(d),
-      session::describe_mppe(d),
+      in.not_gre, in.malformed, t.gre_wrong_call, d.gre_duplicates, d.ppp_malformed, d.mppe_dropped,
+      d.mppe_not_ip, d.clear_ip_dropped, d.out_not_ipv4, d.out_no_mppe, before_up, t.tun_dropped,
+      session::describe_gre(d), session::describe_gre_flow(d), session::describe_mppe(d),
       ppp::describe_ppp(call_ ? call_->ppp().counters() : ppp::PppCounters{}),
       pptp::describe_control(control_ ? control_->stats() : pptp::ControlStats{}),
       gre_ ? gre_->describe() : std::string("GRE socket: closed"));
@@ -179,35 +178,35 @@ void Client::read_control() {
 }
 
 void Client::handle_control_event(pptp::ControlEvent& ev) {
-  std::visit(Overloaded{
-                 [&](pptp::Established& e) {
-                   log_.info("CTRL: control connection established with '{}' ({}, firmware {})",
-                             e.peer_host_name, e.peer_vendor, e.peer_firmware_revision);
-                 },
-                 [&](pptp::CallConnected& c) {
-                   log_.info("CTRL: call {} connected: server call ID {}, window {}, {} bps",
-                             c.our_call_id, c.peer_call_id, c.recv_window, c.connect_speed);
-                   if (stage_ == Stage::kCalling && !hanging_up_)
-                     start_link(c.peer_call_id, c.recv_window);
-                 },
-                 [&](pptp::CallRejected& r) {
-                   fail(kExitConnectFailed,
-                        fmt::format("CTRL: the server refused the call: result {} error {}",
-                                    r.result, r.error));
-                 },
-                 [&](pptp::CallDisconnected& d) {
-                   log_.notice("CTRL: call disconnected by the server: result {} error {} "
-                               "cause {} {}",
-                               d.result, d.error, d.cause, d.statistics);
-                   end_link(kExitHangup);
-                   if (control_ && !control_->closed()) control_->hangup(loop_.now());
-                 },
-                 [&](pptp::Closed& c) {
-                   log_.info("CTRL: control connection closed: {}", c.reason);
-                 },
-                 [&](auto&) {},
-             },
-             ev);
+  std::visit(
+      Overloaded{
+          [&](pptp::Established& e) {
+            log_.info("CTRL: control connection established with '{}' ({}, firmware {})",
+                      e.peer_host_name, e.peer_vendor, e.peer_firmware_revision);
+          },
+          [&](pptp::CallConnected& c) {
+            log_.info("CTRL: call {} connected: server call ID {}, window {}, {} bps",
+                      c.our_call_id, c.peer_call_id, c.recv_window, c.connect_speed);
+            if (stage_ == Stage::kCalling && !hanging_up_)
+              start_link(c.peer_call_id, c.recv_window);
+          },
+          [&](pptp::CallRejected& r) {
+            fail(kExitConnectFailed,
+                 fmt::format("CTRL: the server refused the call: result {} error {}", r.result,
+                             r.error));
+          },
+          [&](pptp::CallDisconnected& d) {
+            log_.notice(
+                "CTRL: call disconnected by the server: result {} error {} "
+                "cause {} {}",
+                d.result, d.error, d.cause, d.statistics);
+            end_link(kExitHangup);
+            if (control_ && !control_->closed()) control_->hangup(loop_.now());
+          },
+          [&](pptp::Closed& c) { log_.info("CTRL: control connection closed: {}", c.reason); },
+          [&](auto&) {},
+      },
+      ev);
 }
 
 void Client::service_control() {

@@ -159,7 +159,7 @@ class Client {
   app::CallTimer link_timer_;
   std::unique_ptr<app::PppInterface> ppp_if_;
   Ipv4 local_ip_, remote_ip_;
-  NameServers servers_;  // what the server gave us (usepeerdns, usepeerwins)
+  NameServers servers_;    // what the server gave us (usepeerdns, usepeerwins)
   bool ip_up_ = false;     // pppN is up and carries IP
   bool if_ready_ = false;  // ip-pre-up is over, pppN was brought up
   bool link_was_up_ = false;

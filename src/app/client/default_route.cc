@@ -26,7 +26,8 @@ std::optional<uint32_t> parse_number(std::string_view s, int base) {
 
 // The route of one line of /proc/net/route when it is a default route that
 // is up and not through except_ifname; nullopt for any other line.
-std::optional<DefaultRoute> default_route_of(std::string_view line, std::string_view except_ifname) {
+std::optional<DefaultRoute> default_route_of(std::string_view line,
+                                             std::string_view except_ifname) {
   auto f = split_fields(line);
   if (f.size() < 8) return std::nullopt;
   auto dst = parse_number(f[1], 16), gw = parse_number(f[2], 16), flags = parse_number(f[3], 16),
@@ -39,7 +40,8 @@ std::optional<DefaultRoute> default_route_of(std::string_view line, std::string_
 
 }  // namespace
 
-std::optional<DefaultRoute> parse_default_route(std::string_view text, std::string_view except_ifname) {
+std::optional<DefaultRoute> parse_default_route(std::string_view text,
+                                                std::string_view except_ifname) {
   std::optional<DefaultRoute> best;
   bool header = true;
   while (!text.empty()) {

@@ -1,9 +1,8 @@
 #include "app/client/dialer.h"
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <sys/socket.h>
-
-#include <arpa/inet.h>
 
 #include <utility>
 
@@ -103,8 +102,8 @@ void Dialer::attempt_done(int status) {
     return;
   }
   auto secs = std::chrono::duration_cast<seconds>(d.wait).count();
-  log_.notice("link ended (status {}); dialling again in {} s (failed attempts {}{})", status,
-              secs, policy_.failures(),
+  log_.notice("link ended (status {}); dialling again in {} s (failed attempts {}{})", status, secs,
+              policy_.failures(),
               settings_.maxfail > 0 ? " of " + std::to_string(settings_.maxfail) : "");
   holdoff_timer_ = loop_.add_timer_after(d.wait, [this] { dial(); });
 }

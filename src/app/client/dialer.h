@@ -36,8 +36,8 @@ class RedialPolicy {
   };
   struct Decision {
     bool redial = false;
-    Duration wait{};     // before the next attempt, when redial
-    int exit_status = 0; // when !redial
+    Duration wait{};      // before the next attempt, when redial
+    int exit_status = 0;  // when !redial
   };
 
   explicit RedialPolicy(Config c) : cfg_(c) {}

@@ -59,52 +59,52 @@ void Client::service_link() {
 
 void Client::handle_link_event(session::CallEvent& ev) {
   namespace ce = session::call_event;
-  std::visit(
-      Overloaded{
-          [&](ce::SecretNeeded& q) { answer_secret(q); },
-          [&](ce::Authenticated& a) {
-            if (a.side == ppp::AuthSide::kPeer) {
-              log_.notice("server '{}' authenticated with {}", a.peer_name,
-                          ppp::auth_protocol_name(a.protocol));
-              return;
-            }
-            log_.notice("authenticated to the server as '{}' with {}", a.peer_name,
-                        ppp::auth_protocol_name(a.protocol));
-          },
-          [&](ce::AuthFailed& f) {
-            if (f.side == ppp::AuthSide::kPeer) {
-              // pppd EXIT_PEER_AUTH_FAILED: refused in LCP or failed our challenge.
-              status_ = kExitPeerAuthFailed;
-              log_.error("the server failed to authenticate itself: {}", f.reason);
-              return;
-            }
-            status_ = kExitAuthToPeerFailed;
-            log_.error("authentication to the server failed: {}", f.reason);
-          },
-          [&](ce::CcpUp& up) {
-            log_.notice("MPPE {}-bit {} compression enabled", up.key_bits,
-                        up.stateless ? "stateless" : "stateful");
-            if (ip_up_ && ppp_if_) ppp_if_->set_mtu(up.mtu, log_);
-          },
-          [&](ce::CcpDown&) {},
-          [&](ce::IpUp& up) { on_ip_up(up); },
-          [&](ce::IpDown& d) { on_ip_down(d.renegotiating && !hanging_up_); },
-          [&](ce::LinkDead&) {
-            if (!status_) status_ = kExitPeerDead;
-            // pppd's words, which log watchers and forum answers grep for.
-            log_.notice("Serial link appears to be disconnected.");
-          },
-          [&](ce::Finished& f) {
-            log_.info("LCP terminated: {}", f.reason.empty() ? "link closed" : f.reason);
-            end_link(hanging_up_ ? kExitOk
-                                 : (ip_up_ || status_ ? kExitHangup : kExitNegotiationFailed));
-            if (control_ && !control_->closed()) {
-              control_->hangup(loop_.now());
-              defer([this] { service_control(); });
-            }
-          },
-      },
-      ev);
+  std::visit(Overloaded{
+                 [&](ce::SecretNeeded& q) { answer_secret(q); },
+                 [&](ce::Authenticated& a) {
+                   if (a.side == ppp::AuthSide::kPeer) {
+                     log_.notice("server '{}' authenticated with {}", a.peer_name,
+                                 ppp::auth_protocol_name(a.protocol));
+                     return;
+                   }
+                   log_.notice("authenticated to the server as '{}' with {}", a.peer_name,
+                               ppp::auth_protocol_name(a.protocol));
+                 },
+                 [&](ce::AuthFailed& f) {
+                   if (f.side == ppp::AuthSide::kPeer) {
+                     // pppd EXIT_PEER_AUTH_FAILED: refused in LCP or failed our challenge.
+                     status_ = kExitPeerAuthFailed;
+                     log_.error("the server failed to authenticate itself: {}", f.reason);
+                     return;
+                   }
+                   status_ = kExitAuthToPeerFailed;
+                   log_.error("authentication to the server failed: {}", f.reason);
+                 },
+                 [&](ce::CcpUp& up) {
+                   log_.notice("MPPE {}-bit {} compression enabled", up.key_bits,
+                               up.stateless ? "stateless" : "stateful");
+                   if (ip_up_ && ppp_if_) ppp_if_->set_mtu(up.mtu, log_);
+                 },
+                 [&](ce::CcpDown&) {},
+                 [&](ce::IpUp& up) { on_ip_up(up); },
+                 [&](ce::IpDown& d) { on_ip_down(d.renegotiating && !hanging_up_); },
+                 [&](ce::LinkDead&) {
+                   if (!status_) status_ = kExitPeerDead;
+                   // pppd's words, which log watchers and forum answers grep for.
+                   log_.notice("Serial link appears to be disconnected.");
+                 },
+                 [&](ce::Finished& f) {
+                   log_.info("LCP terminated: {}", f.reason.empty() ? "link closed" : f.reason);
+                   end_link(hanging_up_
+                                ? kExitOk
+                                : (ip_up_ || status_ ? kExitHangup : kExitNegotiationFailed));
+                   if (control_ && !control_->closed()) {
+                     control_->hangup(loop_.now());
+                     defer([this] { service_control(); });
+                   }
+                 },
+             },
+             ev);
 }
 
 void Client::answer_secret(const session::call_event::SecretNeeded& q) {
@@ -133,8 +133,8 @@ void Client::answer_secret(const session::call_event::SecretNeeded& q) {
     return;
   }
   if (ours)
-    log_.error("no secret found for authenticating us ('{}') to '{}' in {}", req.client,
-               req.server, secrets_.where(req.protocol));
+    log_.error("no secret found for authenticating us ('{}') to '{}' in {}", req.client, req.server,
+               secrets_.where(req.protocol));
   else
     log_.error("no secret found for authenticating the server ('{}') as '{}' in {}", req.client,
                req.server, secrets_.where(req.protocol));
@@ -235,8 +235,10 @@ void Client::write_resolv_conf() {
   const std::string& path = settings_.flags.resolv_conf_path;
   std::ofstream out(path, std::ios::trunc);
   out << resolv_conf_text(servers_.dns1, servers_.dns2);
-  if (!out) log_.warn("cannot write {}", path);
-  else if (chmod(path.c_str(), 0644) != 0) log_.debug("cannot chmod {}", path);
+  if (!out)
+    log_.warn("cannot write {}", path);
+  else if (chmod(path.c_str(), 0644) != 0)
+    log_.debug("cannot chmod {}", path);
 }
 
 void Client::write_pid_files() {
@@ -251,8 +253,10 @@ void Client::write_pid_files() {
     std::string link_file = settings_.flags.run_dir + "/ppp-" + *settings_.linkname + ".pid";
     std::ofstream out(link_file, std::ios::trunc);
     out << getpid() << "\n" << ppp_if_->name() << "\n";
-    if (!out) log_.warn("cannot write {}", link_file);
-    else pid_files_.push_back(link_file);
+    if (!out)
+      log_.warn("cannot write {}", link_file);
+    else
+      pid_files_.push_back(link_file);
   }
 }
 

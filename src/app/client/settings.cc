@@ -1,13 +1,13 @@
 #include "app/client/settings.h"
 
-#include "app/common/ppp_settings.h"
-#include "base/text.h"
-#include "config/secrets.h"
-
 #include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
+
+#include "app/common/ppp_settings.h"
+#include "base/text.h"
+#include "config/secrets.h"
 
 namespace pptpx::client {
 
@@ -108,8 +108,10 @@ void apply_process_options(Settings& s) {
   if (!o.nolog) {
     s.logfile = o.logfile;
     if (!s.logfile) {
-      if (o.logfd) s.log_fd = *o.logfd;
-      else if (o.detach != config::DetachMode::kDetach && !o.nologfd) s.log_fd = 2;
+      if (o.logfd)
+        s.log_fd = *o.logfd;
+      else if (o.detach != config::DetachMode::kDetach && !o.nologfd)
+        s.log_fd = 2;
     }
   }
 }
@@ -172,9 +174,12 @@ void dump_mppe(DumpText& d, const ppp::MppePolicy& m) {
     return;
   }
   if (m.required) {
-    if (m.allow_40 && m.allow_128) d.line("require-mppe");
-    else if (m.allow_128) d.line("require-mppe-128");
-    else if (m.allow_40) d.line("require-mppe-40");
+    if (m.allow_40 && m.allow_128)
+      d.line("require-mppe");
+    else if (m.allow_128)
+      d.line("require-mppe-128");
+    else if (m.allow_40)
+      d.line("require-mppe-40");
   }
   if (!m.allow_40) d.line("nomppe-40");
   if (!m.allow_128) d.line("nomppe-128");
@@ -193,9 +198,12 @@ void dump_process(DumpText& d, const Settings& s) {
   d.opt(s.persist, "persist");
   d.line("maxfail " + std::to_string(s.maxfail));
   d.line("holdoff " + std::to_string(s.holdoff_seconds));
-  if (s.logfile) d.line("logfile " + *s.logfile);
-  else if (s.log_fd >= 0) d.line("logfd " + std::to_string(s.log_fd));
-  else d.line("nologfd");
+  if (s.logfile)
+    d.line("logfile " + *s.logfile);
+  else if (s.log_fd >= 0)
+    d.line("logfd " + std::to_string(s.log_fd));
+  else
+    d.line("nologfd");
 }
 
 // The link: names for the scripts, routes, DNS/WINS, addresses, sizes, echo,
@@ -204,14 +212,17 @@ void dump_link(DumpText& d, const Settings& s) {
   if (s.ipparam) d.line("ipparam " + *s.ipparam);
   if (s.linkname) d.line("linkname " + *s.linkname);
   if (s.unit) d.line("unit " + std::to_string(*s.unit));
-  if (s.replacedefaultroute) d.line("replacedefaultroute");
-  else d.opt(s.defaultroute, "defaultroute");
+  if (s.replacedefaultroute)
+    d.line("replacedefaultroute");
+  else
+    d.opt(s.defaultroute, "defaultroute");
   d.opt(s.usepeerdns, "usepeerdns");
   d.opt(s.usepeerwins, "usepeerwins");
   if (s.session.ipcp_client.local) d.line(s.session.ipcp_client.local->str() + ":");
   d.line("mtu " + std::to_string(s.mtu));
   d.line("mru " + std::to_string(s.session.lcp.mru));
-  d.line("lcp-echo-interval " + std::to_string(std::chrono::duration_cast<seconds>(s.session.lcp.echo_interval).count()));
+  d.line("lcp-echo-interval " +
+         std::to_string(std::chrono::duration_cast<seconds>(s.session.lcp.echo_interval).count()));
   d.line("lcp-echo-failure " + std::to_string(s.session.lcp.echo_failure));
   d.line("ip-pre-up-script " + s.ip_pre_up_script);
   d.line("ip-up-script " + s.ip_up_script);

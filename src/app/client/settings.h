@@ -22,16 +22,16 @@
 namespace pptpx::client {
 
 struct Flags {
-  std::string call_name;                 // `call NAME`
-  std::vector<std::string> ppp_words;    // pppd options after NAME
+  std::string call_name;               // `call NAME`
+  std::vector<std::string> ppp_words;  // pppd options after NAME
   std::string peers_dir = "/etc/ppp/peers";
   std::string chap_secrets_path = "/etc/ppp/chap-secrets";
   std::string pap_secrets_path = "/etc/ppp/pap-secrets";
   std::string global_options_path = "/etc/ppp/options";  // "" for none (tests)
   std::string scripts_dir = "/etc/ppp";
   std::string resolv_conf_path = "/etc/ppp/resolv.conf";
-  std::string run_dir = "/run";          // pid files
-  bool mppe_stateful_only = false;       // offer only stateful MPPE (Windows 9x style)
+  std::string run_dir = "/run";     // pid files
+  bool mppe_stateful_only = false;  // offer only stateful MPPE (Windows 9x style)
 };
 
 struct Settings {
@@ -61,7 +61,7 @@ struct Settings {
   std::optional<std::string> logfile;
   int log_fd = -1;
   bool dump = false;
-  uint32_t speed = 38400;   // what a pty reports to pppd, hence to the scripts
+  uint32_t speed = 38400;  // what a pty reports to pppd, hence to the scripts
   ppp::SessionConfig session;
 };
 

@@ -55,8 +55,8 @@ void GrePort::send_from(PppInterface& pif, session::Call& call, Ipv4 dst, Ipv4 s
   for (int round = 0; round < kTunRounds; ++round) {
     const size_t want = reserve(kTunBatch);
     for (size_t i = 0; i < want; ++i) bufs[i] = MutableByteView(reserved(i), kBufferSize);
-    const size_t n = pif.read(std::span(bufs.data(), want), session::kHeadroom,
-                              std::span(lens.data(), want));
+    const size_t n =
+        pif.read(std::span(bufs.data(), want), session::kHeadroom, std::span(lens.data(), want));
     for (size_t i = 0; i < n; ++i) {
       ByteView pkt = call.send_ip(bufs[i].data(), lens[i], now);
       if (!pkt.empty()) queue_reserved(pkt, dst, src);

@@ -58,7 +58,6 @@ class GrePort {
   // Queues pkt, which lies in slot(), for dst (from src when not zero).
   void queue(ByteView pkt, Ipv4 dst, Ipv4 src);
 
-
   // Queues every control frame and ack-only packet the call has to send.
   void transmit(session::Call& call, Ipv4 dst, Ipv4 src, Time now);
   // Reads what waits on the call's pppN (up to kTunRounds batches of

@@ -5,8 +5,8 @@
 namespace pptpx::app {
 
 std::vector<std::string> script_argv(const std::string& path, const ScriptContext& ctx) {
-  std::vector<std::string> args = {path,           ctx.ifname,      ctx.device,
-                                   std::to_string(ctx.speed), ctx.local.str(), ctx.remote.str()};
+  std::vector<std::string> args = {
+      path, ctx.ifname, ctx.device, std::to_string(ctx.speed), ctx.local.str(), ctx.remote.str()};
   if (ctx.ipparam) args.push_back(*ctx.ipparam);
   return args;
 }
@@ -40,13 +40,11 @@ pid_t LinkScripts::run(const std::string& path, const std::vector<std::string>& 
     if (on_exit) on_exit();
     return 0;
   }
-  auto pid = runner_.spawn(path, argv, env,
-                           [this, log, path, on_exit](pid_t p, io::ExitStatus st) {
-                             log.debug("script {} finished (pid {}), status {}", path, p,
-                                       st.exited ? st.code : -st.signal);
-                             if (on_exit) on_exit();
-                             exited(p);
-                           });
+  auto pid = runner_.spawn(path, argv, env, [this, log, path, on_exit](pid_t p, io::ExitStatus st) {
+    log.debug("script {} finished (pid {}), status {}", path, p, st.exited ? st.code : -st.signal);
+    if (on_exit) on_exit();
+    exited(p);
+  });
   if (!pid || *pid == 0) {
     if (!pid) log.warn("script {} failed to start: {}", path, pid.error().message());
     if (on_exit) on_exit();

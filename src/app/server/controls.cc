@@ -103,32 +103,32 @@ void Server::on_control_readable(Control& c) {
 }
 
 void Server::handle_control_event(Control& c, pptp::ControlEvent& ev) {
-  std::visit(Overloaded{
-                 [&](pptp::CallRequested& r) { start_call(c, r); },
-                 [&](pptp::CallCleared& r) {
-                   c.log.info("CTRL: call {} cleared by the peer", r.peer_call_id);
-                   Link* link = r.our_call_id ? calls_.find(r.our_call_id) : nullptr;
-                   // The core already answered with a Call-Disconnect-Notify; a
-                   // client that clears its call usually stops the control
-                   // connection next, so wait before stopping it ourselves.
-                   if (link) end_call(*link, 0, false, /*defer_control=*/!shutting_down_);
-                 },
-                 [&](pptp::LinkInfo& l) {
-                   c.log.debug("CTRL: Set-Link-Info send ACCM {:#x} receive ACCM {:#x}",
-                               l.send_accm, l.recv_accm);
-                 },
-                 [&](pptp::WanError& w) {
-                   c.log.info("CTRL: WAN-Error-Notify: crc {} framing {} overrun {} "
-                              "buffer {} timeout {} alignment {}",
-                              w.crc_errors, w.framing_errors, w.hardware_overruns,
-                              w.buffer_overruns, w.time_out_errors, w.alignment_errors);
-                 },
-                 [&](pptp::Closed& cl) {
-                   c.log.info("CTRL: control connection closed: {}", cl.reason);
-                 },
-                 [&](auto&) {},
-             },
-             ev);
+  std::visit(
+      Overloaded{
+          [&](pptp::CallRequested& r) { start_call(c, r); },
+          [&](pptp::CallCleared& r) {
+            c.log.info("CTRL: call {} cleared by the peer", r.peer_call_id);
+            Link* link = r.our_call_id ? calls_.find(r.our_call_id) : nullptr;
+            // The core already answered with a Call-Disconnect-Notify; a
+            // client that clears its call usually stops the control
+            // connection next, so wait before stopping it ourselves.
+            if (link) end_call(*link, 0, false, /*defer_control=*/!shutting_down_);
+          },
+          [&](pptp::LinkInfo& l) {
+            c.log.debug("CTRL: Set-Link-Info send ACCM {:#x} receive ACCM {:#x}", l.send_accm,
+                        l.recv_accm);
+          },
+          [&](pptp::WanError& w) {
+            c.log.info(
+                "CTRL: WAN-Error-Notify: crc {} framing {} overrun {} "
+                "buffer {} timeout {} alignment {}",
+                w.crc_errors, w.framing_errors, w.hardware_overruns, w.buffer_overruns,
+                w.time_out_errors, w.alignment_errors);
+          },
+          [&](pptp::Closed& cl) { c.log.info("CTRL: control connection closed: {}", cl.reason); },
+          [&](auto&) {},
+      },
+      ev);
 }
 
 void Server::service_control(Control& c) {
@@ -215,8 +215,7 @@ void Server::stop_idle_control_after(uint64_t control_id, uint16_t call_id, uint
     Time t = loop_.now();
     if (send_cdn && !ctl.core.closed()) ctl.core.disconnect_call(call_id, cdn_result, stats, t);
     if (ctl.calls.empty() && !ctl.core.closed() && ctl.core.call_count() == 0)
-      ctl.core.shutdown(
-          shutting_down_ ? pptp::kStopReasonLocalShutdown : pptp::kStopReasonNone, t);
+      ctl.core.shutdown(shutting_down_ ? pptp::kStopReasonLocalShutdown : pptp::kStopReasonNone, t);
     service_control(ctl);
   });
 }

@@ -27,8 +27,7 @@ session::CallConfig Server::call_config(const pptp::CallRequested& req) const {
   session::CallConfig cfg;
   cfg.gre.peer_call_id = req.peer_call_id;
   cfg.gre.peer_window = req.recv_window;
-  cfg.gre.reorder_packets =
-      settings_.conf.reorder_timeout_ms > 0 ? gre::kDefaultReorderPackets : 0;
+  cfg.gre.reorder_packets = settings_.conf.reorder_timeout_ms > 0 ? gre::kDefaultReorderPackets : 0;
   cfg.gre.reorder_wait = milliseconds(settings_.conf.reorder_timeout_ms);
   // pppd auth_reset, per connection: we authenticate ourselves when the
   // client asks only with a secret for our name (else LCP Rejects it).
@@ -105,41 +104,41 @@ void Server::service_call(Link& link) {
 
 void Server::handle_call_event(Link& link, session::CallEvent& ev) {
   namespace ce = session::call_event;
-  std::visit(
-      Overloaded{
-          [&](ce::SecretNeeded& q) { answer_secret(link, q); },
-          [&](ce::Authenticated& a) { on_authenticated(link, a); },
-          [&](ce::AuthFailed& f) {
-            if (f.side == ppp::AuthSide::kUs)
-              link.log.warn("the client refused our authentication as '{}': {}", f.peer_name,
-                            f.reason);
-            else
-              link.log.warn("authentication failed for user '{}': {}", f.peer_name, f.reason);
-          },
-          [&](ce::CcpUp& up) {
-            // The session core logs "MPPE N-bit ... compression enabled".
-            if (link.ppp_if && link.ip_up) link.ppp_if->set_mtu(up.mtu, link.log);
-          },
-          [&](ce::CcpDown&) {},
-          [&](ce::IpUp& up) { on_ip_up(link, up); },
-          [&](ce::IpDown& d) { on_ip_down(link, d.renegotiating && !shutting_down_); },
-          [&](ce::LinkDead&) {
-            link.log.warn("no response to LCP echo requests, the link is down");
-            // pppd would now spend lcp-restart x lcp-max-terminate on
-            // Terminate-Requests nobody answers; the session core has sent
-            // one. Free the session and its address at once and tell the
-            // client (if it still hears us) with a lost-carrier CDN.
-            end_call(link, pptp::kCdnLostCarrier, true);
-          },
-          [&](ce::Finished& f) {
-            link.log.info("LCP terminated: {}", f.reason.empty() ? "link closed" : f.reason);
-            // The client clears its call once PPP is down (RFC 2637: the PNS
-            // sends Call-Clear-Request); give it a moment before we end the
-            // call and the control connection ourselves.
-            end_call(link, pptp::kCdnAdminShutdown, true, /*defer_control=*/!shutting_down_);
-          },
-      },
-      ev);
+  std::visit(Overloaded{
+                 [&](ce::SecretNeeded& q) { answer_secret(link, q); },
+                 [&](ce::Authenticated& a) { on_authenticated(link, a); },
+                 [&](ce::AuthFailed& f) {
+                   if (f.side == ppp::AuthSide::kUs)
+                     link.log.warn("the client refused our authentication as '{}': {}", f.peer_name,
+                                   f.reason);
+                   else
+                     link.log.warn("authentication failed for user '{}': {}", f.peer_name,
+                                   f.reason);
+                 },
+                 [&](ce::CcpUp& up) {
+                   // The session core logs "MPPE N-bit ... compression enabled".
+                   if (link.ppp_if && link.ip_up) link.ppp_if->set_mtu(up.mtu, link.log);
+                 },
+                 [&](ce::CcpDown&) {},
+                 [&](ce::IpUp& up) { on_ip_up(link, up); },
+                 [&](ce::IpDown& d) { on_ip_down(link, d.renegotiating && !shutting_down_); },
+                 [&](ce::LinkDead&) {
+                   link.log.warn("no response to LCP echo requests, the link is down");
+                   // pppd would now spend lcp-restart x lcp-max-terminate on
+                   // Terminate-Requests nobody answers; the session core has sent
+                   // one. Free the session and its address at once and tell the
+                   // client (if it still hears us) with a lost-carrier CDN.
+                   end_call(link, pptp::kCdnLostCarrier, true);
+                 },
+                 [&](ce::Finished& f) {
+                   link.log.info("LCP terminated: {}", f.reason.empty() ? "link closed" : f.reason);
+                   // The client clears its call once PPP is down (RFC 2637: the PNS
+                   // sends Call-Clear-Request); give it a moment before we end the
+                   // call and the control connection ourselves.
+                   end_call(link, pptp::kCdnAdminShutdown, true, /*defer_control=*/!shutting_down_);
+                 },
+             },
+             ev);
 }
 
 void Server::answer_secret(Link& link, const session::call_event::SecretNeeded& q) {
@@ -184,7 +183,8 @@ void Server::on_authenticated(Link& link, const session::call_event::Authenticat
     return;
   }
   link.peer_name = a.peer_name;
-  link.log.notice("user {} authenticated with {}", a.peer_name, ppp::auth_protocol_name(a.protocol));
+  link.log.notice("user {} authenticated with {}", a.peer_name,
+                  ppp::auth_protocol_name(a.protocol));
   Time now = loop_.now();
   Ipv4 remote = link.remote_ip;
   Ipv4 local = link.local_ip;
@@ -314,8 +314,10 @@ void Server::run_script(Link& link, const std::string& path, bool down) {
   ctx.local = link.local_ip;
   ctx.remote = link.remote_ip;
   // pptpd passes the client's address as ipparam unless noipparam.
-  if (!settings_.conf.noipparam) ctx.ipparam = link.peer_addr.str();
-  else if (settings_.ppp.ipparam) ctx.ipparam = *settings_.ppp.ipparam;
+  if (!settings_.conf.noipparam)
+    ctx.ipparam = link.peer_addr.str();
+  else if (settings_.ppp.ipparam)
+    ctx.ipparam = *settings_.ppp.ipparam;
   ctx.orig_uid = 0;
   if (!link.peer_name.empty()) ctx.env.push_back("PEERNAME=" + link.peer_name);
   // The DNS servers this session handed out (ms-dns), for scripts that
@@ -343,8 +345,7 @@ void Server::end_call(Link& link, uint8_t cdn_result, bool send_cdn, bool defer_
   const session::CallTraffic& t = link.call.traffic();
   auto secs = std::chrono::duration_cast<seconds>(now - link.started).count();
   link.log.notice("connection terminated after {} s: sent {} bytes, received {} bytes{}{}", secs,
-                  t.bytes_out, t.bytes_in, link.peer_name.empty() ? "" : ", user ",
-                  link.peer_name);
+                  t.bytes_out, t.bytes_in, link.peer_name.empty() ? "" : ", user ", link.peer_name);
   Control* c = link.control;
   std::string stats = fmt::format("sent {} received {}", t.bytes_out, t.bytes_in);
   if (send_cdn && c && !c->core.closed() && !defer_control)

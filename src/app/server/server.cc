@@ -71,8 +71,8 @@ std::error_code Server::start() {
   }
 
   for (const auto& n : settings_.notices) log_.notice("{}", n);
-  log_.notice("pptpxd listening on {}:{} (backlog {}) with {} address slot(s), name {}",
-              bind.str(), port_, std::min(backlog_, cap), pool_.size(), settings_.our_name);
+  log_.notice("pptpxd listening on {}:{} (backlog {}) with {} address slot(s), name {}", bind.str(),
+              port_, std::min(backlog_, cap), pool_.size(), settings_.our_name);
   return {};
 }
 
@@ -92,9 +92,10 @@ void Server::remove_stale_proxy_arp() {
       log_.warn("proxyarp: cannot remove the stale entry for {} on {}: {}", e.addr.str(), name,
                 ec.message());
     else
-      log_.notice("proxyarp: removed a stale proxy ARP entry for {} on {} (left by an earlier "
-                  "pptpxd that did not stop cleanly?)",
-                  e.addr.str(), name);
+      log_.notice(
+          "proxyarp: removed a stale proxy ARP entry for {} on {} (left by an earlier "
+          "pptpxd that did not stop cleanly?)",
+          e.addr.str(), name);
   }
 }
 
@@ -127,10 +128,9 @@ void Server::log_stats() const {
       "up {} | tun dropped {} | {} | {} | {} | {} | {} | {} | {}",
       t.connections, t.connections_refused, t.calls, t.calls_refused_no_slot, in.not_gre,
       in.malformed, t.gre_unknown_call, t.gre_wrong_peer, d.gre_duplicates, d.ppp_malformed,
-      d.mppe_dropped, d.mppe_not_ip, d.clear_ip_dropped, d.out_not_ipv4, d.out_no_mppe,
-      before_up, t.tun_dropped, session::describe_gre(d), session::describe_gre_flow(d),
-      session::describe_mppe(d),
-      ppp::describe_ppp(ppp), pptp::describe_control(control),
+      d.mppe_dropped, d.mppe_not_ip, d.clear_ip_dropped, d.out_not_ipv4, d.out_no_mppe, before_up,
+      t.tun_dropped, session::describe_gre(d), session::describe_gre_flow(d),
+      session::describe_mppe(d), ppp::describe_ppp(ppp), pptp::describe_control(control),
       gre_ ? gre_->describe() : std::string("GRE socket: closed"), describe_listen());
 }
 
@@ -146,8 +146,8 @@ std::string Server::describe_listen() const {
   if (auto c = io::read_listen_counters(); c && listen_base_)
     overflows = fmt::format("{} drops {}", c->overflows - listen_base_->overflows,
                             c->drops - listen_base_->drops);
-  return fmt::format("listen queue {} overflows {} (namespace) accept errors {}", queue,
-                     overflows, stats_.accept_errors);
+  return fmt::format("listen queue {} overflows {} (namespace) accept errors {}", queue, overflows,
+                     stats_.accept_errors);
 }
 
 // ---- shutdown ----

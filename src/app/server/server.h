@@ -43,15 +43,15 @@ struct ServerStats {
   uint64_t connections_refused = 0;  // too many waiting control connections
   uint64_t calls = 0;
   uint64_t calls_refused_no_slot = 0;
-  uint64_t gre_unknown_call = 0;     // no call with that ID
-  uint64_t gre_wrong_peer = 0;       // right call ID, wrong source address
-  uint64_t tun_dropped = 0;          // tun write failed or packet too big
-  uint64_t accept_errors = 0;        // accept() failed other than "none left"
+  uint64_t gre_unknown_call = 0;  // no call with that ID
+  uint64_t gre_wrong_peer = 0;    // right call ID, wrong source address
+  uint64_t tun_dropped = 0;       // tun write failed or packet too big
+  uint64_t accept_errors = 0;     // accept() failed other than "none left"
   // Per-connection and per-call counters, summed as they end.
   pptp::ControlStats control;
   ppp::PppCounters ppp;
   session::DataPathStats data_path;
-  uint64_t data_before_up = 0;       // IP before the network phase allowed it
+  uint64_t data_before_up = 0;  // IP before the network phase allowed it
 };
 
 class Server {

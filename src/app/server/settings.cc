@@ -1,10 +1,10 @@
 #include "app/server/settings.h"
 
-#include "app/common/ppp_settings.h"
-
 #include <unistd.h>
 
 #include <cstdlib>
+
+#include "app/common/ppp_settings.h"
 
 namespace pptpx::server {
 
@@ -53,13 +53,17 @@ void apply_pptpd_conf(Settings& s, config::Diagnostics& diags) {
   const std::string& conf = s.flags.conf_path;
   if (s.conf.listen) {
     auto a = Ipv4::parse(*s.conf.listen);
-    if (!a) error(diags, conf, 0, "listen: not an IPv4 address: '" + *s.conf.listen + "'");
-    else if (!a->is_zero()) s.listen = *a;
+    if (!a)
+      error(diags, conf, 0, "listen: not an IPv4 address: '" + *s.conf.listen + "'");
+    else if (!a->is_zero())
+      s.listen = *a;
   }
   if (s.conf.pidfile) s.pidfile = *s.conf.pidfile;
   if (s.conf.speed) {
-    if (auto v = parse_speed(*s.conf.speed)) s.speed = *v;
-    else error(diags, conf, 0, "speed: not a number: '" + *s.conf.speed + "'");
+    if (auto v = parse_speed(*s.conf.speed))
+      s.speed = *v;
+    else
+      error(diags, conf, 0, "speed: not a number: '" + *s.conf.speed + "'");
   }
   s.stimeout = seconds(s.conf.stimeout > 0 ? s.conf.stimeout : 10);
   if (s.conf.bcrelay)

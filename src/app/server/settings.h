@@ -32,21 +32,21 @@ struct Settings {
   Flags flags;
   config::PptpdConf conf;
   config::PppOptions ppp;
-  std::vector<config::Slot> slots;  // one per allowed connection
+  std::vector<config::Slot> slots;   // one per allowed connection
   std::vector<std::string> notices;  // lines to log at start (pptpd's reduction notice...)
 
   // Derived.
   std::optional<Ipv4> listen;  // nullopt: every address
-  std::string our_name;         // pppd `name`, else the host name
+  std::string our_name;        // pppd `name`, else the host name
   std::string pidfile = "/var/run/pptpd.pid";
   uint32_t speed = 115200;
   Duration stimeout = seconds(10);
   bool debug = false;
   std::string ip_up_script, ip_down_script;
-  ppp::SessionConfig session;   // LCP/auth/MPPE settings for every session
-  NameServers servers;          // ms-dns, ms-wins
-  uint16_t mtu = 1500;          // our `mtu` (cap on the interface MTU)
-  Duration idle = seconds(0);   // pppd `idle`: 0 = never
+  ppp::SessionConfig session;  // LCP/auth/MPPE settings for every session
+  NameServers servers;         // ms-dns, ms-wins
+  uint16_t mtu = 1500;         // our `mtu` (cap on the interface MTU)
+  Duration idle = seconds(0);  // pppd `idle`: 0 = never
 };
 
 // Loads and checks everything; problems are appended to diags.

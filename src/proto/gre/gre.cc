@@ -55,24 +55,15 @@ Ipv4Result parse_ipv4(ByteView ip) {
 
 std::string_view parse_error_name(ParseError e) {
   switch (e) {
-    case ParseError::kNone:
-      return "none";
-    case ParseError::kTruncated:
-      return "truncated";
-    case ParseError::kBadProtocol:
-      return "bad protocol";
-    case ParseError::kBadVersion:
-      return "bad version";
-    case ParseError::kBadFlags:
-      return "bad flags";
-    case ParseError::kNoKey:
-      return "no key";
-    case ParseError::kBadPayloadLength:
-      return "bad payload length";
-    case ParseError::kPayloadWithoutSeq:
-      return "payload without sequence number";
-    case ParseError::kEmpty:
-      return "neither sequence nor ack";
+    case ParseError::kNone: return "none";
+    case ParseError::kTruncated: return "truncated";
+    case ParseError::kBadProtocol: return "bad protocol";
+    case ParseError::kBadVersion: return "bad version";
+    case ParseError::kBadFlags: return "bad flags";
+    case ParseError::kNoKey: return "no key";
+    case ParseError::kBadPayloadLength: return "bad payload length";
+    case ParseError::kPayloadWithoutSeq: return "payload without sequence number";
+    case ParseError::kEmpty: return "neither sequence nor ack";
   }
   return "?";
 }
@@ -153,32 +144,15 @@ size_t write_header(uint8_t* out, const Header& h) {
 
 void ParseStats::count(ParseError e) {
   switch (e) {
-    case ParseError::kNone:
-      return;
-    case ParseError::kTruncated:
-      ++truncated;
-      return;
-    case ParseError::kBadProtocol:
-      ++bad_protocol;
-      return;
-    case ParseError::kBadVersion:
-      ++bad_version;
-      return;
-    case ParseError::kBadFlags:
-      ++bad_flags;
-      return;
-    case ParseError::kNoKey:
-      ++no_key;
-      return;
-    case ParseError::kBadPayloadLength:
-      ++bad_payload_length;
-      return;
-    case ParseError::kPayloadWithoutSeq:
-      ++payload_without_seq;
-      return;
-    case ParseError::kEmpty:
-      ++empty;
-      return;
+    case ParseError::kNone: return;
+    case ParseError::kTruncated: ++truncated; return;
+    case ParseError::kBadProtocol: ++bad_protocol; return;
+    case ParseError::kBadVersion: ++bad_version; return;
+    case ParseError::kBadFlags: ++bad_flags; return;
+    case ParseError::kNoKey: ++no_key; return;
+    case ParseError::kBadPayloadLength: ++bad_payload_length; return;
+    case ParseError::kPayloadWithoutSeq: ++payload_without_seq; return;
+    case ParseError::kEmpty: ++empty; return;
   }
 }
 
@@ -333,7 +307,8 @@ Time Channel::next_deadline() const {
       if (s.used) t = std::min(t, s.at + cfg_.reorder_wait);
   }
   if (!ack_pending_) return t;
-  if (cfg_.ack_burst != 0 && pending_count_ >= cfg_.ack_burst) return std::min(t, ack_pending_since_);
+  if (cfg_.ack_burst != 0 && pending_count_ >= cfg_.ack_burst)
+    return std::min(t, ack_pending_since_);
   return std::min(t, ack_pending_since_ + cfg_.ack_delay);
 }
 

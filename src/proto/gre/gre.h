@@ -22,8 +22,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 #include "base/bytes.h"
 #include "base/ip.h"
@@ -37,7 +37,14 @@ inline constexpr size_t kMaxHeaderSize = 16;
 
 // ---- IPv4 (raw socket reads include the IP header) ----
 
-enum class Ipv4Error { kNone, kTruncated, kBadVersion, kBadHeaderLength, kBadTotalLength, kFragment };
+enum class Ipv4Error {
+  kNone,
+  kTruncated,
+  kBadVersion,
+  kBadHeaderLength,
+  kBadTotalLength,
+  kFragment
+};
 
 struct Ipv4Packet {
   Ipv4 src;
@@ -70,14 +77,14 @@ struct Header {
 
 enum class ParseError {
   kNone,
-  kTruncated,  // shorter than the header its flags announce
-  kBadProtocol,  // not 0x880B
-  kBadVersion,  // not 1
-  kBadFlags,  // C, R, s, Recur or Flags set
-  kNoKey,  // K clear
-  kBadPayloadLength,  // Payload Length exceeds the octets present
+  kTruncated,          // shorter than the header its flags announce
+  kBadProtocol,        // not 0x880B
+  kBadVersion,         // not 1
+  kBadFlags,           // C, R, s, Recur or Flags set
+  kNoKey,              // K clear
+  kBadPayloadLength,   // Payload Length exceeds the octets present
   kPayloadWithoutSeq,  // payload but S clear
-  kEmpty,  // neither S nor A: carries nothing
+  kEmpty,              // neither S nor A: carries nothing
 };
 
 std::string_view parse_error_name(ParseError e);
@@ -125,7 +132,7 @@ inline bool seq_after(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - 
 // ---- Channel ----
 
 struct ChannelConfig {
-  uint16_t peer_call_id = 0;  // put in the Key of everything we send
+  uint16_t peer_call_id = 0;               // put in the Key of everything we send
   Duration ack_delay = milliseconds(200);  // pending ack -> ack-only packet
   // This many received-but-unacked packets make the ack-only packet due at
   // once (pptp-linux acks almost immediately past one); 0 disables.
@@ -150,11 +157,11 @@ inline constexpr Duration kDefaultReorderWait = milliseconds(10);
 inline constexpr size_t kReorderSlotSize = 1600;
 
 enum class Verdict {
-  kDeliver,  // pass the payload to PPP
-  kAckOnly,  // no payload; the ack was processed
+  kDeliver,    // pass the payload to PPP
+  kAckOnly,    // no payload; the ack was processed
   kDuplicate,  // same seq as the last accepted: dropped
-  kStale,  // older than the last accepted: dropped
-  kHeld,   // ahead of a gap: copied into the reorder window (see take_released)
+  kStale,      // older than the last accepted: dropped
+  kHeld,       // ahead of a gap: copied into the reorder window (see take_released)
 };
 
 struct TxFields {
@@ -169,11 +176,11 @@ struct ChannelStats {
   uint64_t rx_duplicates = 0;
   uint64_t rx_stale = 0;
   uint64_t rx_stale_echo_delivered = 0;
-  uint64_t rx_lost = 0;  // gaps in the accepted sequence numbers
-  uint64_t rx_held = 0;       // reorder window: packets that waited for a gap
+  uint64_t rx_lost = 0;           // gaps in the accepted sequence numbers
+  uint64_t rx_held = 0;           // reorder window: packets that waited for a gap
   uint64_t rx_late_in_order = 0;  // ...late packets that still went up in order
-  uint64_t rx_gaps_skipped = 0;  // ...gaps given up (wait over, window full, far jump)
-  uint64_t rx_too_big = 0;    // reorder window: payload larger than a slot, dropped
+  uint64_t rx_gaps_skipped = 0;   // ...gaps given up (wait over, window full, far jump)
+  uint64_t rx_too_big = 0;        // reorder window: payload larger than a slot, dropped
   uint64_t rx_acks = 0;
   uint64_t rx_bad_acks = 0;  // acknowledging a number we never sent
   uint64_t tx_data = 0;
@@ -225,7 +232,7 @@ class Channel {
 
   ChannelConfig cfg_;
   ChannelStats stats_;
-  uint32_t tx_seq_ = 0;  // last sent; the first packet gets 1
+  uint32_t tx_seq_ = 0;    // last sent; the first packet gets 1
   uint32_t ack_recv_ = 0;  // highest of ours the peer acknowledged
   bool rx_started_ = false;
   uint32_t rx_seq_ = 0;  // last accepted
@@ -236,7 +243,7 @@ class Channel {
   std::vector<uint8_t> slot_memory_;
   std::vector<Held> held_;
   uint32_t held_count_ = 0;
-  bool force_ = false;        // release up to force_through_ whatever the gaps
+  bool force_ = false;  // release up to force_through_ whatever the gaps
   uint32_t force_through_ = 0;
 };
 

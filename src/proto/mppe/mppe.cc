@@ -180,7 +180,7 @@ constexpr int kFreeGuesses = 4;
 // refused too, which means we lost step.
 constexpr uint16_t kLateWindow = 64;
 constexpr uint32_t kLostAfter = 4;
-constexpr uint32_t kMaxSearch = 32 * 16;     // 32 turns of the count
+constexpr uint32_t kMaxSearch = 32 * 16;  // 32 turns of the count
 constexpr uint32_t kMaxSearchBudget = 2048;
 
 }  // namespace
@@ -343,7 +343,7 @@ Decryptor::Result Decryptor::decrypt_stateless(MutableByteView data, uint16_t co
 // they do not add to the error score. Never roll back: that would need the
 // whole key chain from the start.
 Decryptor::Result Decryptor::decrypt_stateless_as_counted(MutableByteView data, uint16_t count,
-                                                         uint16_t ahead) {
+                                                          uint16_t ahead) {
   if (ahead == 0) return fail(DecryptError::kDuplicate, false);
   if (ahead > kCountSpace / 2) return fail(DecryptError::kLate, false);
   if (ahead > settings_.max_forward_jump) return fail(DecryptError::kJumpTooFar, false);

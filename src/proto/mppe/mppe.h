@@ -18,9 +18,9 @@
 namespace pptpx::mppe {
 
 inline constexpr size_t kHeaderSize = 2;
-inline constexpr uint8_t kBitFlushed = 0x80;    // A: RC4 re-initialised before this packet
-inline constexpr uint8_t kBitCompressed = 0x20; // C: MPPC, never produced or accepted here
-inline constexpr uint8_t kBitEncrypted = 0x10;  // D
+inline constexpr uint8_t kBitFlushed = 0x80;     // A: RC4 re-initialised before this packet
+inline constexpr uint8_t kBitCompressed = 0x20;  // C: MPPC, never produced or accepted here
+inline constexpr uint8_t kBitEncrypted = 0x10;   // D
 inline constexpr uint16_t kCountSpace = 4096;
 
 struct Settings {
@@ -97,18 +97,18 @@ class Encryptor {
 
 enum class DecryptError : uint8_t {
   kNone,
-  kTooShort,          // fewer than header + 1 octet
-  kNotEncrypted,      // D clear
-  kCompressed,        // B or C set: MPPC, which was not negotiated
-  kMissingFlushed,    // stateless without A, or stateful flag packet without A
-  kLate,              // stateless: count behind the last accepted one
-  kDuplicate,         // stateless: same count as the last accepted one
-  kJumpTooFar,        // stateless without ip_only: further ahead than max_forward_jump
-  kSearching,         // stateless: after a loss, the key is not found yet (budget)
-  kKeysLost,          // stateless: not found within kMaxSearch steps: renegotiate CCP
-  kOutOfSequence,     // stateful: loss or reordering detected, now discarding
-  kDiscarding,        // stateful: waiting for a packet with A after a loss
-  kGarbled,           // decrypted to no PPP protocol / IP packet: keys out of step
+  kTooShort,        // fewer than header + 1 octet
+  kNotEncrypted,    // D clear
+  kCompressed,      // B or C set: MPPC, which was not negotiated
+  kMissingFlushed,  // stateless without A, or stateful flag packet without A
+  kLate,            // stateless: count behind the last accepted one
+  kDuplicate,       // stateless: same count as the last accepted one
+  kJumpTooFar,      // stateless without ip_only: further ahead than max_forward_jump
+  kSearching,       // stateless: after a loss, the key is not found yet (budget)
+  kKeysLost,        // stateless: not found within kMaxSearch steps: renegotiate CCP
+  kOutOfSequence,   // stateful: loss or reordering detected, now discarding
+  kDiscarding,      // stateful: waiting for a packet with A after a loss
+  kGarbled,         // decrypted to no PPP protocol / IP packet: keys out of step
 };
 
 const char* to_string(DecryptError e);
@@ -128,17 +128,17 @@ struct DecryptStats {
   uint64_t late = 0;
   uint64_t duplicate = 0;
   uint64_t jump_too_far = 0;
-  uint64_t searching = 0;      // stateless: dropped while the key search goes on
-  uint64_t keys_lost = 0;      // stateless: dropped after the search gave up (CCP must start over)
-  uint64_t search_steps = 0;   // stateless: key changes spent searching (paid)
-  uint64_t key_work = 0;       // every key change computed, wasted ones included
+  uint64_t searching = 0;     // stateless: dropped while the key search goes on
+  uint64_t keys_lost = 0;     // stateless: dropped after the search gave up (CCP must start over)
+  uint64_t search_steps = 0;  // stateless: key changes spent searching (paid)
+  uint64_t key_work = 0;      // every key change computed, wasted ones included
   uint64_t out_of_sequence = 0;
   uint64_t discarded = 0;
   uint64_t garbled = 0;
   uint64_t key_changes = 0;
-  uint64_t resyncs = 0;        // stateful: flushed packets that ended a discard;
-                               // stateless: packets found by the key search
-  uint64_t resync_extra = 0;   // stateful: ...of which needed unseen key changes guessed
+  uint64_t resyncs = 0;          // stateful: flushed packets that ended a discard;
+                                 // stateless: packets found by the key search
+  uint64_t resync_extra = 0;     // stateful: ...of which needed unseen key changes guessed
   uint64_t lengths_guessed = 0;  // stateful: losses bridged by guessing the lost lengths
 
   DecryptStats& operator+=(const DecryptStats& o);

@@ -84,8 +84,10 @@ void CcpOptions::judge_request(const std::vector<Option>& options, RequestJudge&
       nak = true;
       bits &= ~kMppeH;
     }
-    if (nak) put_mppe(judge, &o, bits);
-    else pending_tx_bits_ = bits;
+    if (nak)
+      put_mppe(judge, &o, bits);
+    else
+      pending_tx_bits_ = bits;
   }
 }
 

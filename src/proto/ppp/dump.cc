@@ -23,10 +23,9 @@ const char* protocol_name(uint16_t p) {
 }
 
 const char* code_name(uint8_t c) {
-  static const char* const kNames[] = {nullptr,   "ConfReq",  "ConfAck",  "ConfNak",  "ConfRej",
-                                       "TermReq", "TermAck",  "CodeRej",  "ProtRej",  "EchoReq",
-                                       "EchoRep", "DiscReq",  "Ident",    "TimeRem",  "ResetReq",
-                                       "ResetAck"};
+  static const char* const kNames[] = {
+      nullptr,   "ConfReq", "ConfAck", "ConfNak", "ConfRej", "TermReq", "TermAck",  "CodeRej",
+      "ProtRej", "EchoReq", "EchoRep", "DiscReq", "Ident",   "TimeRem", "ResetReq", "ResetAck"};
   return c < 16 ? kNames[c] : nullptr;
 }
 
@@ -39,8 +38,12 @@ std::string printable(ByteView b) {
 std::string lcp_option(uint8_t type, ByteView v) {
   Reader r(v);
   switch (type) {
-    case 1: if (v.size() == 2) return fmt::format("mru {}", r.u16()); break;
-    case 2: if (v.size() == 4) return fmt::format("asyncmap {:#x}", r.u32()); break;
+    case 1:
+      if (v.size() == 2) return fmt::format("mru {}", r.u16());
+      break;
+    case 2:
+      if (v.size() == 4) return fmt::format("asyncmap {:#x}", r.u32());
+      break;
     case 3:
       if (v.size() == 2 && get_u16(v.data()) == kProtoPap) return "auth pap";
       if (v.size() == 3 && get_u16(v.data()) == kProtoChap) {
@@ -52,9 +55,15 @@ std::string lcp_option(uint8_t type, ByteView v) {
         }
       }
       break;
-    case 5: if (v.size() == 4) return fmt::format("magic {:#010x}", r.u32()); break;
-    case 7: if (v.empty()) return "pcomp"; break;
-    case 8: if (v.empty()) return "accomp"; break;
+    case 5:
+      if (v.size() == 4) return fmt::format("magic {:#010x}", r.u32());
+      break;
+    case 7:
+      if (v.empty()) return "pcomp";
+      break;
+    case 8:
+      if (v.empty()) return "accomp";
+      break;
     case 13: return "callback";
     case 17: return "mrru";
     case 19: return "endpoint";

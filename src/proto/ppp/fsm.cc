@@ -32,7 +32,9 @@ void RequestJudge::nak(const Option* original, uint8_t type, ByteView value) {
   }
 }
 
-void RequestJudge::reject(const Option& o) { reject_.insert(reject_.end(), o.raw.begin(), o.raw.end()); }
+void RequestJudge::reject(const Option& o) {
+  reject_.insert(reject_.end(), o.raw.begin(), o.raw.end());
+}
 
 uint8_t RequestJudge::finish(ByteView request, Bytes& reply) const {
   if (!reject_.empty()) {
@@ -49,7 +51,11 @@ uint8_t RequestJudge::finish(ByteView request, Bytes& reply) const {
 
 Fsm::Fsm(uint16_t protocol, std::string name, FsmHandler& handler, const FsmConfig& cfg,
          std::vector<OutPacket>& out, Logger log)
-    : protocol_(protocol), name_(std::move(name)), handler_(handler), cfg_(cfg), out_(out),
+    : protocol_(protocol),
+      name_(std::move(name)),
+      handler_(handler),
+      cfg_(cfg),
+      out_(out),
       log_(std::move(log)) {}
 
 std::optional<LayerEvent> Fsm::poll_event() {
@@ -170,9 +176,7 @@ void Fsm::close(std::string_view reason, Time now) {
       break;
     case FsmState::kStopped: set_state(FsmState::kClosed); break;
     case FsmState::kStopping: set_state(FsmState::kClosing); break;
-    case FsmState::kOpened:
-      tld();
-      [[fallthrough]];
+    case FsmState::kOpened: tld(); [[fallthrough]];
     case FsmState::kReqSent:
     case FsmState::kAckRcvd:
     case FsmState::kAckSent:
@@ -468,8 +472,10 @@ void Fsm::rxj(const Packet& p, Time now) {
   // Rejecting one of the codes the automaton depends on is catastrophic.
   bool catastrophic = code >= kConfigureRequest && code <= kCodeReject;
   log_.debug("{}: peer Code-Rejected code {}", name_, code);
-  if (catastrophic) rxj_minus(now);
-  else if (state_ == FsmState::kAckRcvd) set_state(FsmState::kReqSent);
+  if (catastrophic)
+    rxj_minus(now);
+  else if (state_ == FsmState::kAckRcvd)
+    set_state(FsmState::kReqSent);
 }
 
 }  // namespace pptpx::ppp

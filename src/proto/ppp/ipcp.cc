@@ -15,7 +15,8 @@ void nak_addr(RequestJudge& judge, const Option* o, uint8_t type, Ipv4 a) {
 }
 
 bool is_addr_option(uint8_t t) {
-  return t == kIpcpAddress || t == kIpcpDns1 || t == kIpcpNbns1 || t == kIpcpDns2 || t == kIpcpNbns2;
+  return t == kIpcpAddress || t == kIpcpDns1 || t == kIpcpNbns1 || t == kIpcpDns2 ||
+         t == kIpcpNbns2;
 }
 
 }  // namespace
@@ -48,8 +49,10 @@ void IpcpOptions::build_request(Bytes& out) {
 
 void IpcpOptions::judge_request(const std::vector<Option>& options, RequestJudge& judge) {
   pending_peer_addr_ = {};
-  if (server_) judge_server(options, judge);
-  else judge_client(options, judge);
+  if (server_)
+    judge_server(options, judge);
+  else
+    judge_client(options, judge);
 }
 
 void IpcpOptions::judge_server(const std::vector<Option>& options, RequestJudge& judge) {
@@ -74,8 +77,10 @@ void IpcpOptions::judge_server(const std::vector<Option>& options, RequestJudge&
       case kIpcpNbns2: ours = ip_.wins2; break;
       default: break;
     }
-    if (!ours) judge.reject(o);
-    else if (v != *ours) nak_addr(judge, &o, o.type, *ours);
+    if (!ours)
+      judge.reject(o);
+    else if (v != *ours)
+      nak_addr(judge, &o, o.type, *ours);
   }
   // A peer that asks for no address is told which one it has, once.
   if (!saw_address && !nak_added_address_ && judge.nak_allowed()) {
@@ -160,7 +165,9 @@ void Ipv6cpOptions::judge_request(const std::vector<Option>& options, RequestJud
   }
 }
 
-void Ipv6cpOptions::on_ack(const std::vector<Option>&) { local_id_ = send_id_ ? want_id_ : InterfaceId{}; }
+void Ipv6cpOptions::on_ack(const std::vector<Option>&) {
+  local_id_ = send_id_ ? want_id_ : InterfaceId{};
+}
 
 bool Ipv6cpOptions::on_nak(const std::vector<Option>& options) {
   const InterfaceId zero{};

@@ -51,7 +51,7 @@ class IpcpOptions final : public FsmHandler {
   bool on_nak(const std::vector<Option>& options) override;
   bool on_reject(const std::vector<Option>& options) override;
 
-  Ipv4 local() const { return local_; }      // our address as acked by the peer
+  Ipv4 local() const { return local_; }       // our address as acked by the peer
   Ipv4 remote() const { return peer_addr_; }  // the peer's address as we acked it
   // The name servers the peer gave us (client).
   const NameServers& servers() const { return got_; }

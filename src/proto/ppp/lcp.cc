@@ -69,26 +69,24 @@ void LcpOptions::judge_request(const std::vector<Option>& options, RequestJudge&
   pending_.send_magic = false;
   for (const Option& o : options) {
     switch (o.type) {
-      case kLcpMru:
-        judge_mru(o, judge);
-        break;
+      case kLcpMru: judge_mru(o, judge); break;
       case kLcpAccm:
         // Meaningless over GRE, but pppd-based peers always ask: Ack and ignore.
         if (o.value.size() != 4) judge.reject(o);
         break;
-      case kLcpAuth:
-        judge_auth(o, judge);
-        break;
-      case kLcpMagic:
-        judge_magic(o, judge);
-        break;
+      case kLcpAuth: judge_auth(o, judge); break;
+      case kLcpMagic: judge_magic(o, judge); break;
       case kLcpPfc:
-        if (o.value.empty()) pending_.pfc = true;
-        else judge.reject(o);
+        if (o.value.empty())
+          pending_.pfc = true;
+        else
+          judge.reject(o);
         break;
       case kLcpAcfc:
-        if (o.value.empty()) pending_.acfc = true;
-        else judge.reject(o);
+        if (o.value.empty())
+          pending_.acfc = true;
+        else
+          judge.reject(o);
         break;
       default:
         // Quality-Protocol, Callback, multilink options and anything unknown.

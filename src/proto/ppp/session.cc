@@ -4,10 +4,9 @@
 // before encryption is in place.
 #include "proto/ppp/session.h"
 
-#include "base/counters.h"
-
 #include <algorithm>
 
+#include "base/counters.h"
 #include "proto/ppp/protocols.h"
 
 namespace pptpx::ppp {
@@ -132,9 +131,12 @@ bool Session::on_ncp_packet(uint16_t protocol, ByteView info, Time now) {
     log_.debug("malformed packet for protocol 0x{:04x} dropped", protocol);
     return false;
   }
-  if (protocol == kProtoIpcp) ipcp_.on_packet(*p, now);
-  else if (protocol == kProtoIpv6cp) ipv6cp_.on_packet(*p, now);
-  else on_ccp_packet(*p, now);
+  if (protocol == kProtoIpcp)
+    ipcp_.on_packet(*p, now);
+  else if (protocol == kProtoIpv6cp)
+    ipv6cp_.on_packet(*p, now);
+  else
+    on_ccp_packet(*p, now);
   return true;
 }
 
@@ -142,8 +144,10 @@ void Session::on_lcp_packet(const Packet& p, Time now) {
   bool open = lcp_.opened();
   switch (p.code) {
     case kProtocolReject:
-      if (open) on_protocol_reject(p.data, now);
-      else discard(kProtoLcp, "Protocol-Reject outside Opened");
+      if (open)
+        on_protocol_reject(p.data, now);
+      else
+        discard(kProtoLcp, "Protocol-Reject outside Opened");
       return;
     case kEchoRequest: {
       if (!open) return discard(kProtoLcp, "Echo-Request outside Opened");
@@ -374,8 +378,10 @@ void Session::start_ncps(Time now) {
     if (cfg_.mppe.required) {
       bool both = peer_auth_ && own_auth_ && is_mschap(peer_auth_->protocol()) &&
                   is_mschap(own_auth_->protocol());
-      if (both) log_.warn("MPPE required, but auth done in both directions.");
-      else log_.warn("MPPE required, but keys are not available (MS-CHAP not used)");
+      if (both)
+        log_.warn("MPPE required, but auth done in both directions.");
+      else
+        log_.warn("MPPE required, but keys are not available (MS-CHAP not used)");
       close("MPPE required but not available", now);
       return;
     }
@@ -572,8 +578,8 @@ void Session::on_ipcp_event(LayerEvent e, Time now) {
       break;
     case LayerEvent::kDown: {
       FsmState l = lcp_.state();
-      bool again = l == FsmState::kOpened || l == FsmState::kReqSent ||
-                   l == FsmState::kAckRcvd || l == FsmState::kAckSent;
+      bool again = l == FsmState::kOpened || l == FsmState::kReqSent || l == FsmState::kAckRcvd ||
+                   l == FsmState::kAckSent;
       events_.push_back(event::IpDown{again && phase_ != Phase::kTerminate});
       break;
     }
@@ -622,7 +628,8 @@ void Session::on_ccp_event(LayerEvent e, Time now) {
     }
     case LayerEvent::kDown: events_.push_back(event::CcpDown{}); break;
     case LayerEvent::kFinished:
-      if (cfg_.mppe.required && lcp_.opened()) close("MPPE required but peer negotiation failed", now);
+      if (cfg_.mppe.required && lcp_.opened())
+        close("MPPE required but peer negotiation failed", now);
       break;
     case LayerEvent::kStarted: break;
   }
@@ -650,10 +657,11 @@ PppCounters Session::counters() const {
 std::string describe_ppp(const PppCounters& c) {
   const SessionStats& s = c.session;
   auto fsm = [](const FsmStats& f) {
-    return fmt::format("malformed {} bad-id {} bad-ack {} bad-nak/reject {} unexpected-state {} "
-                       "code-rejects in {} out {}",
-                       f.malformed, f.bad_id, f.bad_ack, f.bad_nak_reject, f.unexpected_state,
-                       f.code_rejects_received, f.code_rejects_sent);
+    return fmt::format(
+        "malformed {} bad-id {} bad-ack {} bad-nak/reject {} unexpected-state {} "
+        "code-rejects in {} out {}",
+        f.malformed, f.bad_id, f.bad_ack, f.bad_nak_reject, f.unexpected_state,
+        f.code_rejects_received, f.code_rejects_sent);
   };
   return fmt::format(
       "PPP: malformed {} discarded {} protocol-rejects in {} out {} echo out {} replies {} "

@@ -121,13 +121,13 @@ using SessionEvent =
                  event::ResetRequested, event::EchoTimeout, event::Finished>;
 
 struct SessionStats {
-  uint64_t malformed_frames = 0;    // control packets with a bad header
-  uint64_t discarded = 0;           // not acceptable in the current phase
+  uint64_t malformed_frames = 0;  // control packets with a bad header
+  uint64_t discarded = 0;         // not acceptable in the current phase
   uint64_t protocol_rejects_sent = 0;
   uint64_t protocol_rejects_received = 0;
   uint64_t echo_requests_sent = 0;
   uint64_t echo_replies_received = 0;
-  uint64_t loopback = 0;            // our own magic number came back
+  uint64_t loopback = 0;  // our own magic number came back
   uint64_t reset_requests_received = 0;
   uint64_t reset_requests_sent = 0;
 };
@@ -136,7 +136,7 @@ struct SessionStats {
 struct PppCounters {
   SessionStats session;
   FsmStats lcp;
-  FsmStats ncp;  // IPCP, IPV6CP and CCP together
+  FsmStats ncp;    // IPCP, IPV6CP and CCP together
   AuthStats auth;  // both directions
   PppCounters& operator+=(const PppCounters& o);
 };
@@ -246,7 +246,7 @@ class Session {
   std::unique_ptr<AuthMethod> own_auth_;   // we authenticate ourselves
   bool peer_done_ = false;
   bool own_done_ = false;
-  std::optional<IpConfig> pending_ip_;     // start_network() before both directions were done
+  std::optional<IpConfig> pending_ip_;  // start_network() before both directions were done
   bool network_started_ = false;
   bool ccp_active_ = false;
   bool ip_ncps_started_ = false;

@@ -111,9 +111,7 @@ void ClientControl::handle(const Message& m, Time now) {
       if (state_ == State::kWaitCtlReply) break;
       link_.answer_echo(std::get<EchoRequest>(m));
       return;
-    case MessageType::kEchoReply:
-      link_.on_echo_reply(std::get<EchoReply>(m));
-      return;
+    case MessageType::kEchoReply: link_.on_echo_reply(std::get<EchoReply>(m)); return;
     case MessageType::kOutgoingCallReply:
       if (state_ == State::kWaitCtlReply) break;
       on_ocrp(std::get<OutgoingCallReply>(m));
@@ -139,8 +137,7 @@ void ClientControl::handle(const Message& m, Time now) {
     case MessageType::kIncomingCallRequest:
     case MessageType::kIncomingCallReply:
     case MessageType::kIncomingCallConnected:
-    case MessageType::kCallClearRequest:
-      break;
+    case MessageType::kCallClearRequest: break;
   }
   link_.stats().unexpected_messages++;
   log.debug("ignoring unexpected {}", message_name(type));
@@ -203,8 +200,8 @@ void ClientControl::on_ocrp(const OutgoingCallReply& m) {
   c->state = CallState::kConnected;
   c->peer_call_id = m.call_id;
   c->deadline = kNever;
-  link_.emit(CallConnected{c->params.call_id, m.call_id, m.packet_recv_window_size,
-                           m.connect_speed});
+  link_.emit(
+      CallConnected{c->params.call_id, m.call_id, m.packet_recv_window_size, m.connect_speed});
 }
 
 void ClientControl::on_cdn(const CallDisconnectNotify& m, Time now) {
@@ -259,15 +256,11 @@ void ClientControl::set_link_info(uint16_t our_call_id, uint32_t send_accm, uint
 void ClientControl::hangup(Time now) {
   switch (state_) {
     case State::kIdle:
-    case State::kWaitCtlReply:
-      close("hangup");
-      return;
-    case State::kEstablished:
-      break;
+    case State::kWaitCtlReply: close("hangup"); return;
+    case State::kEstablished: break;
     case State::kWaitDisconnect:
     case State::kWaitStopReply:
-    case State::kClosed:
-      return;
+    case State::kClosed: return;
   }
   for (size_t i = 0; i < calls_.size();) {
     if (calls_[i].state == CallState::kQueued) {

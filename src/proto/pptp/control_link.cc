@@ -25,8 +25,7 @@ std::optional<Message> ControlLink::next_message(Time now) {
     DecodeResult d = decode(*raw);
     uint16_t type = raw->size() >= kHeaderSize ? get_u16(raw->data() + 8) : 0;
     switch (d.error) {
-      case DecodeError::kNone:
-        break;
+      case DecodeError::kNone: break;
       case DecodeError::kBadLength:
       case DecodeError::kTruncated:
         // The framer consumed Length octets, so the stream is still in
@@ -140,8 +139,8 @@ std::string describe_control(const ControlStats& s) {
       s.bad_message_type, s.unknown_type, s.reserved_nonzero, s.unexpected_messages,
       s.unknown_call_id, s.echo_requests_received, s.echo_requests_sent, s.echo_replies_received,
       s.echo_replies_unmatched, s.echo_timeouts, s.establish_timeouts, s.reply_timeouts,
-      s.calls_requested, s.calls_accepted, s.calls_rejected, s.calls_cleared,
-      s.calls_disconnected, s.incoming_calls_refused, s.set_link_info, s.wan_errors);
+      s.calls_requested, s.calls_accepted, s.calls_rejected, s.calls_cleared, s.calls_disconnected,
+      s.incoming_calls_refused, s.set_link_info, s.wan_errors);
 }
 
 }  // namespace pptpx::pptp

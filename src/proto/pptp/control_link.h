@@ -115,7 +115,7 @@ struct ControlStats {
   uint64_t calls_requested = 0;
   uint64_t calls_accepted = 0;
   uint64_t calls_rejected = 0;
-  uint64_t calls_cleared = 0;  // Call-Clear-Request received (server) or sent (client)
+  uint64_t calls_cleared = 0;       // Call-Clear-Request received (server) or sent (client)
   uint64_t calls_disconnected = 0;  // CDN sent (server) or received (client)
   uint64_t incoming_calls_refused = 0;
   uint64_t set_link_info = 0;

@@ -2,17 +2,17 @@
 // docs/protocol.md, Control messages).
 #include "proto/pptp/messages.h"
 
-#include "base/overloaded.h"
-
 #include <fmt/format.h>
 
 #include <array>
 
+#include "base/overloaded.h"
+
 namespace pptpx::pptp {
 namespace {
 
-constexpr std::array<uint16_t, 16> kLengths = {0,   156, 156, 16, 16, 16,  20, 168,
-                                               32,  220, 24,  28, 16, 148, 40, 24};
+constexpr std::array<uint16_t, 16> kLengths = {0,  156, 156, 16, 16, 16,  20, 168,
+                                               32, 220, 24,  28, 16, 148, 40, 24};
 constexpr std::array<std::string_view, 16> kNames = {
     "Unknown",
     "Start-Control-Connection-Request",
@@ -318,28 +318,17 @@ Message parse_body(uint16_t type, BodyReader& b) {
       return read_message<StopControlConnectionRequest>(b);
     case MessageType::kStopControlConnectionReply:
       return read_message<StopControlConnectionReply>(b);
-    case MessageType::kEchoRequest:
-      return read_message<EchoRequest>(b);
-    case MessageType::kEchoReply:
-      return read_message<EchoReply>(b);
-    case MessageType::kOutgoingCallRequest:
-      return read_message<OutgoingCallRequest>(b);
-    case MessageType::kOutgoingCallReply:
-      return read_message<OutgoingCallReply>(b);
-    case MessageType::kIncomingCallRequest:
-      return read_message<IncomingCallRequest>(b);
-    case MessageType::kIncomingCallReply:
-      return read_message<IncomingCallReply>(b);
-    case MessageType::kIncomingCallConnected:
-      return read_message<IncomingCallConnected>(b);
-    case MessageType::kCallClearRequest:
-      return read_message<CallClearRequest>(b);
-    case MessageType::kCallDisconnectNotify:
-      return read_message<CallDisconnectNotify>(b);
-    case MessageType::kWanErrorNotify:
-      return read_message<WanErrorNotify>(b);
-    case MessageType::kSetLinkInfo:
-      return read_message<SetLinkInfo>(b);
+    case MessageType::kEchoRequest: return read_message<EchoRequest>(b);
+    case MessageType::kEchoReply: return read_message<EchoReply>(b);
+    case MessageType::kOutgoingCallRequest: return read_message<OutgoingCallRequest>(b);
+    case MessageType::kOutgoingCallReply: return read_message<OutgoingCallReply>(b);
+    case MessageType::kIncomingCallRequest: return read_message<IncomingCallRequest>(b);
+    case MessageType::kIncomingCallReply: return read_message<IncomingCallReply>(b);
+    case MessageType::kIncomingCallConnected: return read_message<IncomingCallConnected>(b);
+    case MessageType::kCallClearRequest: return read_message<CallClearRequest>(b);
+    case MessageType::kCallDisconnectNotify: return read_message<CallDisconnectNotify>(b);
+    case MessageType::kWanErrorNotify: return read_message<WanErrorNotify>(b);
+    case MessageType::kSetLinkInfo: return read_message<SetLinkInfo>(b);
   }
   b.r.fail();
   return Message{};
@@ -355,18 +344,12 @@ std::string_view message_name(uint16_t type) {
 
 std::string_view decode_error_name(DecodeError e) {
   switch (e) {
-    case DecodeError::kNone:
-      return "none";
-    case DecodeError::kTruncated:
-      return "truncated";
-    case DecodeError::kBadLength:
-      return "bad length";
-    case DecodeError::kBadCookie:
-      return "bad magic cookie";
-    case DecodeError::kBadMessageType:
-      return "bad PPTP message type";
-    case DecodeError::kUnknownType:
-      return "unknown control message type";
+    case DecodeError::kNone: return "none";
+    case DecodeError::kTruncated: return "truncated";
+    case DecodeError::kBadLength: return "bad length";
+    case DecodeError::kBadCookie: return "bad magic cookie";
+    case DecodeError::kBadMessageType: return "bad PPTP message type";
+    case DecodeError::kUnknownType: return "unknown control message type";
   }
   return "?";
 }
@@ -446,13 +429,17 @@ std::string describe(const Message& m) {
                                x.host_name, x.vendor_string);
           },
           [](const StartControlConnectionReply& x) {
-            return fmt::format("version {:#06x} result {} error {} host \"{}\"",
-                               x.protocol_version, x.result_code, x.error_code, x.host_name);
+            return fmt::format("version {:#06x} result {} error {} host \"{}\"", x.protocol_version,
+                               x.result_code, x.error_code, x.host_name);
           },
           [](const StopControlConnectionRequest& x) { return fmt::format("reason {}", x.reason); },
-          [](const StopControlConnectionReply& x) { return fmt::format("result {}", x.result_code); },
+          [](const StopControlConnectionReply& x) {
+            return fmt::format("result {}", x.result_code);
+          },
           [](const EchoRequest& x) { return fmt::format("id {:#x}", x.identifier); },
-          [](const EchoReply& x) { return fmt::format("id {:#x} result {}", x.identifier, x.result_code); },
+          [](const EchoReply& x) {
+            return fmt::format("id {:#x} result {}", x.identifier, x.result_code);
+          },
           [](const OutgoingCallRequest& x) {
             return fmt::format("call {} serial {} window {} max bps {}", x.call_id,
                                x.call_serial_number, x.packet_recv_window_size, x.maximum_bps);
@@ -467,7 +454,9 @@ std::string describe(const Message& m) {
             return fmt::format("call {} peer call {} result {}", x.call_id, x.peer_call_id,
                                x.result_code);
           },
-          [](const IncomingCallConnected& x) { return fmt::format("peer call {}", x.peer_call_id); },
+          [](const IncomingCallConnected& x) {
+            return fmt::format("peer call {}", x.peer_call_id);
+          },
           [](const CallClearRequest& x) { return fmt::format("call {}", x.call_id); },
           [](const CallDisconnectNotify& x) {
             return fmt::format("call {} result {} error {}", x.call_id, x.result_code,

@@ -79,7 +79,7 @@ struct StartControlConnectionRequest {
   uint32_t bearer_capabilities = 0;
   uint16_t maximum_channels = 0;
   uint16_t firmware_revision = 0;
-  std::string host_name;  // 64 octets on the wire
+  std::string host_name;      // 64 octets on the wire
   std::string vendor_string;  // 64 octets on the wire
   bool operator==(const StartControlConnectionRequest&) const = default;
 };
@@ -131,7 +131,7 @@ struct OutgoingCallRequest {
   uint16_t packet_processing_delay = 0;
   uint16_t phone_number_length = 0;
   std::string phone_number;  // 64 octets
-  std::string subaddress;  // 64 octets
+  std::string subaddress;    // 64 octets
   bool operator==(const OutgoingCallRequest&) const = default;
 };
 
@@ -155,9 +155,9 @@ struct IncomingCallRequest {
   uint32_t physical_channel_id = 0;
   uint16_t dialed_number_length = 0;
   uint16_t dialing_number_length = 0;
-  std::string dialed_number;  // 64 octets
+  std::string dialed_number;   // 64 octets
   std::string dialing_number;  // 64 octets
-  std::string subaddress;  // 64 octets
+  std::string subaddress;      // 64 octets
   bool operator==(const IncomingCallRequest&) const = default;
 };
 
@@ -230,7 +230,7 @@ enum class DecodeError {
   kBadLength,  // Length differs from the size of the Control Message Type
   kBadCookie,
   kBadMessageType,  // PPTP Message Type != 1 (management messages are unused)
-  kUnknownType,  // Control Message Type outside 1..15
+  kUnknownType,     // Control Message Type outside 1..15
 };
 
 std::string_view decode_error_name(DecodeError e);

@@ -34,9 +34,7 @@ void ServerControl::on_timer(Time now) {
         close("no Start-Control-Connection-Request");
       }
       return;
-    case State::kEstablished:
-      link_.keepalive_timer(now);
-      break;
+    case State::kEstablished: link_.keepalive_timer(now); break;
     case State::kWaitStopReply:
       link_.keepalive_timer(now);
       if (now >= stop_deadline_) {
@@ -44,22 +42,17 @@ void ServerControl::on_timer(Time now) {
         close("no Stop-Control-Connection-Reply");
       }
       break;
-    case State::kClosed:
-      return;
+    case State::kClosed: return;
   }
   if (link_.closed()) state_ = State::kClosed;
 }
 
 Time ServerControl::next_deadline() const {
   switch (state_) {
-    case State::kIdle:
-      return establish_deadline_;
-    case State::kEstablished:
-      return link_.keepalive_deadline();
-    case State::kWaitStopReply:
-      return earliest(stop_deadline_, link_.keepalive_deadline());
-    case State::kClosed:
-      break;
+    case State::kIdle: return establish_deadline_;
+    case State::kEstablished: return link_.keepalive_deadline();
+    case State::kWaitStopReply: return earliest(stop_deadline_, link_.keepalive_deadline());
+    case State::kClosed: break;
   }
   return kNever;
 }
@@ -104,15 +97,9 @@ void ServerControl::handle(const Message& m, Time now) {
       link_.send(StopControlConnectionReply{kResultOk, 0});
       close("peer sent Stop-Control-Connection-Request");
       return;
-    case MessageType::kStopControlConnectionReply:
-      on_stop_reply();
-      return;
-    case MessageType::kEchoRequest:
-      link_.answer_echo(std::get<EchoRequest>(m));
-      return;
-    case MessageType::kEchoReply:
-      link_.on_echo_reply(std::get<EchoReply>(m));
-      return;
+    case MessageType::kStopControlConnectionReply: on_stop_reply(); return;
+    case MessageType::kEchoRequest: link_.answer_echo(std::get<EchoRequest>(m)); return;
+    case MessageType::kEchoReply: link_.on_echo_reply(std::get<EchoReply>(m)); return;
     case MessageType::kOutgoingCallRequest:
       if (state_ != State::kEstablished) {
         // Shutting down: refuse rather than start a call we will stop.
@@ -121,24 +108,15 @@ void ServerControl::handle(const Message& m, Time now) {
       }
       on_ocrq(std::get<OutgoingCallRequest>(m));
       return;
-    case MessageType::kCallClearRequest:
-      on_call_clear(std::get<CallClearRequest>(m));
-      return;
-    case MessageType::kIncomingCallRequest:
-      refuse_icrq(std::get<IncomingCallRequest>(m));
-      return;
-    case MessageType::kSetLinkInfo:
-      on_set_link_info(std::get<SetLinkInfo>(m));
-      return;
-    case MessageType::kWanErrorNotify:
-      on_wan_error(std::get<WanErrorNotify>(m));
-      return;
+    case MessageType::kCallClearRequest: on_call_clear(std::get<CallClearRequest>(m)); return;
+    case MessageType::kIncomingCallRequest: refuse_icrq(std::get<IncomingCallRequest>(m)); return;
+    case MessageType::kSetLinkInfo: on_set_link_info(std::get<SetLinkInfo>(m)); return;
+    case MessageType::kWanErrorNotify: on_wan_error(std::get<WanErrorNotify>(m)); return;
     case MessageType::kStartControlConnectionReply:
     case MessageType::kOutgoingCallReply:
     case MessageType::kIncomingCallReply:
     case MessageType::kIncomingCallConnected:
-    case MessageType::kCallDisconnectNotify:
-      break;
+    case MessageType::kCallDisconnectNotify: break;
   }
   link_.stats().unexpected_messages++;
   log.debug("ignoring {} (wrong direction)", message_name(type));
@@ -253,8 +231,8 @@ void ServerControl::on_call_clear(const CallClearRequest& m) {
   link_.emit(CallCleared{m.call_id, ours});
 }
 
-void ServerControl::accept_call(uint16_t peer_call_id, uint16_t our_call_id,
-                                uint32_t connect_speed, Time) {
+void ServerControl::accept_call(uint16_t peer_call_id, uint16_t our_call_id, uint32_t connect_speed,
+                                Time) {
   if (state_ != State::kEstablished) return;
   Call* c = find_peer(peer_call_id);
   if (!c || c->accepted) {
@@ -338,8 +316,6 @@ ServerControl::Call* ServerControl::find_ours(uint16_t our_call_id) {
   return nullptr;
 }
 
-void ServerControl::erase(const Call* c) {
-  calls_.erase(calls_.begin() + (c - calls_.data()));
-}
+void ServerControl::erase(const Call* c) { calls_.erase(calls_.begin() + (c - calls_.data())); }
 
 }  // namespace pptpx::pptp

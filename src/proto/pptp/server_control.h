@@ -43,9 +43,9 @@ struct ServerControlConfig {
   Duration echo_interval = seconds(60);  // zero disables our Echo-Requests
   Duration echo_timeout = seconds(60);
   Duration stop_timeout = seconds(60);  // wait for Stop-Control-Connection-Reply
-  uint16_t max_channels = 1;  // calls on one control connection
-  uint16_t recv_window = 64;  // our Packet Recv. Window Size in OCRP
-  uint32_t framing_capabilities = 3;  // async | sync, like accel-ppp
+  uint16_t max_channels = 1;            // calls on one control connection
+  uint16_t recv_window = 64;            // our Packet Recv. Window Size in OCRP
+  uint32_t framing_capabilities = 3;    // async | sync, like accel-ppp
   uint32_t bearer_capabilities = 3;
 };
 

@@ -107,53 +107,51 @@ void Call::pump(Time now) {
 }
 
 void Call::on_ppp_event(ppp::SessionEvent& ev, Time now) {
-  std::visit(
-      Overloaded{
-          [&](ppp::event::LinkUp&) {
-            dp_.set_framing(ppp_.tx_acfc(), ppp_.tx_pfc());
-            // A new LCP negotiation is a new authentication phase: the peer
-            // may ask for our secret once more.
-            own_secret_asked_ = false;
-            log_.debug("LCP is up");
-          },
-          [&](ppp::event::Authenticated& a) { events_.push_back(std::move(a)); },
-          [&](ppp::event::AuthFailed& f) { events_.push_back(std::move(f)); },
-          [&](ppp::event::CcpUp& up) {
-            const auto& k = up.keys;
-            bool wide = up.key_bits == 128;
-            dp_.start_mppe(wide ? k.send.data() : k.send64.data(),
-                           wide ? k.recv.data() : k.recv64.data(),
-                           mppe::Settings{up.key_bits, up.stateless});
-            events_.push_back(call_event::CcpUp{up.key_bits, up.stateless, interface_mtu()});
-          },
-          [&](ppp::event::CcpDown&) {
-            dp_.stop_mppe();
-            log_.info("MPPE disabled");
-            events_.push_back(call_event::CcpDown{});
-          },
-          [&](ppp::event::ResetRequested&) { dp_.request_flush(); },
-          [&](ppp::event::IpUp& up) {
-            ip_up_ = true;
-            last_data_ = now;
-            events_.push_back(call_event::IpUp{up.local, up.remote,
-                                               static_cast<const NameServers&>(up),
-                                               interface_mtu()});
-          },
-          [&](ppp::event::IpDown& d) {
-            ip_up_ = false;
-            events_.push_back(call_event::IpDown{d.renegotiating});
-          },
-          [&](ppp::event::Ipv6Up&) {},
-          [&](ppp::event::Ipv6Down&) {},
-          [&](ppp::event::EchoTimeout&) { events_.push_back(call_event::LinkDead{}); },
-          [&](ppp::event::Finished& f) {
-            finished_ = true;
-            ip_up_ = false;
-            dp_.stop_mppe();
-            events_.push_back(call_event::Finished{std::move(f.reason)});
-          },
-      },
-      ev);
+  std::visit(Overloaded{
+                 [&](ppp::event::LinkUp&) {
+                   dp_.set_framing(ppp_.tx_acfc(), ppp_.tx_pfc());
+                   // A new LCP negotiation is a new authentication phase: the peer
+                   // may ask for our secret once more.
+                   own_secret_asked_ = false;
+                   log_.debug("LCP is up");
+                 },
+                 [&](ppp::event::Authenticated& a) { events_.push_back(std::move(a)); },
+                 [&](ppp::event::AuthFailed& f) { events_.push_back(std::move(f)); },
+                 [&](ppp::event::CcpUp& up) {
+                   const auto& k = up.keys;
+                   bool wide = up.key_bits == 128;
+                   dp_.start_mppe(wide ? k.send.data() : k.send64.data(),
+                                  wide ? k.recv.data() : k.recv64.data(),
+                                  mppe::Settings{up.key_bits, up.stateless});
+                   events_.push_back(call_event::CcpUp{up.key_bits, up.stateless, interface_mtu()});
+                 },
+                 [&](ppp::event::CcpDown&) {
+                   dp_.stop_mppe();
+                   log_.info("MPPE disabled");
+                   events_.push_back(call_event::CcpDown{});
+                 },
+                 [&](ppp::event::ResetRequested&) { dp_.request_flush(); },
+                 [&](ppp::event::IpUp& up) {
+                   ip_up_ = true;
+                   last_data_ = now;
+                   events_.push_back(call_event::IpUp{
+                       up.local, up.remote, static_cast<const NameServers&>(up), interface_mtu()});
+                 },
+                 [&](ppp::event::IpDown& d) {
+                   ip_up_ = false;
+                   events_.push_back(call_event::IpDown{d.renegotiating});
+                 },
+                 [&](ppp::event::Ipv6Up&) {},
+                 [&](ppp::event::Ipv6Down&) {},
+                 [&](ppp::event::EchoTimeout&) { events_.push_back(call_event::LinkDead{}); },
+                 [&](ppp::event::Finished& f) {
+                   finished_ = true;
+                   ip_up_ = false;
+                   dp_.stop_mppe();
+                   events_.push_back(call_event::Finished{std::move(f.reason)});
+                 },
+             },
+             ev);
 }
 
 // ---- inbound ----
@@ -220,9 +218,7 @@ ByteView Call::on_frame(MutableByteView frame, Time now) {
       ppp_.on_control(in.protocol, in.data, now);
       pump(now);
       return {};
-    case DataPath::Inbound::kDropped:
-      log_.debug("packet dropped: {}", in.reason);
-      return {};
+    case DataPath::Inbound::kDropped: log_.debug("packet dropped: {}", in.reason); return {};
   }
   return {};
 }

@@ -177,7 +177,7 @@ class Call {
   bool opened_ = false;
   bool finished_ = false;
   bool ip_up_ = false;
-  bool secret_asked_ = false;     // a SecretNeeded is out, not yet answered
+  bool secret_asked_ = false;      // a SecretNeeded is out, not yet answered
   bool own_secret_asked_ = false;  // since the last LinkUp
   Time last_data_;
   CallTraffic traffic_;

@@ -24,7 +24,8 @@ std::optional<GreDatagram> parse_gre_datagram(MutableByteView datagram, IngressS
   }
   // The parsers hand out read-only views; the payload is the datagram's own.
   const auto off = static_cast<size_t>(g.packet.payload.data() - datagram.data());
-  return GreDatagram{ip.packet.src, g.packet.header, datagram.subspan(off, g.packet.payload.size())};
+  return GreDatagram{ip.packet.src, g.packet.header,
+                     datagram.subspan(off, g.packet.payload.size())};
 }
 
 namespace {
@@ -68,8 +69,8 @@ std::string describe_gre(const DataPathStats& d) {
   return fmt::format(
       "GRE in: stale {} duplicate {} lost {} | reorder window: held {} late-in-order {} "
       "gaps-skipped {} too-big {}",
-      d.gre_stale, d.gre_duplicate, d.gre_lost, d.gre_held, d.gre_late_in_order,
-      d.gre_gaps_skipped, d.gre_too_big);
+      d.gre_stale, d.gre_duplicate, d.gre_lost, d.gre_held, d.gre_late_in_order, d.gre_gaps_skipped,
+      d.gre_too_big);
 }
 
 std::string describe_gre_flow(const DataPathStats& d) {
@@ -141,9 +142,10 @@ RxAction DataPath::take_rx_action(Time now, std::string* why) {
   rx_action_taken_ = true;
   auto ms = std::chrono::duration_cast<milliseconds>(now - rx_first_bad_).count();
   std::string cause =
-      lost ? fmt::format("no key within {} MPPE key changes decrypts the peer's packets (a "
-                         "longer loss, or keys out of step)",
-                         mppe::Decryptor::kMaxStatelessSearch)
+      lost ? fmt::format(
+                 "no key within {} MPPE key changes decrypts the peer's packets (a "
+                 "longer loss, or keys out of step)",
+                 mppe::Decryptor::kMaxStatelessSearch)
            : fmt::format("no MPPE packet from the peer decrypted for {} ms ({} refused)", ms,
                          rx_bad_);
   if (rx_renegotiations_ >= kMaxCcpRenegotiations) {

@@ -36,33 +36,33 @@ inline constexpr Duration kResetRepeat = milliseconds(100);
 struct DataPathStats {
   // From the GRE channel (filled in by stats()): what the sequence numbers
   // and the reorder window saw.
-  uint64_t gre_duplicates = 0;       // dropped by sequence: stale + duplicate + too-big
-  uint64_t gre_stale = 0;            // arrived after a later one went up
-  uint64_t gre_duplicate = 0;        // a sequence number seen before
-  uint64_t gre_too_big = 0;          // too big for a reorder window slot
-  uint64_t gre_lost = 0;             // gaps in the sequence numbers
-  uint64_t gre_held = 0;             // waited in the reorder window
-  uint64_t gre_late_in_order = 0;    // late packets the window still put in order
-  uint64_t gre_gaps_skipped = 0;     // gaps the window gave up on
-  uint64_t gre_delivered = 0;        // payloads passed on
-  uint64_t gre_stale_echo = 0;       // stale LCP echoes passed on all the same
-  uint64_t gre_ack_only_in = 0;      // ack-only packets received
-  uint64_t gre_acks_in = 0;          // acknowledgments received
-  uint64_t gre_bad_acks = 0;         // acknowledging a number we never sent
-  uint64_t gre_data_out = 0;         // packets with a payload sent
-  uint64_t gre_acks_piggybacked = 0; // acks riding on them
-  uint64_t gre_ack_only_out = 0;     // ack-only packets sent
-  uint64_t gre_over_window = 0;      // sent beyond the peer's receive window (never held)
-  uint64_t gre_max_unacked = 0;      // most packets unacknowledged at once (a maximum)
-  uint64_t ppp_malformed = 0;     // unreadable PPP header
-  uint64_t mppe_dropped = 0;      // decryptor refused the packet, or no MPPE yet
-  uint64_t mppe_not_ip = 0;       // decrypted to something other than IPv4
-  uint64_t clear_ip_dropped = 0;  // unencrypted IPv4 while MPPE is on or required
-  uint64_t out_not_ipv4 = 0;      // from the TUN but not IPv4 (only IPv4 is negotiated)
-  uint64_t out_no_mppe = 0;       // MPPE required but not up yet
+  uint64_t gre_duplicates = 0;        // dropped by sequence: stale + duplicate + too-big
+  uint64_t gre_stale = 0;             // arrived after a later one went up
+  uint64_t gre_duplicate = 0;         // a sequence number seen before
+  uint64_t gre_too_big = 0;           // too big for a reorder window slot
+  uint64_t gre_lost = 0;              // gaps in the sequence numbers
+  uint64_t gre_held = 0;              // waited in the reorder window
+  uint64_t gre_late_in_order = 0;     // late packets the window still put in order
+  uint64_t gre_gaps_skipped = 0;      // gaps the window gave up on
+  uint64_t gre_delivered = 0;         // payloads passed on
+  uint64_t gre_stale_echo = 0;        // stale LCP echoes passed on all the same
+  uint64_t gre_ack_only_in = 0;       // ack-only packets received
+  uint64_t gre_acks_in = 0;           // acknowledgments received
+  uint64_t gre_bad_acks = 0;          // acknowledging a number we never sent
+  uint64_t gre_data_out = 0;          // packets with a payload sent
+  uint64_t gre_acks_piggybacked = 0;  // acks riding on them
+  uint64_t gre_ack_only_out = 0;      // ack-only packets sent
+  uint64_t gre_over_window = 0;       // sent beyond the peer's receive window (never held)
+  uint64_t gre_max_unacked = 0;       // most packets unacknowledged at once (a maximum)
+  uint64_t ppp_malformed = 0;         // unreadable PPP header
+  uint64_t mppe_dropped = 0;          // decryptor refused the packet, or no MPPE yet
+  uint64_t mppe_not_ip = 0;           // decrypted to something other than IPv4
+  uint64_t clear_ip_dropped = 0;      // unencrypted IPv4 while MPPE is on or required
+  uint64_t out_not_ipv4 = 0;          // from the TUN but not IPv4 (only IPv4 is negotiated)
+  uint64_t out_no_mppe = 0;           // MPPE required but not up yet
   // Stateful MPPE: how often the receive side lost step and came back.
-  uint64_t mppe_resets_sent = 0;      // CCP Reset-Requests asked for (repeats too)
-  uint64_t mppe_flushes_asked = 0;    // the peer's Reset-Requests honoured
+  uint64_t mppe_resets_sent = 0;    // CCP Reset-Requests asked for (repeats too)
+  uint64_t mppe_flushes_asked = 0;  // the peer's Reset-Requests honoured
   // The receive side gave up on its keys (see RxAction).
   uint64_t ccp_renegotiations = 0;
   uint64_t rx_dead_terminations = 0;
@@ -198,8 +198,8 @@ class DataPath {
 
   struct Inbound {
     enum Kind { kIp, kControl, kDropped } kind = kDropped;
-    uint16_t protocol = 0;  // kControl: the PPP protocol
-    ByteView data;          // kIp: the IPv4 packet; kControl: the information field
+    uint16_t protocol = 0;    // kControl: the PPP protocol
+    ByteView data;            // kIp: the IPv4 packet; kControl: the information field
     const char* reason = "";  // kDropped
   };
   // frame is the GRE payload, inside the caller's receive buffer (decrypted in place).
@@ -229,7 +229,7 @@ class DataPath {
   // Receive health: MPPE packets refused since the last one that decrypted.
   uint32_t rx_bad_ = 0;
   Time rx_first_bad_{};
-  bool rx_action_taken_ = false;  // for this decryptor
+  bool rx_action_taken_ = false;    // for this decryptor
   uint32_t rx_renegotiations_ = 0;  // since the last good packet
   DataPathStats stats_;
 };

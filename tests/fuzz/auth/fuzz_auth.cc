@@ -4,9 +4,9 @@
 // Input: byte 0 picks the method and role; then records of
 // [u8 op][u8 len][len bytes]: op bit 0..1 = deliver packet / answer secret /
 // advance time / answer "no such user".
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <algorithm>
 #include <memory>
 #include <string>
 

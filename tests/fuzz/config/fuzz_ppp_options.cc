@@ -10,7 +10,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace pptpx::config;
   std::string_view text(reinterpret_cast<const char*>(data), size);
   ParseContext ctx;
-  ctx.read_file = [&](const std::string&) { return FileReadResult{std::string(text.substr(0, 64)), {}}; };
+  ctx.read_file = [&](const std::string&) {
+    return FileReadResult{std::string(text.substr(0, 64)), {}};
+  };
   ctx.max_include_depth = 3;
   PppOptions o;
   Diagnostics d;

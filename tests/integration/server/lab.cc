@@ -107,8 +107,8 @@ bool Lab::setup(const LabOptions& opts) {
     return false;
   }
   if (!wait_listening(std::chrono::seconds(5))) {
-    error_ = "pptpxd does not accept on " + std::string(kServerAddr) + ":1723; log:\n" +
-             server_log();
+    error_ =
+        "pptpxd does not accept on " + std::string(kServerAddr) + ":1723; log:\n" + server_log();
     return false;
   }
   return true;
@@ -131,13 +131,19 @@ bool Lab::write_files(const LabOptions& opts) {
       "novj\n"
       "novjccomp\n"
       "nologfd\n"
-      "ip-up-script " + dir_ + "/ip-up\n"
-      "ip-down-script " + dir_ + "/ip-down\n" +
-      opts.extra_options + "\n";
-  std::string conf = "option " + dir_ + "/options.pptpd\n"
+      "ip-up-script " +
+      dir_ +
+      "/ip-up\n"
+      "ip-down-script " +
+      dir_ + "/ip-down\n" + opts.extra_options + "\n";
+  std::string conf = "option " + dir_ +
+                     "/options.pptpd\n"
                      "localip 10.10.0.1\n"
-                     "remoteip " + opts.remoteip.value_or("10.10.0.10-20") + "\n"
-                     "pidfile " + dir_ + "/pptpxd.pid\n";
+                     "remoteip " +
+                     opts.remoteip.value_or("10.10.0.10-20") +
+                     "\n"
+                     "pidfile " +
+                     dir_ + "/pptpxd.pid\n";
   std::string secrets =
       "user1\t\tpptpd\tsecret1\t\t\t*\n"
       "user2\t\tpptpd\tsecret2\t\t\t10.10.0.50\n";
@@ -171,8 +177,8 @@ bool Lab::start_server() {
     dup2(logfd, STDERR_FILENO);
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, STDIN_FILENO);
-    execl(PPTPXD_PATH, "pptpxd", "-f", "-d", "-c", conf.c_str(), "--chap-secrets",
-          secrets.c_str(), "--ppp-options", "", static_cast<char*>(nullptr));
+    execl(PPTPXD_PATH, "pptpxd", "-f", "-d", "-c", conf.c_str(), "--chap-secrets", secrets.c_str(),
+          "--ppp-options", "", static_cast<char*>(nullptr));
     _exit(127);
   }
   close(logfd);

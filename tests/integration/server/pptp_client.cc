@@ -1,8 +1,6 @@
 // In-test PPTP client (see pptp_client.h).
 #include "integration/server/pptp_client.h"
 
-#include "base/overloaded.h"
-
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -18,13 +16,13 @@
 #include <utility>
 #include <variant>
 
+#include "base/overloaded.h"
 #include "proto/ppp/frame.h"
 #include "proto/ppp/protocols.h"
 
 namespace pptpx::integ {
 
 namespace {
-
 
 sockaddr_in make_addr(const std::string& ip, uint16_t port) {
   sockaddr_in a{};
@@ -230,8 +228,8 @@ void PptpClient::pump(Time now) {
         gc.peer_call_id = cc->peer_call_id;
         gc.peer_window = cc->recv_window;
         channel_.emplace(gc);
-        session_ = std::make_unique<ppp::Session>(session_config(opts_), rng_,
-                                                  log_.child("ppp"), now);
+        session_ =
+            std::make_unique<ppp::Session>(session_config(opts_), rng_, log_.child("ppp"), now);
         session_->open(now);
         control_events.push_back(std::move(*ev));
         for (const Bytes& p : std::exchange(early_, {})) on_gre(p, now);
@@ -258,9 +256,12 @@ void PptpClient::pump(Time now) {
       size_t off = 0;
       for (int tries = 0; off < out.size() && tries < 100; ++tries) {
         ssize_t n = send(tcp_fd_, out.data() + off, out.size() - off, MSG_NOSIGNAL);
-        if (n > 0) off += static_cast<size_t>(n);
-        else if (errno != EAGAIN && errno != EINTR) break;
-        else poll(nullptr, 0, 5);
+        if (n > 0)
+          off += static_cast<size_t>(n);
+        else if (errno != EAGAIN && errno != EINTR)
+          break;
+        else
+          poll(nullptr, 0, 5);
       }
     }
     if (!progress) break;

@@ -107,10 +107,11 @@ class PptpClient {
   std::vector<pptp::ControlEvent> control_events;
   std::vector<ppp::SessionEvent> session_events;
   std::vector<ReceivedFrame> control_frames;  // every non-data PPP frame from the server
-  std::deque<Bytes> ip_in;                     // decrypted IPv4 packets
+  std::deque<Bytes> ip_in;                    // decrypted IPv4 packets
   uint64_t mppe_errors = 0;
   uint64_t gre_other = 0;
-  uint64_t early_gre = 0;  // GRE for our call received before the call was connected  // GRE from the server that did not parse or was for another call
+  uint64_t early_gre = 0;  // GRE for our call received before the call was connected  // GRE from
+                           // the server that did not parse or was for another call
   bool tcp_eof = false;
 
   std::optional<ppp::event::IpUp> ip_up_;

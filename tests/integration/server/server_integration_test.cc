@@ -4,6 +4,7 @@
 // kernel, authentication failure, malformed TCP, GRE and PPP input against
 // a live server, MPPE variants, and SIGTERM shutdown.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -19,8 +20,6 @@
 #include <string>
 #include <variant>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "base/hex.h"
 #include "integration/server/lab.h"
@@ -48,7 +47,8 @@ class ServerIntegration : public ::testing::Test {
   void SetUp() override { start_lab(); }
   void TearDown() override {
     // PPTPX_IT_DEBUG also prints the server's log of passing tests.
-    if (lab_ && (HasFailure() || std::getenv("PPTPX_IT_DEBUG"))) std::printf("---- pptpxd log ----\n%s\n", lab_->server_log().c_str());
+    if (lab_ && (HasFailure() || std::getenv("PPTPX_IT_DEBUG")))
+      std::printf("---- pptpxd log ----\n%s\n", lab_->server_log().c_str());
     lab_.reset();
   }
 
@@ -56,7 +56,8 @@ class ServerIntegration : public ::testing::Test {
   void bring_up(PptpClient& c) {
     ASSERT_TRUE(c.start()) << c.error();
     ASSERT_TRUE(c.run_until([&] { return c.ip_up_ && c.ccp_up_; }, milliseconds(6000)))
-        << "session did not come up; auth failed: " << (c.auth_failed_ ? c.auth_failed_->reason : "-")
+        << "session did not come up; auth failed: "
+        << (c.auth_failed_ ? c.auth_failed_->reason : "-")
         << ", finished: " << (c.finished_ ? c.finished_->reason : "-");
   }
 
@@ -114,7 +115,8 @@ class ServerIntegration : public ::testing::Test {
   size_t count_stats_lines() {
     std::string log = lab_->server_log();
     size_t n = 0;
-    for (size_t p = log.find("stats: "); p != std::string::npos; p = log.find("stats: ", p + 1)) ++n;
+    for (size_t p = log.find("stats: "); p != std::string::npos; p = log.find("stats: ", p + 1))
+      ++n;
     return n;
   }
 
@@ -189,7 +191,9 @@ TEST_F(ServerIntegration, FullSessionMppe128PingAndHangup) {
   std::string log = lab_->server_log();
   std::smatch m;
   ASSERT_TRUE(std::regex_search(
-      log, m, std::regex(R"(connection terminated after \d+ s: sent (\d+) bytes, received (\d+) bytes, user user1)")))
+      log, m,
+      std::regex(
+          R"(connection terminated after \d+ s: sent (\d+) bytes, received (\d+) bytes, user user1)")))
       << log;
   uint64_t sent = std::stoull(m[1]), received = std::stoull(m[2]);
   // Each echo request and reply is 60 octets of IPv4; at least two each.
@@ -387,10 +391,10 @@ TEST_F(ServerIntegration, MalformedGreIsDroppedAndSessionKeepsWorking) {
 
   for (int i = 0; i < kRounds; ++i) {
     uint32_t seq = kFarSeq + static_cast<uint32_t>(i);
-    c.send_raw_gre(with(gre_header(0x30, 0x00, 0x880B, 8, cid, seq), term));  // version 0
-    c.send_raw_gre(with(gre_header(0x30, 0x01, 0x0800, 8, cid, seq), term));  // protocol
-    c.send_raw_gre(with(gre_header(0x10, 0x01, 0x880B, 8, cid, seq), term));  // K clear
-    c.send_raw_gre(with(gre_header(0x30, 0x01, 0x880B, 200, cid, seq), term));  // length
+    c.send_raw_gre(with(gre_header(0x30, 0x00, 0x880B, 8, cid, seq), term));      // version 0
+    c.send_raw_gre(with(gre_header(0x30, 0x01, 0x0800, 8, cid, seq), term));      // protocol
+    c.send_raw_gre(with(gre_header(0x10, 0x01, 0x880B, 8, cid, seq), term));      // K clear
+    c.send_raw_gre(with(gre_header(0x30, 0x01, 0x880B, 200, cid, seq), term));    // length
     c.send_raw_gre(with(gre_header(0x30, 0x01, 0x880B, 8, unknown, seq), term));  // call ID
     Bytes spoof = with(gre_header(0x30, 0x01, 0x880B, 8, cid, seq), term);
     send(wrong_src, spoof.data(), spoof.size(), 0);
@@ -497,8 +501,7 @@ TEST_F(ServerIntegration, SigtermEndsSessionsCleanlyAndExitsZero) {
 
   pid_t pid = lab_->server_pid();
   ASSERT_EQ(kill(pid, SIGTERM), 0);
-  ASSERT_TRUE(c.run_until(
-      [&] { return c.finished() && c.control().closed(); }, milliseconds(5000)))
+  ASSERT_TRUE(c.run_until([&] { return c.finished() && c.control().closed(); }, milliseconds(5000)))
       << "finished " << c.finished() << " control closed " << c.control().closed();
 
   bool saw_term = false;

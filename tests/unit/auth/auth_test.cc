@@ -1,6 +1,8 @@
 // Tests for the PPP authentication methods (PAP, CHAP-MD5, MS-CHAP v1/v2),
 // both roles: exact packets against the RFC vectors and a real pppd capture,
 // and authenticator vs authenticatee in memory with loss and timeouts.
+#include "proto/ppp/auth/auth.h"
+
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -14,7 +16,6 @@
 #include "crypto/crypto.h"
 #include "crypto/mppe_keys.h"
 #include "crypto/mschap.h"
-#include "proto/ppp/auth/auth.h"
 #include "proto/ppp/protocols.h"
 
 namespace pptpx::ppp {
@@ -88,9 +89,7 @@ Bytes chap_response(uint8_t id, ByteView value, std::string_view name) {
   return chap_packet(2, id, data);
 }
 
-std::string message_of(const Bytes& pkt) {
-  return std::string(pkt.begin() + 4, pkt.end());
-}
+std::string message_of(const Bytes& pkt) { return std::string(pkt.begin() + 4, pkt.end()); }
 
 Time t0() { return Time{} + seconds(1000); }
 
@@ -246,15 +245,16 @@ TEST_F(AuthTest, MsChapV2DomainNameKeptButStrippedForHash) {
   auto s = make_authenticator(AuthProtocol::kMsChapV2, {.our_name = "srv"}, rng, Logger());
   s->start(t0());
   s->take_output();
-  Bytes value = cat({hex("mschapv2.peer_challenge"), Bytes(8, 0), hex("mschapv2.nt_response"),
-                     Bytes{0}});
+  Bytes value =
+      cat({hex("mschapv2.peer_challenge"), Bytes(8, 0), hex("mschapv2.nt_response"), Bytes{0}});
   s->on_packet(chap_response(1, value, "DOMAIN\\User"), t0());
   ASSERT_TRUE(s->pending_secret_request());
   EXPECT_EQ(s->pending_secret_request()->client, "DOMAIN\\User");
   s->provide_secret(std::string("clientPass"), t0());
   auto out = s->take_output();
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(message_of(out[0]), text("mschapv2.authenticator_response_ascii") + " M=Access granted");
+  EXPECT_EQ(message_of(out[0]),
+            text("mschapv2.authenticator_response_ascii") + " M=Access granted");
   EXPECT_EQ(s->peer_name(), "DOMAIN\\User");
 }
 
@@ -267,8 +267,8 @@ TEST_F(AuthTest, MsChapV2AuthenticatorReproducesPppdCapture) {
   s->start(t0());
   auto out = s->take_output();
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0], chap_packet(1, 0xe1, cat({Bytes{16}, hex("capture.challenge"),
-                                                as_bytes("pptpd")})));
+  EXPECT_EQ(out[0],
+            chap_packet(1, 0xe1, cat({Bytes{16}, hex("capture.challenge"), as_bytes("pptpd")})));
   s->on_packet(chap_response(id, hex("capture.response_value"), text("capture.user_ascii")), t0());
   auto req = s->pending_secret_request();
   ASSERT_TRUE(req);
@@ -353,7 +353,7 @@ struct Pair {
   ScriptedRng srng{Bytes{}};
   ScriptedRng crng{Bytes{}};
   std::unique_ptr<AuthMethod> server, client;
-  std::map<std::string, std::string> server_secrets;    // by client name
+  std::map<std::string, std::string> server_secrets;      // by client name
   std::deque<std::optional<std::string>> client_secrets;  // one answer per question
   std::function<bool(size_t, bool to_client)> drop = [](size_t, bool) { return false; };
   size_t wire = 0;
@@ -370,9 +370,8 @@ struct Pair {
     if (auto q = server->pending_secret_request()) {
       server_questions.push_back(*q);
       auto it = server_secrets.find(q->client);
-      server->provide_secret(it == server_secrets.end() ? std::nullopt
-                                                        : std::optional<std::string>(it->second),
-                             now);
+      server->provide_secret(
+          it == server_secrets.end() ? std::nullopt : std::optional<std::string>(it->second), now);
     }
     if (auto q = client->pending_secret_request()) {
       client_questions.push_back(*q);
@@ -472,8 +471,12 @@ TEST_P(PairTest, WrongPassword) {
   EXPECT_FALSE(p.server->mppe_keys().valid);
   EXPECT_FALSE(p.client->mppe_keys().valid);
   switch (GetParam()) {
-    case AuthProtocol::kPap: EXPECT_EQ(p.client->failure_reason(), "rejected: Login incorrect"); break;
-    case AuthProtocol::kChapMd5: EXPECT_EQ(p.client->failure_reason(), "rejected: Access denied"); break;
+    case AuthProtocol::kPap:
+      EXPECT_EQ(p.client->failure_reason(), "rejected: Login incorrect");
+      break;
+    case AuthProtocol::kChapMd5:
+      EXPECT_EQ(p.client->failure_reason(), "rejected: Access denied");
+      break;
     case AuthProtocol::kMsChapV1: EXPECT_EQ(p.client->failure_reason(), "rejected: E=691"); break;
     case AuthProtocol::kMsChapV2:
       EXPECT_EQ(p.client->failure_reason(), "rejected: E=691 M=Authentication failed");
@@ -517,7 +520,7 @@ TEST_P(PairTest, LostPacketsAreRecovered) {
     p.client_secrets = {"secret1"};
     std::set<bool> lost_once;
     p.drop = [&](size_t i, bool to_client) {
-      if (pattern == 0) return i == 0;                          // first packet
+      if (pattern == 0) return i == 0;                              // first packet
       if (pattern == 1) return lost_once.insert(to_client).second;  // first each way
       return i % 3 == 1;
     };
@@ -670,10 +673,10 @@ TEST_F(AuthTest, AuthenticatorIgnoresWrongIdAndMalformed) {
   s->on_packet(chap_response(0x11, Bytes(49, 0), "u"), t0());  // wrong id
   EXPECT_EQ(s->stats().wrong_id, 1u);
   s->on_packet(chap_response(0x10, Bytes(48, 0), "u"), t0());  // wrong Value-Size
-  s->on_packet(Bytes{2, 0x10, 0}, t0());                        // short header
-  s->on_packet(Bytes{2, 0x10, 0, 60, 49}, t0());                // Length beyond buffer
-  s->on_packet(Bytes{2, 0x10, 0, 3}, t0());                     // Length < 4
-  s->on_packet(Bytes{2, 0x10, 0, 5, 49}, t0());                 // Value beyond Length
+  s->on_packet(Bytes{2, 0x10, 0}, t0());                       // short header
+  s->on_packet(Bytes{2, 0x10, 0, 60, 49}, t0());               // Length beyond buffer
+  s->on_packet(Bytes{2, 0x10, 0, 3}, t0());                    // Length < 4
+  s->on_packet(Bytes{2, 0x10, 0, 5, 49}, t0());                // Value beyond Length
   EXPECT_EQ(s->stats().malformed, 5u);
   s->on_packet(chap_packet(3, 0x10, {}), t0());  // Success sent to the authenticator
   EXPECT_EQ(s->stats().unexpected, 1u);

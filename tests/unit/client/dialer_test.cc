@@ -1,12 +1,13 @@
 // persist / maxfail / holdoff bookkeeping as pppd's main loop does it, and
 // the default route read from /proc/net/route for replacedefaultroute.
-#include "app/client/default_route.h"
 #include "app/client/dialer.h"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
+
+#include "app/client/default_route.h"
 
 namespace pptpx::client {
 namespace {
@@ -97,11 +98,13 @@ TEST(DefaultRoute, LowestMetricUpRoute) {
 
 TEST(DefaultRoute, NoneOrGarbage) {
   EXPECT_FALSE(parse_default_route(""));
-  EXPECT_FALSE(parse_default_route("Iface\tDestination\n"
-                                   "eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"));
-  EXPECT_FALSE(parse_default_route("Iface\neth0 00000000 zz 0003 0 0 0 00000000\n"
-                                   "eth0 00000000\n"
-                                   "eth0 00000000 010200C0 0003 0 0 99999999999 00000000\n"));
+  EXPECT_FALSE(
+      parse_default_route("Iface\tDestination\n"
+                          "eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"));
+  EXPECT_FALSE(
+      parse_default_route("Iface\neth0 00000000 zz 0003 0 0 0 00000000\n"
+                          "eth0 00000000\n"
+                          "eth0 00000000 010200C0 0003 0 0 99999999999 00000000\n"));
 }
 
 }  // namespace

@@ -27,8 +27,8 @@ class AuthPeer : public ::testing::Test {
   // /etc/ppp/options, and the two secrets files.
   Settings load(const std::string& lines, const std::string& chap, const std::string& pap = "",
                 const std::string& global = "") {
-    std::ofstream(dir_ + "/peers/office")
-        << "pty \"pptp 192.0.2.1 --nolaunchpppd\"\nname user1\n" << lines << "\n";
+    std::ofstream(dir_ + "/peers/office") << "pty \"pptp 192.0.2.1 --nolaunchpppd\"\nname user1\n"
+                                          << lines << "\n";
     std::ofstream(dir_ + "/chap-secrets") << chap;
     std::ofstream(dir_ + "/pap-secrets") << pap;
     std::ofstream(dir_ + "/options") << global;
@@ -60,7 +60,8 @@ TEST_F(AuthPeer, RequireMsChapV2WithASecretForTheServer) {
   EXPECT_EQ(s.session.auth.reverse, std::vector<AuthProtocol>{AuthProtocol::kMsChapV2});
   EXPECT_EQ(s.session.auth.authenticator.our_name, "user1");
   EXPECT_EQ(s.session.auth.authenticator.remote_name, "PPTP");
-  for (const auto& d : diags_) EXPECT_EQ(d.message.find("does not authenticate"), std::string::npos);
+  for (const auto& d : diags_)
+    EXPECT_EQ(d.message.find("does not authenticate"), std::string::npos);
 }
 
 // Debian's /etc/ppp/options says `auth`; options.pptp's later `noauth` wins.
@@ -99,8 +100,7 @@ TEST_F(AuthPeer, NoSecretToVerifyTheServerStopsStartUp) {
 TEST_F(AuthPeer, SecretWithoutAddressLacksIp) {
   load("require-chap", "PPTP user1 srv\n");
   ASSERT_EQ(errors().size(), 1u);
-  EXPECT_NE(errors()[0].find(
-                "(None of the available passwords would let it use an IP address.)"),
+  EXPECT_NE(errors()[0].find("(None of the available passwords would let it use an IP address.)"),
             std::string::npos);
 }
 

@@ -70,8 +70,9 @@ TEST_F(PeersFile, ExampleWalkThrough) {
 
 TEST_F(PeersFile, CommandLineOverrides) {
   Flags f = flags();
-  f.ppp_words = {"nodetach", "usepeerdns", "defaultroute", "name", "other", "ipparam", "x",
-                 "linkname", "office", "unit", "3", "mtu", "1400", "persist", "usepeerwins"};
+  f.ppp_words = {"nodetach", "usepeerdns", "defaultroute", "name",    "other",
+                 "ipparam",  "x",          "linkname",     "office",  "unit",
+                 "3",        "mtu",        "1400",         "persist", "usepeerwins"};
   config::Diagnostics d;
   Settings s = load_settings(f, d);
   for (const auto& x : d) EXPECT_FALSE(x.is_error) << x.str();
@@ -106,8 +107,8 @@ TEST_F(PeersFile, LifeCycleDefaultsArePppds) {
 
 TEST_F(PeersFile, PersistMaxfailHoldoffAndLogging) {
   Flags f = flags();
-  f.ppp_words = {"persist", "maxfail", "2", "holdoff", "1", "nodetach", "dump",
-                 "ip-pre-up-script", "/x/pre"};
+  f.ppp_words = {"persist", "maxfail",          "2",     "holdoff", "1", "nodetach",
+                 "dump",    "ip-pre-up-script", "/x/pre"};
   config::Diagnostics d;
   Settings s = load_settings(f, d);
   for (const auto& x : d) EXPECT_FALSE(x.is_error) << x.str();
@@ -151,19 +152,29 @@ TEST_F(PeersFile, PersistMaxfailHoldoffAndLogging) {
 
 TEST_F(PeersFile, DumpShowsEffectiveOptionsButNoPassword) {
   Flags f = flags();
-  f.ppp_words = {"persist", "holdoff", "5", "password", "hunter2", "nodetach", "linkname", "office",
-                 "unit", "4", "replacedefaultroute", "usepeerdns"};
+  f.ppp_words = {"persist",
+                 "holdoff",
+                 "5",
+                 "password",
+                 "hunter2",
+                 "nodetach",
+                 "linkname",
+                 "office",
+                 "unit",
+                 "4",
+                 "replacedefaultroute",
+                 "usepeerdns"};
   config::Diagnostics d;
   Settings s = load_settings(f, d);
   std::string text = dump_settings(s);
   EXPECT_EQ(text.find("hunter2"), std::string::npos);
   for (const char* want :
        {"pptpx options in effect:\n", "\npty \"pptp vpn.example.org --nolaunchpppd\"\n",
-        "\nname user1\n", "\nremotename PPTP\n", "\npassword ??????\n",
-        "\nrequire-mppe-128\n", "\nnomppe-40\n", "\nnodetach\n", "\npersist\n",
-        "\nmaxfail 10\n", "\nholdoff 5\n", "\nlogfd 2\n", "\nipparam vpn-connection1\n",
-        "\nlinkname office\n", "\nunit 4\n", "\nreplacedefaultroute\n", "\nusepeerdns\n",
-        "\nmtu 1500\n", "\nip-up-script /etc/ppp/ip-up\n"})
+        "\nname user1\n", "\nremotename PPTP\n", "\npassword ??????\n", "\nrequire-mppe-128\n",
+        "\nnomppe-40\n", "\nnodetach\n", "\npersist\n", "\nmaxfail 10\n", "\nholdoff 5\n",
+        "\nlogfd 2\n", "\nipparam vpn-connection1\n", "\nlinkname office\n", "\nunit 4\n",
+        "\nreplacedefaultroute\n", "\nusepeerdns\n", "\nmtu 1500\n",
+        "\nip-up-script /etc/ppp/ip-up\n"})
     EXPECT_NE(text.find(want), std::string::npos) << want << " not in:\n" << text;
   EXPECT_EQ(text.find("\ndefaultroute\n"), std::string::npos);
   EXPECT_EQ(text.find("mppe-stateful"), std::string::npos);

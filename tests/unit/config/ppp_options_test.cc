@@ -1,8 +1,9 @@
+#include "config/ppp_options.h"
+
 #include <gtest/gtest.h>
 
 #include <map>
 
-#include "config/ppp_options.h"
 #include "test_util.h"
 
 namespace pptpx::config {
@@ -47,8 +48,7 @@ TEST(PppOptions, MissingIncludeIsErrorAtItsLine) {
   ASSERT_EQ(d.size(), 1u) << all(d);
   EXPECT_TRUE(d[0].is_error);
   EXPECT_EQ(d[0].line, 3);
-  EXPECT_EQ(d[0].message,
-            "can't open options file does-not-exist.opts: No such file or directory");
+  EXPECT_EQ(d[0].message, "can't open options file does-not-exist.opts: No such file or directory");
   EXPECT_EQ(o.name, "pptpd");
 }
 

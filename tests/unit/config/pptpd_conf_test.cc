@@ -1,6 +1,7 @@
+#include "config/pptpd_conf.h"
+
 #include <gtest/gtest.h>
 
-#include "config/pptpd_conf.h"
 #include "test_util.h"
 
 namespace pptpx::config {
@@ -116,8 +117,9 @@ TEST(PptpdConf, LongLineIgnored) {
 
 TEST(IpSpec, RangesInEveryOctet) {
   Diagnostics d;
-  EXPECT_EQ(strs(expand_ip_spec("192.168.0.234-238", 100, "f", 1, d)),
-            (V{"192.168.0.234", "192.168.0.235", "192.168.0.236", "192.168.0.237", "192.168.0.238"}));
+  EXPECT_EQ(
+      strs(expand_ip_spec("192.168.0.234-238", 100, "f", 1, d)),
+      (V{"192.168.0.234", "192.168.0.235", "192.168.0.236", "192.168.0.237", "192.168.0.238"}));
   EXPECT_EQ(strs(expand_ip_spec("192.168.1-3.2", 100, "f", 1, d)),
             (V{"192.168.1.2", "192.168.2.2", "192.168.3.2"}));
   EXPECT_EQ(strs(expand_ip_spec("10.1-2.0.1", 100, "f", 1, d)), (V{"10.1.0.1", "10.2.0.1"}));
@@ -170,7 +172,8 @@ TEST(SlotTable, SharedLocalAndReduction) {
   EXPECT_EQ(t.slots[0].remote.str(), "192.168.0.234");
   EXPECT_EQ(t.slots[5].remote.str(), "192.168.0.245");
   ASSERT_EQ(t.notices.size(), 1u);
-  EXPECT_EQ(t.notices[0], "MGR: Maximum of 50 connections reduced to 6, not enough IP addresses given");
+  EXPECT_EQ(t.notices[0],
+            "MGR: Maximum of 50 connections reduced to 6, not enough IP addresses given");
 }
 
 TEST(SlotTable, IndexMatchedLists) {
@@ -181,7 +184,8 @@ TEST(SlotTable, IndexMatchedLists) {
   EXPECT_EQ(t.slots[1].local.str(), "10.0.0.2");
   EXPECT_EQ(t.slots[1].remote.str(), "10.0.1.2");
   ASSERT_EQ(t.notices.size(), 2u);
-  EXPECT_EQ(t.notices[1], "MGR: Maximum of 3 connections reduced to 2, not enough IP addresses given");
+  EXPECT_EQ(t.notices[1],
+            "MGR: Maximum of 3 connections reduced to 2, not enough IP addresses given");
 }
 
 TEST(SlotTable, DefaultsAndDelegate) {

@@ -1,9 +1,9 @@
 // pptp-linux's command line on a peers file's pty line.
+#include "config/pty_command.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
-
-#include "config/pty_command.h"
 
 namespace pptpx::config {
 namespace {
@@ -57,7 +57,9 @@ TEST(PtyCommand, ReorderOptions) {
   EXPECT_EQ(*p.reorder_timeout, milliseconds(10));
   for (const char* bad : {"0.001", "11", "x", "0.5s", ""}) {
     p = parse_pty_command(std::string("pptp h --nolaunchpppd --timeout=") + bad);
-    EXPECT_EQ(p.error, std::string("pptp --timeout ") + bad + ": must be 0.01 to 10 seconds, as pptp requires") << bad;
+    EXPECT_EQ(p.error, std::string("pptp --timeout ") + bad +
+                           ": must be 0.01 to 10 seconds, as pptp requires")
+        << bad;
   }
 }
 

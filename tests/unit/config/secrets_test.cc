@@ -1,8 +1,8 @@
-#include <gtest/gtest.h>
+#include "config/secrets.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include "config/secrets.h"
 #include "test_util.h"
 
 namespace pptpx::config {
@@ -46,9 +46,11 @@ TEST_F(SampleSecrets, RecordsAndDiagnostics) {
   ASSERT_EQ(f_.entries.size(), 9u);
   std::string d = all(f_.diagnostics);
   EXPECT_NE(d.find("chap-secrets:10: can't open indirect secret file /nonexistent-secret-file"),
-            std::string::npos) << d;
+            std::string::npos)
+      << d;
   EXPECT_NE(d.find("chap-secrets:11: secrets line with fewer than 3 words skipped"),
-            std::string::npos) << d;
+            std::string::npos)
+      << d;
   EXPECT_NE(d.find("chap-secrets:12:"), std::string::npos);
   EXPECT_FALSE(has_errors(f_.diagnostics));
   for (const auto& x : f_.diagnostics) {

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "config/tokenizer.h"
+
+#include <gtest/gtest.h>
 
 namespace pptpx::config {
 namespace {

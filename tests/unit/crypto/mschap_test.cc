@@ -1,9 +1,10 @@
 // MS-CHAP v1/v2 (RFC 2433 B, RFC 2759 9) and MPPE key derivation (RFC 3079
 // 2.5 and 3.5, plus the computed chains in tests/data/crypto/vectors.txt).
+#include "crypto/mschap.h"
+
 #include <gtest/gtest.h>
 
 #include "crypto/mppe_keys.h"
-#include "crypto/mschap.h"
 #include "unit/crypto/test_vectors.h"
 
 namespace pptpx::crypto {
@@ -21,13 +22,13 @@ class MschapTest : public ::testing::Test {
 TEST_F(MschapTest, Utf16le) {
   EXPECT_EQ(hex(utf16le("clientPass")), v.text("mschapv2.password_utf16le"));
   EXPECT_EQ(hex(utf16le("MyPw")), v.text("mschapv1.password_utf16le"));
-  EXPECT_EQ(hex(utf16le("\xc3\xa9")), "e900");                   // U+00E9
-  EXPECT_EQ(hex(utf16le("\xe2\x82\xac")), "ac20");               // U+20AC
-  EXPECT_EQ(hex(utf16le("\xf0\x9f\x98\x80")), "3dd800de");       // U+1F600 surrogate pair
-  EXPECT_EQ(hex(utf16le("\xe9t")), "e9007400");                  // invalid: widened
-  EXPECT_EQ(hex(utf16le("\xc0\xafx")), "c000af007800");          // overlong: widened
-  EXPECT_EQ(hex(utf16le("\xed\xa0\x80")), "ed00a0008000");       // encoded surrogate
-  EXPECT_EQ(hex(utf16le("\xe2\x82")), "e2008200");               // truncated
+  EXPECT_EQ(hex(utf16le("\xc3\xa9")), "e900");              // U+00E9
+  EXPECT_EQ(hex(utf16le("\xe2\x82\xac")), "ac20");          // U+20AC
+  EXPECT_EQ(hex(utf16le("\xf0\x9f\x98\x80")), "3dd800de");  // U+1F600 surrogate pair
+  EXPECT_EQ(hex(utf16le("\xe9t")), "e9007400");             // invalid: widened
+  EXPECT_EQ(hex(utf16le("\xc0\xafx")), "c000af007800");     // overlong: widened
+  EXPECT_EQ(hex(utf16le("\xed\xa0\x80")), "ed00a0008000");  // encoded surrogate
+  EXPECT_EQ(hex(utf16le("\xe2\x82")), "e2008200");          // truncated
   EXPECT_EQ(hex(utf16le("")), "");
 }
 
@@ -65,8 +66,10 @@ TEST_F(MschapTest, Mschapv1Rfc2433) {
 
 TEST_F(MschapTest, LmPasswordHashRfc3079) {
   // RFC 3079 2.5: the LM hash of "clientPass" (upper-cased to CLIENTPASS).
-  EXPECT_EQ(hex(lm_password_hash("clientPass")), v.text("mppe_mschapv1.samples.40.lm_password_hash"));
-  EXPECT_EQ(hex(lm_password_hash("CLIENTPASS")), v.text("mppe_mschapv1.samples.40.lm_password_hash"));
+  EXPECT_EQ(hex(lm_password_hash("clientPass")),
+            v.text("mppe_mschapv1.samples.40.lm_password_hash"));
+  EXPECT_EQ(hex(lm_password_hash("CLIENTPASS")),
+            v.text("mppe_mschapv1.samples.40.lm_password_hash"));
 }
 
 TEST_F(MschapTest, MppeMschapv2Rfc3079Samples) {
@@ -103,8 +106,10 @@ TEST_F(MschapTest, MppeStartKeysBothRoles) {
   MppeStartKeys server = mschap2_start_keys(h, nt, true);
   MppeStartKeys client = mschap2_start_keys(h, nt, false);
   EXPECT_TRUE(server.valid);
-  EXPECT_EQ(hex(server.send), v.text("mppe_computed.128.server_send_start_key__client_receive_start_key"));
-  EXPECT_EQ(hex(server.recv), v.text("mppe_computed.128.server_receive_start_key__client_send_start_key"));
+  EXPECT_EQ(hex(server.send),
+            v.text("mppe_computed.128.server_send_start_key__client_receive_start_key"));
+  EXPECT_EQ(hex(server.recv),
+            v.text("mppe_computed.128.server_receive_start_key__client_send_start_key"));
   EXPECT_EQ(client.send, server.recv);
   EXPECT_EQ(client.recv, server.send);
   EXPECT_EQ(hex(ByteView(server.send64.data(), 8)),
@@ -141,7 +146,8 @@ TEST_F(MschapTest, MppeComputedInitialKeysAndChanges) {
       rc4.set_key(ByteView(interim, n));
       rc4.apply(key, n);
       reduce_key(key, bits);
-      EXPECT_EQ(hex(ByteView(key, n)), v.text(p + "server_send_key_changes_1_to_3." + std::to_string(i)));
+      EXPECT_EQ(hex(ByteView(key, n)),
+                v.text(p + "server_send_key_changes_1_to_3." + std::to_string(i)));
     }
   }
 }

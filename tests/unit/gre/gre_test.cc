@@ -1,3 +1,5 @@
+#include "proto/gre/gre.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -5,7 +7,6 @@
 #include <sstream>
 
 #include "base/hex.h"
-#include "proto/gre/gre.h"
 
 namespace pptpx::gre {
 namespace {
@@ -84,23 +85,32 @@ TEST(GreCodec, MalformedHeaders) {
 
   EXPECT_EQ(err(Bytes(good.begin(), good.begin() + 7)), ParseError::kTruncated);
   EXPECT_EQ(err(Bytes(good.begin(), good.begin() + 15)), ParseError::kTruncated);
-  b = good; b[3] = 0x0c;
+  b = good;
+  b[3] = 0x0c;
   EXPECT_EQ(err(b), ParseError::kBadProtocol);
-  b = good; b[1] = 0x80;  // version 0
+  b = good;
+  b[1] = 0x80;  // version 0
   EXPECT_EQ(err(b), ParseError::kBadVersion);
   for (uint8_t bit : {0x80, 0x40, 0x08, 0x04, 0x01}) {
-    b = good; b[0] |= bit;
+    b = good;
+    b[0] |= bit;
     EXPECT_EQ(err(b), ParseError::kBadFlags) << int(bit);
   }
-  b = good; b[1] |= 0x08;  // Flags
+  b = good;
+  b[1] |= 0x08;  // Flags
   EXPECT_EQ(err(b), ParseError::kBadFlags);
-  b = good; b[0] &= ~0x20;
+  b = good;
+  b[0] &= ~0x20;
   EXPECT_EQ(err(b), ParseError::kNoKey);
-  b = good; b[5] = 13;
+  b = good;
+  b[5] = 13;
   EXPECT_EQ(err(b), ParseError::kBadPayloadLength);
-  b = vec("gre_ack_only_example"); b[5] = 1; b.push_back(0);
+  b = vec("gre_ack_only_example");
+  b[5] = 1;
+  b.push_back(0);
   EXPECT_EQ(err(b), ParseError::kPayloadWithoutSeq);
-  b = vec("gre_ack_only_example"); b[1] = 0x01;  // neither S nor A
+  b = vec("gre_ack_only_example");
+  b[1] = 0x01;  // neither S nor A
   EXPECT_EQ(err(b), ParseError::kEmpty);
 
   ParseStats st;
@@ -119,7 +129,7 @@ Bytes ipv4(uint16_t frag, size_t payload) {
 
 TEST(Ipv4, ParsesAndChecks) {
   Bytes b = ipv4(0x4000, 8);  // DF
-  b.push_back(0xaa);  // beyond Total Length: ignored
+  b.push_back(0xaa);          // beyond Total Length: ignored
   Ipv4Result r = parse_ipv4(b);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.packet.protocol, kIpProtocolGre);
@@ -131,18 +141,24 @@ TEST(Ipv4, ParsesAndChecks) {
   EXPECT_EQ(parse_ipv4(ipv4(0x2000, 8)).error, Ipv4Error::kFragment);
   EXPECT_EQ(parse_ipv4(ipv4(0x0001, 8)).error, Ipv4Error::kFragment);
   EXPECT_EQ(parse_ipv4(ByteView(ipv4(0, 0)).first(19)).error, Ipv4Error::kTruncated);
-  b = ipv4(0, 8); b[0] = 0x65;
+  b = ipv4(0, 8);
+  b[0] = 0x65;
   EXPECT_EQ(parse_ipv4(b).error, Ipv4Error::kBadVersion);
-  b = ipv4(0, 8); b[0] = 0x44;
+  b = ipv4(0, 8);
+  b[0] = 0x44;
   EXPECT_EQ(parse_ipv4(b).error, Ipv4Error::kBadHeaderLength);
-  b = ipv4(0, 8); b[0] = 0x4f;  // 60 > 28 octets present
+  b = ipv4(0, 8);
+  b[0] = 0x4f;  // 60 > 28 octets present
   EXPECT_EQ(parse_ipv4(b).error, Ipv4Error::kBadHeaderLength);
-  b = ipv4(0, 8); put_u16(&b[2], 29);
+  b = ipv4(0, 8);
+  put_u16(&b[2], 29);
   EXPECT_EQ(parse_ipv4(b).error, Ipv4Error::kBadTotalLength);
-  b = ipv4(0, 8); put_u16(&b[2], 19);
+  b = ipv4(0, 8);
+  put_u16(&b[2], 19);
   EXPECT_EQ(parse_ipv4(b).error, Ipv4Error::kBadTotalLength);
   // IHL 6 with options.
-  b = ipv4(0, 8); b[0] = 0x46; 
+  b = ipv4(0, 8);
+  b[0] = 0x46;
   r = parse_ipv4(b);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.packet.payload.size(), 4u);
@@ -281,7 +297,6 @@ TEST(Channel, WindowNeverBlocks) {
   EXPECT_EQ(ch.stats().tx_over_window, 3u);
 }
 
-
 // ---- reorder window ----
 
 ChannelConfig reorder(uint32_t packets, Duration wait = milliseconds(10)) {
@@ -358,8 +373,8 @@ TEST(Reorder, AFarJumpIsLossNotReordering) {
   Channel ch(reorder(8));
   std::vector<uint32_t> up;
   feed(ch, 1, t0, up);
-  feed(ch, 3, t0, up);     // waits for 2
-  feed(ch, 500, t0, up);   // 496 missing: nothing waits for them
+  feed(ch, 3, t0, up);    // waits for 2
+  feed(ch, 500, t0, up);  // 496 missing: nothing waits for them
   EXPECT_EQ(up, (std::vector<uint32_t>{1, 3, 500}));
   feed(ch, 501, t0, up);
   EXPECT_EQ(up.back(), 501u);
@@ -407,7 +422,8 @@ TEST(Reorder, RandomShuffleStaysInOrder) {
     for (uint32_t s = 1; s <= 3000; ++s) order.push_back(s);
     uint64_t x = 12345;
     auto rnd = [&] { return (x = x * 6364136223846793005ull + 1442695040888963407ull) >> 33; };
-    for (size_t i = 1; i + 3 < order.size(); i += 1 + rnd() % 4) std::swap(order[i], order[i + rnd() % 3]);
+    for (size_t i = 1; i + 3 < order.size(); i += 1 + rnd() % 4)
+      std::swap(order[i], order[i + rnd() % 3]);
     std::vector<uint32_t> up;
     Time now = t0;
     size_t sent = 0;

@@ -136,8 +136,8 @@ TEST(Netstat, CountersFromProcText) {
   EXPECT_FALSE(netstat_counter(text, "MPTcpExt", "ListenOverflows"));
   EXPECT_FALSE(netstat_counter("TcpExt: A ListenOverflows\nTcpExt: 1\n", "TcpExt",
                                "ListenOverflows"));  // short value line
-  EXPECT_FALSE(netstat_counter("TcpExt: ListenOverflows\nTcpExt: x\n", "TcpExt",
-                               "ListenOverflows"));
+  EXPECT_FALSE(
+      netstat_counter("TcpExt: ListenOverflows\nTcpExt: x\n", "TcpExt", "ListenOverflows"));
   EXPECT_FALSE(netstat_counter("TcpExt: ListenOverflows\n", "TcpExt", "ListenOverflows"));
 
   test::TempDir dir;

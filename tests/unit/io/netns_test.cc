@@ -21,8 +21,8 @@
 namespace pptpx::io {
 namespace {
 
-#define ENTER_NETNS()                                                        \
-  do {                                                                       \
+#define ENTER_NETNS()                                                       \
+  do {                                                                      \
     if (!test::enter_fresh_netns()) GTEST_SKIP() << "needs root and netns"; \
   } while (0)
 
@@ -161,7 +161,8 @@ TEST(Netlink, LinkAddressRoute) {
   EXPECT_EQ(info->addresses[0].local, ip("10.1.0.1"));
   EXPECT_EQ(info->addresses[0].address, ip("10.1.0.2"));
   EXPECT_EQ(info->addresses[0].prefix_len, 32);
-  EXPECT_NE(run("ip -4 addr show dev ppp0").find("inet 10.1.0.1 peer 10.1.0.2/32"), std::string::npos);
+  EXPECT_NE(run("ip -4 addr show dev ppp0").find("inet 10.1.0.1 peer 10.1.0.2/32"),
+            std::string::npos);
 
   // The peer's host route comes with the address; a network route and a
   // default route via the interface, with metrics.
@@ -172,7 +173,7 @@ TEST(Netlink, LinkAddressRoute) {
   EXPECT_FALSE(nl->get_route(ip("192.168.50.7")).ok());  // unreachable
   Route net{ip("192.168.50.0"), 24, idx, {}, 7};
   ASSERT_FALSE(nl->add_route(net));
-  EXPECT_TRUE(nl->add_route(net));  // exists
+  EXPECT_TRUE(nl->add_route(net));         // exists
   EXPECT_FALSE(nl->add_route(net, true));  // replace is fine
   r = nl->get_route(ip("192.168.50.7"));
   ASSERT_TRUE(r.ok());
@@ -202,10 +203,10 @@ TEST(Netlink, LinkAddressRoute) {
   EXPECT_FALSE(nl->get_route(ip("192.168.50.7")).ok());
   // A link renegotiated with the same addresses keeps them; with others,
   // the pair is replaced.
-  ASSERT_FALSE(nl->replace_address_ptp(idx, ip("10.1.0.1"), ip("10.1.0.2"), ip("10.1.0.1"),
-                                       ip("10.1.0.2")));
-  ASSERT_FALSE(nl->replace_address_ptp(idx, ip("10.1.0.1"), ip("10.1.0.2"), ip("10.1.0.1"),
-                                       ip("10.1.0.3")));
+  ASSERT_FALSE(
+      nl->replace_address_ptp(idx, ip("10.1.0.1"), ip("10.1.0.2"), ip("10.1.0.1"), ip("10.1.0.2")));
+  ASSERT_FALSE(
+      nl->replace_address_ptp(idx, ip("10.1.0.1"), ip("10.1.0.2"), ip("10.1.0.1"), ip("10.1.0.3")));
   ifs = nl->list_interfaces();
   ASSERT_TRUE(ifs.ok());
   ASSERT_EQ(find_if(*ifs, idx)->addresses.size(), 1u);
@@ -277,7 +278,9 @@ TEST(GreSocket, LoopbackBatch) {
   GreSendBatch tx;
   for (size_t i = 0; i < pkts.size(); ++i) {
     auto& p = pkts[i];
-    p = {0x30, 0x01, 0x88, 0x0B, 0x00, 0x04, 0x00, static_cast<uint8_t>(i), 0, 0, 0, static_cast<uint8_t>(i),
+    p = {0x30, 0x01, 0x88, 0x0B,
+         0x00, 0x04, 0x00, static_cast<uint8_t>(i),
+         0,    0,    0,    static_cast<uint8_t>(i),
          0xDE, 0xAD, 0xBE, static_cast<uint8_t>(i)};
     ASSERT_TRUE(tx.add(ip("127.0.0.1"), p));
   }
@@ -335,8 +338,8 @@ TEST(GreSocket, SourceAddressPerPacket) {
   ENTER_NETNS();
   auto sock = GreSocket::open();
   ASSERT_TRUE(sock.ok()) << sock.error().message();
-  std::array<uint8_t, 16> p = {0x30, 0x01, 0x88, 0x0B, 0x00, 0x04, 0x00, 0x07, 0, 0, 0, 1,
-                               0xDE, 0xAD, 0xBE, 0xEF};
+  std::array<uint8_t, 16> p = {0x30, 0x01, 0x88, 0x0B, 0x00, 0x04, 0x00, 0x07,
+                               0,    0,    0,    1,    0xDE, 0xAD, 0xBE, 0xEF};
   GreSendBatch tx;
   for (int round = 0; round < 2; ++round) {  // slots are reused with and without a source
     ASSERT_TRUE(tx.add(ip("127.0.0.1"), p, ip("127.0.0.2")));

@@ -47,19 +47,19 @@ class ScriptTest : public ::testing::Test {
 TEST_F(ScriptTest, ExactArgvEnvAndExitCode) {
   std::string out = dir.file("out");
   write_script(dir.file("ip-up"),
-               "for a in \"$@\"; do printf '[%s]' \"$a\"; done > " + out +
-                   "\necho >> " + out + "\n/usr/bin/env | /usr/bin/sort >> " + out +
-                   "\n[ -t 0 ] && echo tty >> " + out + "\nread x && echo stdin >> " + out +
-                   "\necho to-stdout\nexit 7\n");
+               "for a in \"$@\"; do printf '[%s]' \"$a\"; done > " + out + "\necho >> " + out +
+                   "\n/usr/bin/env | /usr/bin/sort >> " + out + "\n[ -t 0 ] && echo tty >> " + out +
+                   "\nread x && echo stdin >> " + out + "\necho to-stdout\nexit 7\n");
   bool done = false;
   pid_t done_pid = 0;
   ExitStatus status;
-  auto pid = runner->spawn(dir.file("ip-up"), {"ip-up", "ppp0", "", "115200", "10.0.0.1", "10.0.0.2"},
-                           {"PEERNAME=user1", "IFNAME=ppp0", "MULTI=a b c"}, [&](pid_t p, ExitStatus s) {
-                             done = true;
-                             done_pid = p;
-                             status = s;
-                           });
+  auto pid =
+      runner->spawn(dir.file("ip-up"), {"ip-up", "ppp0", "", "115200", "10.0.0.1", "10.0.0.2"},
+                    {"PEERNAME=user1", "IFNAME=ppp0", "MULTI=a b c"}, [&](pid_t p, ExitStatus s) {
+                      done = true;
+                      done_pid = p;
+                      status = s;
+                    });
   ASSERT_TRUE(pid.ok()) << pid.error().message();
   ASSERT_GT(*pid, 0);
   EXPECT_TRUE(runner->is_running(*pid));
@@ -78,7 +78,8 @@ TEST_F(ScriptTest, ExactArgvEnvAndExitCode) {
   EXPECT_EQ(line, "[ppp0][][115200][10.0.0.1][10.0.0.2]");
   std::vector<std::string> env;
   while (std::getline(lines, line)) {
-    if (line.rfind("PWD=", 0) == 0 || line.rfind("SHLVL=", 0) == 0 || line.rfind("_=", 0) == 0) continue;
+    if (line.rfind("PWD=", 0) == 0 || line.rfind("SHLVL=", 0) == 0 || line.rfind("_=", 0) == 0)
+      continue;
     env.push_back(line);
   }
   EXPECT_EQ(env, (std::vector<std::string>{"IFNAME=ppp0", "MULTI=a b c", "PEERNAME=user1"}));

@@ -98,7 +98,10 @@ TEST(Tcp, AcceptReadWriteOverLoopback) {
   ASSERT_TRUE(c2.ok());
   pollfd p{l2->fd(), POLLIN, 0};
   ASSERT_EQ(::poll(&p, 1, 2000), 1);
-  { auto a = l2->accept(); ASSERT_TRUE(a.ok()); }  // accepted and closed at once
+  {
+    auto a = l2->accept();
+    ASSERT_TRUE(a.ok());
+  }  // accepted and closed at once
   std::error_code ec;
   uint8_t chunk[4096] = {};
   for (int i = 0; i < 200 && !ec; ++i) {

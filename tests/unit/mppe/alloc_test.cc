@@ -54,7 +54,7 @@ int main() {
       for (int i = 0; i < 3000; ++i) {
         buf[2] = 0x00;
         buf[3] = 0x21;
-        buf[4] = 0x45;  // an IPv4 header, as the data path always sends,
+        buf[4] = 0x45;                   // an IPv4 header, as the data path always sends,
         buf[6] = (sizeof buf - 4) >> 8;  // with its total length
         buf[7] = (sizeof buf - 4) & 0xff;
         if (i % 500 == 0) enc.request_flush();

@@ -42,8 +42,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(CaptureCase{"mschapv2-mppe128-stateless.pcapng", 128,
                                   "c94651a37f9d5c191a557b21d2121bcb",
                                   "S=8C083B7742B183F75EC141141A78DA8590AC7116"},
-                      CaptureCase{"mschapv2-mppe40.pcapng", 40,
-                                  "1a2fa97195f10a6576d25e585cd1c67f",
+                      CaptureCase{"mschapv2-mppe40.pcapng", 40, "1a2fa97195f10a6576d25e585cd1c67f",
                                   "S=F8F3289BF60519F91759EEC027F5D72C488E6394"}),
     [](const auto& p) { return "Mppe" + std::to_string(p.param.bits); });
 

@@ -57,7 +57,8 @@ std::vector<uint32_t> loss_lengths(bool dense) {
   std::vector<uint32_t> v;
   if (!dense) return {1, 1025, 4095, 4096, 4097, 8193, 20000};
   for (uint32_t n = 1; n <= 8; ++n) v.push_back(n);
-  for (uint32_t n : {31u, 100u, 255u, 256u, 257u, 511u, 1000u, 3000u, 5000u, 20000u}) v.push_back(n);
+  for (uint32_t n : {31u, 100u, 255u, 256u, 257u, 511u, 1000u, 3000u, 5000u, 20000u})
+    v.push_back(n);
   for (uint32_t c : {1024u, 2048u, 4096u, 8192u, 12288u, 16384u})
     for (uint32_t d = c - 2; d <= c + 2; ++d) v.push_back(d);
   return v;
@@ -176,7 +177,8 @@ TEST(StatelessLoss, GarbageInTheStreamIsDroppedAndDoesNotShiftTheKeys) {
     Bytes junk(60);
     rng.fill(junk);
     // A fitting header a few counts ahead: flushed, encrypted.
-    put_u16(junk.data(), static_cast<uint16_t>(0x9000 | ((l.enc.coherency_count() + 1 + i % 3) & 0xfff)));
+    put_u16(junk.data(),
+            static_cast<uint16_t>(0x9000 | ((l.enc.coherency_count() + 1 + i % 3) & 0xfff)));
     auto r = l.dec.decrypt(junk);
     ASSERT_FALSE(r.ok());
     ASSERT_TRUE(l.deliver()) << i;  // the real next packet still decrypts
@@ -201,11 +203,11 @@ TEST(StatelessLoss, GarbageFloodCostIsBounded) {
   }
   // The fast path's count jump (free up to kFreeSteps, paid beyond) plus
   // the paid search; the late window and duplicates cost nothing.
-  uint64_t bound = n * (Decryptor::kFreeSteps + Decryptor::kBudgetPerPacket) + Decryptor::kMaxBudget;
+  uint64_t bound =
+      n * (Decryptor::kFreeSteps + Decryptor::kBudgetPerPacket) + Decryptor::kMaxBudget;
   EXPECT_LE(dec.stats().key_work, bound);
   EXPECT_EQ(dec.stats().decrypted, 0u);
 }
-
 
 // Stateful: a few packets lost (no key change among them) are bridged at
 // once by trying every length they may have had; no Reset-Request, nothing

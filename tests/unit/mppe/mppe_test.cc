@@ -1,12 +1,13 @@
 // MPPE transform: the computed first-packet vectors, round trips for every
 // strength and mode, loss, reordering, flushes, and malformed input.
+#include "proto/mppe/mppe.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
 #include "base/rng.h"
 #include "crypto/mppe_keys.h"
-#include "proto/mppe/mppe.h"
 #include "unit/crypto/test_vectors.h"
 
 namespace pptpx::mppe {
@@ -67,7 +68,8 @@ TEST_F(MppeTest, StatelessFirstPacketVector) {
   const Vectors& v = Vectors::get();
   auto keys = rfc_server_keys();
   Encryptor enc(keys.send.data(), {128, true});
-  Bytes plain = v.bytes("mppe_computed.stateless_128_first_packet.plaintext_ppp_protocol_and_payload");
+  Bytes plain =
+      v.bytes("mppe_computed.stateless_128_first_packet.plaintext_ppp_protocol_and_payload");
   Bytes buf(2);
   buf.insert(buf.end(), plain.begin(), plain.end());
   enc.encrypt(buf.data(), buf.size());
@@ -528,7 +530,7 @@ TEST_F(MppeTest, StatefulIpOnlyCatchesWrongKeysAtOnce) {
       Bytes copy = p;
       Decryptor right(keys.send.data(), s);
       ASSERT_TRUE(right.decrypt(p).ok());  // real IPv4 passes either way
-      auto key = keys.recv;  // a different wrong key each time
+      auto key = keys.recv;                // a different wrong key each time
       key[0] ^= static_cast<uint8_t>(i);
       Decryptor wrong(key.data(), s);
       auto r = wrong.decrypt(copy);

@@ -1,7 +1,8 @@
+#include "proto/ppp/dump.h"
+
 #include <gtest/gtest.h>
 
 #include "base/hex.h"
-#include "proto/ppp/dump.h"
 #include "proto/ppp/protocols.h"
 
 namespace pptpx::ppp {
@@ -22,7 +23,8 @@ TEST(Dump, LcpConfigureRequestLikePppd) {
 TEST(Dump, CcpAndIpcp) {
   EXPECT_EQ(describe_hex(kProtoCcp, "0101000a120601000040"),
             "[CCP ConfReq id=0x1 <mppe +H -M +S -L -D -C>]");
-  EXPECT_EQ(describe_hex(kProtoIpcp, "0302000a03060a0a000a"), "[IPCP ConfNak id=0x2 <addr 10.10.0.10>]");
+  EXPECT_EQ(describe_hex(kProtoIpcp, "0302000a03060a0a000a"),
+            "[IPCP ConfNak id=0x2 <addr 10.10.0.10>]");
 }
 
 TEST(Dump, NeverShowsPapPassword) {

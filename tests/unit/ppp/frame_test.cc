@@ -63,8 +63,8 @@ TEST(Packet, LengthRulesAndPadding) {
   EXPECT_EQ(p->code, 9);
   EXPECT_EQ(p->id, 7);
   EXPECT_EQ(Bytes(p->data.begin(), p->data.end()), (Bytes{1, 2, 3, 4}));  // padding dropped
-  EXPECT_FALSE(parse_packet(Bytes{0x09, 0x07, 0x00, 0x09, 1, 2, 3, 4}));   // Length > data
-  EXPECT_FALSE(parse_packet(Bytes{0x09, 0x07, 0x00, 0x03}));               // Length < 4
+  EXPECT_FALSE(parse_packet(Bytes{0x09, 0x07, 0x00, 0x09, 1, 2, 3, 4}));  // Length > data
+  EXPECT_FALSE(parse_packet(Bytes{0x09, 0x07, 0x00, 0x03}));              // Length < 4
   EXPECT_FALSE(parse_packet(Bytes{0x09, 0x07, 0x00}));
   Bytes out;
   build_packet(2, 5, Bytes{7, 2}, out);

@@ -17,8 +17,10 @@ class TestHandler final : public FsmHandler {
   }
   void judge_request(const std::vector<Option>& opts, RequestJudge& judge) override {
     for (const Option& o : opts) {
-      if (o.type != 1 || o.value.size() != 1) judge.reject(o);
-      else if (o.value[0] != 1) judge.nak(&o, 1, Bytes{1});
+      if (o.type != 1 || o.value.size() != 1)
+        judge.reject(o);
+      else if (o.value[0] != 1)
+        judge.nak(&o, 1, Bytes{1});
     }
   }
   void on_request_acked() override { ++acked_requests; }
@@ -64,8 +66,8 @@ class FsmTest : public ::testing::Test {
     fsm.open(t0);
     fsm.up(t0);
     EXPECT_EQ(take_one(), (Bytes{1, 1, 0, 7, 1, 3, 1}));
-    feed({2, 1, 0, 7, 1, 3, 1}, t0);          // Ack of ours
-    feed({1, 0x33, 0, 7, 1, 3, 1}, t0);       // peer's good request
+    feed({2, 1, 0, 7, 1, 3, 1}, t0);     // Ack of ours
+    feed({1, 0x33, 0, 7, 1, 3, 1}, t0);  // peer's good request
     EXPECT_EQ(take_one(), (Bytes{2, 0x33, 0, 7, 1, 3, 1}));
     EXPECT_EQ(fsm.state(), FsmState::kOpened);
     EXPECT_EQ(events(), (std::vector{LayerEvent::kStarted, LayerEvent::kUp}));

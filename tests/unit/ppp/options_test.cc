@@ -183,8 +183,8 @@ TEST(Ipcp, ServerDnsAndWins) {
   ip.dns1 = *Ipv4::parse("8.8.8.8");
   ipcp.configure_server(ip);
   ipcp.reset_request();
-  Verdict v = judge(ipcp, Bytes{3, 6, 10, 10, 0, 10, 129, 6, 0, 0, 0, 0, 130, 6, 0, 0, 0, 0,
-                                131, 6, 0, 0, 0, 0});
+  Verdict v = judge(
+      ipcp, Bytes{3, 6, 10, 10, 0, 10, 129, 6, 0, 0, 0, 0, 130, 6, 0, 0, 0, 0, 131, 6, 0, 0, 0, 0});
   EXPECT_EQ(v.code, kConfigureReject);  // no WINS and no secondary DNS configured
   EXPECT_EQ(v.data, (Bytes{130, 6, 0, 0, 0, 0, 131, 6, 0, 0, 0, 0}));
   v = judge(ipcp, Bytes{3, 6, 10, 10, 0, 10, 129, 6, 0, 0, 0, 0});
@@ -234,8 +234,8 @@ TEST(Ipcp, ClientAsksForWinsWhenTold) {
   Bytes req;
   ipcp.build_request(req);
   EXPECT_EQ(req, (Bytes{3, 6, 0, 0, 0, 0, 130, 6, 0, 0, 0, 0, 132, 6, 0, 0, 0, 0}));
-  EXPECT_TRUE(ipcp.on_nak(opts_of(Bytes{3, 6, 10, 10, 0, 10, 130, 6, 10, 0, 0, 137,
-                                         132, 6, 10, 0, 0, 138})));
+  EXPECT_TRUE(ipcp.on_nak(
+      opts_of(Bytes{3, 6, 10, 10, 0, 10, 130, 6, 10, 0, 0, 137, 132, 6, 10, 0, 0, 138})));
   req.clear();
   ipcp.build_request(req);
   ipcp.on_ack(opts_of(req));

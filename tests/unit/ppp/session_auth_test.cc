@@ -72,7 +72,8 @@ TEST(SessionAuth, PeerGivingUpAfterMsChapFailureIsReportedAsFailed) {
 }
 
 TEST(SessionAuth, RightPasswordReportsNoFailure) {
-  Seen s = run(server_config(AuthProtocol::kMsChapV2), client_config(AuthProtocol::kMsChapV2), "secret1");
+  Seen s = run(server_config(AuthProtocol::kMsChapV2), client_config(AuthProtocol::kMsChapV2),
+               "secret1");
   const auto* a = find<event::Authenticated>(s.server);
   ASSERT_TRUE(a);
   EXPECT_EQ(a->peer_name, "user1");

@@ -171,8 +171,8 @@ TEST(SessionMutualAuth, PeerWithWrongSecretFailsOurChallenge) {
     SCOPED_TRACE(auth_protocol_name(p));
     Secrets secrets;
     secrets.client_knows = "not-the-servers";
-    Seen s = run(server_config({AuthProtocol::kMsChapV2}, kEvery), client_config(kEvery, {p}),
-                 secrets);
+    Seen s =
+        run(server_config({AuthProtocol::kMsChapV2}, kEvery), client_config(kEvery, {p}), secrets);
     const auto* f = find_side<event::AuthFailed>(s.client, AuthSide::kPeer);
     ASSERT_TRUE(f);
     EXPECT_EQ(f->peer_name, "pptpd");

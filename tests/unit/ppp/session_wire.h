@@ -45,8 +45,10 @@ inline void run_wire(Session& server, Session& client, Time& now, const WireHook
   client.open(now);
   server.open(now);
   for (int step = 0; step < 1000; ++step) {
-    if (auto q = server.pending_secret_request()) server.provide_secret(hooks.answer(true, *q), now);
-    if (auto q = client.pending_secret_request()) client.provide_secret(hooks.answer(false, *q), now);
+    if (auto q = server.pending_secret_request())
+      server.provide_secret(hooks.answer(true, *q), now);
+    if (auto q = client.pending_secret_request())
+      client.provide_secret(hooks.answer(false, *q), now);
     while (auto e = server.poll_event()) hooks.on_event(true, *e);
     while (auto e = client.poll_event()) hooks.on_event(false, *e);
     bool moved = false;

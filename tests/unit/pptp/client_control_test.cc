@@ -1,6 +1,7 @@
+#include "proto/pptp/client_control.h"
+
 #include <gtest/gtest.h>
 
-#include "proto/pptp/client_control.h"
 #include "proto/pptp/server_control.h"
 #include "test_util.h"
 

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "proto/pptp/framer.h"
+
+#include <gtest/gtest.h>
 
 namespace pptpx::pptp {
 namespace {

@@ -1,14 +1,16 @@
+#include "proto/pptp/messages.h"
+
 #include <gtest/gtest.h>
 
 #include "base/hex.h"
-#include "proto/pptp/messages.h"
 #include "vectors.h"
 
 namespace pptpx::pptp {
 namespace {
 
 Bytes vec(const std::string& name) {
-  static const auto v = test::load_vectors(std::string(PPTPX_TEST_DATA) + "/pptp/pptp_computed.txt");
+  static const auto v =
+      test::load_vectors(std::string(PPTPX_TEST_DATA) + "/pptp/pptp_computed.txt");
   auto it = v.find(name);
   EXPECT_NE(it, v.end()) << name;
   return it == v.end() ? Bytes{} : it->second;

@@ -1,10 +1,11 @@
+#include "proto/session/data_path.h"
+
 #include <gtest/gtest.h>
 
 #include <array>
 #include <vector>
 
 #include "crypto/crypto.h"
-#include "proto/session/data_path.h"
 
 namespace pptpx::session {
 namespace {

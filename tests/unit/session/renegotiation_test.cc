@@ -113,7 +113,8 @@ struct Call : ::testing::Test {
   // Moves everything one side has to say onto the wire.
   void service(End& e, bool is_server) {
     for (int guard = 0; guard < 16; ++guard) {
-      if (auto q = e.ppp.pending_secret_request()) e.ppp.provide_secret(std::string("secret1"), now);
+      if (auto q = e.ppp.pending_secret_request())
+        e.ppp.provide_secret(std::string("secret1"), now);
       bool any = false;
       while (auto ev = e.ppp.poll_event()) {
         handle(e, is_server, *ev);
@@ -144,8 +145,8 @@ struct Call : ::testing::Test {
 
   // Sends one IP packet each way if the link lets it (traffic flowing).
   void send_traffic() {
-    static const std::vector<uint8_t> ip = {0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 10,
-                                            0,    1, 10, 10, 0, 10, 1, 2, 3, 4, 0, 8, 0, 0};
+    static const std::vector<uint8_t> ip = {0x45, 0, 0,  28, 0, 0,  0, 0, 64, 17, 0, 0, 10, 10,
+                                            0,    1, 10, 10, 0, 10, 1, 2, 3,  4,  0, 8, 0,  0};
     for (bool from_server : {true, false}) {
       End& e = from_server ? server : client;
       if (!e.ppp.data_allowed()) continue;
@@ -221,13 +222,14 @@ std::string case_name(const ::testing::TestParamInfo<Case>& info) {
          kPhases[static_cast<int>(info.param.phase)];
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    EverySideAndPhase, Renegotiation,
-    ::testing::Values(Case{true, Phase::kAuthentication}, Case{false, Phase::kAuthentication},
-                      Case{true, Phase::kIpcp}, Case{false, Phase::kIpcp},
-                      Case{true, Phase::kIpUp}, Case{false, Phase::kIpUp},
-                      Case{true, Phase::kTraffic}, Case{false, Phase::kTraffic}),
-    case_name);
+INSTANTIATE_TEST_SUITE_P(EverySideAndPhase, Renegotiation,
+                         ::testing::Values(Case{true, Phase::kAuthentication},
+                                           Case{false, Phase::kAuthentication},
+                                           Case{true, Phase::kIpcp}, Case{false, Phase::kIpcp},
+                                           Case{true, Phase::kIpUp}, Case{false, Phase::kIpUp},
+                                           Case{true, Phase::kTraffic},
+                                           Case{false, Phase::kTraffic}),
+                         case_name);
 
 TEST_P(Renegotiation, LinkComesBackWithFreshKeysAndTheSameAddresses) {
   End& restarter = GetParam().server_restarts ? server : client;

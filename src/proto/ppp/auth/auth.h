@@ -23,7 +23,7 @@ namespace pptpx::ppp {
 enum class AuthProtocol { kNone, kPap, kChapMd5, kMsChapV1, kMsChapV2 };
 
 const char* auth_protocol_name(AuthProtocol p);  // "PAP", "CHAP", "MS-CHAP", "MS-CHAP-v2"
-uint16_t auth_ppp_protocol(AuthProtocol p);       // kProtoPap or kProtoChap (0 for kNone)
+uint16_t auth_ppp_protocol(AuthProtocol p);      // kProtoPap or kProtoChap (0 for kNone)
 
 enum class AuthStatus { kInProgress, kSucceeded, kFailed };
 
@@ -95,22 +95,22 @@ class AuthMethod {
 };
 
 struct AuthenticatorConfig {
-  std::string our_name;             // CHAP challenge name, secrets "server" column
+  std::string our_name;  // CHAP challenge name, secrets "server" column
   // pppd `remotename` on the authenticator: the secret is looked up under
   // this name instead of the one the peer sent (pppd chap-new.c,
   // explicit_remote). "" = the peer's name.
   std::string remote_name;
-  Duration restart = seconds(3);     // chap-restart / pap timeout step
-  int max_challenges = 10;           // chap-max-challenge
-  Duration timeout = seconds(60);    // give up waiting for the peer
-  int max_retries = 0;               // MS-CHAP retries allowed after a failure (R=1 when > 0)
+  Duration restart = seconds(3);   // chap-restart / pap timeout step
+  int max_challenges = 10;         // chap-max-challenge
+  Duration timeout = seconds(60);  // give up waiting for the peer
+  int max_retries = 0;             // MS-CHAP retries allowed after a failure (R=1 when > 0)
 };
 
 struct AuthenticateeConfig {
   std::string user;         // name we authenticate as (pppd `user`, else `name`)
   std::string remote_name;  // pppd `remotename` ("" = use the challenger's name)
   Duration restart = seconds(3);
-  int max_requests = 10;    // PAP Authenticate-Request retransmissions
+  int max_requests = 10;  // PAP Authenticate-Request retransmissions
 };
 
 // Factories. The authenticator verifies the peer (server role); the

@@ -34,11 +34,11 @@ Bytes build_packet(uint8_t code, uint8_t id, ByteView data);
 // A parsed MS-CHAP Failure message. Unknown or malformed fields are ignored
 // (the peer may be a non-Microsoft server), so every field is optional.
 struct MsFailure {
-  std::optional<long> error;        // E=
-  bool retry = false;               // R=1
-  std::optional<Bytes> challenge;   // C= decoded from hex
-  std::optional<long> version;      // V=
-  std::string message;              // M= (rest of the text)
+  std::optional<long> error;       // E=
+  bool retry = false;              // R=1
+  std::optional<Bytes> challenge;  // C= decoded from hex
+  std::optional<long> version;     // V=
+  std::string message;             // M= (rest of the text)
 };
 MsFailure parse_ms_failure(std::string_view text);
 

@@ -108,8 +108,8 @@ class ChapAuthenticatee final : public AuthBase {
     ByteView value = r.bytes(r.u8());
     ByteView name = r.rest();
     if (!r.ok()) return drop(Drop::kMalformed, "CHAP Challenge: truncated");
-    bool size_ok = proto_ == AuthProtocol::kChapMd5 ? !value.empty()
-                                                     : value.size() == challenge_size();
+    bool size_ok =
+        proto_ == AuthProtocol::kChapMd5 ? !value.empty() : value.size() == challenge_size();
     if (!size_ok) return drop(Drop::kMalformed, "CHAP Challenge: wrong Value-Size");
     if (state_ == State::kDone) return drop(Drop::kUnexpected, "CHAP Challenge after failure");
     bool same = p.id == id_ && value.size() == challenge_len_ &&
@@ -131,7 +131,8 @@ class ChapAuthenticatee final : public AuthBase {
   }
 
   void on_success(const Packet& p) {
-    if (state_ != State::kResponded) return drop(Drop::kUnexpected, "CHAP Success: no Response sent");
+    if (state_ != State::kResponded)
+      return drop(Drop::kUnexpected, "CHAP Success: no Response sent");
     if (p.id != id_) return drop(Drop::kWrongId, "CHAP Success: wrong identifier");
     if (status_ == AuthStatus::kSucceeded && !awaiting_verdict_) {
       ++stats_.repeats;
@@ -145,13 +146,15 @@ class ChapAuthenticatee final : public AuthBase {
       return;
     }
     // MPPE keys come from the first successful exchange, not from re-challenges.
-    if (proto_ != AuthProtocol::kChapMd5 && status_ == AuthStatus::kInProgress) keys_ = pending_keys_;
+    if (proto_ != AuthProtocol::kChapMd5 && status_ == AuthStatus::kInProgress)
+      keys_ = pending_keys_;
     log_.debug("authentication succeeded");
     succeed();
   }
 
   void on_failure(const Packet& p) {
-    if (state_ != State::kResponded) return drop(Drop::kUnexpected, "CHAP Failure: no Response sent");
+    if (state_ != State::kResponded)
+      return drop(Drop::kUnexpected, "CHAP Failure: no Response sent");
     if (p.id != id_) return drop(Drop::kWrongId, "CHAP Failure: wrong identifier");
     std::string_view text = as_chars(p.data);
     if (proto_ == AuthProtocol::kChapMd5) {
@@ -208,7 +211,7 @@ class ChapAuthenticatee final : public AuthBase {
         secure_zero(hash.data(), hash.size());
         value.assign(24, 0);  // LM response: deprecated, zeros
         value.insert(value.end(), nt.begin(), nt.end());
-        value.push_back(1);   // use the NT response
+        value.push_back(1);  // use the NT response
         break;
       }
       case AuthProtocol::kMsChapV2: {
@@ -218,7 +221,8 @@ class ChapAuthenticatee final : public AuthBase {
         std::string_view user = crypto::strip_domain(cfg_.user);
         crypto::NtHash hash = crypto::nt_password_hash(secret);
         crypto::Response24 nt = crypto::generate_nt_response(auth_chal, peer_chal, user, hash);
-        expected_ar_ = crypto::generate_authenticator_response(hash, nt, peer_chal, auth_chal, user);
+        expected_ar_ =
+            crypto::generate_authenticator_response(hash, nt, peer_chal, auth_chal, user);
         pending_keys_ = crypto::mschap2_start_keys(hash, nt, false);
         secure_zero(hash.data(), hash.size());
         value.assign(peer_chal.begin(), peer_chal.end());

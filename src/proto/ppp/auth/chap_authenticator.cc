@@ -212,7 +212,8 @@ class ChapAuthenticator final : public AuthBase {
         // RFC 2759 8.2: the challenge hash uses the name without "DOMAIN\".
         std::string_view user = crypto::strip_domain(peer_name_);
         crypto::NtHash hash = crypto::nt_password_hash(secret);
-        crypto::Response24 expect = crypto::generate_nt_response(challenge16(), peer_chal, user, hash);
+        crypto::Response24 expect =
+            crypto::generate_nt_response(challenge16(), peer_chal, user, hash);
         bool ok = ct_equal(expect, nt);
         if (ok) {
           crypto::AuthenticatorResponse ar =

@@ -18,7 +18,8 @@ constexpr std::string_view kPapNakMessage = "Login incorrect";
 
 class PapAuthenticator final : public AuthBase {
  public:
-  PapAuthenticator(const AuthenticatorConfig& cfg, Logger log) : AuthBase(std::move(log)), cfg_(cfg) {}
+  PapAuthenticator(const AuthenticatorConfig& cfg, Logger log)
+      : AuthBase(std::move(log)), cfg_(cfg) {}
   ~PapAuthenticator() override { secure_zero(password_); }
 
   AuthProtocol protocol() const override { return AuthProtocol::kPap; }
