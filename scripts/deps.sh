@@ -9,6 +9,8 @@ packages=(
   pmccabe
   # clang-tidy check (scripts/tidy.sh): the checks .clang-tidy names are clang-tidy 14's
   clang-tidy-14
+  # format check (scripts/format.sh): .clang-format as clang-format 14 reads it
+  clang-format-14
   # run and test: namespaces, traffic
   iproute2 iputils-ping iperf3 psmisc procps kmod nftables
   # interop lab: real pppd + pptp-linux + pptpd inside User-Mode Linux guests
