@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(
   # build
-  cmake ninja-build g++ clang pkg-config libssl-dev libfmt-dev libmnl-dev
+  cmake ninja-build g++ clang pkg-config libssl-dev libfmt-dev libmnl-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # function size and complexity check (scripts/complexity.sh)
   pmccabe

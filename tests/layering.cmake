@@ -5,7 +5,7 @@
 #   proto/pptp, proto/gre, proto/mppe, proto/ppp (with ppp/auth) see none of
 #   their siblings; proto/session (one call's data path) sees gre, ppp, mppe;
 #   app/common sees neither app/server nor app/client, and those two never
-#   see each other.
+#   see each other; app/ctl (pptpxctl) sees only app/common of app/.
 # A file's layer is its first folder below src/, or its first two for proto/
 # and app/ (proto/ppp/auth/pap.cc is in proto/ppp). Quoted includes name a
 # path from src/; one that does not is reported too. A file in a folder with
@@ -27,7 +27,8 @@ set(allowed_io base io)
 set(allowed_app/common base crypto ${proto_all} config io app/common)
 set(allowed_app/server base crypto ${proto_all} config io app/common app/server)
 set(allowed_app/client base crypto ${proto_all} config io app/common app/client)
-set(allowed_cmd base crypto ${proto_all} config io app/common app/server app/client cmd)
+set(allowed_app/ctl base io app/common app/ctl)
+set(allowed_cmd base crypto ${proto_all} config io app/common app/server app/client app/ctl cmd)
 
 if(NOT IS_DIRECTORY "${SRC}")
   message(FATAL_ERROR "layering: SRC='${SRC}' is not a folder")

@@ -36,4 +36,24 @@ inline std::optional<int> parse_non_negative_int(const std::string& s) {
   return static_cast<int>(v);
 }
 
+// Text from the network made safe for a log line: printable ASCII kept,
+// every other byte as \xNN (as pppd's %v prints it), at most max_bytes of
+// the input read.
+inline std::string printable(std::string_view in, size_t max_bytes = 256) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < in.size() && i < max_bytes; ++i) {
+    auto c = static_cast<unsigned char>(in[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  if (in.size() > max_bytes) out += "...";
+  return out;
+}
+
 }  // namespace pptpx

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "app/common/admin_protocol.h"
 #include "app/server/server.h"
 #include "app/server/settings.h"
 #include "config/secrets.h"
@@ -38,6 +39,8 @@ void usage(FILE* out) {
                "      --chap-secrets FILE secrets file (default /etc/ppp/chap-secrets)\n"
                "      --pap-secrets FILE  secrets for PAP (default /etc/ppp/pap-secrets)\n"
                "  -d, --debug             debug logging\n"
+               "      --control PATH      control socket for pptpxctl (default\n"
+               "                          /run/pptpxd/control.sock; \"none\": no socket)\n"
                "  -v, --version           print the version and exit\n"
                "  -h, --help              print this help and exit\n"
                "\n"
@@ -49,10 +52,11 @@ void usage(FILE* out) {
 struct Cli {
   server::Flags flags;
   uint16_t port = 1723;
+  std::string control = app::kDefaultControlSocket;
 };
 
 int parse_cli(int argc, char** argv, Cli& cli) {
-  enum { kChapSecrets = 1000, kPapSecrets, kPppOptions, kPort };
+  enum { kChapSecrets = 1000, kPapSecrets, kPppOptions, kPort, kControl };
   static const option longopts[] = {
       {"conf", required_argument, nullptr, 'c'},
       {"foreground", no_argument, nullptr, 'f'},
@@ -60,6 +64,7 @@ int parse_cli(int argc, char** argv, Cli& cli) {
       {"chap-secrets", required_argument, nullptr, kChapSecrets},
       {"pap-secrets", required_argument, nullptr, kPapSecrets},
       {"debug", no_argument, nullptr, 'd'},
+      {"control", required_argument, nullptr, kControl},
       {"version", no_argument, nullptr, 'v'},
       {"help", no_argument, nullptr, 'h'},
       // For tests: the global pppd options file ("" for none) and the TCP port.
@@ -75,6 +80,7 @@ int parse_cli(int argc, char** argv, Cli& cli) {
       case 'd': cli.flags.debug = true; break;
       case kChapSecrets: cli.flags.chap_secrets_path = optarg; break;
       case kPapSecrets: cli.flags.pap_secrets_path = optarg; break;
+      case kControl: cli.control = optarg; break;
       case kPppOptions: cli.flags.global_options_path = optarg; break;
       case kPort: {
         int p = std::atoi(optarg);
@@ -151,6 +157,30 @@ io::SystemLogSink::Options log_options(bool foreground, const server::Settings& 
   return lo;
 }
 
+// SIGHUP and `pptpxctl reload`: the configuration read again and applied
+// to new sessions; "" when it was, else what is wrong (the running
+// configuration stays).
+std::string reload_configuration(server::Server& srv, const server::Flags& flags,
+                                 io::SystemLogSink& sink, Logger& log) {
+  config::Diagnostics d;
+  server::Settings s = server::load_settings(flags, d);
+  if (report(d, &log)) {
+    log.error("configuration has errors; keeping the running configuration");
+    std::string first;
+    for (const auto& diag : d)
+      if (diag.is_error && first.empty()) first = diag.str();
+    return "configuration has errors; keeping the running configuration: " + first;
+  }
+  sink.set_debug(s.debug);
+  srv.reload(std::move(s));
+  return {};
+}
+
+void set_debug(io::SystemLogSink& sink, Logger& log, bool on) {
+  sink.set_debug(on);
+  log.notice("debug logging {}", on ? "on" : "off");
+}
+
 // TERM/INT shut down (once), HUP reloads the configuration, USR1 toggles
 // debug logging, USR2 logs the stats.
 void handle_signals(io::EventLoop& ev, server::Server& srv, const server::Flags& flags,
@@ -163,23 +193,37 @@ void handle_signals(io::EventLoop& ev, server::Server& srv, const server::Flags&
   };
   ev.on_signal(SIGTERM, stop);
   ev.on_signal(SIGINT, stop);
-  ev.on_signal(SIGHUP, [&](int) {
-    config::Diagnostics d;
-    server::Settings s = server::load_settings(flags, d);
-    if (report(d, &log)) {
-      log.error("configuration has errors; keeping the running configuration");
-      return;
-    }
-    sink.set_debug(s.debug);
-    srv.reload(std::move(s));
-  });
-  ev.on_signal(SIGUSR1, [&](int) {
-    bool on = !sink.enabled(LogLevel::kDebug);
-    sink.set_debug(on);
-    log.notice("debug logging {}", on ? "on" : "off");
-  });
+  ev.on_signal(SIGHUP, [&](int) { (void)reload_configuration(srv, flags, sink, log); });
+  ev.on_signal(SIGUSR1, [&](int) { set_debug(sink, log, !sink.enabled(LogLevel::kDebug)); });
 
   ev.on_signal(SIGUSR2, [&](int) { srv.log_stats(); });
+}
+
+// The control socket for pptpxctl. Not fatal: the VPN serves without it.
+void open_control_socket(server::Server& srv, const Cli& cli, io::SystemLogSink& sink,
+                         Logger& log) {
+  if (cli.control == "none") return;
+  server::Server::AdminHooks hooks;
+  hooks.reload = [&srv, &cli, &sink, &log] {
+    return reload_configuration(srv, cli.flags, sink, log);
+  };
+  hooks.debug = [&sink, &log](bool on) { set_debug(sink, log, on); };
+  hooks.version = PPTPX_VERSION;
+  io::UnixListener::Options o;
+  o.path = cli.control;
+  if (auto ec = srv.open_admin(o, std::move(hooks))) {
+    if (ec == std::errc::address_in_use)
+      log.warn(
+          "control socket {}: another pptpxd answers there, so pptpxctl reaches that one; "
+          "give this one its own with --control PATH",
+          cli.control);
+    else
+      log.warn("cannot open the control socket {}: {}; pptpxctl will not reach this pptpxd",
+               cli.control, ec.message());
+    return;
+  }
+  log.info("control socket {} (mode 0660, {})", cli.control,
+           srv.admin()->group_applied() ? "group pptpx" : "root only: there is no group pptpx");
 }
 
 // Starts the server, writes the pid file and runs the event loop until
@@ -193,6 +237,7 @@ int run_server(io::EventLoop& ev, const Cli& cli, const server::Settings& settin
     log.error("cannot start: {}", ec.message());
     return kExitFatal;
   }
+  open_control_socket(srv, cli, sink, log);
   auto pidfile = io::PidFile::create(settings.pidfile);
   if (!pidfile)
     log.warn("cannot write pid file {}: {}", settings.pidfile, pidfile.error().message());

@@ -23,6 +23,7 @@ struct Control {
   uint64_t id = 0;
   io::TcpConnection tcp;
   Ipv4 peer;
+  uint16_t peer_port = 0;  // the client's TCP port
   Ipv4 local;
   pptp::ServerControl core;
   io::EventLoop::TimerId timer = 0;

@@ -55,6 +55,7 @@ void Server::admit_connection(io::TcpListener::Accepted a) {
   Logger lg = log_.child(fmt::format("[{}]", a.peer.addr.str()));
   auto c = std::make_unique<Control>(id, std::move(tcp), a.peer.addr, a.local.addr, cfg, lg,
                                      loop_.now());
+  c->peer_port = a.peer.port;
   log_.info("CTRL: client {} control connection started", a.peer.addr.str());
   Control* raw = c.get();
   controls_[id] = std::move(c);

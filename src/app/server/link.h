@@ -53,6 +53,10 @@ struct Link {
   unsigned proxyarp_index = 0;
   bool ending = false;
   std::string peer_name;
+  // What was negotiated, for pptpxctl: the client's authentication and MPPE.
+  ppp::AuthProtocol auth = ppp::AuthProtocol::kNone;
+  int mppe_bits = 0;  // 0: no MPPE
+  bool mppe_stateless = false;
   std::optional<config::SecretEntry> secret_entry;  // secret wiped: addresses only
   Time started;
   Time ip_up_at;

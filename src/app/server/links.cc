@@ -117,6 +117,8 @@ void Server::handle_call_event(Link& link, session::CallEvent& ev) {
                  },
                  [&](ce::CcpUp& up) {
                    // The session core logs "MPPE N-bit ... compression enabled".
+                   link.mppe_bits = up.key_bits;
+                   link.mppe_stateless = up.stateless;
                    if (link.ppp_if && link.ip_up) link.ppp_if->set_mtu(up.mtu, link.log);
                  },
                  [&](ce::CcpDown&) {},
@@ -183,6 +185,7 @@ void Server::on_authenticated(Link& link, const session::call_event::Authenticat
     return;
   }
   link.peer_name = a.peer_name;
+  link.auth = a.protocol;
   link.log.notice("user {} authenticated with {}", a.peer_name,
                   ppp::auth_protocol_name(a.protocol));
   Time now = loop_.now();

@@ -28,7 +28,8 @@ Server::Server(io::EventLoop& loop, Settings settings, LogSink& sink, Rng& rng,
       secrets_(settings_.flags.chap_secrets_path, settings_.flags.pap_secrets_path),
       runner_(loop, Logger(sink)),
       scripts_(runner_, [this] { maybe_finish_shutdown(); }),
-      calls_(rng) {}
+      calls_(rng),
+      started_(loop.now()) {}
 
 Server::~Server() = default;
 

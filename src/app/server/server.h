@@ -15,13 +15,18 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "app/common/admin_protocol.h"
 #include "app/common/gre_port.h"
 #include "app/common/link_scripts.h"
 #include "app/common/platform.h"
 #include "app/common/secrets.h"
+#include "app/server/admin_socket.h"
 #include "app/server/call_table.h"
 #include "app/server/control.h"
 #include "app/server/link.h"
@@ -84,6 +89,22 @@ class Server {
   // For tests: listen on another port than 1723.
   void set_port(uint16_t port) { port_ = port; }
 
+  // The control socket (admin.cc). The hooks do what the process, not the
+  // server, owns: re-reading the configuration (an error text, or "" when
+  // it was applied) and the log's debug switch.
+  struct AdminHooks {
+    std::function<std::string()> reload;
+    std::function<void(bool)> debug;
+    std::string version;
+  };
+  [[nodiscard]] std::error_code open_admin(const io::UnixListener::Options& opts, AdminHooks hooks);
+  const AdminSocket* admin() const { return admin_.get(); }
+  // One control socket request's answer (see app/common/admin_protocol.h).
+  nlohmann::json admin_request(const app::AdminRequest& req);
+  // Ends every session that target names (admin_protocol.h), as an
+  // administrative hang-up with reason; the number ended.
+  size_t kill_sessions(std::string_view target, std::string_view reason);
+
  private:
   // ---- controls.cc ----
   void on_accept();
@@ -127,6 +148,12 @@ class Server {
   void deliver_released(Link& link);
   void on_tun_readable(Link& link);
 
+  // ---- admin.cc ----
+  std::vector<Link*> match_sessions(std::string_view target) const;
+  nlohmann::json admin_sessions(const app::AdminRequest& req);  // sessions, show, kill
+  nlohmann::json session_json(const Link& link, bool full) const;
+  nlohmann::json stats_json() const;
+
   // proxyarp: withdraws proxy ARP entries for pool addresses, which only a
   // pptpxd killed with SIGKILL (or a crash) can have left behind.
   void remove_stale_proxy_arp();
@@ -153,6 +180,10 @@ class Server {
   uint64_t next_control_id_ = 1;
   std::map<uint64_t, std::unique_ptr<Control>> controls_;
   CallTable calls_;
+
+  std::unique_ptr<AdminSocket> admin_;
+  AdminHooks admin_hooks_;
+  Time started_;
 
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;

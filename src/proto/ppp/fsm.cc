@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "base/text.h"
+
 namespace pptpx::ppp {
 
 const char* fsm_state_name(FsmState s) {
@@ -413,7 +415,7 @@ bool Fsm::nak_or_reject_taken(const Packet& p, const std::vector<Option>& opts) 
 }
 
 void Fsm::rtr(const Packet& p, Time now) {
-  peer_reason_.assign(reinterpret_cast<const char*>(p.data.data()), p.data.size());
+  peer_reason_ = printable({reinterpret_cast<const char*>(p.data.data()), p.data.size()});
   switch (state_) {
     case FsmState::kAckRcvd:
     case FsmState::kAckSent:

@@ -553,8 +553,12 @@ void Session::on_lcp_event(LayerEvent e, Time now) {
       own_auth_.reset();
       pending_ip_.reset();
       peer_done_ = own_done_ = network_started_ = ccp_active_ = ip_ncps_started_ = false;
-      if (!lcp_.peer_terminate_reason().empty())
+      // pppd's words, at once: the end of the link may follow too fast (the
+      // call cleared) for the Finished event's line.
+      if (!lcp_.peer_terminate_reason().empty()) {
         set_reason("LCP terminated by peer (" + lcp_.peer_terminate_reason() + ")");
+        log_.info("LCP terminated by peer ({})", lcp_.peer_terminate_reason());
+      }
       break;
     case LayerEvent::kStarted: break;
     case LayerEvent::kFinished:

@@ -4,11 +4,12 @@
 # waits on the link and on the client's exit.
 
 SERVER_RUNS=0
-# start_server: pptpxd -f with $T/server, its log in $T/serverN.log.
+# start_server: pptpxd -f with $T/server and its control socket at
+# $T/control.sock, its log in $T/serverN.log.
 start_server() {
   SERVER_RUNS=$((SERVER_RUNS + 1))
   ip netns exec "$NS_S" "$PPTPXD" -f -c "$T/server/pptpd.conf" --chap-secrets "$T/server/chap-secrets" \
-    --ppp-options "" > "$T/server$SERVER_RUNS.log" 2>&1 &
+    --ppp-options "" --control "$T/control.sock" > "$T/server$SERVER_RUNS.log" 2>&1 &
   SERVER_PID=$!
   local i
   for i in $(seq 50); do

@@ -18,11 +18,21 @@
 
 namespace pptpx::apptest {
 
-void TestSink::write(LogLevel, std::string_view line) {
-  std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+void TestSink::write(LogLevel level, std::string_view line) {
+  if (level != LogLevel::kDebug) lines_.emplace_back(line);
+  if (std::getenv("APP_TEST_LOG"))
+    std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
 }
 
-bool TestSink::enabled(LogLevel) const { return std::getenv("APP_TEST_LOG") != nullptr; }
+bool TestSink::enabled(LogLevel level) const {
+  return level != LogLevel::kDebug || std::getenv("APP_TEST_LOG") != nullptr;
+}
+
+bool TestSink::contains(std::string_view text) const {
+  for (const auto& l : lines_)
+    if (l.find(text) != std::string::npos) return true;
+  return false;
+}
 
 void write_file(const std::string& path, const std::string& text, bool executable) {
   std::ofstream(path, std::ios::trunc) << text;

@@ -34,10 +34,15 @@ inline Ipv4 ip(const char* dotted) { return *Ipv4::parse(dotted); }
 inline const Ipv4 kLoopback = ip("127.0.0.1");
 
 // Writes to stderr when APP_TEST_LOG is set in the environment.
+// Keeps every line but debug ones; prints them all with APP_TEST_LOG set.
 class TestSink final : public LogSink {
  public:
   void write(LogLevel level, std::string_view line) override;
   bool enabled(LogLevel level) const override;
+  bool contains(std::string_view text) const;
+
+ private:
+  std::vector<std::string> lines_;
 };
 
 // Writes text to path (mode 0755 when executable).

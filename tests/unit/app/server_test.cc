@@ -6,13 +6,17 @@
 #include "app/server/server.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "app/ctl/request.h"
 #include "app/server/settings.h"
 #include "proto/gre/gre.h"
 #include "proto/pptp/client_control.h"
@@ -411,6 +415,133 @@ TEST_F(ServerTest, ScriptsGetPppdsArgumentsAndEnvironmentAndIpDownWaitsForIpUp) 
   apptest::expect_script_runs(
       dir.path(), {"ip-up"}, args, env,
       {{"CONNECT_TIME", "0"}, {"BYTES_SENT", "100"}, {"BYTES_RCVD", "250"}});
+}
+
+// ---- the control socket's requests (pptpxctl) ----
+
+nlohmann::json ask(Server& srv, const std::string& line) {
+  std::string error;
+  auto req = app::parse_admin_request(line, &error);
+  EXPECT_TRUE(req) << error;
+  return req ? srv.admin_request(*req) : nlohmann::json();
+}
+
+TEST_F(ServerTest, AdminListsEachSessionWithItsUserAddressesAndTraffic) {
+  start_server();
+  PeerCall& a = bring_up("127.0.0.2", 0x0A01);
+  bring_up("127.0.0.3", 0x0B01);
+  a.send_ip(*gre, apptest::make_ip(ip("10.10.0.10"), ip("192.0.2.1"), 300, 1), loop->now());
+  ASSERT_TRUE(run_until([&] { return platform->tuns()[0]->written().size() == 1; }));
+
+  nlohmann::json j = ask(*server, "sessions");
+  ASSERT_EQ(j["sessions"].size(), 2u) << j.dump();
+  const nlohmann::json& s = j["sessions"][0];
+  EXPECT_EQ(s["interface"], "ppp0");
+  EXPECT_EQ(s["user"], "user1");
+  EXPECT_EQ(s["client"], "127.0.0.2");
+  EXPECT_GT(s["client_port"].get<int>(), 0);
+  EXPECT_EQ(s["address"], "10.10.0.10");
+  EXPECT_EQ(s["local_address"], "10.10.0.1");
+  EXPECT_EQ(s["peer_call_id"], 0x0A01);
+  EXPECT_EQ(s["auth"], "MS-CHAP-v2");
+  EXPECT_EQ(s["mppe"], "128-bit stateless");
+  EXPECT_EQ(s["state"], "up");
+  EXPECT_EQ(s["bytes_in"], 300u);
+  EXPECT_EQ(s["packets_in"], 1u);
+  EXPECT_EQ(j["sessions"][1]["address"], "10.10.0.11");
+
+  // show by the address given, by interface, by the client's address:port.
+  EXPECT_EQ(ask(*server, "show 10.10.0.11")["sessions"][0]["client"], "127.0.0.3");
+  EXPECT_EQ(ask(*server, "show ppp0")["sessions"][0]["address"], "10.10.0.10");
+  std::string endpoint = fmt::format("127.0.0.3:{}", j["sessions"][1]["client_port"].get<int>());
+  nlohmann::json shown = ask(*server, "show " + endpoint);
+  ASSERT_EQ(shown["sessions"].size(), 1u);
+  EXPECT_TRUE(shown["sessions"][0].contains("drops"));
+  // A user with two sessions is both.
+  EXPECT_EQ(ask(*server, "show user1")["sessions"].size(), 2u);
+  nlohmann::json none = ask(*server, "show nobody");
+  EXPECT_EQ(none["ok"], false);
+  EXPECT_EQ(none["error"], "no session matches 'nobody'");
+
+  nlohmann::json stats = ask(*server, "stats")["stats"];
+  EXPECT_EQ(stats["sessions"], 2u);
+  EXPECT_EQ(stats["calls"], 2u);
+  EXPECT_EQ(stats["connections"], 2u);
+}
+
+TEST_F(ServerTest, AdminKillEndsTheNamedSessionWithItsReasonAndLeavesTheOther) {
+  start_server();
+  PeerCall& a = bring_up("127.0.0.2", 0x0A01);
+  PeerCall& b = bring_up("127.0.0.3", 0x0B01);
+  nlohmann::json j = ask(*server, R"({"command":"kill","target":"ppp0","reason":"maintenance"})");
+  EXPECT_EQ(j["killed"], 1u) << j.dump();
+  ASSERT_TRUE(run_until([&] { return a.finished && server->session_count() == 1; }));
+  EXPECT_TRUE(sink.contains("disconnecting user 'user1' (ppp0): maintenance"));
+  // The client was told: LCP Terminate-Request, then Call-Disconnect-Notify.
+  ASSERT_TRUE(run_until([&] { return clients[0]->ctl.core().closed(); }));
+  EXPECT_FALSE(b.finished);
+  EXPECT_EQ(ask(*server, "sessions")["sessions"][0]["address"], "10.10.0.11");
+  // The other session still carries IP.
+  b.send_ip(*gre, apptest::make_ip(ip("10.10.0.11"), ip("192.0.2.1"), 100, 1), loop->now());
+  ASSERT_TRUE(run_until([&] { return tun_for(ip("10.10.0.11"))->written().size() == 1; }));
+  EXPECT_EQ(ask(*server, "kill nobody")["ok"], false);
+}
+
+TEST_F(ServerTest, AdminSocketAnswersPptpxctlAndSurvivesGarbage) {
+  start_server();
+  std::string path = dir.file("control.sock");
+  io::UnixListener::Options o;
+  o.path = path;
+  o.group = "";
+  bool debug = false;
+  Server::AdminHooks hooks;
+  hooks.debug = [&](bool on) { debug = on; };
+  hooks.version = "9.9";
+  ASSERT_FALSE(server->open_admin(o, hooks));
+
+  // pptpxctl's blocking request needs the loop turning: a helper process.
+  auto ask_socket = [&](const app::AdminRequest& r) {
+    ctl::Answer answer;
+    std::thread t([&] { answer = ctl::ask(path, r, 5000); });
+    run_until([&] { return false; }, milliseconds(300));
+    t.join();
+    return answer;
+  };
+  app::AdminRequest v;
+  v.command = "version";
+  ctl::Answer a = ask_socket(v);
+  ASSERT_TRUE(a.reached) << a.error;
+  EXPECT_EQ(a.body["version"], "9.9");
+  EXPECT_EQ(a.body["ok"], true);
+  app::AdminRequest d;
+  d.command = "debug";
+  d.on = true;
+  EXPECT_TRUE(ask_socket(d).reached);
+  EXPECT_TRUE(debug);
+
+  // Garbage, then a line too long: answered with errors, the server lives.
+  auto raw = io::unix_connect(path);
+  ASSERT_TRUE(raw);
+  std::string garbage = "\x01\xff{{{\n";
+  ASSERT_EQ(write(raw->get(), garbage.data(), garbage.size()), ssize_t(garbage.size()));
+  std::string huge(5000, 'x');
+  ASSERT_EQ(write(raw->get(), huge.data(), huge.size()), ssize_t(huge.size()));
+  run_until([&] { return false; }, milliseconds(300));
+  char buf[4096];
+  ssize_t n = read(raw->get(), buf, sizeof buf);
+  ASSERT_GT(n, 0);
+  std::string answers(buf, size_t(n));
+  EXPECT_NE(answers.find("unknown command"), std::string::npos) << answers;
+  EXPECT_NE(answers.find("request longer than 4096 bytes"), std::string::npos) << answers;
+  EXPECT_EQ(read(raw->get(), buf, sizeof buf), 0);  // and closed
+  EXPECT_EQ(server->admin()->stats().bad_requests, 2u);
+  // A client that asks and never reads stalls only itself.
+  auto lazy = io::unix_connect(path);
+  ASSERT_TRUE(lazy);
+  std::string many;
+  for (int i = 0; i < 2000; ++i) many += "stats\n";
+  ASSERT_GT(write(lazy->get(), many.data(), many.size()), 0);
+  EXPECT_TRUE(ask_socket(v).reached);
 }
 
 }  // namespace

@@ -62,6 +62,12 @@ TEST(Ipv4, ParseAndFormat) {
   EXPECT_FALSE(Ipv4::parse(""));
 }
 
+TEST(Text, PrintableEscapesWhatIsNotPrintableAscii) {
+  EXPECT_EQ(printable("maintenance window"), "maintenance window");
+  EXPECT_EQ(printable(std::string_view("a\nb\0c\\\xff", 7)), "a\\x0ab\\x00c\\x5c\\xff");
+  EXPECT_EQ(printable(std::string(300, 'x')).size(), 256u + 3);
+}
+
 TEST(Text, NonNegativeInt) {
   EXPECT_EQ(parse_non_negative_int("0"), 0);
   EXPECT_EQ(parse_non_negative_int("30"), 30);

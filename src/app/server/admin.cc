@@ -1,0 +1,196 @@
+// The control socket's requests on the server: sessions, show, kill, stats,
+// reload, debug, version (see app/common/admin_protocol.h).
+#include <nlohmann/json.hpp>
+
+#include "app/server/server.h"
+#include "proto/ppp/auth/auth.h"
+#include "proto/pptp/messages.h"
+
+namespace pptpx::server {
+
+namespace {
+
+int64_t seconds_since(Time then, Time now) {
+  return std::chrono::duration_cast<seconds>(now - then).count();
+}
+
+// What a session's data path dropped, every reason together.
+uint64_t dropped(const session::DataPathStats& d, const session::CallTraffic& t) {
+  return d.gre_duplicates + d.ppp_malformed + d.mppe_dropped + d.mppe_not_ip + d.clear_ip_dropped +
+         d.out_not_ipv4 + d.out_no_mppe + t.data_before_up;
+}
+
+std::string mppe_name(const Link& link) {
+  if (link.mppe_bits == 0) return "none";
+  return fmt::format("{}-bit {}", link.mppe_bits, link.mppe_stateless ? "stateless" : "stateful");
+}
+
+// The session's stage for people: starting (the call is placed, LCP not
+// yet), negotiating (LCP), authenticating, network (IPCP/CCP), up (pppN
+// carries IP), terminating (LCP closing), ending (being torn down).
+const char* session_state(const Link& link) {
+  if (link.ending) return "ending";
+  if (!link.call.opened()) return "starting";
+  switch (link.call.ppp().phase()) {
+    case ppp::Phase::kDead:
+    case ppp::Phase::kEstablish: return "negotiating";
+    case ppp::Phase::kAuthenticate: return "authenticating";
+    case ppp::Phase::kNetwork: return link.ip_up ? "up" : "network";
+    case ppp::Phase::kTerminate: return "terminating";
+  }
+  return "?";
+}
+
+nlohmann::json error(std::string text) { return {{"ok", false}, {"error", std::move(text)}}; }
+
+}  // namespace
+
+std::error_code Server::open_admin(const io::UnixListener::Options& opts, AdminHooks hooks) {
+  admin_hooks_ = std::move(hooks);
+  admin_ = std::make_unique<AdminSocket>(
+      loop_, log_.child("control socket"),
+      [this](const app::AdminRequest& r) { return admin_request(r); });
+  if (auto ec = admin_->open(opts)) {
+    admin_.reset();
+    return ec;
+  }
+  return {};
+}
+
+std::vector<Link*> Server::match_sessions(std::string_view target) const {
+  std::vector<Link*> found;
+  for (const auto& [id, link] : calls_.links()) {
+    const Link& l = *link;
+    std::string client = l.peer_addr.str();
+    bool match = target == client || (l.ppp_if && target == l.ppp_if->name()) ||
+                 (!l.peer_name.empty() && target == l.peer_name) ||
+                 (l.ip_up && target == l.remote_ip.str()) ||
+                 (l.control && target == fmt::format("{}:{}", client, l.control->peer_port));
+    if (match) found.push_back(link.get());
+  }
+  return found;
+}
+
+nlohmann::json Server::session_json(const Link& link, bool full) const {
+  Time now = loop_.now();
+  const session::CallTraffic& t = link.call.traffic();
+  session::DataPathStats d = link.call.data_path_stats();
+  nlohmann::json j = {
+      {"interface", link.ppp_if ? link.ppp_if->name() : ""},
+      {"user", link.peer_name},
+      {"client", link.peer_addr.str()},
+      {"client_port", link.control ? link.control->peer_port : 0},
+      {"address", link.ip_up ? link.remote_ip.str() : ""},
+      {"local_address", link.ip_up ? link.local_ip.str() : ""},
+      {"call_id", link.our_id},
+      {"peer_call_id", link.peer_id},
+      {"auth", link.auth == ppp::AuthProtocol::kNone ? "none" : ppp::auth_protocol_name(link.auth)},
+      {"mppe", mppe_name(link)},
+      {"state", session_state(link)},
+      {"uptime_seconds", seconds_since(link.started, now)},
+      {"bytes_in", t.bytes_in},
+      {"bytes_out", t.bytes_out},
+      {"packets_in", t.packets_in},
+      {"packets_out", t.packets_out},
+      {"dropped", dropped(d, t)},
+  };
+  if (!full) return j;
+  j["ip_up_seconds"] = link.ip_up ? seconds_since(link.ip_up_at, now) : 0;
+  j["server_address"] = link.local_addr.str();
+  j["proxyarp"] = link.proxyarp_on.has_value();
+  j["gre"] = {{"lost", d.gre_lost},
+              {"duplicates", d.gre_duplicates},
+              {"reordered", d.gre_held},
+              {"data_out", d.gre_data_out},
+              {"acks_in", d.gre_acks_in}};
+  j["drops"] = {{"gre_sequence", d.gre_duplicates}, {"ppp_malformed", d.ppp_malformed},
+                {"mppe_dropped", d.mppe_dropped},   {"mppe_not_ip", d.mppe_not_ip},
+                {"clear_ip", d.clear_ip_dropped},   {"out_not_ipv4", d.out_not_ipv4},
+                {"out_no_mppe", d.out_no_mppe},     {"data_before_up", t.data_before_up}};
+  j["mppe_resets"] = {{"sent", d.mppe_resets_sent}, {"honoured", d.mppe_flushes_asked}};
+  j["summary"] = fmt::format("{} | {} | {}", session::describe_gre(d), session::describe_mppe(d),
+                             ppp::describe_ppp(link.call.ppp().counters()));
+  return j;
+}
+
+nlohmann::json Server::stats_json() const {
+  const ServerStats& t = stats_;
+  nlohmann::json j = {
+      {"uptime_seconds", seconds_since(started_, loop_.now())},
+      {"sessions", calls_.size()},
+      {"control_connections", controls_.size()},
+      {"connections", t.connections},
+      {"connections_refused", t.connections_refused},
+      {"calls", t.calls},
+      {"calls_refused_no_slot", t.calls_refused_no_slot},
+      {"gre_unknown_call", t.gre_unknown_call},
+      {"gre_wrong_peer", t.gre_wrong_peer},
+      {"tun_dropped", t.tun_dropped},
+      {"accept_errors", t.accept_errors},
+      {"pool_size", pool_.size()},
+  };
+  if (admin_) {
+    const AdminSocket::Stats& a = admin_->stats();
+    j["control_socket"] = {{"requests", a.requests},
+                           {"bad_requests", a.bad_requests},
+                           {"clients_refused", a.clients_refused}};
+  }
+  return j;
+}
+
+size_t Server::kill_sessions(std::string_view target, std::string_view reason) {
+  Time now = loop_.now();
+  std::vector<uint16_t> ids;
+  for (Link* l : match_sessions(target)) ids.push_back(l->our_id);
+  for (uint16_t id : ids) {
+    Link* link = calls_.find(id);
+    if (!link) continue;
+    link->log.notice("disconnecting user '{}' ({}): {}", link->peer_name,
+                     link->ppp_if ? link->ppp_if->name() : "no interface", reason);
+    if (!link->call.opened()) {
+      end_call(*link, pptp::kCdnAdminShutdown, true);
+      continue;
+    }
+    link->call.close(reason, now);
+    service_call(*link);
+  }
+  return ids.size();
+}
+
+nlohmann::json Server::admin_sessions(const app::AdminRequest& req) {
+  if (req.command == "sessions") {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& [id, link] : calls_.links()) list.push_back(session_json(*link, false));
+    return {{"sessions", std::move(list)}};
+  }
+  auto found = match_sessions(req.target);
+  if (found.empty()) return error("no session matches '" + req.target + "'");
+  if (req.command == "kill") {
+    std::string reason = req.reason.empty() ? "disconnected by the administrator" : req.reason;
+    return {{"killed", kill_sessions(req.target, reason)}};
+  }
+  nlohmann::json list = nlohmann::json::array();
+  for (const Link* l : found) list.push_back(session_json(*l, true));
+  return {{"sessions", std::move(list)}};
+}
+
+nlohmann::json Server::admin_request(const app::AdminRequest& req) {
+  const std::string& cmd = req.command;
+  if (cmd == "sessions" || cmd == "show" || cmd == "kill") return admin_sessions(req);
+  if (cmd == "stats") return {{"stats", stats_json()}};
+  if (cmd == "version") return {{"version", admin_hooks_.version}};
+  if (cmd == "debug") {
+    if (!admin_hooks_.debug) return error("debug cannot be switched here");
+    admin_hooks_.debug(req.on);
+    return {{"debug", req.on}};
+  }
+  if (cmd == "reload") {
+    if (!admin_hooks_.reload) return error("reload is not available");
+    std::string problem = admin_hooks_.reload();
+    if (!problem.empty()) return error(problem);
+    return {{"reloaded", true}};
+  }
+  return error("unknown command '" + cmd + "'");
+}
+
+}  // namespace pptpx::server

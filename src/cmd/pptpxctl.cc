@@ -1,0 +1,146 @@
+// pptpxctl: asks a running pptpxd over its control socket. Argument parsing
+// and printing only; the protocol is in app/common/admin_protocol.h.
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/common/admin_protocol.h"
+#include "app/ctl/format.h"
+#include "app/ctl/request.h"
+
+#ifndef PPTPX_VERSION
+#define PPTPX_VERSION "0.1.0"
+#endif
+
+namespace {
+
+using namespace pptpx;
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+
+void usage(FILE* out) {
+  std::fprintf(out,
+               "Usage: pptpxctl [--socket PATH] COMMAND\n"
+               "Asks a running pptpxd (its control socket, by default %s).\n"
+               "\n"
+               "  sessions [--json]             every session: interface, user, client, address,\n"
+               "                                call IDs, auth, MPPE, state, uptime, traffic\n"
+               "  show TARGET [--json]          the sessions TARGET names, in full\n"
+               "  kill TARGET [--reason TEXT]   ends the sessions TARGET names\n"
+               "  stats [--json]                every server counter\n"
+               "  reload                        re-reads the configuration (as SIGHUP)\n"
+               "  debug on|off                  debug logging\n"
+               "  version                       pptpxd's version (and pptpxctl's)\n"
+               "\n"
+               "TARGET: an interface (ppp0), a user name, the address a session was given,\n"
+               "or the client's address (ADDRESS or ADDRESS:PORT).\n"
+               "Exit status: 0 done, 1 failed or nothing matched, 2 usage.\n",
+               app::kDefaultControlSocket);
+}
+
+struct Cli {
+  std::string socket = app::kDefaultControlSocket;
+  app::AdminRequest req;
+  bool json = false;
+};
+
+// Whether the words after the command fit it: show and kill take a
+// TARGET, debug takes on or off, the rest nothing.
+bool words_fit(const std::vector<std::string>& words) {
+  const std::string& cmd = words[0];
+  if (cmd == "show" || cmd == "kill") return words.size() == 2;
+  if (cmd == "debug") return words.size() == 2 && (words[1] == "on" || words[1] == "off");
+  return words.size() == 1;
+}
+
+// Options may come anywhere; the rest are the command and its words.
+int parse_options(int argc, char** argv, Cli& cli, std::vector<std::string>& words) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--json") {
+      cli.json = true;
+    } else if ((a == "--socket" || a == "--reason") && i + 1 < argc) {
+      (a == "--socket" ? cli.socket : cli.req.reason) = argv[++i];
+    } else if (a == "-h" || a == "--help") {
+      usage(stdout);
+      return -1;
+    } else if (a == "-v" || a == "--version") {
+      std::printf("pptpxctl %s\n", PPTPX_VERSION);
+      return -1;
+    } else if (a.starts_with("-")) {
+      std::fprintf(stderr, "pptpxctl: unknown or incomplete option '%s'\n", argv[i]);
+      return kExitUsage;
+    } else {
+      words.emplace_back(a);
+    }
+  }
+  return kExitOk;
+}
+
+int parse(int argc, char** argv, Cli& cli) {
+  std::vector<std::string> words;
+  if (int rc = parse_options(argc, argv, cli, words); rc != kExitOk) return rc;
+  if (words.empty()) {
+    usage(stderr);
+    return kExitUsage;
+  }
+  if (!words_fit(words)) {
+    std::fprintf(stderr, "pptpxctl: wrong arguments for '%s'\n", words[0].c_str());
+    usage(stderr);
+    return kExitUsage;
+  }
+  cli.req.command = words[0];
+  if (words.size() > 1) {
+    if (cli.req.command == "debug")
+      cli.req.on = words[1] == "on";
+    else
+      cli.req.target = words[1];
+  }
+  return kExitOk;
+}
+
+void print(const Cli& cli, const nlohmann::json& body) {
+  const std::string& cmd = cli.req.command;
+  if (cli.json) {
+    if (cmd == "sessions" || cmd == "show")
+      std::fputs((body.value("sessions", nlohmann::json::array()).dump(2) + "\n").c_str(), stdout);
+    else if (cmd == "stats")
+      std::fputs((body.value("stats", nlohmann::json::object()).dump(2) + "\n").c_str(), stdout);
+    else
+      std::fputs((body.dump(2) + "\n").c_str(), stdout);
+    return;
+  }
+  std::string out;
+  if (cmd == "sessions") out = ctl::format_sessions(body.value("sessions", nlohmann::json()));
+  if (cmd == "show") out = ctl::format_show(body.value("sessions", nlohmann::json()));
+  if (cmd == "stats") out = ctl::format_stats(body.value("stats", nlohmann::json()));
+  if (cmd == "kill")
+    out = "disconnected " + std::to_string(body.value("killed", 0)) + " session(s)\n";
+  if (cmd == "reload") out = "configuration re-read; it applies to new sessions\n";
+  if (cmd == "debug") out = std::string("debug logging ") + (cli.req.on ? "on" : "off") + "\n";
+  if (cmd == "version")
+    out = "pptpxd " + body.value("version", std::string("?")) + "\npptpxctl " PPTPX_VERSION "\n";
+  std::fputs(out.c_str(), stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Cli cli;
+  if (int rc = parse(argc, argv, cli); rc != kExitOk) return rc < 0 ? kExitOk : rc;
+  ctl::Answer a = ctl::ask(cli.socket, cli.req);
+  if (!a.reached) {
+    std::fprintf(stderr, "pptpxctl: %s\n", a.error.c_str());
+    return kExitFailed;
+  }
+  if (!a.body.value("ok", false)) {
+    std::fprintf(stderr, "pptpxctl: %s\n", a.body.value("error", std::string("failed")).c_str());
+    return kExitFailed;
+  }
+  print(cli, a.body);
+  return kExitOk;
+}

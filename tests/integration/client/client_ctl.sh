@@ -1,0 +1,137 @@
+#!/bin/bash
+# pptpxctl against a running pptpxd with two pptpx sessions: user1 from
+# 192.168.99.2 and user2 (fixed address 10.10.0.50) from a second client
+# namespace on 192.168.97.0/24.
+# - `sessions --json` lists both with their users, client addresses and
+#   ports, addresses, auth and MPPE; user1's byte counts grow while ping runs;
+#   the table for people has a header and both users;
+# - `stats --json` counts the two calls and sessions;
+# - `kill user1 --reason ...` ends exactly that session: pptpxd logs who and
+#   why, the client exits with pppd's status for a hang-up (16), user2 keeps
+#   passing traffic; `kill nobody` exits 1 naming the target;
+# - the control socket survives garbage, a line over 4096 bytes and a client
+#   that sends requests and never reads: pptpxctl still gets answers;
+# - a missing socket is named with the fix.
+# Usage: client_ctl.sh PPTPXD PPTPX SOURCE_DIR PPTPXCTL
+set -u
+PPTPXD=$1 PPTPX=$2 SRC=$3 PPTPXCTL=$4
+TAG=ct
+. "$(dirname "$0")/../netns_pair.sh"
+. "$(dirname "$0")/client_common.sh"
+
+NS_C2=px$TAG-c2-$ID
+ctl_cleanup() {
+  pair_cleanup
+  ip netns del "$NS_C2" 2>/dev/null
+}
+trap ctl_cleanup EXIT
+
+pair_up
+ip netns add "$NS_C2" || fail "ip netns add"
+ip link add "v${TAG}t$ID" type veth peer name "v${TAG}u$ID" || fail "veth"
+ip link set "v${TAG}t$ID" netns "$NS_S"
+ip link set "v${TAG}u$ID" netns "$NS_C2"
+ip -n "$NS_S" addr add 192.168.97.1/24 dev "v${TAG}t$ID"
+ip -n "$NS_C2" addr add 192.168.97.2/24 dev "v${TAG}u$ID"
+ip -n "$NS_S" link set "v${TAG}t$ID" up
+ip -n "$NS_C2" link set "v${TAG}u$ID" up
+ip -n "$NS_C2" link set lo up
+
+server_config
+start_server
+client_files
+sed -e 's/^name user1$/name user2/' -e 's/pptp 192.168.99.1 /pptp 192.168.97.1 /' \
+  "$T/client/peers/office" > "$T/client/peers/office2"
+echo 'user2 PPTP secret2 *' >> "$T/client/chap-secrets"
+mkdir -p "$T/run2"
+
+ctl() { "$PPTPXCTL" --socket "$T/control.sock" "$@"; }
+# jq-less JSON reading: python3 prints one expression of the parsed input.
+jget() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+start_client
+ip netns exec "$NS_C2" "$PPTPX" --peers-dir "$T/client/peers" call office2 nodetach \
+  --chap-secrets "$T/client/chap-secrets" --ppp-options "" --run-dir "$T/run2" \
+  > "$T/client2.log" 2>&1 &
+echo $! > "$T/client2.pid"
+wait_link 20 || fail "user1's link did not come up"
+for i in $(seq 100); do
+  ip -n "$NS_C2" addr show dev ppp0 2>/dev/null | grep -q 'inet 10.10.0.50 peer 10.10.0.1/32' && break
+  sleep 0.2
+done
+ip -n "$NS_C2" addr show dev ppp0 | grep -q 'inet 10.10.0.50' || fail "user2's link did not come up"
+ok "two sessions up"
+
+ctl sessions --json > "$T/s1.json" || fail "pptpxctl sessions --json failed"
+[ "$(jget 'len(d)' < "$T/s1.json")" = 2 ] || fail "not two sessions: $(cat "$T/s1.json")"
+[ "$(jget '" ".join(sorted(s["user"] for s in d))' < "$T/s1.json")" = "user1 user2" ] ||
+  fail "users: $(cat "$T/s1.json")"
+u1() { jget "[s for s in d if s['user']=='user1'][0]$1"; }
+[ "$(u1 "['address']" < "$T/s1.json")" = 10.10.0.10 ] || fail "user1's address"
+[ "$(jget "[s for s in d if s['user']=='user2'][0]['address']" < "$T/s1.json")" = 10.10.0.50 ] ||
+  fail "user2's address"
+[ "$(u1 "['client']" < "$T/s1.json")" = 192.168.99.2 ] || fail "user1's client address"
+[ "$(u1 "['client_port']>1023" < "$T/s1.json")" = True ] || fail "user1's client port"
+[ "$(u1 "['mppe']" < "$T/s1.json")" = "128-bit stateless" ] || fail "user1's MPPE"
+[ "$(u1 "['auth']" < "$T/s1.json")" = MS-CHAP-v2 ] || fail "user1's authentication"
+ok "sessions --json: users, addresses, client address and port, MPPE"
+
+ping_ok || fail "ping user1"
+ip netns exec "$NS_C" ping -c 20 -i 0.05 -s 500 -W 2 10.10.0.1 > /dev/null 2>&1
+ctl sessions --json > "$T/s2.json" || fail "pptpxctl sessions --json failed"
+b1=$(u1 "['bytes_in']" < "$T/s1.json") b2=$(u1 "['bytes_in']" < "$T/s2.json")
+p1=$(u1 "['packets_out']" < "$T/s1.json") p2=$(u1 "['packets_out']" < "$T/s2.json")
+# 23 echo requests of 28 + 56 or 500 octets came in, as many replies went out.
+[ $((b2 - b1)) -ge $((20 * 528 + 3 * 84)) ] || fail "user1's bytes in grew by $((b2 - b1)) only"
+[ $((p2 - p1)) -ge 23 ] || fail "user1's packets out grew by $((p2 - p1)) only"
+ok "bytes in grew by $((b2 - b1)), packets out by $((p2 - p1)) over 23 pings"
+
+ctl sessions > "$T/table.out" || fail "pptpxctl sessions failed"
+head -1 "$T/table.out" | grep -q '^IFACE  *USER  *CLIENT  *ADDRESS' || fail "table header: $(cat "$T/table.out")"
+grep -q 'user1  *192.168.99.2:[0-9]*  *10.10.0.10 ' "$T/table.out" || fail "user1's row: $(cat "$T/table.out")"
+ctl stats --json > "$T/stats.json" || fail "pptpxctl stats failed"
+[ "$(jget 'd["calls"], d["sessions"]' < "$T/stats.json")" = "2 2" ] ||
+  fail "stats: $(cat "$T/stats.json")"
+ctl show user2 | grep -q '^address: *10.10.0.50$' || fail "show user2"
+ok "sessions table, stats and show"
+
+# The control socket against misbehaving clients.
+python3 - "$T/control.sock" <<'PY' || fail "misbehaving clients"
+import socket, sys, time
+path = sys.argv[1]
+g = socket.socket(socket.AF_UNIX); g.connect(path)
+g.sendall(b"\x00\xff garbage {{{\n" + b"x" * 5000)
+g.settimeout(5)
+got = b""
+while True:
+    c = g.recv(65536)
+    if not c: break
+    got += c
+assert b"unknown command" in got and b"request longer than 4096" in got, got
+lazy = socket.socket(socket.AF_UNIX); lazy.connect(path)
+lazy.sendall(b"sessions\n" * 1000)   # never reads the answers
+time.sleep(0.5)
+PY
+ctl version | grep -q '^pptpxd ' || fail "no answer after the misbehaving clients"
+ok "control socket survives garbage, an oversized line and a client that never reads"
+
+ctl kill user1 --reason "maintenance window" > "$T/kill.out" || fail "pptpxctl kill failed"
+grep -q 'disconnected 1 session' "$T/kill.out" || fail "kill said: $(cat "$T/kill.out")"
+wait_exit 15 || fail "user1's client did not exit"
+[ "$RC" = 16 ] || fail "user1's client exited with $RC, not 16 (hang-up)"
+wait_log 5 "$T/server1.log" "disconnecting user 'user1' (ppp0): maintenance window" ||
+  fail "pptpxd did not log who and why"
+grep -q 'maintenance window' "$T/client.log" || fail "the client did not log the reason"
+ip netns exec "$NS_C2" ping -c 3 -i 0.3 -W 2 10.10.0.1 > "$T/ping2.out" 2>&1 &&
+  grep -q '3 received' "$T/ping2.out" || fail "user2 lost traffic after user1 was killed"
+[ "$(ctl sessions --json | jget '[s["user"] for s in d]')" = "['user2']" ] ||
+  fail "after the kill: $(ctl sessions --json)"
+ok "kill user1: client exited 16 with the reason, user2 still passes traffic"
+
+ctl kill nobody 2> "$T/err.out" && fail "kill nobody succeeded"
+grep -q "no session matches 'nobody'" "$T/err.out" || fail "kill nobody said: $(cat "$T/err.out")"
+"$PPTPXCTL" --socket "$T/none.sock" sessions 2> "$T/err.out" && fail "a missing socket worked"
+grep -q "no control socket at $T/none.sock: is pptpxd running?" "$T/err.out" ||
+  fail "missing socket said: $(cat "$T/err.out")"
+ok "unknown session and missing socket: exit 1 with the cause"
+echo "PASS"
