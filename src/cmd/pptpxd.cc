@@ -47,8 +47,9 @@ void usage(FILE* out) {
                "Logs go to syslog (daemon), or to stderr with -f; the options file's\n"
                "logfile adds a file.\n"
                "Signals: TERM ends every session cleanly and exits; HUP re-reads the\n"
-               "configuration for new sessions; USR1 toggles debug logging; USR2 logs the\n"
-               "drop counters.\n");
+               "configuration for new sessions and reopens the log file; USR1 toggles debug\n"
+               "logging (HUP keeps the choice unless the configuration's debug changed);\n"
+               "USR2 logs the drop counters.\n");
 }
 
 struct Cli {
@@ -206,10 +207,63 @@ void open_logfile(io::SystemLogSink& sink, const Logger& log,
     log.warn("cannot open log file {}: {}", *path, ec.message());
 }
 
+// What changes in a running pptpxd on request: the configuration (SIGHUP;
+// a control command can call the same) and debug logging (SIGUSR1, or a
+// `debug on|off` command).
+class Runtime {
+ public:
+  Runtime(server::Server& srv, const server::Flags& flags, const server::Settings& loaded,
+          io::SystemLogSink& sink, Logger& log)
+      : srv_(srv),
+        flags_(flags),
+        sink_(sink),
+        log_(log),
+        config_debug_(loaded.debug),
+        logfile_(loaded.ppp.logfile) {}
+
+  // Re-reads the configuration for new sessions and reopens the log file,
+  // which logrotate may have moved away. Debug logging follows the
+  // configuration only when its debug setting changed since it was last
+  // read, so a reload keeps what set_debug chose. False when the
+  // configuration has errors: the running one stays, and so does its log
+  // file's name.
+  bool reload() {
+    config::Diagnostics diags;
+    server::Settings s = server::load_settings(flags_, diags);
+    if (!config::has_errors(diags)) logfile_ = s.ppp.logfile;
+    open_logfile(sink_, log_, logfile_);
+    if (report(diags, &log_)) {
+      log_.error("configuration has errors; keeping the running configuration");
+      return false;
+    }
+    if (s.debug != config_debug_) {
+      config_debug_ = s.debug;
+      set_debug(s.debug);
+    }
+    srv_.reload(std::move(s));
+    return true;
+  }
+
+  // Debug logging on or off until changed again, with a notice.
+  void set_debug(bool on) {
+    sink_.set_debug(on);
+    log_.notice("debug logging {}", on ? "on" : "off");
+  }
+  bool debug() const { return sink_.debug(); }
+
+ private:
+  server::Server& srv_;
+  const server::Flags& flags_;
+  io::SystemLogSink& sink_;
+  Logger& log_;
+  bool config_debug_;                   // the debug setting last read (with -d)
+  std::optional<std::string> logfile_;  // the log file last named
+};
+
 // TERM/INT shut down (once), HUP reloads the configuration, USR1 toggles
 // debug logging, USR2 logs the stats.
-void handle_signals(io::EventLoop& ev, server::Server& srv, const server::Flags& flags,
-                    io::SystemLogSink& sink, Logger& log, bool& stopping) {
+void handle_signals(io::EventLoop& ev, server::Server& srv, Runtime& runtime, Logger& log,
+                    bool& stopping) {
   auto stop = [&](int sig) {
     if (stopping) return;
     stopping = true;
@@ -218,21 +272,8 @@ void handle_signals(io::EventLoop& ev, server::Server& srv, const server::Flags&
   };
   ev.on_signal(SIGTERM, stop);
   ev.on_signal(SIGINT, stop);
-  ev.on_signal(SIGHUP, [&](int) {
-    config::Diagnostics d;
-    server::Settings s = server::load_settings(flags, d);
-    if (report(d, &log)) {
-      log.error("configuration has errors; keeping the running configuration");
-      return;
-    }
-    sink.set_debug(s.debug);
-    srv.reload(std::move(s));
-  });
-  ev.on_signal(SIGUSR1, [&](int) {
-    bool on = !sink.debug();
-    sink.set_debug(on);
-    log.notice("debug logging {}", on ? "on" : "off");
-  });
+  ev.on_signal(SIGHUP, [&](int) { runtime.reload(); });
+  ev.on_signal(SIGUSR1, [&](int) { runtime.set_debug(!runtime.debug()); });
 
   ev.on_signal(SIGUSR2, [&](int) { srv.log_stats(); });
 }
@@ -252,8 +293,9 @@ int run_server(io::EventLoop& ev, const Cli& cli, const server::Settings& settin
   if (!pidfile)
     log.warn("cannot write pid file {}: {}", settings.pidfile, pidfile.error().message());
 
+  Runtime runtime(srv, cli.flags, settings, sink, log);
   bool stopping = false;
-  handle_signals(ev, srv, cli.flags, sink, log, stopping);
+  handle_signals(ev, srv, runtime, log, stopping);
 
   if (auto ec = ev.run()) {
     log.error("event loop: {}", ec.message());
