@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,7 +13,16 @@
 
 namespace pptpx {
 
+// syslog's priorities (LOG_ERR..LOG_DEBUG): a smaller value is more severe.
 enum class LogLevel { kError = 3, kWarning = 4, kNotice = 5, kInfo = 6, kDebug = 7 };
+
+// "error", "warning", "notice", "info", "debug": the words --log-level
+// takes and log files show.
+const char* log_level_name(LogLevel level);
+// The level a word names; nullopt for any other word.
+std::optional<LogLevel> parse_log_level(std::string_view name);
+// "error|warning|notice|info|debug", for usage and error messages.
+inline constexpr std::string_view kLogLevelNames = "error|warning|notice|info|debug";
 
 class LogSink {
  public:

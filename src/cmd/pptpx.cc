@@ -49,6 +49,8 @@ void usage(FILE* out) {
                "  --mppe-stateful-only    offer and accept only stateful MPPE, as Windows 95/98\n"
                "                          did (pppd has no such option; the server needs\n"
                "                          mppe-stateful)\n"
+               "  --log-level LEVEL       error, warning, notice, info (default) or debug\n"
+               "                          (debug: as pppd's debug)\n"
                "  --version, --help\n"
                "\n"
                "pppd options honoured include nodetach, updetach, persist, maxfail, holdoff,\n"
@@ -63,11 +65,15 @@ void usage(FILE* out) {
 struct Cli {
   std::string command;
   client::Flags flags;
+  std::string log_level_word = "info";  // --log-level
+  LogLevel log_level = LogLevel::kInfo;
 };
 
-// The Flags member that one of our --flags with a value sets; nullptr for
-// any other word.
-std::string* flag_value(const std::string& flag, client::Flags& flags) {
+// The member that one of our --flags with a value sets; nullptr for any
+// other word.
+std::string* flag_value(const std::string& flag, Cli& cli) {
+  client::Flags& flags = cli.flags;
+  if (flag == "--log-level") return &cli.log_level_word;
   if (flag == "--peers-dir") return &flags.peers_dir;
   if (flag == "--chap-secrets") return &flags.chap_secrets_path;
   if (flag == "--pap-secrets") return &flags.pap_secrets_path;
@@ -93,13 +99,25 @@ int parse_command(const std::vector<std::string>& words, Cli& cli) {
   return client::kExitOk;
 }
 
+// --log-level's word; false (with a message) for an unknown level.
+bool set_log_level(Cli& cli) {
+  std::optional<LogLevel> l = parse_log_level(cli.log_level_word);
+  if (!l) {
+    std::fprintf(stderr, "pptpx: unknown log level '%s' (one of %s)\n", cli.log_level_word.c_str(),
+                 std::string(kLogLevelNames).c_str());
+    return false;
+  }
+  cli.log_level = *l;
+  return true;
+}
+
 // Our --flags may stand anywhere; every other word is the command, its NAME
 // and pppd options. -1: --version or --help answered, exit 0.
 int parse_cli(int argc, char** argv, Cli& cli) {
   std::vector<std::string> words;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (std::string* dst = flag_value(a, cli.flags)) {
+    if (std::string* dst = flag_value(a, cli)) {
       if (i + 1 >= argc) {
         std::fprintf(stderr, "pptpx: %s needs a value\n", a.c_str());
         return client::kExitOptionError;
@@ -117,6 +135,7 @@ int parse_cli(int argc, char** argv, Cli& cli) {
       words.push_back(a);
     }
   }
+  if (!set_log_level(cli)) return client::kExitOptionError;
   return parse_command(words, cli);
 }
 
@@ -223,8 +242,9 @@ std::optional<int> detach(config::DetachMode mode, int& up_pipe) {
   return std::nullopt;
 }
 
-io::SystemLogSink::Options log_options(const client::Settings& settings) {
+io::SystemLogSink::Options log_options(const client::Settings& settings, LogLevel level) {
   io::SystemLogSink::Options lo;
+  lo.level = level;
   lo.ident = "pptpx";
   // After detaching, stdio is on /dev/null (as with pppd), so logfd 0-2
   // then writes nowhere.
@@ -265,7 +285,7 @@ void handle_signals(io::EventLoop& ev, client::Dialer& cl, io::SystemLogSink& sy
     if (!stopping) cl.sighup();
   });
   ev.on_signal(SIGUSR1, [&](int) {
-    bool on = !system_sink.enabled(LogLevel::kDebug);
+    bool on = !system_sink.debug();
     system_sink.set_debug(on);
     log.notice("debug logging {}", on ? "on" : "off");
   });
@@ -316,7 +336,7 @@ int main(int argc, char** argv) {
   int up_pipe = -1;
   if (std::optional<int> rc = detach(settings.detach, up_pipe)) return *rc;
 
-  io::SystemLogSink system_sink(log_options(settings));
+  io::SystemLogSink system_sink(log_options(settings, cli.log_level));
   Logger log(system_sink);
   log_startup(log, settings);
 

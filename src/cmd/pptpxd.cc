@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "app/common/admin_protocol.h"
@@ -35,34 +36,91 @@ void usage(FILE* out) {
                "PPTP server: a drop-in replacement for pptpd + pppd, PPP in userspace.\n"
                "\n"
                "  -c, --conf FILE         configuration file (default /etc/pptpd.conf)\n"
-               "  -f, --foreground        stay in the foreground, log to stderr too\n"
+               "  -f, --foreground        stay in the foreground and log to stderr, not syslog\n"
+               "      --syslog            with -f: log to syslog as well\n"
                "      --chap-secrets FILE secrets file (default /etc/ppp/chap-secrets)\n"
                "      --pap-secrets FILE  secrets for PAP (default /etc/ppp/pap-secrets)\n"
-               "  -d, --debug             debug logging\n"
+               "      --log-level LEVEL   error, warning, notice, info (default) or debug\n"
+               "  -d, --debug             debug logging (--log-level debug)\n"
                "      --control PATH      control socket for pptpxctl (default\n"
                "                          /run/pptpxd/control.sock; \"none\": no socket)\n"
                "  -v, --version           print the version and exit\n"
                "  -h, --help              print this help and exit\n"
                "\n"
+               "Logs go to syslog (daemon), or to stderr with -f; the options file's\n"
+               "logfile adds a file.\n"
                "Signals: TERM ends every session cleanly and exits; HUP re-reads the\n"
-               "configuration for new sessions; USR1 toggles debug logging; USR2 logs the\n"
-               "drop counters.\n");
+               "configuration for new sessions and reopens the log file; USR1 toggles debug\n"
+               "logging (HUP keeps the choice unless the configuration's debug changed);\n"
+               "USR2 logs the drop counters.\n");
 }
 
 struct Cli {
-  server::Flags flags;
+  server::Flags flags;  // flags.debug: -d or --log-level debug
   uint16_t port = 1723;
+  LogLevel log_level = LogLevel::kInfo;
+  bool syslog = false;  // --syslog: in the foreground too
   std::string control = app::kDefaultControlSocket;
 };
 
+enum LongOption {
+  kChapSecrets = 1000,
+  kPapSecrets,
+  kPppOptions,
+  kPort,
+  kLogLevel,
+  kSyslog,
+  kControl
+};
+
+// One option with its argument; kExitOk, kExitConfig, or -1 (answered:
+// --version, --help).
+int apply_option(int c, const char* arg, Cli& cli) {
+  switch (c) {
+    case 'c': cli.flags.conf_path = arg; break;
+    case 'f': cli.flags.foreground = true; break;
+    case 'd': cli.flags.debug = true; break;
+    case kSyslog: cli.syslog = true; break;
+    case kChapSecrets: cli.flags.chap_secrets_path = arg; break;
+    case kPapSecrets: cli.flags.pap_secrets_path = arg; break;
+    case kPppOptions: cli.flags.global_options_path = arg; break;
+    case kControl: cli.control = arg; break;
+    case kLogLevel: {
+      std::optional<LogLevel> l = parse_log_level(arg);
+      if (!l) {
+        std::fprintf(stderr, "pptpxd: unknown log level '%s' (one of %s)\n", arg,
+                     std::string(kLogLevelNames).c_str());
+        return kExitConfig;
+      }
+      cli.log_level = *l;
+      cli.flags.debug = *l == LogLevel::kDebug;
+      break;
+    }
+    case kPort: {
+      int p = std::atoi(arg);
+      if (p <= 0 || p > 65535) {
+        std::fprintf(stderr, "pptpxd: bad port '%s'\n", arg);
+        return kExitConfig;
+      }
+      cli.port = static_cast<uint16_t>(p);
+      break;
+    }
+    case 'v': std::printf("pptpxd %s\n", PPTPX_VERSION); return -1;
+    case 'h': usage(stdout); return -1;
+    default: usage(stderr); return kExitConfig;
+  }
+  return kExitOk;
+}
+
 int parse_cli(int argc, char** argv, Cli& cli) {
-  enum { kChapSecrets = 1000, kPapSecrets, kPppOptions, kPort, kControl };
   static const option longopts[] = {
       {"conf", required_argument, nullptr, 'c'},
       {"foreground", no_argument, nullptr, 'f'},
       {"fg", no_argument, nullptr, 'f'},
+      {"syslog", no_argument, nullptr, kSyslog},
       {"chap-secrets", required_argument, nullptr, kChapSecrets},
       {"pap-secrets", required_argument, nullptr, kPapSecrets},
+      {"log-level", required_argument, nullptr, kLogLevel},
       {"debug", no_argument, nullptr, 'd'},
       {"control", required_argument, nullptr, kControl},
       {"version", no_argument, nullptr, 'v'},
@@ -73,29 +131,8 @@ int parse_cli(int argc, char** argv, Cli& cli) {
       {nullptr, 0, nullptr, 0},
   };
   int c;
-  while ((c = getopt_long(argc, argv, "c:fdvh", longopts, nullptr)) != -1) {
-    switch (c) {
-      case 'c': cli.flags.conf_path = optarg; break;
-      case 'f': cli.flags.foreground = true; break;
-      case 'd': cli.flags.debug = true; break;
-      case kChapSecrets: cli.flags.chap_secrets_path = optarg; break;
-      case kPapSecrets: cli.flags.pap_secrets_path = optarg; break;
-      case kControl: cli.control = optarg; break;
-      case kPppOptions: cli.flags.global_options_path = optarg; break;
-      case kPort: {
-        int p = std::atoi(optarg);
-        if (p <= 0 || p > 65535) {
-          std::fprintf(stderr, "pptpxd: bad port '%s'\n", optarg);
-          return kExitConfig;
-        }
-        cli.port = static_cast<uint16_t>(p);
-        break;
-      }
-      case 'v': std::printf("pptpxd %s\n", PPTPX_VERSION); return -1;
-      case 'h': usage(stdout); return -1;
-      default: usage(stderr); return kExitConfig;
-    }
-  }
+  while ((c = getopt_long(argc, argv, "c:fdvh", longopts, nullptr)) != -1)
+    if (int rc = apply_option(c, optarg, cli); rc != kExitOk) return rc;
   if (optind < argc) {
     std::fprintf(stderr, "pptpxd: unexpected argument '%s'\n", argv[optind]);
     usage(stderr);
@@ -110,21 +147,16 @@ std::string absolute(const std::string& path) {
   return std::string(cwd) + "/" + path;
 }
 
-// Prints the diagnostics; true when there is an error.
+// Logs the diagnostics, or prints them before there is a log; true when
+// there is an error.
 bool report(const config::Diagnostics& diags, const Logger* log) {
-  bool error = false;
   for (const auto& d : diags) {
-    if (d.is_error) {
-      error = true;
-      std::fprintf(stderr, "pptpxd: %s\n", d.str().c_str());
-      if (log) log->error("{}", d.str());
-    } else if (log) {
-      log->warn("{}", d.str());
-    } else {
-      std::fprintf(stderr, "pptpxd: warning: %s\n", d.str().c_str());
-    }
+    if (log)
+      log->log(d.is_error ? LogLevel::kError : LogLevel::kWarning, "{}", d.str());
+    else
+      std::fprintf(stderr, "pptpxd: %s%s\n", d.is_error ? "" : "warning: ", d.str().c_str());
   }
-  return error;
+  return config::has_errors(diags);
 }
 
 // The daemon works from /: relative paths given on the command line (read
@@ -148,43 +180,105 @@ int load_configuration(const server::Flags& flags, server::Settings& settings) {
   return kExitOk;
 }
 
-io::SystemLogSink::Options log_options(bool foreground, const server::Settings& settings) {
+// In the foreground stderr only (journald or the terminal takes it; syslog
+// too would show each line twice under systemd), unless --syslog.
+io::SystemLogSink::Options log_options(const Cli& cli, const server::Settings& settings) {
   io::SystemLogSink::Options lo;
   lo.ident = "pptpxd";
-  lo.stderr_output = foreground;
+  lo.stderr_output = cli.flags.foreground;
+  lo.syslog = !cli.flags.foreground || cli.syslog;
+  lo.level = cli.log_level;
   lo.debug = settings.debug;
-  if (settings.ppp.logfile) lo.logfile = *settings.ppp.logfile;
-  return lo;
+  return lo;  // the log file is opened by open_logfile, which reports failures
 }
 
-// SIGHUP and `pptpxctl reload`: the configuration read again and applied
-// to new sessions; "" when it was, else what is wrong (the running
-// configuration stays).
-std::string reload_configuration(server::Server& srv, const server::Flags& flags,
-                                 io::SystemLogSink& sink, Logger& log) {
-  config::Diagnostics d;
-  server::Settings s = server::load_settings(flags, d);
-  if (report(d, &log)) {
-    log.error("configuration has errors; keeping the running configuration");
-    std::string first;
-    for (const auto& diag : d)
-      if (diag.is_error && first.empty()) first = diag.str();
-    return "configuration has errors; keeping the running configuration: " + first;
+// syslog(3) drops every line when no daemon listens at /dev/log; say so
+// while stderr still reaches someone (before detaching).
+void warn_without_syslog(const Cli& cli, const server::Settings& settings) {
+  std::error_code ec = io::check_syslog_socket();
+  if (!ec) return;
+  const std::optional<std::string>& file = settings.ppp.logfile;
+  std::string rest;
+  if (cli.flags.foreground)
+    rest = "log lines will only go to stderr" + (file ? " and " + *file : std::string());
+  else if (file)
+    rest = "log lines will only go to the logfile " + *file;
+  else
+    rest = "log lines will go nowhere (set 'logfile' in the options file or run with -f)";
+  std::fprintf(stderr, "pptpxd: no syslog socket at %s (%s): %s\n", io::kSyslogSocket,
+               ec.message().c_str(), rest.c_str());
+}
+
+// Opens pppd's `logfile` (again, after logrotate moved it), or closes the
+// log file when there is none.
+void open_logfile(io::SystemLogSink& sink, const Logger& log,
+                  const std::optional<std::string>& path) {
+  if (!path) {
+    sink.close_logfile();
+    return;
   }
-  sink.set_debug(s.debug);
-  srv.reload(std::move(s));
-  return {};
+  if (auto ec = sink.open_logfile(*path))
+    log.warn("cannot open log file {}: {}", *path, ec.message());
 }
 
-void set_debug(io::SystemLogSink& sink, Logger& log, bool on) {
-  sink.set_debug(on);
-  log.notice("debug logging {}", on ? "on" : "off");
-}
+// What changes in a running pptpxd on request: the configuration (SIGHUP;
+// a control command can call the same) and debug logging (SIGUSR1, or a
+// `debug on|off` command).
+class Runtime {
+ public:
+  Runtime(server::Server& srv, const server::Flags& flags, const server::Settings& loaded,
+          io::SystemLogSink& sink, Logger& log)
+      : srv_(srv),
+        flags_(flags),
+        sink_(sink),
+        log_(log),
+        config_debug_(loaded.debug),
+        logfile_(loaded.ppp.logfile) {}
+
+  // Re-reads the configuration for new sessions and reopens the log file,
+  // which logrotate may have moved away. Debug logging follows the
+  // configuration only when its debug setting changed since it was last
+  // read, so a reload keeps what set_debug chose. "" when applied; when the
+  // configuration has errors, the first of them: the running one stays, and
+  // so does its log file's name.
+  std::string reload() {
+    config::Diagnostics diags;
+    server::Settings s = server::load_settings(flags_, diags);
+    if (!config::has_errors(diags)) logfile_ = s.ppp.logfile;
+    open_logfile(sink_, log_, logfile_);
+    if (report(diags, &log_)) {
+      log_.error("configuration has errors; keeping the running configuration");
+      for (const auto& d : diags)
+        if (d.is_error) return "configuration has errors; keeping the running one: " + d.str();
+    }
+    if (s.debug != config_debug_) {
+      config_debug_ = s.debug;
+      set_debug(s.debug);
+    }
+    srv_.reload(std::move(s));
+    return {};
+  }
+
+  // Debug logging on or off until changed again, with a notice.
+  void set_debug(bool on) {
+    sink_.set_debug(on);
+    log_.notice("debug logging {}", on ? "on" : "off");
+  }
+  bool debug() const { return sink_.debug(); }
+
+ private:
+  server::Server& srv_;
+  const server::Flags& flags_;
+  io::SystemLogSink& sink_;
+  Logger& log_;
+  bool config_debug_;                   // the debug setting last read (with -d)
+  std::optional<std::string> logfile_;  // the log file last named
+};
 
 // TERM/INT shut down (once), HUP reloads the configuration, USR1 toggles
 // debug logging, USR2 logs the stats.
-void handle_signals(io::EventLoop& ev, server::Server& srv, const server::Flags& flags,
-                    io::SystemLogSink& sink, Logger& log, bool& stopping) {
+void handle_signals(io::EventLoop& ev, server::Server& srv, Runtime& runtime, Logger& log,
+                    bool& stopping) {
   auto stop = [&](int sig) {
     if (stopping) return;
     stopping = true;
@@ -193,21 +287,18 @@ void handle_signals(io::EventLoop& ev, server::Server& srv, const server::Flags&
   };
   ev.on_signal(SIGTERM, stop);
   ev.on_signal(SIGINT, stop);
-  ev.on_signal(SIGHUP, [&](int) { (void)reload_configuration(srv, flags, sink, log); });
-  ev.on_signal(SIGUSR1, [&](int) { set_debug(sink, log, !sink.enabled(LogLevel::kDebug)); });
+  ev.on_signal(SIGHUP, [&](int) { (void)runtime.reload(); });
+  ev.on_signal(SIGUSR1, [&](int) { runtime.set_debug(!runtime.debug()); });
 
   ev.on_signal(SIGUSR2, [&](int) { srv.log_stats(); });
 }
 
 // The control socket for pptpxctl. Not fatal: the VPN serves without it.
-void open_control_socket(server::Server& srv, const Cli& cli, io::SystemLogSink& sink,
-                         Logger& log) {
+void open_control_socket(server::Server& srv, const Cli& cli, Runtime& runtime, Logger& log) {
   if (cli.control == "none") return;
   server::Server::AdminHooks hooks;
-  hooks.reload = [&srv, &cli, &sink, &log] {
-    return reload_configuration(srv, cli.flags, sink, log);
-  };
-  hooks.debug = [&sink, &log](bool on) { set_debug(sink, log, on); };
+  hooks.reload = [&runtime] { return runtime.reload(); };
+  hooks.debug = [&runtime](bool on) { runtime.set_debug(on); };
   hooks.version = PPTPX_VERSION;
   io::UnixListener::Options o;
   o.path = cli.control;
@@ -237,13 +328,14 @@ int run_server(io::EventLoop& ev, const Cli& cli, const server::Settings& settin
     log.error("cannot start: {}", ec.message());
     return kExitFatal;
   }
-  open_control_socket(srv, cli, sink, log);
   auto pidfile = io::PidFile::create(settings.pidfile);
   if (!pidfile)
     log.warn("cannot write pid file {}: {}", settings.pidfile, pidfile.error().message());
 
+  Runtime runtime(srv, cli.flags, settings, sink, log);
+  open_control_socket(srv, cli, runtime, log);
   bool stopping = false;
-  handle_signals(ev, srv, cli.flags, sink, log, stopping);
+  handle_signals(ev, srv, runtime, log, stopping);
 
   if (auto ec = ev.run()) {
     log.error("event loop: {}", ec.message());
@@ -263,6 +355,7 @@ int main(int argc, char** argv) {
 
   server::Settings settings;
   if (int rc = load_configuration(cli.flags, settings); rc != kExitOk) return rc;
+  if (!cli.flags.foreground || cli.syslog) warn_without_syslog(cli, settings);
   if (!cli.flags.foreground) {
     if (auto ec = io::daemonize()) {
       std::fprintf(stderr, "pptpxd: cannot daemonise: %s\n", ec.message().c_str());
@@ -270,8 +363,9 @@ int main(int argc, char** argv) {
     }
   }
 
-  io::SystemLogSink sink(log_options(cli.flags.foreground, settings));
+  io::SystemLogSink sink(log_options(cli, settings));
   Logger log(sink);
+  open_logfile(sink, log, settings.ppp.logfile);
   // pppd warns for each secrets file it reads.
   for (const std::string* path : {&cli.flags.chap_secrets_path, &cli.flags.pap_secrets_path})
     if (auto w = config::check_secrets_permissions(*path)) log.warn("{}", *w);

@@ -2,27 +2,20 @@
 #include "io/log_sink.h"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 namespace pptpx::io {
 namespace {
-
-const char* level_name(LogLevel l) {
-  switch (l) {
-    case LogLevel::kError: return "error";
-    case LogLevel::kWarning: return "warning";
-    case LogLevel::kNotice: return "notice";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kDebug: return "debug";
-  }
-  return "?";
-}
 
 void write_all(int fd, const std::string& s) {
   size_t done = 0;
@@ -47,11 +40,28 @@ std::string log_timestamp() {
   return buf;
 }
 
+std::error_code check_syslog_socket(const std::string& path) {
+  sockaddr_un sun{};
+  sun.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(sun.sun_path))
+    return std::make_error_code(std::errc::filename_too_long);
+  std::memcpy(sun.sun_path, path.c_str(), path.size() + 1);
+  std::error_code ec;
+  for (int type : {SOCK_DGRAM, SOCK_STREAM}) {
+    Fd fd(::socket(AF_UNIX, type | SOCK_CLOEXEC, 0));
+    if (!fd.valid()) return errno_error();
+    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&sun), sizeof(sun)) == 0) return {};
+    ec = errno_error();
+  }
+  return ec;
+}
+
 SystemLogSink::SystemLogSink(Options opts)
     : ident_(std::move(opts.ident)),
       syslog_(opts.syslog),
       out_fd_(opts.stderr_output ? STDERR_FILENO : opts.log_fd),
-      debug_(opts.debug) {
+      level_(std::min(opts.level, LogLevel::kInfo)),
+      debug_(opts.debug || opts.level == LogLevel::kDebug) {
   // openlog keeps the pointer: ident_ lives as long as this sink.
   if (syslog_) ::openlog(ident_.c_str(), LOG_PID | LOG_NDELAY, LOG_DAEMON);
   if (!opts.logfile.empty()) (void)open_logfile(opts.logfile);
@@ -78,7 +88,7 @@ void SystemLogSink::write(LogLevel level, std::string_view line) {
   if (out_fd_ < 0 && !logfile_.valid()) return;
   std::string text = log_timestamp();
   text += ' ';
-  text += level_name(level);
+  text += log_level_name(level);
   text += ": ";
   text.append(line);
   text += '\n';

@@ -65,7 +65,7 @@ std::vector<Link*> Server::match_sessions(std::string_view target) const {
     bool match = target == client || (l.ppp_if && target == l.ppp_if->name()) ||
                  (!l.peer_name.empty() && target == l.peer_name) ||
                  (l.ip_up && target == l.remote_ip.str()) ||
-                 (l.control && target == fmt::format("{}:{}", client, l.control->peer_port));
+                 (l.control && target == l.control->name());
     if (match) found.push_back(link.get());
   }
   return found;

@@ -1,8 +1,11 @@
 // One client's PPTP control connection (TCP 1723) on the server: the
-// socket, its sans-I/O core and the calls it placed (our call IDs).
+// socket, its sans-I/O core and the calls it placed (our call IDs). Its log
+// lines start with "[address:port]": clients behind one NAT address differ
+// only by their TCP port.
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -16,9 +19,18 @@
 namespace pptpx::server {
 
 struct Control {
-  Control(uint64_t i, io::TcpConnection t, Ipv4 p, Ipv4 l, const pptp::ServerControlConfig& cfg,
-          Logger lg, Time now)
-      : id(i), tcp(std::move(t)), peer(p), local(l), core(cfg, lg, now), log(std::move(lg)) {}
+  Control(uint64_t i, io::TcpConnection t, io::SocketAddress p, Ipv4 l,
+          const pptp::ServerControlConfig& cfg, Logger lg, Time now)
+      : id(i),
+        tcp(std::move(t)),
+        peer(p.addr),
+        peer_port(p.port),
+        local(l),
+        core(cfg, lg, now),
+        log(std::move(lg)) {}
+
+  // "192.0.2.7:53122".
+  std::string name() const { return peer.str() + ":" + std::to_string(peer_port); }
 
   uint64_t id = 0;
   io::TcpConnection tcp;

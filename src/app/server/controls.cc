@@ -36,7 +36,8 @@ void Server::on_accept() {
     // them: bound how many may wait at once.
     if (controls_.size() >= std::max<size_t>(64, 2 * pool_.size())) {
       stats_.connections_refused++;
-      log_.debug("CTRL: too many control connections, refusing {}", a->peer.addr.str());
+      log_.debug("CTRL: too many control connections, refusing {}:{}", a->peer.addr.str(),
+                 a->peer.port);
       continue;
     }
     admit_connection(std::move(a.value()));
@@ -52,16 +53,15 @@ void Server::admit_connection(io::TcpListener::Accepted a) {
   cfg.vendor = "pptpx";
   cfg.establish_timeout = settings_.stimeout;
   uint64_t id = next_control_id_++;
-  Logger lg = log_.child(fmt::format("[{}]", a.peer.addr.str()));
-  auto c = std::make_unique<Control>(id, std::move(tcp), a.peer.addr, a.local.addr, cfg, lg,
-                                     loop_.now());
-  c->peer_port = a.peer.port;
-  log_.info("CTRL: client {} control connection started", a.peer.addr.str());
+  Logger lg = log_.child(fmt::format("[{}:{}]", a.peer.addr.str(), a.peer.port));
+  auto c =
+      std::make_unique<Control>(id, std::move(tcp), a.peer, a.local.addr, cfg, lg, loop_.now());
+  c->log.info("CTRL: client {} control connection started", a.peer.addr.str());
   Control* raw = c.get();
   controls_[id] = std::move(c);
   if (auto ec = loop_.add(raw->tcp.fd(), io::kReadable,
                           [this, id](uint32_t ev) { on_control_event(id, ev); })) {
-    log_.warn("CTRL: cannot watch the connection from {}: {}", a.peer.addr.str(), ec.message());
+    raw->log.warn("CTRL: cannot watch the connection: {}", ec.message());
     destroy_control(id);
     return;
   }

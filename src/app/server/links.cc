@@ -52,7 +52,9 @@ void Server::start_call(Control& c, const pptp::CallRequested& req) {
     return;
   }
   stats_.calls++;
-  Logger lg = c.log.child(fmt::format("call {}", our_id));
+  // "[address] call N": call IDs are unique in the server; the first line
+  // names the control connection (address:port).
+  Logger lg = log_.child(fmt::format("[{}] call {}", c.peer.str(), our_id));
   Link& link = calls_.insert(std::make_unique<Link>(&c, our_id, req.peer_call_id, c.peer, c.local,
                                                     call_config(req), rng_, lg, loop_, now));
   link.slot = *slot;
@@ -65,8 +67,8 @@ void Server::start_call(Control& c, const pptp::CallRequested& req) {
   if (Bytes out = c.core.take_output(); !out.empty()) {
     if (auto ec = c.tcp.write(out)) c.log.debug("CTRL: write error: {}", ec.message());
   }
-  link.log.info("CTRL: starting call (peer call ID {}, window {}), PPP session on {}",
-                req.peer_call_id, req.recv_window, c.peer.str());
+  link.log.info("CTRL: starting call (peer call ID {}, window {}) on control connection {}",
+                req.peer_call_id, req.recv_window, c.name());
   // A client can only take GRE for this call once it has read the
   // Outgoing-Call-Reply; a packet that overtakes it is dropped and costs a
   // whole LCP restart period. So LCP starts with the client's first GRE

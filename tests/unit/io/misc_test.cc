@@ -17,12 +17,7 @@
 namespace pptpx::io {
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using test::slurp;
 
 TEST(PidFile, WriteAndRemove) {
   test::TempDir dir;

@@ -5,6 +5,8 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "io/netlink.h"
@@ -26,6 +28,14 @@ inline bool enter_fresh_netns() {
 inline bool wait_readable(int fd, int timeout_ms = 2000) {
   pollfd p{fd, POLLIN, 0};
   return ::poll(&p, 1, timeout_ms) == 1;
+}
+
+// A whole file; empty when it cannot be read.
+inline std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
 }
 
 using TempDir = pptpx::test::TempDir;
