@@ -287,6 +287,18 @@ Result<std::vector<InterfaceInfo>> Netlink::list_interfaces() {
   return out;
 }
 
+Result<LinkState> Netlink::link_state(unsigned ifindex) {
+  nlmsghdr* nlh = put_link(buf_.get(), RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, ifindex);
+  std::vector<InterfaceInfo> found;
+  std::error_code ec = transact(nlh, on_dumped_link, &found);
+  if (ec == std::errc::no_such_device) return LinkState::kGone;
+  if (ec) return ec;
+  for (const InterfaceInfo& i : found) {
+    if (i.ifindex == ifindex) return (i.flags & IFF_UP) ? LinkState::kUp : LinkState::kDown;
+  }
+  return LinkState::kGone;
+}
+
 Result<std::optional<InterfaceInfo>> Netlink::find_lan_interface(Ipv4 addr) {
   auto ifs = list_interfaces();
   if (!ifs) return ifs.error();
