@@ -11,6 +11,7 @@
 
 #include <cstring>
 
+#include "io/netlink_attr.h"
 #include "io/netstat.h"
 
 namespace pptpx::io {
@@ -20,28 +21,15 @@ constexpr size_t kBufSize = 32768;
 
 uint32_t be(Ipv4 a) { return htonl(a.value); }
 
-std::optional<Ipv4> attr_ipv4(const nlattr* a) {
-  if (mnl_attr_get_payload_len(a) < 4) return std::nullopt;
-  uint32_t v;
-  std::memcpy(&v, mnl_attr_get_payload(a), 4);
-  return Ipv4{ntohl(v)};
-}
-
-std::optional<uint32_t> attr_u32(const nlattr* a) {
-  if (mnl_attr_get_payload_len(a) < 4) return std::nullopt;
-  return mnl_attr_get_u32(a);
-}
-
-// mnl_attr_for_each is C (void* arithmetic); this is the same walk with
-// mnl_attr_ok bounding every attribute by the message end.
-template <typename F>
-void for_each_attr(const nlmsghdr* h, size_t offset, F f) {
-  const char* end = static_cast<const char*>(mnl_nlmsg_get_payload_tail(h));
-  auto* a = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(h, offset));
-  while (mnl_attr_ok(a, static_cast<int>(end - reinterpret_cast<const char*>(a)))) {
-    f(a);
-    a = mnl_attr_next(a);
-  }
+// A link message (ifinfomsg, AF_UNSPEC) for ifindex (0: all) in buf.
+nlmsghdr* put_link(char* buf, uint16_t type, uint16_t flags, unsigned ifindex) {
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
+  nlh->nlmsg_type = type;
+  nlh->nlmsg_flags = flags;
+  auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_index = static_cast<int>(ifindex);
+  return nlh;
 }
 
 }  // namespace
@@ -95,24 +83,15 @@ std::error_code Netlink::transact(nlmsghdr* nlh, Callback cb, void* data) {
 }
 
 std::error_code Netlink::set_link_up(unsigned ifindex, bool up) {
-  nlmsghdr* nlh = mnl_nlmsg_put_header(buf_.get());
-  nlh->nlmsg_type = RTM_NEWLINK;
-  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-  auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
-  ifi->ifi_family = AF_UNSPEC;
-  ifi->ifi_index = static_cast<int>(ifindex);
+  nlmsghdr* nlh = put_link(buf_.get(), RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, ifindex);
+  auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_get_payload(nlh));
   ifi->ifi_flags = up ? IFF_UP : 0;
   ifi->ifi_change = IFF_UP;
   return transact(nlh);
 }
 
 std::error_code Netlink::set_mtu(unsigned ifindex, unsigned mtu) {
-  nlmsghdr* nlh = mnl_nlmsg_put_header(buf_.get());
-  nlh->nlmsg_type = RTM_NEWLINK;
-  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-  auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
-  ifi->ifi_family = AF_UNSPEC;
-  ifi->ifi_index = static_cast<int>(ifindex);
+  nlmsghdr* nlh = put_link(buf_.get(), RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, ifindex);
   mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
   return transact(nlh);
 }
@@ -215,16 +194,16 @@ Result<RouteLookup> Netlink::get_route(Ipv4 dst) {
     if (h->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(h) < sizeof(rtmsg))
       return MNL_CB_OK;
     s->found = true;
-    for_each_attr(h, sizeof(rtmsg), [&](const nlattr* a) {
+    nla::for_each(h, sizeof(rtmsg), [&](const nlattr* a) {
       switch (mnl_attr_get_type(a)) {
         case RTA_OIF:
-          if (auto v = attr_u32(a)) s->out.ifindex = *v;
+          if (auto v = nla::u32(a)) s->out.ifindex = *v;
           break;
         case RTA_GATEWAY:
-          if (auto v = attr_ipv4(a)) s->out.gateway = *v;
+          if (auto v = nla::ipv4(a)) s->out.gateway = *v;
           break;
         case RTA_PREFSRC:
-          if (auto v = attr_ipv4(a)) s->out.prefsrc = *v;
+          if (auto v = nla::ipv4(a)) s->out.prefsrc = *v;
           break;
         default: break;
       }
@@ -247,15 +226,11 @@ int on_dumped_link(const nlmsghdr* h, void* data) {
   InterfaceInfo info;
   info.ifindex = static_cast<unsigned>(m->ifi_index);
   info.flags = m->ifi_flags;
-  for_each_attr(h, sizeof(ifinfomsg), [&](const nlattr* a) {
+  nla::for_each(h, sizeof(ifinfomsg), [&](const nlattr* a) {
     switch (mnl_attr_get_type(a)) {
-      case IFLA_IFNAME: {
-        const char* p = static_cast<const char*>(mnl_attr_get_payload(a));
-        info.name.assign(p, strnlen(p, mnl_attr_get_payload_len(a)));
-        break;
-      }
+      case IFLA_IFNAME: info.name = nla::str(a); break;
       case IFLA_MTU:
-        if (auto mtu = attr_u32(a)) info.mtu = *mtu;
+        if (auto mtu = nla::u32(a)) info.mtu = *mtu;
         break;
       default: break;
     }
@@ -275,16 +250,16 @@ int on_dumped_address(const nlmsghdr* h, void* data) {
   InterfaceAddress ia;
   ia.prefix_len = m->ifa_prefixlen;
   bool have_local = false;
-  for_each_attr(h, sizeof(ifaddrmsg), [&](const nlattr* a) {
+  nla::for_each(h, sizeof(ifaddrmsg), [&](const nlattr* a) {
     switch (mnl_attr_get_type(a)) {
       case IFA_LOCAL:
-        if (auto x = attr_ipv4(a)) {
+        if (auto x = nla::ipv4(a)) {
           ia.local = *x;
           have_local = true;
         }
         break;
       case IFA_ADDRESS:
-        if (auto x = attr_ipv4(a)) ia.address = *x;
+        if (auto x = nla::ipv4(a)) ia.address = *x;
         break;
       default: break;
     }
@@ -300,11 +275,7 @@ int on_dumped_address(const nlmsghdr* h, void* data) {
 
 Result<std::vector<InterfaceInfo>> Netlink::list_interfaces() {
   std::vector<InterfaceInfo> out;
-  nlmsghdr* nlh = mnl_nlmsg_put_header(buf_.get());
-  nlh->nlmsg_type = RTM_GETLINK;
-  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
-  ifi->ifi_family = AF_UNSPEC;
+  nlmsghdr* nlh = put_link(buf_.get(), RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, 0);
   if (auto ec = transact(nlh, on_dumped_link, &out)) return ec;
 
   nlh = mnl_nlmsg_put_header(buf_.get());
@@ -314,6 +285,18 @@ Result<std::vector<InterfaceInfo>> Netlink::list_interfaces() {
   ifa->ifa_family = AF_INET;
   if (auto ec = transact(nlh, on_dumped_address, &out)) return ec;
   return out;
+}
+
+Result<LinkState> Netlink::link_state(unsigned ifindex) {
+  nlmsghdr* nlh = put_link(buf_.get(), RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, ifindex);
+  std::vector<InterfaceInfo> found;
+  std::error_code ec = transact(nlh, on_dumped_link, &found);
+  if (ec == std::errc::no_such_device) return LinkState::kGone;
+  if (ec) return ec;
+  for (const InterfaceInfo& i : found) {
+    if (i.ifindex == ifindex) return (i.flags & IFF_UP) ? LinkState::kUp : LinkState::kDown;
+  }
+  return LinkState::kGone;
 }
 
 Result<std::optional<InterfaceInfo>> Netlink::find_lan_interface(Ipv4 addr) {
@@ -373,9 +356,9 @@ Result<std::vector<ProxyArpEntry>> Netlink::list_proxy_arp() {
     ProxyArpEntry e;
     e.ifindex = static_cast<unsigned>(m->ndm_ifindex);
     bool have = false;
-    for_each_attr(h, sizeof(ndmsg), [&](const nlattr* a) {
+    nla::for_each(h, sizeof(ndmsg), [&](const nlattr* a) {
       if (mnl_attr_get_type(a) != NDA_DST) return;
-      if (auto x = attr_ipv4(a)) {
+      if (auto x = nla::ipv4(a)) {
         e.addr = *x;
         have = true;
       }

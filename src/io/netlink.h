@@ -65,8 +65,11 @@ struct RouteLookup {
   Ipv4 prefsrc;
 };
 
-// What setting up a pppN interface needs: Netlink, and in tests an
-// in-memory fake (tests/support/fake_io.h).
+// An interface as the kernel has it now.
+enum class LinkState { kGone, kDown, kUp };
+
+// What setting up and checking on a pppN interface needs: Netlink, and in
+// tests an in-memory fake (tests/support/fake_io.h).
 class LinkControl {
  public:
   virtual ~LinkControl() = default;
@@ -81,6 +84,9 @@ class LinkControl {
   [[nodiscard]] virtual std::error_code replace_address_ptp(unsigned ifindex, Ipv4 old_local,
                                                             Ipv4 old_peer, Ipv4 local,
                                                             Ipv4 peer) = 0;
+  // Whether ifindex is there and up (IFF_UP); no such interface is kGone,
+  // not an error. For checking again after link notifications were lost.
+  virtual Result<LinkState> link_state(unsigned ifindex) = 0;
 };
 
 class Netlink final : public LinkControl {
@@ -97,6 +103,7 @@ class Netlink final : public LinkControl {
   [[nodiscard]] std::error_code del_address_ptp(unsigned ifindex, Ipv4 local, Ipv4 peer);
   [[nodiscard]] std::error_code replace_address_ptp(unsigned ifindex, Ipv4 old_local, Ipv4 old_peer,
                                                     Ipv4 local, Ipv4 peer) override;
+  Result<LinkState> link_state(unsigned ifindex) override;
   // An ordinary address (IFA_LOCAL = IFA_ADDRESS) with a prefix; for tests
   // and the client's LAN side.
   [[nodiscard]] std::error_code add_address(unsigned ifindex, Ipv4 local, uint8_t prefix_len);

@@ -139,19 +139,29 @@ void FakeTun::inject(ByteView ip) {
 
 // ---- FakeLinks ----
 
+std::error_code FakeLinks::refuse_removed(unsigned ifindex) {
+  auto it = links_.find(ifindex);
+  if (it == links_.end() || !it->second.removed) return {};
+  ++calls_on_removed_;
+  return std::make_error_code(std::errc::no_such_device);
+}
+
 std::error_code FakeLinks::set_link_up(unsigned ifindex, bool up) {
+  if (auto ec = refuse_removed(ifindex)) return ec;
   links_[ifindex].up = up;
   journal_.push_back(fmt::format("{} {}", up ? "up" : "down", ifindex));
   return {};
 }
 
 std::error_code FakeLinks::set_mtu(unsigned ifindex, unsigned mtu) {
+  if (auto ec = refuse_removed(ifindex)) return ec;
   links_[ifindex].mtu = mtu;
   journal_.push_back(fmt::format("mtu {} {}", ifindex, mtu));
   return {};
 }
 
 std::error_code FakeLinks::add_address_ptp(unsigned ifindex, Ipv4 local, Ipv4 peer) {
+  if (auto ec = refuse_removed(ifindex)) return ec;
   auto& a = links_[ifindex].addresses;
   if (std::find(a.begin(), a.end(), std::pair(local, peer)) != a.end())
     return std::make_error_code(std::errc::file_exists);
@@ -163,6 +173,7 @@ std::error_code FakeLinks::add_address_ptp(unsigned ifindex, Ipv4 local, Ipv4 pe
 std::error_code FakeLinks::replace_address_ptp(unsigned ifindex, Ipv4 old_local, Ipv4 old_peer,
                                                Ipv4 local, Ipv4 peer) {
   if (old_local == local && old_peer == peer) return {};
+  if (auto ec = refuse_removed(ifindex)) return ec;
   auto& a = links_[ifindex].addresses;
   std::erase(a, std::pair(old_local, old_peer));
   a.emplace_back(local, peer);
@@ -170,14 +181,42 @@ std::error_code FakeLinks::replace_address_ptp(unsigned ifindex, Ipv4 old_local,
   return {};
 }
 
+io::Result<io::LinkState> FakeLinks::link_state(unsigned ifindex) {
+  ++state_queries_;
+  const bool live =
+      registry_ && std::any_of(registry_->tuns.begin(), registry_->tuns.end(),
+                               [&](const FakeTun* t) { return t->ifindex() == ifindex; });
+  const Link* l = find(ifindex);
+  if (!live || (l && l->removed)) return io::LinkState::kGone;
+  return l && l->up.value_or(false) ? io::LinkState::kUp : io::LinkState::kDown;
+}
+
 const FakeLinks::Link* FakeLinks::find(unsigned ifindex) const {
   auto it = links_.find(ifindex);
   return it == links_.end() ? nullptr : &it->second;
 }
 
+// ---- FakeLinkWatch ----
+
+FakeLinkWatch::~FakeLinkWatch() {
+  if (registry_ && registry_->watch == this) registry_->watch = nullptr;
+}
+
+std::error_code FakeLinkWatch::read(std::vector<io::LinkEvent>& out) {
+  out.insert(out.end(), in_.begin(), in_.end());
+  in_.clear();
+  ready_.set(false);
+  return {};
+}
+
+void FakeLinkWatch::inject(io::LinkEvent ev) {
+  in_.push_back(std::move(ev));
+  ready_.set(true);
+}
+
 // ---- FakePlatform ----
 
-FakePlatform::FakePlatform() : registry_(std::make_shared<FakeRegistry>()) {}
+FakePlatform::FakePlatform() : registry_(std::make_shared<FakeRegistry>()), links_(registry_) {}
 
 io::Result<std::unique_ptr<io::GreIo>> FakePlatform::open_gre(const io::GreSocket::Options& opts) {
   if (fail_gre_) return fail_gre_;
@@ -204,6 +243,30 @@ io::Result<std::unique_ptr<io::TunIo>> FakePlatform::create_tun(std::optional<un
   t->registry_ = registry_;
   registry_->tuns.push_back(t.get());
   return std::unique_ptr<io::TunIo>(std::move(t));
+}
+
+io::Result<std::unique_ptr<io::LinkWatch>> FakePlatform::watch_links() {
+  if (fail_watch_) return fail_watch_;
+  auto w = std::make_unique<FakeLinkWatch>();
+  w->registry_ = registry_;
+  registry_->watch = w.get();
+  return std::unique_ptr<io::LinkWatch>(std::move(w));
+}
+
+void FakePlatform::remove_interface(const FakeTun& tun, bool notify) {
+  links_.links_[tun.ifindex()].removed = true;
+  if (notify && registry_->watch)
+    registry_->watch->inject({io::LinkEvent::Kind::kDeleted, tun.ifindex(), tun.name()});
+}
+
+void FakePlatform::set_interface_down(const FakeTun& tun, bool notify) {
+  links_.links_[tun.ifindex()].up = false;
+  if (notify && registry_->watch)
+    registry_->watch->inject({io::LinkEvent::Kind::kDown, tun.ifindex(), tun.name()});
+}
+
+void FakePlatform::overflow_link_events() {
+  if (registry_->watch) registry_->watch->inject({});
 }
 
 FakeTun* FakePlatform::tun(const std::string& name) const {

@@ -1,6 +1,8 @@
 // In-memory fakes of the system I/O the applications reach through
 // app::Platform: the raw GRE socket (io::GreIo), pppN TUN devices
-// (io::TunIo) and the netlink calls that set them up (io::LinkControl).
+// (io::TunIo), the netlink calls that set them up (io::LinkControl) and
+// link notifications (io::LinkWatch), with an administrator who removes an
+// interface or sets it down from outside.
 // With them pptpxd's Server and pptpx's Client run on a real io::EventLoop
 // in unit tests, without root or namespaces.
 //
@@ -25,6 +27,7 @@
 #include "base/bytes.h"
 #include "base/ip.h"
 #include "io/gre_socket.h"
+#include "io/link_watch.h"
 #include "io/netlink.h"
 #include "io/result.h"
 #include "io/tun.h"
@@ -134,14 +137,22 @@ class FakeTun final : public io::TunIo {
   std::shared_ptr<FakeRegistry> registry_;
 };
 
-// Records what the application asked of each interface, by ifindex.
+// Records what the application asked of each interface, by ifindex. An
+// interface removed from outside (FakePlatform::remove_interface) answers
+// every call with ENODEV, as the kernel does, and counts it.
 class FakeLinks final : public io::LinkControl {
  public:
   struct Link {
-    std::optional<bool> up;                        // last set_link_up
+    std::optional<bool> up;                        // last set_link_up, or set down from outside
     std::optional<unsigned> mtu;                   // last set_mtu
     std::vector<std::pair<Ipv4, Ipv4>> addresses;  // (local, peer), as they stand
+    bool removed = false;                          // from outside
   };
+
+  // Standing alone, every interface is gone to link_state; FakePlatform's
+  // knows its TUN devices.
+  FakeLinks() = default;
+  explicit FakeLinks(std::shared_ptr<FakeRegistry> registry) : registry_(std::move(registry)) {}
 
   std::error_code set_link_up(unsigned ifindex, bool up) override;
   std::error_code set_mtu(unsigned ifindex, unsigned mtu) override;
@@ -149,15 +160,43 @@ class FakeLinks final : public io::LinkControl {
   std::error_code add_address_ptp(unsigned ifindex, Ipv4 local, Ipv4 peer) override;
   std::error_code replace_address_ptp(unsigned ifindex, Ipv4 old_local, Ipv4 old_peer, Ipv4 local,
                                       Ipv4 peer) override;
+  // kGone unless a live FakeTun has ifindex and it was not removed; kUp
+  // when the application brought it up and nobody set it down since.
+  io::Result<io::LinkState> link_state(unsigned ifindex) override;
 
   // nullptr when the application never touched ifindex.
   const Link* find(unsigned ifindex) const;
   // Every call in order, e.g. "addr 7 10.0.0.1 10.0.0.2", "mtu 7 1396", "up 7".
   const std::vector<std::string>& journal() const { return journal_; }
+  // Calls (other than link_state) on an interface removed from outside.
+  size_t calls_on_removed() const { return calls_on_removed_; }
+  size_t state_queries() const { return state_queries_; }
 
  private:
+  friend class FakePlatform;
+  // ENODEV, counted, when ifindex was removed from outside.
+  std::error_code refuse_removed(unsigned ifindex);
+
+  std::shared_ptr<FakeRegistry> registry_;
   std::map<unsigned, Link> links_;
   std::vector<std::string> journal_;
+  size_t calls_on_removed_ = 0;
+  size_t state_queries_ = 0;
+};
+
+// Link notifications: what the test injects, in order, read in one batch.
+class FakeLinkWatch final : public io::LinkWatch {
+ public:
+  ~FakeLinkWatch() override;
+  int fd() const override { return ready_.fd(); }
+  std::error_code read(std::vector<io::LinkEvent>& out) override;
+  void inject(io::LinkEvent ev);
+
+ private:
+  friend class FakePlatform;
+  Readiness ready_;
+  std::deque<io::LinkEvent> in_;
+  std::shared_ptr<FakeRegistry> registry_;
 };
 
 // The fakes' bookkeeping, shared with every fake handed out, so a fake the
@@ -165,6 +204,7 @@ class FakeLinks final : public io::LinkControl {
 struct FakeRegistry {
   FakeGre* gre = nullptr;
   std::vector<FakeTun*> tuns;  // live, in creation order
+  FakeLinkWatch* watch = nullptr;
 };
 
 class FakePlatform final : public app::Platform {
@@ -176,6 +216,7 @@ class FakePlatform final : public app::Platform {
   // or EBUSY. Interface indexes are never reused, as with the kernel.
   io::Result<std::unique_ptr<io::TunIo>> create_tun(std::optional<unsigned> unit) override;
   io::LinkControl& links() override { return links_; }
+  io::Result<std::unique_ptr<io::LinkWatch>> watch_links() override;
   io::Netlink* netlink() override { return nullptr; }
 
   // The GRE socket the application holds, if any.
@@ -190,11 +231,22 @@ class FakePlatform final : public app::Platform {
   // Make the next open_gre / create_tun calls fail with ec (empty: succeed).
   void fail_open_gre(std::error_code ec) { fail_gre_ = ec; }
   void fail_create_tun(std::error_code ec) { fail_tun_ = ec; }
+  void fail_watch_links(std::error_code ec) { fail_watch_ = ec; }
+
+  // The link notifications the application subscribed to, if any.
+  FakeLinkWatch* link_watch() const { return registry_->watch; }
+  // An administrator's `ip link del` / `ip link set down` on the TUN
+  // device's interface: the state changes and, with notify, the
+  // notification follows (without, only an overflow can tell).
+  void remove_interface(const FakeTun& tun, bool notify = true);
+  void set_interface_down(const FakeTun& tun, bool notify = true);
+  // Notifications were lost (ENOBUFS).
+  void overflow_link_events();
 
  private:
   std::shared_ptr<FakeRegistry> registry_;
   FakeLinks links_;
-  std::error_code fail_gre_, fail_tun_;
+  std::error_code fail_gre_, fail_tun_, fail_watch_;
   size_t tun_creations_ = 0;
   size_t gre_opens_ = 0;
   unsigned next_ifindex_ = 100;

@@ -27,6 +27,7 @@ Client::Client(io::EventLoop& loop, Settings settings, Ipv4 server, LogSink& sin
       rng_(rng),
       done_(std::move(done)),
       platform_(std::move(platform)),
+      link_watcher_(loop, Logger(sink)),
       secrets_(settings_.flags.chap_secrets_path, settings_.flags.pap_secrets_path),
       scripts_(scripts, [this] { defer([this] { maybe_finish(); }); }),
       link_timer_(loop) {
@@ -71,6 +72,7 @@ std::error_code Client::start() {
     if (!p) return p.error();
     platform_ = std::move(p.value());
   }
+  watch_interface();
   // The route to the server as it is before the tunnel can change it: the
   // host route kept outside the tunnel under defaultroute copies it.
   std::optional<io::RouteLookup> server_route;

@@ -25,6 +25,7 @@
 #include "app/common/call_timer.h"
 #include "app/common/gre_port.h"
 #include "app/common/link_scripts.h"
+#include "app/common/link_watcher.h"
 #include "app/common/platform.h"
 #include "app/common/ppp_interface.h"
 #include "app/common/secrets.h"
@@ -116,6 +117,10 @@ class Client {
   void create_interface(const session::call_event::IpUp& up);
   void finish_ip_up(uint64_t generation);
   void on_ip_down(bool keep_interface);
+  // pppN removed or set down from outside (LinkWatcher, or an error on the
+  // TUN device): LCP Terminate-Request, then the link ends as usual.
+  void watch_interface();
+  void on_interface_lost(app::LinkLoss loss);
   void end_link(int status);
   void on_link_timer();
   void write_pid_files();
@@ -138,6 +143,7 @@ class Client {
   std::function<void(int)> done_;
   std::function<void()> link_up_cb_;
   std::unique_ptr<app::Platform> platform_;
+  app::LinkWatcher link_watcher_;  // after platform_: it uses the platform's netlink
   app::SecretsFiles secrets_;
   app::LinkScripts scripts_;
 

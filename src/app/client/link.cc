@@ -209,7 +209,14 @@ void Client::finish_ip_up(uint64_t generation) {
   pre_up_timer_ = 0;
   app::PppInterface& pif = *ppp_if_;
   pif.bring_up(log_);
-  if (auto ec = loop_.add(pif.fd(), io::kReadable, [this](uint32_t) { on_tun_readable(); }))
+  auto on_tun = [this](uint32_t events) {
+    // A TUN device reports an error only once its interface is gone.
+    if (events & io::kError)
+      on_interface_lost(app::LinkLoss::kRemoved);
+    else
+      on_tun_readable();
+  };
+  if (auto ec = loop_.add(pif.fd(), io::kReadable, on_tun))
     log_.warn("cannot watch {}: {}", pif.name(), ec.message());
   ip_up_ = true;
   link_was_up_ = true;
@@ -319,10 +326,38 @@ void Client::on_ip_down(bool keep_interface) {
   remove_pid_files();
   if (ppp_if_) {
     if (if_ready_) loop_.remove(ppp_if_->fd());
-    log_.info("interface {} removed", ppp_if_->name());
+    ppp_if_->log_removal(log_);
     ppp_if_.reset();
   }
   if_ready_ = false;
+}
+
+void Client::watch_interface() {
+  auto ours = [this] {
+    std::vector<app::OwnInterface> out;
+    if (ppp_if_ && stage_ == Stage::kLink) {
+      if (auto own = ppp_if_->watched()) out.push_back(*own);
+    }
+    return out;
+  };
+  auto lost = [this](const app::LostInterface& l) {
+    if (ppp_if_ && ppp_if_->ifindex() == l.ifindex) on_interface_lost(l.loss);
+  };
+  link_watcher_.start(*platform_, ours, lost);
+}
+
+// As a hang-up of ours: Terminate-Request with the reason; at Finished the
+// link ends with pppd's hang-up status.
+void Client::on_interface_lost(app::LinkLoss loss) {
+  if (!ppp_if_ || ppp_if_->lost() || stage_ != Stage::kLink) return;
+  ppp_if_->set_lost(loss);
+  if (!status_) status_ = kExitHangup;  // the link was up: not a failed negotiation
+  // A removed interface's TUN device reports errors from now on.
+  if (loss == app::LinkLoss::kRemoved && if_ready_) loop_.remove(ppp_if_->fd());
+  const char* how = app::describe(loss);
+  log_.notice("{} was {} from outside pptpx: ending the link", ppp_if_->name(), how);
+  call_->close(fmt::format("Interface {} {} on the client", ppp_if_->name(), how), loop_.now());
+  service_link();
 }
 
 // The link is over (or never came): everything it held on the host goes.

@@ -21,4 +21,10 @@ io::Result<std::unique_ptr<io::TunIo>> SystemPlatform::create_tun(std::optional<
   return std::unique_ptr<io::TunIo>(std::make_unique<io::TunDevice>(std::move(t.value())));
 }
 
+io::Result<std::unique_ptr<io::LinkWatch>> SystemPlatform::watch_links() {
+  auto m = io::LinkMonitor::open();
+  if (!m) return m.error();
+  return std::unique_ptr<io::LinkWatch>(std::make_unique<io::LinkMonitor>(std::move(m.value())));
+}
+
 }  // namespace pptpx::app

@@ -12,8 +12,11 @@ void PppInterface::configure(Ipv4 local, Ipv4 remote, int mtu, bool ipv6, const 
 }
 
 void PppInterface::bring_up(const Logger& log) {
-  if (auto ec = links_.set_link_up(ifindex(), true))
+  if (auto ec = links_.set_link_up(ifindex(), true)) {
     log.warn("cannot bring the interface up: {}", ec.message());
+    return;
+  }
+  up_ = true;
 }
 
 void PppInterface::readdress(Ipv4 old_local, Ipv4 old_remote, Ipv4 local, Ipv4 remote,
@@ -25,6 +28,13 @@ void PppInterface::readdress(Ipv4 old_local, Ipv4 old_remote, Ipv4 local, Ipv4 r
 void PppInterface::set_mtu(int mtu, const Logger& log) {
   if (auto ec = links_.set_mtu(ifindex(), static_cast<unsigned>(mtu)))
     log.warn("{}: cannot set MTU {}: {}", name(), mtu, ec.message());
+}
+
+void PppInterface::log_removal(const Logger& log) const {
+  if (lost_ == LinkLoss::kRemoved)
+    log.debug("interface {} was removed already", name());
+  else
+    log.info("interface {} removed", name());
 }
 
 }  // namespace pptpx::app

@@ -252,8 +252,13 @@ void Server::create_interface(Link& link, const session::call_event::IpUp& up) {
   pif.configure(up.local, up.remote, up.mtu, settings_.session.ipv6, link.log);
   pif.bring_up(link.log);
   const uint16_t id = link.our_id;
-  if (auto ec = loop_.add(pif.fd(), io::kReadable, [this, id](uint32_t) {
-        if (Link* l = calls_.find(id)) on_tun_readable(*l);
+  if (auto ec = loop_.add(pif.fd(), io::kReadable, [this, id](uint32_t events) {
+        Link* l = calls_.find(id);
+        // A TUN device reports an error only once its interface is gone.
+        if (l && (events & io::kError))
+          end_lost_interface(*l, app::LinkLoss::kRemoved);
+        else if (l)
+          on_tun_readable(*l);
       }))
     link.log.warn("cannot watch {}: {}", pif.name(), ec.message());
   link.ip_up = true;
@@ -306,9 +311,44 @@ void Server::on_ip_down(Link& link, bool keep_interface) {
   }
   if (link.ppp_if) {
     loop_.remove(link.ppp_if->fd());
-    link.log.info("interface {} removed", link.ppp_if->name());
+    link.ppp_if->log_removal(link.log);
     link.ppp_if.reset();
   }
+}
+
+std::vector<app::OwnInterface> Server::own_interfaces() const {
+  std::vector<app::OwnInterface> out;
+  for (const auto& [id, link] : calls_.links()) {
+    if (link->ending || !link->ppp_if) continue;
+    if (auto own = link->ppp_if->watched()) out.push_back(*own);
+  }
+  return out;
+}
+
+void Server::on_interface_lost(const app::LostInterface& lost) {
+  for (const auto& [id, link] : calls_.links()) {
+    if (link->ppp_if && link->ppp_if->ifindex() == lost.ifindex) {
+      end_lost_interface(*link, lost.loss);
+      return;
+    }
+  }
+}
+
+// What an ordinary hang-up of ours does (as at shutdown): LCP
+// Terminate-Request with the reason; at Finished the session ends as usual
+// (ip-down, CDN, Stop-Control-Connection), or when the client never
+// answers, after the Terminate retries.
+void Server::end_lost_interface(Link& link, app::LinkLoss loss) {
+  app::PppInterface* pif = link.ppp_if.get();
+  if (link.ending || !pif || pif->lost()) return;
+  pif->set_lost(loss);
+  // A removed interface's TUN device reports errors from now on.
+  if (loss == app::LinkLoss::kRemoved) loop_.remove(pif->fd());
+  const char* how = app::describe(loss);
+  std::string who = link.peer_name.empty() ? "" : fmt::format(" (user {})", link.peer_name);
+  link.log.notice("{}{} was {} from outside pptpxd: ending the session", pif->name(), who, how);
+  link.call.close(fmt::format("Interface {} {} on the server", pif->name(), how), loop_.now());
+  service_call(link);
 }
 
 void Server::run_script(Link& link, const std::string& path, bool down) {

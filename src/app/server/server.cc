@@ -25,6 +25,7 @@ Server::Server(io::EventLoop& loop, Settings settings, LogSink& sink, Rng& rng,
       rng_(rng),
       pool_(settings_.slots),
       platform_(std::move(platform)),
+      link_watcher_(loop, Logger(sink)),
       secrets_(settings_.flags.chap_secrets_path, settings_.flags.pap_secrets_path),
       runner_(loop, Logger(sink)),
       scripts_(runner_, [this] { maybe_finish_shutdown(); }),
@@ -57,6 +58,9 @@ std::error_code Server::start() {
     if (!p) return p.error();
     platform_ = std::move(p.value());
   }
+  link_watcher_.start(
+      *platform_, [this] { return own_interfaces(); },
+      [this](const app::LostInterface& lost) { on_interface_lost(lost); });
   io::GreSocket::Options go;
   go.local = bind;
   auto g = platform_->open_gre(go);

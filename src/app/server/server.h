@@ -24,6 +24,7 @@
 #include "app/common/admin_protocol.h"
 #include "app/common/gre_port.h"
 #include "app/common/link_scripts.h"
+#include "app/common/link_watcher.h"
 #include "app/common/platform.h"
 #include "app/common/secrets.h"
 #include "app/server/admin_socket.h"
@@ -132,6 +133,11 @@ class Server {
   void create_interface(Link& link, const session::call_event::IpUp& up);
   void publish_proxy_arp(Link& link, Ipv4 remote);
   void on_ip_down(Link& link, bool keep_interface);
+  // pppN removed or set down from outside (LinkWatcher, or an error on the
+  // TUN device): Terminate-Request to the client, then the usual end.
+  std::vector<app::OwnInterface> own_interfaces() const;
+  void on_interface_lost(const app::LostInterface& lost);
+  void end_lost_interface(Link& link, app::LinkLoss loss);
   void run_script(Link& link, const std::string& path, bool down);
   // Ends the session (ip-down, pppN removed, address freed). The CDN and the
   // end of an idle control connection follow at once, or after kClearWait
@@ -166,6 +172,7 @@ class Server {
   AddressPool pool_;
   uint16_t port_ = 1723;
   std::unique_ptr<app::Platform> platform_;
+  app::LinkWatcher link_watcher_;  // after platform_: it uses the platform's netlink
   app::SecretsFiles secrets_;
 
   std::optional<io::TcpListener> listener_;

@@ -2,7 +2,8 @@
 // against a tiny PPTP server in the test: pptp::ServerControl over
 // loopback TCP and a server-role session::Call whose GRE goes through the
 // FakeGre. The life cycle and its exit statuses, the pppN interface, the
-// GRE filter, and ip-pre-up/ip-up/ip-down without blocking the loop.
+// GRE filter, ip-pre-up/ip-up/ip-down without blocking the loop, and pppN
+// removed or set down from outside.
 #include "app/client/client.h"
 
 #include <arpa/inet.h>
@@ -264,6 +265,36 @@ TEST_F(ClientTest, ServerEndingTheLinkExitsWithHangupStatus) {
   // The call is gone (our CDN): the client only stops the connection.
   EXPECT_FALSE(pac->cleared);
   ASSERT_TRUE(run_until([&] { return pac->closed; }));
+}
+
+TEST_F(ClientTest, InterfaceRemovedFromOutsideEndsTheLinkWithHangupStatus) {
+  PeerCall& s = bring_up();
+  ASSERT_EQ(platform->tuns().size(), 1u);
+  const size_t asked = platform->link_control().journal().size();
+  platform->remove_interface(*platform->tuns()[0]);
+  ASSERT_TRUE(run_until([&] { return status.has_value(); }));
+  EXPECT_EQ(*status, kExitHangup);
+  // The server heard the Terminate-Request (its IPCP went down) and
+  // acknowledged it; the client cleared the call.
+  EXPECT_EQ(s.ip_down, 1);
+  EXPECT_TRUE(pac->cleared);
+  EXPECT_TRUE(platform->tuns().empty());
+  EXPECT_EQ(platform->link_control().journal().size(), asked);
+  EXPECT_EQ(platform->link_control().calls_on_removed(), 0u);
+  EXPECT_EQ(sink.lines_with("ppp0 was removed from outside pptpx: ending the link").size(), 1u);
+  EXPECT_TRUE(sink.problems().empty()) << sink.problems()[0];
+  EXPECT_FALSE(apptest::exists(dir.file("ppp0.pid")));
+}
+
+TEST_F(ClientTest, InterfaceSetDownFromOutsideEndsTheLink) {
+  PeerCall& s = bring_up();
+  ASSERT_EQ(platform->tuns().size(), 1u);
+  platform->set_interface_down(*platform->tuns()[0]);
+  ASSERT_TRUE(run_until([&] { return status.has_value(); }));
+  EXPECT_EQ(*status, kExitHangup);
+  EXPECT_EQ(s.ip_down, 1);
+  EXPECT_TRUE(platform->tuns().empty());
+  EXPECT_EQ(sink.lines_with("ppp0 was set down from outside pptpx: ending the link").size(), 1u);
 }
 
 TEST_F(ClientTest, RefusedCallExitsWithConnectFailed) {

@@ -131,5 +131,43 @@ TEST(FakeLinks, RecordsAddressesMtuAndState) {
                                                        "up 7", "readdr 7 192.0.2.2 192.0.2.1"}));
 }
 
+TEST(FakeLinkWatch, TheAdministratorChangesTheStateAndTheWatchTellsIt) {
+  FakePlatform platform;
+  auto t = platform.create_tun(std::nullopt);
+  ASSERT_TRUE(t.ok());
+  FakeTun& tun = *platform.tuns()[0];
+  io::LinkControl& links = platform.links();
+  EXPECT_EQ(*links.link_state(tun.ifindex()), io::LinkState::kDown);
+  EXPECT_FALSE(links.set_link_up(tun.ifindex(), true));
+  EXPECT_EQ(*links.link_state(tun.ifindex()), io::LinkState::kUp);
+  EXPECT_EQ(*links.link_state(tun.ifindex() + 1), io::LinkState::kGone);
+
+  auto w = platform.watch_links();
+  ASSERT_TRUE(w.ok());
+  io::LinkWatch& watch = **w;
+  EXPECT_FALSE(readable(watch.fd()));
+  platform.set_interface_down(tun);
+  EXPECT_EQ(*links.link_state(tun.ifindex()), io::LinkState::kDown);
+  platform.remove_interface(tun);
+  platform.overflow_link_events();
+  EXPECT_TRUE(readable(watch.fd()));
+  std::vector<io::LinkEvent> ev;
+  EXPECT_FALSE(watch.read(ev));
+  EXPECT_FALSE(readable(watch.fd()));
+  ASSERT_EQ(ev.size(), 3u);
+  EXPECT_EQ(ev[0].kind, io::LinkEvent::Kind::kDown);
+  EXPECT_EQ(ev[1].kind, io::LinkEvent::Kind::kDeleted);
+  EXPECT_EQ(ev[1].ifindex, tun.ifindex());
+  EXPECT_EQ(ev[1].ifname, "ppp0");
+  EXPECT_EQ(ev[2].kind, io::LinkEvent::Kind::kOverflow);
+  // A removed interface is gone, and refuses what is asked of it.
+  EXPECT_EQ(*links.link_state(tun.ifindex()), io::LinkState::kGone);
+  EXPECT_EQ(links.set_mtu(tun.ifindex(), 1400), std::errc::no_such_device);
+  EXPECT_EQ(platform.link_control().calls_on_removed(), 1u);
+  // Without notify only the state changes.
+  platform.remove_interface(tun, /*notify=*/false);
+  EXPECT_FALSE(readable(watch.fd()));
+}
+
 }  // namespace
 }  // namespace pptpx::test

@@ -19,19 +19,27 @@
 namespace pptpx::apptest {
 
 void TestSink::write(LogLevel level, std::string_view line) {
-  if (level != LogLevel::kDebug) lines_.emplace_back(line);
+  if (level <= LogLevel::kNotice) kept_.emplace_back(level, line);
   if (std::getenv("APP_TEST_LOG"))
     std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
 }
 
 bool TestSink::enabled(LogLevel level) const {
-  return level != LogLevel::kDebug || std::getenv("APP_TEST_LOG") != nullptr;
+  return level <= LogLevel::kNotice || std::getenv("APP_TEST_LOG") != nullptr;
 }
 
-bool TestSink::contains(std::string_view text) const {
-  for (const auto& l : lines_)
-    if (l.find(text) != std::string::npos) return true;
-  return false;
+std::vector<std::string> TestSink::lines_with(std::string_view text) const {
+  std::vector<std::string> out;
+  for (const auto& [level, l] : kept_)
+    if (l.find(text) != std::string::npos) out.push_back(l);
+  return out;
+}
+
+std::vector<std::string> TestSink::problems() const {
+  std::vector<std::string> out;
+  for (const auto& [level, l] : kept_)
+    if (level <= LogLevel::kWarning) out.push_back(l);
+  return out;
 }
 
 void write_file(const std::string& path, const std::string& text, bool executable) {
@@ -207,7 +215,10 @@ void PeerCall::on_event(session::CallEvent& ev, Time now) {
                    last_up = up;
                  },
                  [&](ce::IpDown&) { ++ip_down; },
-                 [&](ce::Finished&) { finished = true; },
+                 [&](ce::Finished& f) {
+                   finished = true;
+                   finish_reason = f.reason;
+                 },
                  [&](auto&) {},
              },
              ev);

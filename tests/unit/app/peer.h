@@ -13,6 +13,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/bytes.h"
@@ -33,16 +35,20 @@ namespace pptpx::apptest {
 inline Ipv4 ip(const char* dotted) { return *Ipv4::parse(dotted); }
 inline const Ipv4 kLoopback = ip("127.0.0.1");
 
-// Writes to stderr when APP_TEST_LOG is set in the environment.
-// Keeps every line but debug ones; prints them all with APP_TEST_LOG set.
+// Writes to stderr when APP_TEST_LOG is set in the environment, and keeps
+// the lines at notice and above.
 class TestSink final : public LogSink {
  public:
   void write(LogLevel level, std::string_view line) override;
   bool enabled(LogLevel level) const override;
-  bool contains(std::string_view text) const;
+  // The kept lines that hold text.
+  std::vector<std::string> lines_with(std::string_view text) const;
+  bool contains(std::string_view text) const { return !lines_with(text).empty(); }
+  // The kept warnings and errors.
+  std::vector<std::string> problems() const;
 
  private:
-  std::vector<std::string> lines_;
+  std::vector<std::pair<LogLevel, std::string>> kept_;
 };
 
 // Writes text to path (mode 0755 when executable).
@@ -112,6 +118,7 @@ class PeerCall {
   bool auth_failed = false;
   int ip_up = 0, ip_down = 0;
   bool finished = false;
+  std::string finish_reason;  // as Finished said it
   session::call_event::IpUp last_up;
   std::vector<Bytes> ip_in;  // IP packets that came out of the tunnel
 

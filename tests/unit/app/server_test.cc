@@ -2,7 +2,8 @@
 // PPTP clients built from pptp::ClientControl over loopback TCP and
 // client-role session::Calls whose GRE goes through the FakeGre. Admission
 // and call IDs, the address pool, GRE demultiplexing and the wrong-peer
-// drop, the pppN interface, teardown and the ip-up/ip-down scripts.
+// drop, the pppN interface, teardown, the ip-up/ip-down scripts, and pppN
+// removed or set down from outside.
 #include "app/server/server.h"
 
 #include <gtest/gtest.h>
@@ -415,6 +416,100 @@ TEST_F(ServerTest, ScriptsGetPppdsArgumentsAndEnvironmentAndIpDownWaitsForIpUp) 
   apptest::expect_script_runs(
       dir.path(), {"ip-up"}, args, env,
       {{"CONNECT_TIME", "0"}, {"BYTES_SENT", "100"}, {"BYTES_RCVD", "250"}});
+}
+
+TEST_F(ServerTest, InterfaceRemovedFromOutsideEndsTheSession) {
+  start_server();
+  PeerCall& a = bring_up("127.0.0.2", 0x0A01);
+  ASSERT_NE(platform->link_watch(), nullptr);
+  ASSERT_EQ(platform->tuns().size(), 1u);
+  const size_t asked = platform->link_control().journal().size();
+  platform->remove_interface(*platform->tuns()[0]);
+  ASSERT_TRUE(run_until([&] { return a.finished; }));
+  EXPECT_EQ(a.finish_reason, "LCP terminated by peer (Interface ppp0 removed on the server)");
+  ASSERT_TRUE(run_until([&] { return server->session_count() == 0; }));
+  EXPECT_TRUE(platform->tuns().empty());
+  // Nothing more was asked of the gone interface, and nothing complained.
+  EXPECT_EQ(platform->link_control().journal().size(), asked);
+  EXPECT_EQ(platform->link_control().calls_on_removed(), 0u);
+  EXPECT_TRUE(sink.problems().empty()) << sink.problems()[0];
+  EXPECT_EQ(sink.lines_with("ppp0 (user user1) was removed from outside pptpxd: ending the session")
+                .size(),
+            1u);
+  Pns& p = *clients[0];
+  ASSERT_TRUE(run_until([&] { return p.ctl.core().closed(); }));
+  ASSERT_EQ(p.disconnected.size(), 1u);
+  EXPECT_EQ(p.disconnected[0].result, pptp::kCdnAdminShutdown);
+  EXPECT_EQ(sink.lines_with("connection terminated after").size(), 1u);
+}
+
+TEST_F(ServerTest, InterfaceSetDownFromOutsideEndsTheSession) {
+  apptest::write_recording_script(dir.path(), "ip-down");
+  start_server();
+  PeerCall& a = bring_up("127.0.0.2", 0x0A01);
+  PeerCall& b = bring_up("127.0.0.3", 0x0B01);
+  test::FakeTun* tun_b = tun_for(ip("10.10.0.11"));
+  ASSERT_NE(tun_b, nullptr);
+  platform->set_interface_down(*tun_b);
+  ASSERT_TRUE(run_until([&] { return b.finished && server->session_count() == 1; }));
+  EXPECT_EQ(b.finish_reason, "LCP terminated by peer (Interface ppp1 set down on the server)");
+  EXPECT_EQ(sink.lines_with("ppp1 (user user1) was set down from outside pptpxd").size(), 1u);
+  // ip-down ran for it; the other session goes on.
+  ASSERT_TRUE(run_until([&] { return apptest::exists(dir.file("ip-down.done")); }));
+  EXPECT_EQ(apptest::read_lines(dir.file("ip-down.args"))[0], "ppp1");
+  EXPECT_EQ(tun_for(ip("10.10.0.11")), nullptr);
+  EXPECT_NE(tun_for(ip("10.10.0.10")), nullptr);
+  EXPECT_FALSE(a.finished);
+  EXPECT_TRUE(sink.problems().empty()) << sink.problems()[0];
+}
+
+TEST_F(ServerTest, LostLinkNotificationsAreMadeUpByAskingForEachInterface) {
+  start_server();
+  PeerCall& a = bring_up("127.0.0.2", 0x0A01);
+  PeerCall& b = bring_up("127.0.0.3", 0x0B01);
+  // ppp0 goes without a word; then the notifications overflowed.
+  platform->remove_interface(*tun_for(ip("10.10.0.10")), /*notify=*/false);
+  platform->overflow_link_events();
+  ASSERT_TRUE(run_until([&] { return a.finished && server->session_count() == 1; }));
+  EXPECT_EQ(platform->link_control().state_queries(), 2u);
+  EXPECT_EQ(sink.lines_with("ppp0 (user user1) was removed from outside pptpxd").size(), 1u);
+  EXPECT_FALSE(b.finished);
+}
+
+TEST_F(ServerTest, OwnTeardownAndOtherInterfacesAreNoLossFromOutside) {
+  start_server();
+  PeerCall& a = bring_up("127.0.0.2", 0x0A01);
+  bring_up("127.0.0.3", 0x0B01);
+  test::FakeTun* tun_b = tun_for(ip("10.10.0.11"));
+  ASSERT_NE(tun_b, nullptr);
+  const unsigned ifindex_b = tun_b->ifindex();
+  // The second client hangs up: pptpxd removes ppp1 itself, and the kernel
+  // says so (down, deleted) after the fact.
+  hang_up(*clients[1], 0x0B01);
+  ASSERT_TRUE(run_until([&] { return server->session_count() == 1; }));
+  test::FakeLinkWatch& watch = *platform->link_watch();
+  watch.inject({io::LinkEvent::Kind::kDown, ifindex_b, "ppp1"});
+  watch.inject({io::LinkEvent::Kind::kDeleted, ifindex_b, "ppp1"});
+  // Someone else's interface, and ppp0 going up again.
+  watch.inject({io::LinkEvent::Kind::kDeleted, 9999, "eth9"});
+  watch.inject({io::LinkEvent::Kind::kUp, platform->tuns()[0]->ifindex(), "ppp0"});
+  run_until([] { return false; }, milliseconds(200));
+  EXPECT_EQ(server->session_count(), 1u);
+  EXPECT_FALSE(a.finished);
+  EXPECT_TRUE(sink.lines_with("from outside").empty());
+}
+
+TEST_F(ServerTest, RunsWithoutLinkNotifications) {
+  auto p = std::make_unique<test::FakePlatform>();
+  p->fail_watch_links(std::make_error_code(std::errc::permission_denied));
+  platform = p.get();
+  server = std::make_unique<Server>(*loop, make_settings(), sink, rng, std::move(p));
+  server->set_port(0);
+  ASSERT_FALSE(server->start());
+  gre = platform->gre();
+  EXPECT_EQ(sink.lines_with("cannot watch link notifications: Permission denied").size(), 1u);
+  bring_up("127.0.0.2", 0x0A01);
+  EXPECT_EQ(server->session_count(), 1u);
 }
 
 // ---- the control socket's requests (pptpxctl) ----
