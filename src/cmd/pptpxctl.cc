@@ -103,15 +103,19 @@ int parse(int argc, char** argv, Cli& cli) {
   return kExitOk;
 }
 
+std::string pretty(const nlohmann::json& j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
 void print(const Cli& cli, const nlohmann::json& body) {
   const std::string& cmd = cli.req.command;
   if (cli.json) {
     if (cmd == "sessions" || cmd == "show")
-      std::fputs((body.value("sessions", nlohmann::json::array()).dump(2) + "\n").c_str(), stdout);
+      std::fputs(pretty(body.value("sessions", nlohmann::json::array())).c_str(), stdout);
     else if (cmd == "stats")
-      std::fputs((body.value("stats", nlohmann::json::object()).dump(2) + "\n").c_str(), stdout);
+      std::fputs(pretty(body.value("stats", nlohmann::json::object())).c_str(), stdout);
     else
-      std::fputs((body.dump(2) + "\n").c_str(), stdout);
+      std::fputs(pretty(body).c_str(), stdout);
     return;
   }
   std::string out;
@@ -127,9 +131,7 @@ void print(const Cli& cli, const nlohmann::json& body) {
   std::fputs(out.c_str(), stdout);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   Cli cli;
   if (int rc = parse(argc, argv, cli); rc != kExitOk) return rc < 0 ? kExitOk : rc;
   ctl::Answer a = ctl::ask(cli.socket, cli.req);
@@ -137,10 +139,24 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "pptpxctl: %s\n", a.error.c_str());
     return kExitFailed;
   }
-  if (!a.body.value("ok", false)) {
-    std::fprintf(stderr, "pptpxctl: %s\n", a.body.value("error", std::string("failed")).c_str());
+  nlohmann::json body = a.body();
+  if (!body.value("ok", false)) {
+    std::fprintf(stderr, "pptpxctl: %s\n", body.value("error", std::string("failed")).c_str());
     return kExitFailed;
   }
-  print(cli, a.body);
+  print(cli, body);
   return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // nlohmann::json throws on what it cannot print or convert; an answer
+  // pptpxctl does not understand is reported, not a crash.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "pptpxctl: cannot read pptpxd's answer: %s\n", e.what());
+    return kExitFailed;
+  }
 }

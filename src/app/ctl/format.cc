@@ -135,6 +135,7 @@ std::string format_stats(const nlohmann::json& stats) {
   std::vector<std::pair<std::string, std::string>> kv;
   flatten(stats, "", &kv);
   std::vector<Row> rows;
+  rows.reserve(kv.size());
   for (auto& [k, v] : kv) rows.push_back({k, v});
   if (rows.empty()) return "";
   return align(rows, {false, true});

@@ -8,6 +8,7 @@
 #include <array>
 #include <chrono>
 #include <cstring>
+#include <utility>
 
 #include "io/unix_socket.h"
 
@@ -87,13 +88,20 @@ Answer ask(const std::string& path, const app::AdminRequest& req, int timeout_ms
   }
   std::string line = read_line(fd->get(), timeout_ms, &a.error);
   if (line.empty()) return a;
-  a.body = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-  if (a.body.is_discarded() || !a.body.is_object()) {
+  nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
     a.error = "pptpxd's answer is not a JSON object";
     return a;
   }
   a.reached = true;
+  a.line = std::move(line);
   return a;
+}
+
+nlohmann::json Answer::body() const {
+  if (!reached) return nlohmann::json::object();
+  nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  return j.is_object() ? j : nlohmann::json::object();
 }
 
 }  // namespace pptpx::ctl

@@ -10,8 +10,11 @@ namespace pptpx::ctl {
 
 struct Answer {
   bool reached = false;  // false: error says why pptpxd could not be asked
-  nlohmann::json body;   // pptpxd's answer when reached
+  std::string line;      // pptpxd's answer when reached: one JSON object
   std::string error;
+
+  // The answer parsed (an empty object when not reached).
+  nlohmann::json body() const;
 };
 
 // Connects to the socket at path, sends req and reads one answer line

@@ -606,8 +606,8 @@ TEST_F(ServerTest, AdminSocketAnswersPptpxctlAndSurvivesGarbage) {
   v.command = "version";
   ctl::Answer a = ask_socket(v);
   ASSERT_TRUE(a.reached) << a.error;
-  EXPECT_EQ(a.body["version"], "9.9");
-  EXPECT_EQ(a.body["ok"], true);
+  EXPECT_EQ(a.body()["version"], "9.9");
+  EXPECT_EQ(a.body()["ok"], true);
   app::AdminRequest d;
   d.command = "debug";
   d.on = true;
