@@ -4,7 +4,6 @@
 
 #include "app/server/server.h"
 #include "proto/ppp/auth/auth.h"
-#include "proto/pptp/messages.h"
 
 namespace pptpx::server {
 
@@ -138,21 +137,18 @@ nlohmann::json Server::stats_json() const {
   return j;
 }
 
-size_t Server::kill_sessions(std::string_view target, std::string_view reason) {
+size_t Server::kill_sessions(const std::vector<Link*>& found, std::string_view reason) {
   Time now = loop_.now();
+  // Ending one link may destroy others' objects: go by call ID.
   std::vector<uint16_t> ids;
-  for (Link* l : match_sessions(target)) ids.push_back(l->our_id);
+  ids.reserve(found.size());
+  for (const Link* l : found) ids.push_back(l->our_id);
   for (uint16_t id : ids) {
     Link* link = calls_.find(id);
     if (!link) continue;
     link->log.notice("disconnecting user '{}' ({}): {}", link->peer_name,
                      link->ppp_if ? link->ppp_if->name() : "no interface", reason);
-    if (!link->call.opened()) {
-      end_call(*link, pptp::kCdnAdminShutdown, true);
-      continue;
-    }
-    link->call.close(reason, now);
-    service_call(*link);
+    hang_up(*link, reason, now);
   }
   return ids.size();
 }
@@ -167,7 +163,7 @@ nlohmann::json Server::admin_sessions(const app::AdminRequest& req) {
   if (found.empty()) return error("no session matches '" + req.target + "'");
   if (req.command == "kill") {
     std::string reason = req.reason.empty() ? "disconnected by the administrator" : req.reason;
-    return {{"killed", kill_sessions(req.target, reason)}};
+    return {{"killed", kill_sessions(found, reason)}};
   }
   nlohmann::json list = nlohmann::json::array();
   for (const Link* l : found) list.push_back(session_json(*l, true));

@@ -167,14 +167,7 @@ void Server::shutdown(std::function<void()> done) {
   }
   Time now = loop_.now();
   for (uint16_t id : calls_.ids()) {
-    Link* link = calls_.find(id);
-    if (!link) continue;
-    if (!link->call.opened()) {
-      end_call(*link, pptp::kCdnAdminShutdown, true);  // LCP never started
-      continue;
-    }
-    link->call.close("pptpxd shutting down", now);
-    service_call(*link);
+    if (Link* link = calls_.find(id)) hang_up(*link, "pptpxd shutting down", now);
   }
   std::vector<uint64_t> cids;
   for (auto& [id, c] : controls_) cids.push_back(id);
@@ -193,6 +186,15 @@ void Server::shutdown(std::function<void()> done) {
     if (finish) finish();
   });
   maybe_finish_shutdown();
+}
+
+void Server::hang_up(Link& link, std::string_view reason, Time now) {
+  if (!link.call.opened()) {
+    end_call(link, pptp::kCdnAdminShutdown, true);  // LCP never started
+    return;
+  }
+  link.call.close(reason, now);
+  service_call(link);
 }
 
 void Server::maybe_finish_shutdown() {

@@ -102,9 +102,6 @@ class Server {
   const AdminSocket* admin() const { return admin_.get(); }
   // One control socket request's answer (see app/common/admin_protocol.h).
   nlohmann::json admin_request(const app::AdminRequest& req);
-  // Ends every session that target names (admin_protocol.h), as an
-  // administrative hang-up with reason; the number ended.
-  size_t kill_sessions(std::string_view target, std::string_view reason);
 
  private:
   // ---- controls.cc ----
@@ -146,6 +143,9 @@ class Server {
   void after_call_ended(Control& c, uint16_t call_id, uint8_t cdn_result, bool send_cdn,
                         bool defer_control, std::string stats);
   void arm_call_timer(Link& link);
+  // Ends the link from our side: an LCP Terminate-Request carrying reason
+  // (the call ends when LCP has), or, before LCP started, the call at once.
+  void hang_up(Link& link, std::string_view reason, Time now);
   void on_call_timer(uint16_t our_id);
 
   // ---- data.cc ----
@@ -157,6 +157,9 @@ class Server {
   // ---- admin.cc ----
   std::vector<Link*> match_sessions(std::string_view target) const;
   nlohmann::json admin_sessions(const app::AdminRequest& req);  // sessions, show, kill
+  // Ends the sessions found (match_sessions) as an administrative hang-up
+  // with reason; the number ended.
+  size_t kill_sessions(const std::vector<Link*>& found, std::string_view reason);
   nlohmann::json session_json(const Link& link, bool full) const;
   nlohmann::json stats_json() const;
 
