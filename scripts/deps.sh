@@ -12,7 +12,7 @@ packages=(
   # format check (scripts/format.sh): .clang-format as clang-format 14 reads it
   clang-format-14
   # run and test: namespaces, traffic
-  iproute2 iputils-ping iperf3 psmisc procps kmod nftables
+  iproute2 iputils-ping iperf3 psmisc procps kmod nftables python3
   # interop lab: real pppd + pptp-linux + pptpd inside User-Mode Linux guests
   user-mode-linux ppp pptp-linux pptpd busybox
 )
