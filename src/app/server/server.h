@@ -17,6 +17,7 @@
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,16 +27,19 @@
 #include "app/common/link_scripts.h"
 #include "app/common/link_watcher.h"
 #include "app/common/platform.h"
+#include "app/common/prometheus.h"
 #include "app/common/secrets.h"
 #include "app/server/admin_socket.h"
 #include "app/server/call_table.h"
 #include "app/server/control.h"
 #include "app/server/link.h"
+#include "app/server/outcomes.h"
 #include "app/server/pool.h"
 #include "app/server/settings.h"
 #include "base/log.h"
 #include "base/rng.h"
 #include "io/event_loop.h"
+#include "io/http_server.h"
 #include "io/netstat.h"
 #include "io/script.h"
 #include "io/tcp.h"
@@ -57,7 +61,10 @@ struct ServerStats {
   pptp::ControlStats control;
   ppp::PppCounters ppp;
   session::DataPathStats data_path;
-  uint64_t data_before_up = 0;  // IP before the network phase allowed it
+  uint64_t data_before_up = 0;   // IP before the network phase allowed it
+  session::CallTraffic traffic;  // IP in and out of the calls that ended
+  // Set-ups, their failures and authentications (outcomes.h).
+  OutcomeStats outcomes;
 };
 
 class Server {
@@ -106,6 +113,13 @@ class Server {
   // administrative hang-up with reason; the number ended.
   size_t kill_sessions(std::string_view target, std::string_view reason);
 
+  // The metrics endpoint (metrics.cc): GET /metrics on addr, served from the
+  // loop (io/http_server.h). per_session adds series per user and pppN.
+  [[nodiscard]] std::error_code open_metrics(io::SocketAddress addr, bool per_session);
+  const io::HttpServer* metrics_server() const { return metrics_.get(); }
+  // One scrape: every metric in the Prometheus text format (app/common/prometheus.h).
+  std::string metrics_text() const;
+
  private:
   // ---- controls.cc ----
   void on_accept();
@@ -128,6 +142,7 @@ class Server {
   void service_call(Link& link);
   void handle_call_event(Link& link, session::CallEvent& ev);
   void answer_secret(Link& link, const session::call_event::SecretNeeded& q);
+  void on_auth_failed(Link& link, const session::call_event::AuthFailed& f);
   void on_authenticated(Link& link, const session::call_event::Authenticated& a);
   void on_ip_up(Link& link, const session::call_event::IpUp& up);
   void create_interface(Link& link, const session::call_event::IpUp& up);
@@ -153,6 +168,24 @@ class Server {
   void deliver_ip(Link& link, ByteView ip);
   void deliver_released(Link& link);
   void on_tun_readable(Link& link);
+
+  // ---- metrics.cc ----
+  // The counters of the calls and connections that ended plus the live ones.
+  struct Totals {
+    session::DataPathStats data_path;
+    ppp::PppCounters ppp;
+    pptp::ControlStats control;
+    session::CallTraffic traffic;
+    uint64_t data_before_up = 0;
+  };
+  Totals totals() const;
+  void write_sessions(app::Exposition& e) const;
+  void write_outcomes(app::Exposition& e) const;
+  void write_traffic(app::Exposition& e, const Totals& t) const;
+  void write_drops(app::Exposition& e, const Totals& t) const;
+  void write_control_plane(app::Exposition& e, const Totals& t) const;
+  void write_connections(app::Exposition& e) const;
+  void write_per_session(app::Exposition& e) const;
 
   // ---- admin.cc ----
   std::vector<Link*> match_sessions(std::string_view target) const;
@@ -189,6 +222,11 @@ class Server {
   CallTable calls_;
 
   std::unique_ptr<AdminSocket> admin_;
+  std::unique_ptr<io::HttpServer> metrics_;
+  bool metrics_per_session_ = false;
+  // (auth, MPPE) of every session that was up since start: their
+  // pptpx_sessions series stay, at 0, when the last such session ends.
+  mutable std::set<std::pair<std::string, std::string>> session_kinds_;
   AdminHooks admin_hooks_;
   Time started_;
 
