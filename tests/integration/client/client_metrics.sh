@@ -11,7 +11,8 @@
 # - prometheus, started in the server's namespace with a 1 s scrape of
 #   pptpxd, reports the target up and answers pptpx_sessions = 1 through
 #   its query API; after the client hangs up it answers 0, with the
-#   set-up still counted;
+#   set-up still counted; every query of contrib/grafana-pptpx.json runs
+#   there;
 # - a bad `metrics` line stops pptpxd with file:line and exit 2, as does a
 #   bad --metrics.
 # Skipped (77) without root, namespaces, or prometheus and promtool.
@@ -132,6 +133,26 @@ echo $! > "$T/prometheus.pid"
 wait_value 30 'up{job="pptpxd"}' 1 || fail "prometheus did not scrape pptpxd"
 wait_value 10 pptpx_sessions 1 || fail "prometheus answers pptpx_sessions = '$(prom_value pptpx_sessions)'"
 ok "prometheus scraped pptpxd: up = 1, pptpx_sessions = 1"
+
+# Every query of the Grafana dashboard is PromQL prometheus takes, and its
+# "Sessions up" panel shows the session.
+ip netns exec "$NS_S" python3 - "$SRC/contrib/grafana-pptpx.json" "$PROM" <<'PY' || fail "the dashboard's queries"
+import json, sys, urllib.parse, urllib.request
+dash = json.load(open(sys.argv[1]))
+exprs = [t["expr"] for p in dash["panels"] for t in p.get("targets", [])]
+assert len(exprs) >= 10, exprs
+for e in exprs:
+    q = e.replace("$job", ".*").replace("$instance", ".*").replace("$__rate_interval", "10s")
+    url = "http://%s/api/v1/query?query=%s" % (sys.argv[2], urllib.parse.quote(q))
+    d = json.load(urllib.request.urlopen(url, timeout=5))
+    assert d["status"] == "success", (e, d)
+sessions = [p for p in dash["panels"] if p["title"] == "Sessions up"][0]["targets"][0]["expr"]
+url = "http://%s/api/v1/query?query=%s" % (sys.argv[2], urllib.parse.quote(sessions.replace("$job", ".*").replace("$instance", ".*")))
+r = json.load(urllib.request.urlopen(url, timeout=5))["data"]["result"]
+assert r and r[0]["value"][1] == "1", r
+print("%d queries" % len(exprs))
+PY
+ok "contrib/grafana-pptpx.json: every query runs, Sessions up shows 1"
 
 kill "$CLIENT_PID"
 wait_exit 10 || fail "the client did not exit"
