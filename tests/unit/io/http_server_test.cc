@@ -177,7 +177,7 @@ TEST_F(HttpServerTest, OversizedHeadGets431AndTheAnswerSurvivesUnreadInput) {
   // 64 KiB of header the server never reads in full: it stops sending,
   // drains, and the client still reads the whole answer.
   Fd c = connect_client();
-  std::string big = "GET /metrics HTTP/1.1\r\nX-Big: " + std::string(64 * 1024, 'a');
+  std::string big = "GET /metrics HTTP/1.1\r\nX-Big: " + std::string(size_t{64} * 1024, 'a');
   send_all(c, big);
   std::string r = receive_all(c);
   EXPECT_EQ(r.substr(0, 46), "HTTP/1.1 431 Request Header Fields Too Large\r\n") << r.substr(0, 80);
@@ -190,6 +190,7 @@ TEST_F(HttpServerTest, OversizedHeadGets431AndTheAnswerSurvivesUnreadInput) {
 TEST_F(HttpServerTest, OneClientTooManyGets503AndSilentClientsTimeOut) {
   start({.max_clients = 3, .max_head = 8192, .timeout = milliseconds(400)});
   std::vector<Fd> idle;
+  idle.reserve(3);
   for (int i = 0; i < 3; ++i) idle.push_back(connect_client());
   turn(milliseconds(50));
   EXPECT_EQ(server->clients(), 3u);
