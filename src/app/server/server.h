@@ -5,10 +5,11 @@
 //
 // Rooms: server.cc (start, reload, stats, shutdown), controls.cc (control
 // connections), links.cc (calls: admission, PPP events, pppN, scripts),
-// data.cc (GRE and pppN packets). Ownership: Server owns the Controls (one
-// per TCP connection) and, through the CallTable, the Links (one per call).
-// A Link holds a plain pointer to its Control; a Link is always ended
-// before its Control is destroyed.
+// data.cc (GRE and pppN packets), admin.cc (the control socket's
+// requests), metrics.cc (GET /metrics). Ownership: Server owns the
+// Controls (one per TCP connection) and, through the CallTable, the Links
+// (one per call). A Link holds a plain pointer to its Control; a Link is
+// always ended before its Control is destroyed.
 #pragma once
 
 #include <cstdint>
