@@ -13,6 +13,8 @@ packages=(
   clang-format-14
   # run and test: namespaces, traffic
   iproute2 iputils-ping iperf3 psmisc procps kmod nftables python3
+  # metrics test: promtool check metrics, and a real prometheus scraping pptpxd
+  prometheus
   # interop lab: real pppd + pptp-linux + pptpd inside User-Mode Linux guests
   user-mode-linux ppp pptp-linux pptpd busybox
 )

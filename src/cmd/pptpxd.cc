@@ -7,10 +7,12 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "app/common/admin_protocol.h"
 #include "app/server/server.h"
 #include "app/server/settings.h"
+#include "config/pptpd_conf.h"
 #include "config/secrets.h"
 #include "crypto/crypto.h"
 #include "io/daemon.h"
@@ -44,6 +46,9 @@ void usage(FILE* out) {
                "  -d, --debug             debug logging (--log-level debug)\n"
                "      --control PATH      control socket for pptpxctl (default\n"
                "                          /run/pptpxd/control.sock; \"none\": no socket)\n"
+               "      --metrics ADDR:PORT serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+               "                          (over pptpd.conf's metrics; \"none\": off)\n"
+               "      --metrics-per-session  add series per user and interface\n"
                "  -v, --version           print the version and exit\n"
                "  -h, --help              print this help and exit\n"
                "\n"
@@ -70,8 +75,25 @@ enum LongOption {
   kPort,
   kLogLevel,
   kSyslog,
-  kControl
+  kControl,
+  kMetrics,
+  kMetricsPerSession
 };
+
+// --metrics ADDR:PORT, or none; kExitOk or kExitConfig.
+int apply_metrics(const char* arg, server::Flags& flags) {
+  if (std::string_view(arg) == "none") {
+    flags.no_metrics = true;
+    flags.metrics.reset();
+    return kExitOk;
+  }
+  flags.metrics = config::parse_host_port(arg);
+  flags.no_metrics = false;
+  if (flags.metrics) return kExitOk;
+  std::fprintf(stderr, "pptpxd: --metrics '%s' is not ADDR:PORT (e.g. 127.0.0.1:9723) or none\n",
+               arg);
+  return kExitConfig;
+}
 
 // One option with its argument; kExitOk, kExitConfig, or -1 (answered:
 // --version, --help).
@@ -85,6 +107,8 @@ int apply_option(int c, const char* arg, Cli& cli) {
     case kPapSecrets: cli.flags.pap_secrets_path = arg; break;
     case kPppOptions: cli.flags.global_options_path = arg; break;
     case kControl: cli.control = arg; break;
+    case kMetrics: return apply_metrics(arg, cli.flags);
+    case kMetricsPerSession: cli.flags.metrics_per_session = true; break;
     case kLogLevel: {
       std::optional<LogLevel> l = parse_log_level(arg);
       if (!l) {
@@ -123,6 +147,8 @@ int parse_cli(int argc, char** argv, Cli& cli) {
       {"log-level", required_argument, nullptr, kLogLevel},
       {"debug", no_argument, nullptr, 'd'},
       {"control", required_argument, nullptr, kControl},
+      {"metrics", required_argument, nullptr, kMetrics},
+      {"metrics-per-session", no_argument, nullptr, kMetricsPerSession},
       {"version", no_argument, nullptr, 'v'},
       {"help", no_argument, nullptr, 'h'},
       // For tests: the global pppd options file ("" for none) and the TCP port.
@@ -327,6 +353,15 @@ int run_server(io::EventLoop& ev, const Cli& cli, const server::Settings& settin
   if (auto ec = srv.start()) {
     log.error("cannot start: {}", ec.message());
     return kExitFatal;
+  }
+  if (settings.metrics) {
+    const config::HostPort& m = *settings.metrics;
+    if (auto ec = srv.open_metrics({m.addr, m.port}, settings.metrics_per_session)) {
+      log.error("cannot serve metrics on {}:{}: {}", m.addr.str(), m.port, ec.message());
+      return kExitFatal;
+    }
+    log.info("metrics at http://{}:{}/metrics{}", m.addr.str(), m.port,
+             settings.metrics_per_session ? " (with series per session)" : "");
   }
   auto pidfile = io::PidFile::create(settings.pidfile);
   if (!pidfile)

@@ -60,6 +60,8 @@ constexpr std::array kKeywords = std::to_array<Keyword>({
     // pptpx extensions (pptpd rejects them as unknown keywords).
     {"listen-backlog", Kind::kString},
     {"reorder-timeout", Kind::kString},
+    {"metrics", Kind::kString},
+    {"metrics-per-session", Kind::kFlag},
 });
 
 // A decimal number from lo to hi and nothing else.
@@ -90,6 +92,7 @@ bool* flag_field(PptpdConf& c, std::string_view key) {
   if (key == "noipparam") return &c.noipparam;
   if (key == "logwtmp") return &c.logwtmp;
   if (key == "delegate") return &c.delegate;
+  if (key == "metrics-per-session") return &c.metrics_per_session;
   return nullptr;
 }
 
@@ -134,6 +137,11 @@ void apply(PptpdConf& c, std::string_view key, const std::string& value, const s
       c.remoteip_line = line;
   } else if (bool* flag = flag_field(c, key)) {
     *flag = true;
+  } else if (key == "metrics") {
+    c.metrics = parse_host_port(value);
+    if (!c.metrics)
+      diags.push_back({file, line, true,
+                       "metrics value '" + value + "' is not ADDR:PORT (e.g. 127.0.0.1:9723)"});
   } else {
     apply_number(c, key, value, file, line, diags);
   }
@@ -204,6 +212,15 @@ class ConfParser {
 };
 
 }  // namespace
+
+std::optional<HostPort> parse_host_port(std::string_view text) {
+  size_t colon = text.rfind(':');
+  if (colon == text.npos) return std::nullopt;
+  auto addr = Ipv4::parse(std::string(text.substr(0, colon)));
+  auto port = parse_number(text.substr(colon + 1), 1, 65535);
+  if (!addr || !port) return std::nullopt;
+  return HostPort{*addr, static_cast<uint16_t>(*port)};
+}
 
 PptpdConf parse_pptpd_conf(std::string_view text, const std::string& file, Diagnostics& diags) {
   ConfParser parser(file, diags);

@@ -30,6 +30,15 @@ inline constexpr int kMaxReorderTimeoutMs = 10000;
 inline constexpr std::string_view kDefaultLocalIp = "192.168.0.1-100";
 inline constexpr std::string_view kDefaultRemoteIp = "192.168.1.1-100";
 
+// metrics (a pptpx extension): where pptpxd serves GET /metrics.
+struct HostPort {
+  Ipv4 addr;  // 0.0.0.0: every address
+  uint16_t port = 0;
+  bool operator==(const HostPort&) const = default;
+};
+// "ADDR:PORT": an IPv4 address and a port from 1 to 65535, nothing else.
+std::optional<HostPort> parse_host_port(std::string_view text);
+
 struct PptpdConf {
   std::optional<std::string> option;             // pppd options file
   std::optional<std::string> localip, remoteip;  // raw specs
@@ -39,6 +48,8 @@ struct PptpdConf {
   int stimeout = kDefaultStimeout;
   std::optional<int> listen_backlog;                  // pptpx extension; default net.core.somaxconn
   int reorder_timeout_ms = kDefaultReorderTimeoutMs;  // pptpx extension
+  std::optional<HostPort> metrics;                    // pptpx extension; default off
+  bool metrics_per_session = false;                   // pptpx extension
   bool debug = false, noipparam = false, logwtmp = false, delegate = false;
 };
 

@@ -160,6 +160,11 @@ void TcpConnection::close() {
   out_pos_ = 0;
 }
 
+std::error_code TcpConnection::shutdown_write() {
+  if (::shutdown(fd_.get(), SHUT_WR) < 0) return errno_error();
+  return {};
+}
+
 Result<SocketAddress> TcpConnection::local_address() const { return sock_name(fd_.get(), false); }
 Result<SocketAddress> TcpConnection::peer_address() const { return sock_name(fd_.get(), true); }
 

@@ -52,6 +52,8 @@ class TcpConnection {
   void close_after_flush() { close_after_flush_ = true; }
   bool should_close() const { return close_after_flush_ && !want_write(); }
   void close();
+  // Sends FIN: no more data from us, reading goes on (shutdown(2) SHUT_WR).
+  [[nodiscard]] std::error_code shutdown_write();
 
   Result<SocketAddress> local_address() const;
   Result<SocketAddress> peer_address() const;

@@ -32,6 +32,7 @@ class GrePort {
 
   int fd() const { return io_->fd(); }
   const session::IngressStats& ingress() const { return ingress_; }
+  const io::GreSocketStats& socket_stats() const { return io_->stats(); }
   // "GRE socket: ... | malformed GRE: ...": the socket's and the parser's counters.
   std::string describe() const;
 

@@ -42,6 +42,28 @@ const char* session_state(const Link& link) {
 
 nlohmann::json error(std::string text) { return {{"ok", false}, {"error", std::move(text)}}; }
 
+// Set-ups and authentications as the metrics count them (outcomes.h):
+// every set-up failure reason, and the methods and reasons seen.
+nlohmann::json outcomes_json(const OutcomeStats& o) {
+  nlohmann::json failures = nlohmann::json::object();
+  for (size_t i = 0; i < kSetupFailures; ++i)
+    failures[std::string(setup_failure_name(static_cast<SetupFailure>(i)))] = o.setup_failures[i];
+  nlohmann::json ok = nlohmann::json::object(), failed = nlohmann::json::object();
+  for (size_t m = 0; m < kAuthMethods; ++m) {
+    std::string method(auth_method_name(m));
+    if (o.auth_successes[m]) ok[method] = o.auth_successes[m];
+    for (size_t r = 0; r < kAuthFailures; ++r)
+      if (o.auth_failures[m][r])
+        failed[method][std::string(auth_failure_name(static_cast<AuthFailure>(r)))] =
+            o.auth_failures[m][r];
+  }
+  return {{"setups", o.setups},
+          {"setup_failures", std::move(failures)},
+          {"setup_seconds", {{"count", o.setup_seconds.count()}, {"sum", o.setup_seconds.sum()}}},
+          {"auth_successes", std::move(ok)},
+          {"auth_failures", std::move(failed)}};
+}
+
 }  // namespace
 
 std::error_code Server::open_admin(const io::UnixListener::Options& opts, AdminHooks hooks) {
@@ -127,7 +149,25 @@ nlohmann::json Server::stats_json() const {
       {"tun_dropped", t.tun_dropped},
       {"accept_errors", t.accept_errors},
       {"pool_size", pool_.size()},
+      {"pool_free", pool_.size() - pool_.in_use()},
   };
+  j.update(outcomes_json(t.outcomes));
+  const Totals all = totals();
+  j["bytes_in"] = all.traffic.bytes_in;
+  j["bytes_out"] = all.traffic.bytes_out;
+  j["packets_in"] = all.traffic.packets_in;
+  j["packets_out"] = all.traffic.packets_out;
+  const DropTables drops = drop_tables(all);
+  auto object = [](const std::vector<NamedCount>& counts) {
+    nlohmann::json o = nlohmann::json::object();
+    for (const NamedCount& c : counts) o[std::string(c.name)] = c.value;
+    return o;
+  };
+  j["drops"] = {{"data_path", object(drops.data_path)},
+                {"mppe", object(drops.mppe)},
+                {"control", object(drops.control)},
+                {"ppp", object(drops.ppp)}};
+  j["mppe_resets"] = object(drops.mppe_resets);
   if (admin_) {
     const AdminSocket::Stats& a = admin_->stats();
     j["control_socket"] = {{"requests", a.requests},
@@ -146,6 +186,7 @@ size_t Server::kill_sessions(const std::vector<Link*>& found, std::string_view r
   for (uint16_t id : ids) {
     Link* link = calls_.find(id);
     if (!link) continue;
+    link->fail_setup(SetupFailure::kAdministrative);
     link->log.notice("disconnecting user '{}' ({}): {}", link->peer_name,
                      link->ppp_if ? link->ppp_if->name() : "no interface", reason);
     hang_up(*link, reason, now);

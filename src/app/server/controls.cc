@@ -113,7 +113,10 @@ void Server::handle_control_event(Control& c, pptp::ControlEvent& ev) {
             // The core already answered with a Call-Disconnect-Notify; a
             // client that clears its call usually stops the control
             // connection next, so wait before stopping it ourselves.
-            if (link) end_call(*link, 0, false, /*defer_control=*/!shutting_down_);
+            if (link) {
+              link->fail_setup(SetupFailure::kControlClosed);
+              end_call(*link, 0, false, /*defer_control=*/!shutting_down_);
+            }
           },
           [&](pptp::LinkInfo& l) {
             c.log.debug("CTRL: Set-Link-Info send ACCM {:#x} receive ACCM {:#x}", l.send_accm,
@@ -178,7 +181,10 @@ void Server::arm_control_timer(Control& c) {
 
 void Server::end_control_calls(Control& c) {
   for (uint16_t cid : std::vector<uint16_t>(c.calls)) {
-    if (Link* link = calls_.find(cid)) end_call(*link, pptp::kCdnLostCarrier, false);
+    if (Link* link = calls_.find(cid)) {
+      link->fail_setup(SetupFailure::kControlClosed);
+      end_call(*link, pptp::kCdnLostCarrier, false);
+    }
   }
 }
 

@@ -13,6 +13,7 @@
 
 #include "app/common/call_timer.h"
 #include "app/common/ppp_interface.h"
+#include "app/server/outcomes.h"
 #include "base/ip.h"
 #include "base/log.h"
 #include "base/time.h"
@@ -61,6 +62,13 @@ struct Link {
   Time started;
   Time ip_up_at;
   Logger log;
+  // Set up: pppN has carried IP (renegotiations aside). Until then, the
+  // first cause of failure noted is what the call's end is counted as.
+  bool was_up = false;
+  std::optional<SetupFailure> failure;
+  void fail_setup(SetupFailure f) {
+    if (!failure) failure = f;
+  }
 };
 
 }  // namespace pptpx::server

@@ -7,6 +7,7 @@
 
 #include "app/common/ppp_settings.h"
 #include "app/server/server.h"
+#include "base/counters.h"
 #include "base/ct.h"
 #include "base/overloaded.h"
 #include "io/wtmp.h"
@@ -47,6 +48,7 @@ void Server::start_call(Control& c, const pptp::CallRequested& req) {
   if (!slot || our_id == 0 || shutting_down_) {
     if (slot) pool_.release(*slot);
     stats_.calls_refused_no_slot++;
+    stats_.outcomes.count(SetupFailure::kNoSlot);
     c.log.warn("CTRL: no free connection slots or IPs, refusing call {}", req.peer_call_id);
     c.core.reject_call(req.peer_call_id, pptp::kResultGeneralError, pptp::kErrorNoResource, now);
     return;
@@ -109,14 +111,7 @@ void Server::handle_call_event(Link& link, session::CallEvent& ev) {
   std::visit(Overloaded{
                  [&](ce::SecretNeeded& q) { answer_secret(link, q); },
                  [&](ce::Authenticated& a) { on_authenticated(link, a); },
-                 [&](ce::AuthFailed& f) {
-                   if (f.side == ppp::AuthSide::kUs)
-                     link.log.warn("the client refused our authentication as '{}': {}", f.peer_name,
-                                   f.reason);
-                   else
-                     link.log.warn("authentication failed for user '{}': {}", f.peer_name,
-                                   f.reason);
-                 },
+                 [&](ce::AuthFailed& f) { on_auth_failed(link, f); },
                  [&](ce::CcpUp& up) {
                    // The session core logs "MPPE N-bit ... compression enabled".
                    link.mppe_bits = up.key_bits;
@@ -127,6 +122,7 @@ void Server::handle_call_event(Link& link, session::CallEvent& ev) {
                  [&](ce::IpUp& up) { on_ip_up(link, up); },
                  [&](ce::IpDown& d) { on_ip_down(link, d.renegotiating && !shutting_down_); },
                  [&](ce::LinkDead&) {
+                   link.fail_setup(SetupFailure::kEchoTimeout);
                    link.log.warn("no response to LCP echo requests, the link is down");
                    // pppd would now spend lcp-restart x lcp-max-terminate on
                    // Terminate-Requests nobody answers; the session core has sent
@@ -180,12 +176,24 @@ void Server::answer_secret(Link& link, const session::call_event::SecretNeeded& 
   link.secret_entry = std::move(*entry);
 }
 
+void Server::on_auth_failed(Link& link, const session::call_event::AuthFailed& f) {
+  link.fail_setup(SetupFailure::kAuthFailed);
+  if (f.side == ppp::AuthSide::kUs) {
+    link.log.warn("the client refused our authentication as '{}': {}", f.peer_name, f.reason);
+    return;
+  }
+  link.log.warn("authentication failed for user '{}': {}", f.peer_name, f.reason);
+  stats_.outcomes.count_auth_failure(f.protocol, classify_auth_failure(f.reason));
+}
+
 void Server::on_authenticated(Link& link, const session::call_event::Authenticated& a) {
   if (a.side == ppp::AuthSide::kUs) {
     link.log.info("authenticated ourselves to the client as '{}' with {}", a.peer_name,
                   ppp::auth_protocol_name(a.protocol));
     return;
   }
+  if (a.protocol != ppp::AuthProtocol::kNone)
+    stats_.outcomes.auth_successes[method_index(a.protocol)]++;
   link.peer_name = a.peer_name;
   link.auth = a.protocol;
   link.log.notice("user {} authenticated with {}", a.peer_name,
@@ -199,6 +207,7 @@ void Server::on_authenticated(Link& link, const session::call_event::Authenticat
     if (!config::address_allowed(*link.secret_entry, remote)) {
       link.log.warn("peer {} is not authorized to use remote address {}", a.peer_name,
                     remote.str());
+      link.fail_setup(SetupFailure::kAddressNotAllowed);
       link.call.close("Authentication failed", now);
       return;
     }
@@ -207,6 +216,7 @@ void Server::on_authenticated(Link& link, const session::call_event::Authenticat
     if (other.get() != &link && other->ip_up && other->remote_ip == remote) {
       link.log.warn("address {} for {} is already in use by {}", remote.str(), a.peer_name,
                     other->peer_name);
+      link.fail_setup(SetupFailure::kAddressInUse);
       link.call.close("Address in use", now);
       return;
     }
@@ -242,6 +252,7 @@ void Server::create_interface(Link& link, const session::call_event::IpUp& up) {
   auto tun = platform_->create_tun(std::nullopt);
   if (!tun) {
     link.log.error("cannot create a TUN interface: {}", tun.error().message());
+    link.fail_setup(SetupFailure::kNoInterface);
     link.call.close("No interface", loop_.now());
     return;
   }
@@ -263,6 +274,12 @@ void Server::create_interface(Link& link, const session::call_event::IpUp& up) {
     link.log.warn("cannot watch {}: {}", pif.name(), ec.message());
   link.ip_up = true;
   link.ip_up_at = loop_.now();
+  if (!link.was_up) {
+    link.was_up = true;
+    stats_.outcomes.setups++;
+    stats_.outcomes.setup_seconds.observe(
+        std::chrono::duration<double>(link.ip_up_at - link.started).count());
+  }
   link.log.notice("local IP address {}, remote IP address {}", up.local.str(), up.remote.str());
   if (settings_.ppp.proxyarp.value_or(false)) publish_proxy_arp(link, up.remote);
   if (settings_.conf.logwtmp) {
@@ -399,6 +416,10 @@ void Server::end_call(Link& link, uint8_t cdn_result, bool send_cdn, bool defer_
   stats_.data_path += link.call.data_path_stats();
   stats_.ppp += link.call.ppp().counters();
   stats_.data_before_up += t.data_before_up;
+  add_counters(stats_.traffic, t);
+  if (!link.was_up)
+    stats_.outcomes.count(shutting_down_ ? SetupFailure::kShutdown
+                                         : link.failure.value_or(SetupFailure::kNegotiation));
   pool_.release(link.slot);
   const uint16_t id = link.our_id;
   calls_.erase(id);  // `link` is gone from here on

@@ -108,6 +108,11 @@ void Server::reload(Settings settings) {
   if (settings.slots.size() != pool_.size())
     log_.warn("localip/remoteip changes need a restart; keeping the current address slots");
   settings.slots = settings_.slots;
+  if (settings.metrics != settings_.metrics ||
+      settings.metrics_per_session != settings_.metrics_per_session)
+    log_.warn("metrics and metrics-per-session changes need a restart; keeping the current ones");
+  settings.metrics = settings_.metrics;
+  settings.metrics_per_session = settings_.metrics_per_session;
   settings_ = std::move(settings);
   secrets_ = app::SecretsFiles(settings_.flags.chap_secrets_path, settings_.flags.pap_secrets_path);
   log_.notice("configuration re-read; it applies to new sessions");
@@ -115,16 +120,11 @@ void Server::reload(Settings settings) {
 
 void Server::log_stats() const {
   const ServerStats& t = stats_;
-  session::DataPathStats d = t.data_path;
-  ppp::PppCounters ppp = t.ppp;
-  pptp::ControlStats control = t.control;
-  uint64_t before_up = t.data_before_up;
-  for (const auto& [id, link] : calls_.links()) {
-    d += link->call.data_path_stats();
-    ppp += link->call.ppp().counters();
-    before_up += link->call.traffic().data_before_up;
-  }
-  for (const auto& [id, c] : controls_) add_counters(control, c->core.stats());
+  const Totals all = totals();
+  const session::DataPathStats& d = all.data_path;
+  const ppp::PppCounters& ppp = all.ppp;
+  const pptp::ControlStats& control = all.control;
+  const uint64_t before_up = all.data_before_up;
   session::IngressStats in = gre_ ? gre_->ingress() : session::IngressStats{};
   log_.info(
       "stats: connections {} (refused {}) calls {} (refused {}) | GRE dropped: not-gre {} "

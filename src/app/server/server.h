@@ -5,10 +5,11 @@
 //
 // Rooms: server.cc (start, reload, stats, shutdown), controls.cc (control
 // connections), links.cc (calls: admission, PPP events, pppN, scripts),
-// data.cc (GRE and pppN packets). Ownership: Server owns the Controls (one
-// per TCP connection) and, through the CallTable, the Links (one per call).
-// A Link holds a plain pointer to its Control; a Link is always ended
-// before its Control is destroyed.
+// data.cc (GRE and pppN packets), admin.cc (the control socket's
+// requests), metrics.cc (GET /metrics). Ownership: Server owns the
+// Controls (one per TCP connection) and, through the CallTable, the Links
+// (one per call). A Link holds a plain pointer to its Control; a Link is
+// always ended before its Control is destroyed.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,7 @@
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,16 +28,19 @@
 #include "app/common/link_scripts.h"
 #include "app/common/link_watcher.h"
 #include "app/common/platform.h"
+#include "app/common/prometheus.h"
 #include "app/common/secrets.h"
 #include "app/server/admin_socket.h"
 #include "app/server/call_table.h"
 #include "app/server/control.h"
 #include "app/server/link.h"
+#include "app/server/outcomes.h"
 #include "app/server/pool.h"
 #include "app/server/settings.h"
 #include "base/log.h"
 #include "base/rng.h"
 #include "io/event_loop.h"
+#include "io/http_server.h"
 #include "io/netstat.h"
 #include "io/script.h"
 #include "io/tcp.h"
@@ -57,7 +62,22 @@ struct ServerStats {
   pptp::ControlStats control;
   ppp::PppCounters ppp;
   session::DataPathStats data_path;
-  uint64_t data_before_up = 0;  // IP before the network phase allowed it
+  uint64_t data_before_up = 0;   // IP before the network phase allowed it
+  session::CallTraffic traffic;  // IP in and out of the calls that ended
+  // Set-ups, their failures and authentications (outcomes.h).
+  OutcomeStats outcomes;
+};
+
+// A counter and its name (a metric's label value, a pptpxctl stats key).
+struct NamedCount {
+  std::string_view name;
+  uint64_t value;
+};
+// Every drop counter of the server, by group: the data path's, MPPE's
+// decryptors', PPTP control messages', PPP control packets'; and the MPPE
+// resets sent and honoured.
+struct DropTables {
+  std::vector<NamedCount> data_path, mppe, control, ppp, mppe_resets;
 };
 
 class Server {
@@ -103,6 +123,13 @@ class Server {
   // One control socket request's answer (see app/common/admin_protocol.h).
   nlohmann::json admin_request(const app::AdminRequest& req);
 
+  // The metrics endpoint (metrics.cc): GET /metrics on addr, served from the
+  // loop (io/http_server.h). per_session adds series per user and pppN.
+  [[nodiscard]] std::error_code open_metrics(io::SocketAddress addr, bool per_session);
+  const io::HttpServer* metrics_server() const { return metrics_.get(); }
+  // One scrape: every metric in the Prometheus text format (app/common/prometheus.h).
+  std::string metrics_text() const;
+
  private:
   // ---- controls.cc ----
   void on_accept();
@@ -125,6 +152,7 @@ class Server {
   void service_call(Link& link);
   void handle_call_event(Link& link, session::CallEvent& ev);
   void answer_secret(Link& link, const session::call_event::SecretNeeded& q);
+  void on_auth_failed(Link& link, const session::call_event::AuthFailed& f);
   void on_authenticated(Link& link, const session::call_event::Authenticated& a);
   void on_ip_up(Link& link, const session::call_event::IpUp& up);
   void create_interface(Link& link, const session::call_event::IpUp& up);
@@ -153,6 +181,25 @@ class Server {
   void deliver_ip(Link& link, ByteView ip);
   void deliver_released(Link& link);
   void on_tun_readable(Link& link);
+
+  // ---- metrics.cc ----
+  // The counters of the calls and connections that ended plus the live ones.
+  struct Totals {
+    session::DataPathStats data_path;
+    ppp::PppCounters ppp;
+    pptp::ControlStats control;
+    session::CallTraffic traffic;
+    uint64_t data_before_up = 0;
+  };
+  Totals totals() const;
+  // Every drop counter by its name, in groups (metrics and pptpxctl stats).
+  DropTables drop_tables(const Totals& t) const;
+  void write_sessions(app::Exposition& e) const;
+  void write_outcomes(app::Exposition& e) const;
+  void write_traffic(app::Exposition& e, const Totals& t) const;
+  void write_drops(app::Exposition& e, const Totals& t) const;
+  void write_connections(app::Exposition& e) const;
+  void write_per_session(app::Exposition& e) const;
 
   // ---- admin.cc ----
   std::vector<Link*> match_sessions(std::string_view target) const;
@@ -192,6 +239,11 @@ class Server {
   CallTable calls_;
 
   std::unique_ptr<AdminSocket> admin_;
+  std::unique_ptr<io::HttpServer> metrics_;
+  bool metrics_per_session_ = false;
+  // (auth, MPPE) of every session that was up since start: their
+  // pptpx_sessions series stay, at 0, when the last such session ends.
+  mutable std::set<std::pair<std::string, std::string>> session_kinds_;
   AdminHooks admin_hooks_;
   Time started_;
 

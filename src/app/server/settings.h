@@ -26,6 +26,10 @@ struct Flags {
   std::string scripts_dir = "/etc/ppp";  // where ip-up and ip-down live
   bool foreground = false;
   bool debug = false;
+  // --metrics ADDR:PORT over pptpd.conf's `metrics`; --metrics none: off.
+  std::optional<config::HostPort> metrics;
+  bool no_metrics = false;
+  bool metrics_per_session = false;
 };
 
 struct Settings {
@@ -47,6 +51,9 @@ struct Settings {
   NameServers servers;         // ms-dns, ms-wins
   uint16_t mtu = 1500;         // our `mtu` (cap on the interface MTU)
   Duration idle = seconds(0);  // pppd `idle`: 0 = never
+  // GET /metrics (read at start only): the command line, else pptpd.conf.
+  std::optional<config::HostPort> metrics;
+  bool metrics_per_session = false;
 };
 
 // Loads and checks everything; problems are appended to diags.

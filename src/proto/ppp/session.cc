@@ -414,7 +414,8 @@ void Session::report_abandoned_auth() {
   log_.info("{} authentication failed for \"{}\": {} (peer gave up)",
             auth_protocol_name(peer_auth_->protocol()), peer_auth_->peer_name(),
             peer_auth_->failure_reason());
-  events_.push_back(event::AuthFailed{peer_auth_->peer_name(), peer_auth_->failure_reason()});
+  events_.push_back(event::AuthFailed{peer_auth_->peer_name(), peer_auth_->failure_reason(),
+                                      AuthSide::kPeer, peer_auth_->protocol()});
 }
 
 // pppd auth.c link_established: a required authentication the peer refused
@@ -475,7 +476,7 @@ void Session::check_direction(AuthMethod& m, AuthSide side, bool& done, Time now
     done = true;
     log_.info("{} authentication failed for \"{}\": {}", auth_protocol_name(m.protocol()),
               m.peer_name(), m.failure_reason());
-    events_.push_back(event::AuthFailed{m.peer_name(), m.failure_reason(), side});
+    events_.push_back(event::AuthFailed{m.peer_name(), m.failure_reason(), side, m.protocol()});
     close(side == AuthSide::kPeer ? "Authentication failed"
                                   : "Failed to authenticate ourselves to peer",
           now);

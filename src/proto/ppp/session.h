@@ -84,6 +84,7 @@ struct AuthFailed {
   std::string peer_name;
   std::string reason;
   AuthSide side = AuthSide::kPeer;
+  AuthProtocol protocol = AuthProtocol::kNone;  // none: the peer refused every method
 };
 // NameServers: what the peer gave us (client role).
 struct IpUp : NameServers {

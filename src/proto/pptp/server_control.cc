@@ -57,6 +57,17 @@ Time ServerControl::next_deadline() const {
   return kNever;
 }
 
+std::string_view ServerControl::state_name() const {
+  if (closed()) return kStateNames[3];
+  switch (state_) {
+    case State::kIdle: return kStateNames[0];
+    case State::kEstablished: return kStateNames[1];
+    case State::kWaitStopReply: return kStateNames[2];
+    case State::kClosed: return kStateNames[3];
+  }
+  return kStateNames[3];
+}
+
 void ServerControl::close(std::string reason) {
   state_ = State::kClosed;
   calls_.clear();

@@ -22,6 +22,7 @@
 //   * Bad cookie, impossible or wrong length: Closed.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -74,6 +75,12 @@ class ServerControl {
   const std::string& close_reason() const { return link_.close_reason(); }
   const ControlStats& stats() const { return link_.stats(); }
   bool established() const { return state_ == State::kEstablished; }
+  // The connection's state for the metrics: "starting" (no
+  // Start-Control-Connection-Request yet), "established", "stopping" (our
+  // Stop-Control-Connection-Request waits for its reply), "closed".
+  std::string_view state_name() const;
+  static constexpr std::array<std::string_view, 4> kStateNames = {"starting", "established",
+                                                                  "stopping", "closed"};
   size_t call_count() const { return calls_.size(); }
 
  private:

@@ -5,7 +5,9 @@
 # - `sessions --json` lists both with their users, client addresses and
 #   ports, addresses, auth and MPPE; user1's byte counts grow while ping runs;
 #   the table for people has a header and both users;
-# - `stats --json` counts the two calls and sessions;
+# - `stats --json` counts the two calls and sessions, and its traffic
+#   counters grow by the pings sent (23 echo requests and replies, within 3
+#   packets of other traffic), with no drop;
 # - `kill user1 --reason ...` ends exactly that session: pptpxd logs who and
 #   why, the client exits with pppd's status for a hang-up (16), user2 keeps
 #   passing traffic; `kill nobody` exits 1 naming the target;
@@ -65,6 +67,7 @@ ip -n "$NS_C2" addr show dev ppp0 | grep -q 'inet 10.10.0.50' || fail "user2's l
 ok "two sessions up"
 
 ctl sessions --json > "$T/s1.json" || fail "pptpxctl sessions --json failed"
+ctl stats --json > "$T/stats1.json" || fail "pptpxctl stats --json failed"
 [ "$(jget 'len(d)' < "$T/s1.json")" = 2 ] || fail "not two sessions: $(cat "$T/s1.json")"
 [ "$(jget '" ".join(sorted(s["user"] for s in d))' < "$T/s1.json")" = "user1 user2" ] ||
   fail "users: $(cat "$T/s1.json")"
@@ -81,12 +84,30 @@ ok "sessions --json: users, addresses, client address and port, MPPE"
 ping_ok || fail "ping user1"
 ip netns exec "$NS_C" ping -c 20 -i 0.05 -s 500 -W 2 10.10.0.1 > /dev/null 2>&1
 ctl sessions --json > "$T/s2.json" || fail "pptpxctl sessions --json failed"
+ctl stats --json > "$T/stats2.json" || fail "pptpxctl stats --json failed"
 b1=$(u1 "['bytes_in']" < "$T/s1.json") b2=$(u1 "['bytes_in']" < "$T/s2.json")
 p1=$(u1 "['packets_out']" < "$T/s1.json") p2=$(u1 "['packets_out']" < "$T/s2.json")
 # 23 echo requests of 28 + 56 or 500 octets came in, as many replies went out.
 [ $((b2 - b1)) -ge $((20 * 528 + 3 * 84)) ] || fail "user1's bytes in grew by $((b2 - b1)) only"
 [ $((p2 - p1)) -ge 23 ] || fail "user1's packets out grew by $((p2 - p1)) only"
 ok "bytes in grew by $((b2 - b1)), packets out by $((p2 - p1)) over 23 pings"
+
+# The server-wide counters: the same pings, and nothing dropped.
+grow() { echo $(($(jget "d$1" < "$T/stats2.json") - $(jget "d$1" < "$T/stats1.json"))); }
+sent=$((20 * 528 + 3 * 84))
+for k in packets_in packets_out; do
+  n=$(grow "['$k']")
+  [ "$n" -ge 23 ] && [ "$n" -le 26 ] || fail "stats $k grew by $n, want 23 pings (+3)"
+done
+for k in bytes_in bytes_out; do
+  n=$(grow "['$k']")
+  [ "$n" -ge $sent ] && [ "$n" -le $((sent + 3 * 1500)) ] || fail "stats $k grew by $n, want $sent"
+done
+[ "$(jget 'sum(d["drops"]["data_path"].values()), sum(d["drops"]["mppe"].values())' \
+  < "$T/stats2.json")" = "0 0" ] || fail "drops: $(jget 'd["drops"]' < "$T/stats2.json")"
+[ "$(jget 'd["auth_successes"]["MS-CHAP-v2"], d["setups"]' < "$T/stats2.json")" = "2 2" ] ||
+  fail "auth successes and set-ups: $(cat "$T/stats2.json")"
+ok "stats: packets in $(grow "['packets_in']"), out $(grow "['packets_out']"), bytes in $(grow "['bytes_in']") for $sent sent; no drops"
 
 ctl sessions > "$T/table.out" || fail "pptpxctl sessions failed"
 head -1 "$T/table.out" | grep -q '^IFACE  *USER  *CLIENT  *ADDRESS' || fail "table header: $(cat "$T/table.out")"

@@ -7,11 +7,16 @@
 #include "app/server/server.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -637,6 +642,172 @@ TEST_F(ServerTest, AdminSocketAnswersPptpxctlAndSurvivesGarbage) {
   for (int i = 0; i < 2000; ++i) many += "stats\n";
   ASSERT_GT(write(lazy->get(), many.data(), many.size()), 0);
   EXPECT_TRUE(ask_socket(v).reached);
+}
+
+// ---- metrics (GET /metrics) ----
+
+// The exposition text's shape: every sample's family declared once, with
+// # HELP before # TYPE, and its samples together after them.
+void expect_well_formed(const std::string& text) {
+  std::set<std::string> families;
+  std::string current;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    ASSERT_NE(nl, std::string::npos) << "no final newline";
+    std::string line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (line.starts_with("# HELP ")) {
+      current = line.substr(7, line.find(' ', 7) - 7);
+      EXPECT_TRUE(families.insert(current).second) << "family twice: " << current;
+      continue;
+    }
+    if (line.starts_with("# TYPE ")) {
+      EXPECT_TRUE(line.starts_with("# TYPE " + current + " ")) << line;
+      continue;
+    }
+    std::string name = line.substr(0, line.find_first_of("{ "));
+    bool ours = name == current;
+    for (const char* suffix : {"_bucket", "_sum", "_count"})
+      ours = ours || name == current + suffix;
+    EXPECT_TRUE(ours) << "sample outside its family " << current << ": " << line;
+  }
+}
+
+// The value of the sample line that starts with `series` ("name{labels}").
+std::optional<std::string> value_of(const std::string& text, const std::string& series) {
+  size_t at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return std::nullopt;
+  size_t start = at + series.size() + 2;
+  return text.substr(start, text.find('\n', start) - start);
+}
+
+TEST_F(ServerTest, MetricsCountSessionsSetupsTrafficAndAgreeWithStats) {
+  start_server();
+  Pns& p = dial("127.0.0.2", 0x0A01);
+  ASSERT_TRUE(run_until([&] {
+    return p.calls.count(0x0A01) && p.call(0x0A01).data_allowed() && gre->waiting() == 0;
+  }));
+  PeerCall& a = p.call(0x0A01);
+  a.send_ip(*gre, apptest::make_ip(ip("10.10.0.10"), ip("192.0.2.1"), 300, 1), loop->now());
+  ASSERT_TRUE(run_until([&] { return platform->tuns()[0]->written().size() == 1; }));
+
+  std::string m = server->metrics_text();
+  expect_well_formed(m);
+  EXPECT_EQ(value_of(m, R"(pptpx_sessions{auth="MS-CHAP-v2",mppe="128-bit stateless"})"), "1") << m;
+  EXPECT_EQ(value_of(m, "pptpx_calls"), "1");
+  EXPECT_EQ(value_of(m, "pptpx_session_setups_total"), "1");
+  EXPECT_EQ(value_of(m, "pptpx_session_setup_seconds_count"), "1");
+  EXPECT_EQ(value_of(m, R"(pptpx_session_setup_seconds_bucket{le="+Inf"})"), "1");
+  EXPECT_EQ(value_of(m, R"(pptpx_auth_successes_total{method="MS-CHAP-v2"})"), "1");
+  EXPECT_EQ(value_of(m, "pptpx_received_bytes_total"), "300");
+  EXPECT_EQ(value_of(m, "pptpx_received_packets_total"), "1");
+  EXPECT_EQ(value_of(m, "pptpx_pool_addresses"), "2");
+  EXPECT_EQ(value_of(m, "pptpx_pool_addresses_free"), "1");
+  EXPECT_EQ(value_of(m, R"(pptpx_control_connections{state="established"})"), "1");
+  EXPECT_EQ(value_of(m, "pptpx_control_connections_total"), "1");
+  EXPECT_EQ(value_of(m, R"(pptpx_dropped_packets_total{reason="gre_wrong_peer"})"), "0");
+  EXPECT_TRUE(value_of(m, "process_resident_memory_bytes"));
+  // Per session only when asked for.
+  EXPECT_EQ(m.find("pptpx_session_received_bytes_total"), std::string::npos);
+
+  hang_up(p, 0x0A01);
+  ASSERT_TRUE(run_until([&] { return server->session_count() == 0; }));
+  m = server->metrics_text();
+  expect_well_formed(m);
+  // The ended session's traffic stays counted; its kind of session stays at 0.
+  EXPECT_EQ(value_of(m, R"(pptpx_sessions{auth="MS-CHAP-v2",mppe="128-bit stateless"})"), "0");
+  EXPECT_EQ(value_of(m, "pptpx_received_bytes_total"), "300");
+  EXPECT_EQ(value_of(m, "pptpx_session_setups_total"), "1");
+  EXPECT_EQ(value_of(m, "pptpx_pool_addresses_free"), "2");
+  nlohmann::json stats = ask(*server, "stats")["stats"];
+  EXPECT_EQ(stats["bytes_in"], 300u) << stats.dump();
+  EXPECT_EQ(stats["packets_in"], 1u);
+  EXPECT_EQ(stats["setups"], 1u);
+  EXPECT_EQ(stats["setup_seconds"]["count"], 1u);
+  EXPECT_EQ(stats["auth_successes"]["MS-CHAP-v2"], 1u);
+  EXPECT_EQ(stats["pool_free"], 2u);
+  EXPECT_EQ(stats["setup_failures"]["auth_failed"], 0u);
+}
+
+TEST_F(ServerTest, MetricsCountAFailedAuthenticationByMethodAndReason) {
+  start_server();
+  apptest::write_file(dir.file("chap-secrets"), "user1 pptpd another-secret *\n");
+  Pns& p = dial("127.0.0.2", 0x0A01);
+  ASSERT_TRUE(run_until([&] { return p.calls.count(0x0A01) && p.call(0x0A01).auth_failed; }));
+  ASSERT_TRUE(run_until([&] { return server->session_count() == 0; }));
+  std::string m = server->metrics_text();
+  expect_well_formed(m);
+  EXPECT_EQ(value_of(m, R"(pptpx_auth_failures_total{method="MS-CHAP-v2",reason="bad_password"})"),
+            "1")
+      << m;
+  EXPECT_EQ(value_of(m, R"(pptpx_session_setup_failures_total{reason="auth_failed"})"), "1");
+  EXPECT_EQ(value_of(m, "pptpx_session_setups_total"), "0");
+  EXPECT_EQ(value_of(m, R"(pptpx_auth_successes_total{method="MS-CHAP-v2"})"), "0");
+  nlohmann::json stats = ask(*server, "stats")["stats"];
+  EXPECT_EQ(stats["auth_failures"]["MS-CHAP-v2"]["bad_password"], 1u) << stats.dump();
+  EXPECT_EQ(stats["setup_failures"]["auth_failed"], 1u);
+}
+
+TEST_F(ServerTest, MetricsAddressFromTheCommandLineOverPptpdConf) {
+  apptest::write_file(dir.file("pptpd.conf"),
+                      "remoteip 10.10.0.10\nmetrics 127.0.0.1:9723\nmetrics-per-session\n");
+  Flags f;
+  f.conf_path = dir.file("pptpd.conf");
+  Settings s = apptest::load_test_settings(f, dir, load_settings);
+  ASSERT_TRUE(s.metrics);
+  EXPECT_EQ(s.metrics->port, 9723);
+  EXPECT_TRUE(s.metrics_per_session);
+  f.metrics = config::HostPort{ip("127.0.0.5"), 9100};
+  s = apptest::load_test_settings(f, dir, load_settings);
+  EXPECT_EQ(s.metrics, (config::HostPort{ip("127.0.0.5"), 9100}));
+  f.no_metrics = true;  // --metrics none
+  EXPECT_FALSE(apptest::load_test_settings(f, dir, load_settings).metrics);
+}
+
+TEST_F(ServerTest, MetricsAreServedOverHttpWithSeriesPerSessionWhenAsked) {
+  start_server();
+  ASSERT_FALSE(server->open_metrics({kLoopback, 0}, /*per_session=*/true));
+  uint16_t port = server->metrics_server()->local_address()->port;
+  bring_up("127.0.0.2", 0x0A01);
+
+  // A scraper's blocking request needs the loop turning: a helper thread.
+  auto get = [&](const std::string& request) {
+    std::string got;
+    std::atomic<bool> done = false;
+    std::thread t([&] {
+      auto c = io::TcpConnection::connect({kLoopback, port});
+      int fd = c ? c->fd() : -1;
+      pollfd w{fd, POLLOUT, 0};
+      if (fd < 0 || poll(&w, 1, 2000) != 1) {
+        done = true;
+        return;
+      }
+      (void)send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+      char buf[4096];
+      for (pollfd r{fd, POLLIN, 0}; poll(&r, 1, 2000) == 1;) {
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        got.append(buf, size_t(n));
+      }
+      done = true;
+    });
+    run_until([&] { return done.load(); }, seconds(5));
+    t.join();
+    return got;
+  };
+  std::string r = get("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(r.starts_with("HTTP/1.1 200 OK\r\n")) << r.substr(0, 200);
+  EXPECT_NE(r.find("\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"),
+            std::string::npos);
+  std::string body = r.substr(r.find("\r\n\r\n") + 4);
+  expect_well_formed(body);
+  EXPECT_TRUE(
+      value_of(body, R"(pptpx_session_received_bytes_total{user="user1",interface="ppp0"})"))
+      << body;
+  EXPECT_EQ(value_of(body, R"(pptpx_sessions{auth="MS-CHAP-v2",mppe="128-bit stateless"})"), "1");
+  EXPECT_TRUE(get("GET /other HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 404 "));
+  EXPECT_EQ(server->metrics_server()->stats().requests, 1u);
 }
 
 }  // namespace

@@ -107,6 +107,31 @@ TEST(PptpdConf, ReorderTimeoutExtension) {
   }
 }
 
+TEST(PptpdConf, MetricsExtension) {
+  Diagnostics d;
+  PptpdConf c = parse_pptpd_conf("debug\n", "p", d);
+  EXPECT_FALSE(c.metrics);  // off by default
+  EXPECT_FALSE(c.metrics_per_session);
+  c = parse_pptpd_conf("metrics 127.0.0.1:9723\nmetrics-per-session\n", "p", d);
+  EXPECT_TRUE(d.empty());
+  ASSERT_TRUE(c.metrics);
+  EXPECT_EQ(c.metrics->addr.str(), "127.0.0.1");
+  EXPECT_EQ(c.metrics->port, 9723);
+  EXPECT_TRUE(c.metrics_per_session);
+  c = parse_pptpd_conf("metrics 0.0.0.0:1\n", "p", d);
+  EXPECT_EQ(c.metrics, (HostPort{Ipv4{}, 1}));
+  for (const char* bad : {"9723", ":9723", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536",
+                          "localhost:9723", "127.0.0.1:97x", "[::1]:9723", "127.0.0.1:9723 x"}) {
+    Diagnostics e;
+    c = parse_pptpd_conf(std::string("debug\nmetrics ") + bad + "\n", "p.conf", e);
+    ASSERT_EQ(e.size(), 1u) << bad;
+    EXPECT_TRUE(e[0].is_error);
+    EXPECT_EQ(e[0].str(), std::string("p.conf:2: metrics value '") + bad +
+                              "' is not ADDR:PORT (e.g. 127.0.0.1:9723)");
+    EXPECT_FALSE(c.metrics);
+  }
+}
+
 TEST(PptpdConf, LongLineIgnored) {
   Diagnostics d;
   PptpdConf c = parse_pptpd_conf("ppp " + std::string(600, 'a') + "\nppp /x\n", "p", d);
