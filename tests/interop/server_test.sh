@@ -13,7 +13,7 @@
 #   BUILD_DIR           build tree holding src/cmd/pptpxd (default: build).
 #   SERVER_CMD          server command line; @CONF@ and @SECRETS@ are
 #                       replaced by the copied pptpd.conf and chap-secrets.
-#                       Default: $BUILD_DIR/src/cmd/pptpxd -f -c @CONF@ --chap-secrets @SECRETS@
+#                       Default: $BUILD_DIR/src/cmd/pptpxd -f --control none -c @CONF@ --chap-secrets @SECRETS@
 #   SERVER_CONF         folder with pptpd.conf, options.pptpd, chap-secrets
 #                       (default examples/server); the expected DNS, local
 #                       and fixed addresses are read from it.
@@ -105,7 +105,7 @@ server_start() {
 		# Keep the pid file in the lab (parallel runs, nothing on the host).
 		printf '\n# added by the interop lab\npidfile %s\n' "$conf/pptpxd.pid" >>"$conf/pptpd.conf"
 		SRV_ETC=$conf
-		local cmd=${SERVER_CMD:-$BUILD_DIR/src/cmd/pptpxd -f -c @CONF@ --chap-secrets @SECRETS@}
+		local cmd=${SERVER_CMD:-$BUILD_DIR/src/cmd/pptpxd -f --control none -c @CONF@ --chap-secrets @SECRETS@}
 		cmd=${cmd//@CONF@/$conf/pptpd.conf}
 		cmd=${cmd//@SECRETS@/$conf/chap-secrets}
 		local bin=${cmd%% *}

@@ -71,13 +71,13 @@ server_config
 cp "$T/server/pptpd.conf" "$T/server/bad.conf"
 echo "metrics localhost:9723" >> "$T/server/bad.conf"
 line=$(wc -l < "$T/server/bad.conf")
-ip netns exec "$NS_S" "$PPTPXD" -f -c "$T/server/bad.conf" --ppp-options "" \
+ip netns exec "$NS_S" "$PPTPXD" -f --control none -c "$T/server/bad.conf" --ppp-options "" \
   --chap-secrets "$T/server/chap-secrets" > "$T/bad.out" 2>&1
 rc=$?
 [ "$rc" = 2 ] || fail "a bad metrics line exited $rc, not 2"
 grep -q "bad.conf:$line: metrics value 'localhost:9723' is not ADDR:PORT" "$T/bad.out" ||
   fail "bad metrics line: $(cat "$T/bad.out")"
-ip netns exec "$NS_S" "$PPTPXD" -f -c "$T/server/pptpd.conf" --metrics 127.0.0.1 > "$T/bad.out" 2>&1
+ip netns exec "$NS_S" "$PPTPXD" -f --control none -c "$T/server/pptpd.conf" --metrics 127.0.0.1 > "$T/bad.out" 2>&1
 rc=$?
 [ "$rc" = 2 ] && grep -q "is not ADDR:PORT" "$T/bad.out" || fail "--metrics 127.0.0.1: $rc $(cat "$T/bad.out")"
 ok "bad metrics settings: file:line or the flag named, exit 2"

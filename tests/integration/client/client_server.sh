@@ -20,7 +20,7 @@ pair_up
 # Server: examples/server with its paths moved into the temp dir.
 server_config
 echo "ms-wins 10.10.0.2" >> "$T/server/options.pptpd"
-ip netns exec "$NS_S" "$PPTPXD" -f -c "$T/server/pptpd.conf" --chap-secrets "$T/server/chap-secrets" \
+ip netns exec "$NS_S" "$PPTPXD" -f --control none -c "$T/server/pptpd.conf" --chap-secrets "$T/server/chap-secrets" \
   --ppp-options "" > "$T/server.log" 2>&1 &
 SERVER_PID=$!
 

@@ -110,7 +110,7 @@ printf '%s\n' $SRV >> "$T/server/options.pptpd"
 cp "$T/server/chap-secrets" "$T/server/pap-secrets"
 [ "$CASE" = pap ] && sed -i '/^user1/d' "$T/server/chap-secrets"
 chmod 600 "$T/server/chap-secrets" "$T/server/pap-secrets"
-ip netns exec "$NS_S" "$PPTPXD" -f -c "$T/server/pptpd.conf" --chap-secrets "$T/server/chap-secrets" \
+ip netns exec "$NS_S" "$PPTPXD" -f --control none -c "$T/server/pptpd.conf" --chap-secrets "$T/server/chap-secrets" \
   --pap-secrets "$T/server/pap-secrets" --ppp-options "" > "$T/server.log" 2>&1 &
 SERVER_PID=$!
 

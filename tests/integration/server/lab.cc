@@ -177,8 +177,8 @@ bool Lab::start_server() {
     dup2(logfd, STDERR_FILENO);
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, STDIN_FILENO);
-    execl(PPTPXD_PATH, "pptpxd", "-f", "-d", "-c", conf.c_str(), "--chap-secrets", secrets.c_str(),
-          "--ppp-options", "", static_cast<char*>(nullptr));
+    execl(PPTPXD_PATH, "pptpxd", "-f", "-d", "-c", conf.c_str(), "--control", "none",
+          "--chap-secrets", secrets.c_str(), "--ppp-options", "", static_cast<char*>(nullptr));
     _exit(127);
   }
   close(logfd);

@@ -77,7 +77,7 @@ SERVER_PID=
 
 sed -i 's/^listen-backlog .*/listen-backlog 0/' "$T/server/pptpd.conf"
 n=$(grep -n '^listen-backlog' "$T/server/pptpd.conf" | cut -d: -f1)
-ip netns exec "$NS_S" "$PPTPXD" -f -c "$T/server/pptpd.conf" --chap-secrets "$T/server/chap-secrets" \
+ip netns exec "$NS_S" "$PPTPXD" -f --control none -c "$T/server/pptpd.conf" --chap-secrets "$T/server/chap-secrets" \
   --ppp-options "" > "$T/bad.log" 2>&1
 rc=$?
 [ "$rc" = 2 ] || fail "listen-backlog 0: exit status $rc, want 2"

@@ -58,7 +58,7 @@ dropped() {
 POKES=0
 poke_once() { poke; POKES=$((POKES + 1)); }
 
-ip netns exec "$NS_S" "$PPTPXD" -f -c "$T/server/pptpd.conf" --chap-secrets "$T/server/chap-secrets" \
+ip netns exec "$NS_S" "$PPTPXD" -f --control none -c "$T/server/pptpd.conf" --chap-secrets "$T/server/chap-secrets" \
   --ppp-options "" > "$ERR" 2>&1 &
 SERVER_PID=$!
 wait_log 5 "$ERR" 'pptpxd listening' || fail "pptpxd did not start"
@@ -115,14 +115,14 @@ wait "$SERVER_PID"
 SERVER_PID=
 
 # ---- --log-level
-ip netns exec "$NS_S" "$PPTPXD" -f --log-level loud -c "$T/server/pptpd.conf" > "$T/bad.log" 2>&1
+ip netns exec "$NS_S" "$PPTPXD" -f --control none --log-level loud -c "$T/server/pptpd.conf" > "$T/bad.log" 2>&1
 rc=$?
 [ "$rc" = 2 ] || fail "--log-level loud: exit status $rc, want 2"
 grep -q "^pptpxd: unknown log level 'loud' (one of error|warning|notice|info|debug)$" "$T/bad.log" ||
   fail "--log-level loud: $(cat "$T/bad.log")"
 ok "--log-level loud: $(cat "$T/bad.log"), exit status 2"
 ERR=$T/server2.log
-ip netns exec "$NS_S" "$PPTPXD" -f --log-level warning -c "$T/server/pptpd.conf" \
+ip netns exec "$NS_S" "$PPTPXD" -f --control none --log-level warning -c "$T/server/pptpd.conf" \
   --chap-secrets "$T/server/chap-secrets" --ppp-options "" > "$ERR" 2>&1 &
 SERVER_PID=$!
 for i in $(seq 50); do ip netns exec "$NS_S" ss -ltn | grep -q ':1723' && break; sleep 0.1; done
@@ -146,7 +146,7 @@ stop_daemon() {
 }
 # daemon_says LINE: a daemon started and stopped printed LINE on stderr.
 daemon_says() {
-  ip netns exec "$NS_S" "$PPTPXD" -c "$T/server/pptpd.conf" --chap-secrets "$T/server/chap-secrets" \
+  ip netns exec "$NS_S" "$PPTPXD" --control none -c "$T/server/pptpd.conf" --chap-secrets "$T/server/chap-secrets" \
     --ppp-options "" > "$T/daemon.log" 2>&1 || fail "daemon: $(cat "$T/daemon.log")"
   stop_daemon
   grep -qxF -- "$1" "$T/daemon.log" || fail "daemon: '$(cat "$T/daemon.log")', want '$1'"
@@ -187,7 +187,7 @@ with open(sys.argv[1], \"a\") as f:
   start() {  # start NAME ARGS...: pptpxd ARGS in the background, stderr in $T/NAME.log
     local name=$1
     shift
-    "$PPTPXD" "$@" -c "$T/server/pptpd.conf" --chap-secrets "$T/server/chap-secrets" \
+    "$PPTPXD" "$@" --control none -c "$T/server/pptpd.conf" --chap-secrets "$T/server/chap-secrets" \
       --ppp-options "" > "$T/$name.log" 2>&1 &
     PID=$!
   }
