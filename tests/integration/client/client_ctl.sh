@@ -8,6 +8,8 @@
 # - `stats --json` counts the two calls and sessions, and its traffic
 #   counters grow by the pings sent (23 echo requests and replies, within 3
 #   packets of other traffic), with no drop;
+# - `debug on`, then `reload`: pptpxd logs both, and debug stays on across
+#   the reload (the kill below is logged at debug: its LCP TermReq);
 # - `kill user1 --reason ...` ends exactly that session: pptpxd logs who and
 #   why, the client exits with pppd's status for a hang-up (16), user2 keeps
 #   passing traffic; `kill nobody` exits 1 naming the target;
@@ -138,6 +140,12 @@ PY
 ctl version | grep -q '^pptpxd ' || fail "no answer after the misbehaving clients"
 ok "control socket survives garbage, an oversized line and a client that never reads"
 
+ctl debug on | grep -q 'debug logging on' || fail "debug on"
+wait_log 5 "$T/server1.log" "debug logging on" || fail "pptpxd did not log 'debug logging on'"
+ctl reload > "$T/reload.out" || fail "pptpxctl reload: $(cat "$T/reload.out")"
+wait_log 5 "$T/server1.log" "configuration re-read" || fail "pptpxd did not log the reload"
+ok "debug on and reload: both logged"
+
 ctl kill user1 --reason "maintenance window" > "$T/kill.out" || fail "pptpxctl kill failed"
 grep -q 'disconnected 1 session' "$T/kill.out" || fail "kill said: $(cat "$T/kill.out")"
 wait_exit 15 || fail "user1's client did not exit"
@@ -145,6 +153,8 @@ wait_exit 15 || fail "user1's client did not exit"
 wait_log 5 "$T/server1.log" "disconnecting user 'user1' (ppp[0-9]*): maintenance window" ||
   fail "pptpxd did not log who and why"
 grep -q 'maintenance window' "$T/client.log" || fail "the client did not log the reason"
+grep -q "sent \[LCP TermReq .*maintenance window" "$T/server1.log" ||
+  fail "no debug line for the LCP Terminate-Request: debug did not survive the reload"
 ip netns exec "$NS_C2" ping -c 3 -i 0.3 -W 2 10.10.0.1 > "$T/ping2.out" 2>&1 &&
   grep -q '3 received' "$T/ping2.out" || fail "user2 lost traffic after user1 was killed"
 [ "$(ctl sessions --json | jget '[s["user"] for s in d]')" = "['user2']" ] ||

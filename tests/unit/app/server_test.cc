@@ -587,6 +587,20 @@ TEST_F(ServerTest, AdminKillEndsTheNamedSessionWithItsReasonAndLeavesTheOther) {
   EXPECT_EQ(ask(*server, "kill nobody")["ok"], false);
 }
 
+TEST_F(ServerTest, AdminKillByUserEndsEverySessionOfThatUser) {
+  start_server();
+  PeerCall& a = bring_up("127.0.0.2", 0x0A01);
+  PeerCall& b = bring_up("127.0.0.3", 0x0B01);  // user1 too, from another address
+  nlohmann::json j = ask(*server, "kill user1");
+  EXPECT_EQ(j["killed"], 2u) << j.dump();
+  ASSERT_TRUE(run_until([&] { return a.finished && b.finished && server->session_count() == 0; }));
+  EXPECT_TRUE(
+      sink.contains("disconnecting user 'user1' (ppp0): disconnected by the administrator"));
+  EXPECT_TRUE(
+      sink.contains("disconnecting user 'user1' (ppp1): disconnected by the administrator"));
+  EXPECT_EQ(ask(*server, "kill user1")["error"], "no session matches 'user1'");
+}
+
 TEST_F(ServerTest, AdminSocketAnswersPptpxctlAndSurvivesGarbage) {
   start_server();
   std::string path = dir.file("control.sock");
