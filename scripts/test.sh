@@ -9,11 +9,14 @@
 # (scripts/asan.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each stage's start, in seconds since this script began: where CI's time goes.
+stage() { echo "== $* (at ${SECONDS} s)"; }
 bash scripts/deps.sh
+stage "build"
 bash scripts/build.sh
-echo "== format"
+stage "format"
 bash scripts/format.sh
-echo "== function size and complexity"
+stage "function size and complexity"
 bash scripts/complexity.sh
 
 # The sanitizer build and clang-tidy need nothing from the stages below, so
@@ -29,16 +32,16 @@ setsid -w nice -n 19 bash -c "bash scripts/asan.sh build >$asan_log 2>&1 || exit
 background=$!
 trap 'kill -- -"$background" 2>/dev/null || true' EXIT
 
-echo "== unit and integration tests"
+stage "unit and integration tests"
 ctest --test-dir build --output-on-failure -j2
-echo "== fuzz smoke"
+stage "fuzz smoke"
 bash scripts/fuzz-smoke.sh
-echo "== interoperability: pptpxd against pppd 2.4.9 + pptp-linux"
+stage "interoperability: pptpxd against pppd 2.4.9 + pptp-linux"
 bash tests/interop/server_test.sh
-echo "== interoperability: pptpx (first client path) against PoPToP pptpd + pppd 2.4.9"
+stage "interoperability: pptpx (first client path) against PoPToP pptpd + pppd 2.4.9"
 bash tests/integration/client/interop_pptpd.sh build
 
-echo "== clang-tidy (run in the background)"
+stage "clang-tidy (run in the background)"
 status=0
 wait "$background" || status=$?
 trap - EXIT
@@ -49,7 +52,7 @@ case $status in
   *) echo "background stage failed with status $status"; exit 1 ;;
 esac
 tail -1 "$tidy_log"
-echo "== unit and integration tests under ASan+UBSan"
+stage "unit and integration tests under ASan+UBSan"
 tail -1 "$asan_log"
 bash scripts/asan.sh test
-echo "== all tests passed"
+stage "all tests passed"
