@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Per-packet costs of the data path: MPPE encrypt/decrypt (stateless rekeys
 // every packet, stateful only every 256) and the GRE header work around it.
 #include <benchmark/benchmark.h>

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Soak test (docs/resilience.md; not in CI): pptpxd and $SOAK_CLIENTS (20) pptpx
 # clients in network namespaces, hit by faults in a loop for MINUTES:
 #   burst    a loss burst: nftables drops the GRE of one session on the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # pptpx_add_test(NAME SOURCES a.cc b.cc LIBS lib... LABELS unit)
 # Builds a GoogleTest binary and registers each test with ctest.
 # Tests find their data files through the PPTPX_TEST_DATA definition.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The unit and integration tests under AddressSanitizer, LeakSanitizer and
 # UndefinedBehaviorSanitizer: the "asan" configure preset (CMakePresets.json)
 # built into build-asan/, then every ctest test of that build.

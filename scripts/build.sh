@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Configures and builds pptpx into build/ (Release with debug info, tests on).
 set -euo pipefail
 cd "$(dirname "$0")/.."

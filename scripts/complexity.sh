@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Function size guard: pmccabe over every src/**/*.cc.
 # A function fails when its cyclomatic complexity exceeds 15 or it spans more
 # than 60 lines. The complexity is pmccabe's first column, the *modified*

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The pptpx demo, for a fresh Debian 12 machine (as root): installs what it
 # needs, builds, then runs pptpxd with the example configuration of
 # examples/server (unchanged) on the host side of a lab network namespace,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs every Debian 12 package pptpx needs to build, test and run its demo.
 set -euo pipefail
 packages=(
@@ -25,7 +26,20 @@ done
 if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # The packages installed here must not start their services (pptpd's
+  # would take port 1723): a policy-rc.d that refuses every start for the
+  # length of the install (invoke-rc.d and deb-systemd-invoke honour it),
+  # unless the machine already has one. Services already running are left
+  # alone.
+  policy=/usr/sbin/policy-rc.d
+  own_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# scripts/deps.sh of pptpx, during its apt-get install\nexit 101\n' > "$policy"
+    chmod 755 "$policy"
+    own_policy=1
+  fi
+  status=0
+  apt-get install -y -q --no-install-recommends "${missing[@]}" || status=$?
+  [ "$own_policy" = 1 ] && rm -f "$policy"
+  [ "$status" = 0 ] || exit "$status"
 fi
-# pptpd's package may start its own daemon on port 1723; pptpx needs the port.
-if pgrep -x pptpd >/dev/null 2>&1; then pkill -x pptpd || true; fi

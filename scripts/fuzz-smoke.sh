@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds every libFuzzer target with clang and runs each for a short time
 # (FUZZ_SECONDS, default 20) from an empty corpus. Any crash fails.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Every pptpx test, for a fresh Debian 12 machine (as root): installs what it
 # needs, builds, checks the format (clang-format), function size and
 # complexity (pmccabe) and clang-tidy's findings, runs the unit and

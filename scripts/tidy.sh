@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The clang-tidy guard: the checks of .clang-tidy over every
 # translation unit of src/ and tests/, and over the project's headers they
 # include. Fails on any finding; the findings and their context are printed.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Checks that every #include in src/ follows the layering (README, "Design"):
 #   base <- crypto <- proto <- app;  base <- config <- app;  base <- io <- app;  app <- cmd
 # and, inside proto/ and app/, the sub-folders (one library each, see their

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Checks the checker: writes a made-up src/ tree below WORK, one file per
 # case holding one #include, runs tests/layering.cmake on it and compares
 # what it reports with what each case expects. Then runs it on the allowed

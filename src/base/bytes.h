@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Bounds-checked big-endian readers and writers over byte spans.
 //
 // Reader never reads past its span: a read that does not fit sets a sticky

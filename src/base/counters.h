@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Counter structs: plain structs of uint64_t fields, nothing else. Summing
 // two of them (a finished session's counters into the server's totals)
 // goes field by field without listing the fields again.

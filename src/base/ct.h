@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Constant-time comparison and secure zeroing for secrets and authenticators.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Hex encoding for logs, tests and MS-CHAP messages.
 #pragma once
 

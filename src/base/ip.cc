@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "base/ip.h"
 
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IPv4 addresses as host-order integers with parsing and formatting.
 #pragma once
 

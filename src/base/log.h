@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Logging as an injected sink. Cores hold a Logger (sink + prefix) and never
 // know where lines go; the shell's sink writes syslog and/or stderr.
 // Secrets are never passed to a Logger.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Overloaded{lambdas...}: one visitor for std::visit built from lambdas.
 #pragma once
 

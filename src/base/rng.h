@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Randomness as an injected dependency, so cores stay deterministic in tests.
 // The process uses crypto::SystemRng (OpenSSL RAND_bytes); tests use SeededRng.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Small text helpers for the /proc files the io and app layers read, and
 // for the numbers in command lines and pid files.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Time for sans-I/O cores: the shell passes the current time in; cores never
 // read a clock. Time is a monotonic instant; kNever means "no deadline".
 #pragma once

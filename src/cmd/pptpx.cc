@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pptpx: the PPTP client, `pptpx call NAME [pppd options]` and
 // `pptpx hangup NAME`. Argument parsing, detaching and wiring only; the work
 // is in app/client.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pptpxctl: asks a running pptpxd over its control socket. Argument parsing
 // and printing only; the protocol is in app/common/admin_protocol.h.
 #include <cstdio>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pptpxd: the PPTP server. Argument parsing and wiring only; the work is in
 // app/server.
 #include <getopt.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Diagnostics collected by the config parsers: "file:line: message".
 // Errors stop start-up (exit 2); warnings are logged. Secrets never appear
 // in a message.

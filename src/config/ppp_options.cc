@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pppd options parser (docs/compatibility.md, pppd options; pppd options.c,
 // auth.c, ccp.c, ipcp.c).
 #include "config/ppp_options.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pppd options: files (/etc/ppp/options, `file`, `call`, peers files) and
 // command-line words parsed into one PppOptions, with pppd 2.4.9's names and
 // semantics (docs/compatibility.md, "pppd options" and "Options files").

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The pppd 2.4.9 options (pppd(8) plus the aliases in options.c, auth.c,
 // lcp.c, ipcp.c, ipv6cp.c, ccp.c, tty.c) that pptpx accepts but does not
 // implement, with the number of argument words each consumes. Used to skip

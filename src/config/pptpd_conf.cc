@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pptpd.conf parser and IP slot table (docs/compatibility.md, "pptpd.conf" and
 // "localip and remoteip").
 #include "config/pptpd_conf.h"

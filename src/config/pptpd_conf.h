@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // PoPToP pptpd.conf (docs/compatibility.md, pptpd.conf) and its
 // localip/remoteip address specification (pptpd.c processIPStr;
 // docs/compatibility.md, localip and remoteip), expanded into a slot table.

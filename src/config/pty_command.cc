@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pptp-linux's command line, read as its getopt_long would; see pty_command.h.
 #include "config/pty_command.h"
 

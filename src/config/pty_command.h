@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The command line of a peers file's `pty "pptp HOST --nolaunchpppd ..."`
 // option, as pptp-linux's getopt_long would read it (docs/compatibility.md, The
 // pty line). A pure parser: what pptpx honours, warnings for what it ignores,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // chap-secrets / pap-secrets parser and matcher (docs/compatibility.md, chap-secrets).
 #include "config/secrets.h"
 

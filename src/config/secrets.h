@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // chap-secrets / pap-secrets (docs/compatibility.md, chap-secrets; pppd auth.c
 // scan_authfile, set_allowed_addrs). Same tokenizer as options files; a record
 // starts at the first word on a line:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pppd word tokenizer; rules in tokenizer.h (docs/compatibility.md, Options files).
 #include "config/tokenizer.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pppd's word tokenizer (pppd options.c getword), shared by options files and
 // chap-secrets/pap-secrets (docs/compatibility.md, Options files):
 //  - whitespace separates words; '#' starts a comment to end of line and also

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // OpenSSL 3 EVP back end for the primitives in crypto.h. Algorithms are
 // fetched once (function-local statics) after the legacy and default
 // providers are loaded, so per-packet work never repeats a provider lookup.

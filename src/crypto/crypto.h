@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Cryptographic primitives over OpenSSL libcrypto (EVP), for MS-CHAP, CHAP-MD5
 // and MPPE. MD4, single DES and RC4 live in OpenSSL 3's legacy provider:
 // init() loads "legacy" and "default" once, before any other call here.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // MPPE key derivation: RFC 3079 sections 2 and 3 (start keys), RFC 3078
 // section 7.3 (GetNewKeyFromSHA) and the 40/56-bit reduction.
 #include "crypto/mppe_keys.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // MPPE start keys (RFC 3079) and key changes (RFC 3078 section 7).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // MS-CHAP v1 (RFC 2433 appendix A) and v2 (RFC 2759 section 8) algorithms.
 // Intermediate secrets (UTF-16 passwords, padded hashes) are wiped before return.
 #include "crypto/mschap.h"

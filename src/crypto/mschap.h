@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // MS-CHAP v1 (RFC 2433) and v2 (RFC 2759) computations, both roles.
 // Passwords are UTF-8 and converted to UTF-16LE (not byte-widened as pppd does).
 #pragma once

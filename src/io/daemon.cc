@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // daemonize() (see daemon.h).
 #include "io/daemon.h"
 

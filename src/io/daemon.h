@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Daemonising for the server's background (non -f) mode.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // epoll + signalfd event loop (see event_loop.h).
 #include "io/event_loop.h"
 

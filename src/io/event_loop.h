@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Single-threaded epoll event loop: fd readiness callbacks, one-shot timers
 // on the steady clock, and signals delivered through a signalfd.
 //

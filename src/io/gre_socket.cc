@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Raw GRE socket with recvmmsg/sendmmsg (see gre_socket.h).
 #include "io/gre_socket.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Raw IPv4 socket for IP protocol 47 (GRE, RFC 2637 section 4), read and
 // written in batches with recvmmsg/sendmmsg.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The metrics HTTP server (see http_server.h).
 #include "io/http_server.h"
 

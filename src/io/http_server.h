@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A small HTTP/1.x server on the event loop for pptpxd's metrics: one
 // request per connection (RFC 9112), GET or HEAD of a few fixed paths, then
 // the answer with "Connection: close" and the end of the connection.

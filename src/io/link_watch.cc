@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Link notifications (see link_watch.h).
 #include "io/link_watch.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Link notifications from the kernel (rtnetlink multicast group
 // RTNLGRP_LINK): which interfaces were deleted (RTM_DELLINK) or set up or
 // down (RTM_NEWLINK whose ifi_change holds IFF_UP), so that an application

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // syslog/stderr/file LogSink (see log_sink.h).
 #include "io/log_sink.h"
 

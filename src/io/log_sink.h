@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The process's LogSink: syslog (ident, LOG_DAEMON, LOG_PID) unless turned
 // off, stderr or another descriptor (with a timestamp, for -f runs and
 // pppd's `logfd`) and a log file (pppd's `logfile`). A line passes when its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // rtnetlink requests with libmnl (see netlink.h). Attribute payloads from
 // the kernel are length-checked before use.
 #include "io/netlink.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // rtnetlink (NETLINK_ROUTE) requests through libmnl: link state and MTU,
 // point-to-point IPv4 addresses, routes, route lookup, interface listing and
 // proxy ARP entries. What pppd does with ioctls on the ppp interface.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Reading rtnetlink attributes with libmnl, every payload length-checked
 // before use: shared by the request socket (netlink.cc) and the link
 // notifications (link_watch.cc). Internal to src/io.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // /proc/net/netstat and somaxconn readers (see netstat.h).
 #include "io/netstat.h"
 

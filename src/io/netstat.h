@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Listen queue figures the kernel keeps outside the socket: the
 // namespace-wide TcpExt counters of /proc/net/netstat (ListenOverflows: a
 // handshake found the accept queue full; ListenDrops: every SYN or final ACK

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Pid file (see pidfile.h).
 #include "io/pidfile.h"
 

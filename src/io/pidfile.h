@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Pid file for the daemon (/var/run/pptpd.pid style): "<pid>\n".
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // This process's resource figures from /proc (see process_stats.h).
 #include "io/process_stats.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // This process's CPU time, memory, file descriptors and start time, as the
 // kernel reports them in /proc/self (proc(5): stat, statm, fd) and
 // /proc/stat (btime), for the metrics' process_* series.

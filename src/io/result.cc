@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fd and small helpers.
 #include "io/result.h"
 

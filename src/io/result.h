@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Small result and file-descriptor helpers for the I/O shell. Errors are
 // values (std::error_code), never exceptions: an I/O error ends one session,
 // never the process.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Script runner (see script.h).
 #include "io/script.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Runs pppd-style scripts (ip-pre-up, ip-up, ip-down, ...): posix_spawn with
 // an exact argv and environment (nothing inherited), stdio on /dev/null, a
 // new process group, default signal dispositions and an empty signal mask.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Non-blocking TCP sockets (see tcp.h).
 #include "io/tcp.h"
 

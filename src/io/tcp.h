@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Non-blocking TCP for the PPTP control channel (TCP port 1723): a listening
 // socket, accepted/connecting connections with an output buffer.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TUN device (see tun.h).
 #include "io/tun.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TUN device (IFF_TUN | IFF_NO_PI) standing in for the kernel's pppN
 // interface: raw IPv4 packets, no link header. Closing the fd removes the
 // device (it is never made persistent).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Unix stream sockets (see unix_socket.h).
 #include "io/unix_socket.h"
 

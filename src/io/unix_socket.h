@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Unix stream sockets, for pptpxd's control socket: a listening socket at a
 // path (with its mode and group), and a blocking connect for pptpxctl.
 // Accepted connections are non-blocking and carried by io::TcpConnection,

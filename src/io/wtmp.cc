@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wtmp records (see wtmp.h).
 #include "io/wtmp.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wtmp login/logout records for PPP sessions, like pptpd's logwtmp plugin:
 // ut_line = interface name (ppp0), ut_user = peer name, ut_host = the
 // client's public IP. Written with updwtmp(3).

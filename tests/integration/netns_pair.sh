@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by the client/server integration scripts (sourced, not run): two
 # network namespaces joined by a veth pair (server 192.168.99.1, client
 # 192.168.99.2), a temp folder $T, the example server configuration copied

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # PID 1 of a User-Mode Linux guest of the interop lab (see
 # docs/interop-lab.md and lib.sh). The host's root is mounted read-only
 # through hostfs; everything the guest must know comes from RES, a host

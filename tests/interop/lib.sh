@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # shellcheck shell=bash
 # Interop lab: real pppd/pptp-linux/pptpd inside User-Mode Linux guests on
 # a bridge in a private network namespace. Sourced by the test scripts

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Malformed PPTP input for the interop lab (server suite, case 9).
 
 Run from a network namespace joined to the lab bridge, never towards an

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The case functions are called indirectly (case${c}_start).
 # shellcheck disable=SC2317
 # Interop suite for the PPTP server: real pppd 2.4.9 + pptp-linux clients,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Smoke run of the lab with the reference peers only: real pptpd in one
 # guest, one real pppd + pptp-linux client in another, on the lab bridge,
 # with the configurations of examples/. Proves the harness works and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "support/fake_io.h"
 
 #include <fmt/format.h>

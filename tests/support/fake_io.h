@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // In-memory fakes of the system I/O the applications reach through
 // app::Platform: the raw GRE socket (io::GreIo), pppN TUN devices
 // (io::TunIo), the netlink calls that set them up (io::LinkControl) and

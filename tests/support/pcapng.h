@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A minimal pcapng reader for tests (SHB, IDB, EPB; either byte order), and a
 // decoder from a captured Ethernet/IPv4 frame to the PPP frame inside an
 // enhanced GRE packet (RFC 2637 section 4). Header-only.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A fresh empty directory under /tmp for one test, removed with everything
 // in it by the destructor.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The client's life cycle and its control connection (see client.h).
 #include "app/client/client.h"
 

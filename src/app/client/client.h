@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The PPTP client: one control connection to the server (TCP 1723) as the
 // originator, one outgoing call, one PPP link (session::Call) as
 // authenticatee, and the interface pppN with pppd's scripts, routes and pid

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/client/default_route.h"
 
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The default route as /proc/net/route shows it (what pppd's sys-linux.c
 // reads for defaultroute and replacedefaultroute): the client saves it
 // before `replacedefaultroute` replaces it, and puts it back at link down.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/client/dialer.h"
 
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The client's life cycle across attempts, as pppd's main loop runs it
 // (pppd(8) persist, maxfail, holdoff; docs/compatibility.md, Redialling):
 // one Client per attempt; when an attempt ends, either exit with its status

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The client's PPP link: the session::Call's events, pppN, scripts, pid
 // files, resolv.conf and the data path (see client.h).
 #include <sys/stat.h>

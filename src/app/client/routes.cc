@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/client/routes.h"
 
 #include "config/ppp_options.h"

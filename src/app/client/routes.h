@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The client's routes through the tunnel, as pppd's defaultroute and
 // replacedefaultroute make them: a default route via pppN (never over an
 // existing one unless replacedefaultroute), a host route that keeps the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/client/settings.h"
 
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The client's resolved configuration: /etc/ppp/options, the peers file
 // named by `call NAME` (with its `file` includes) and the command-line pppd
 // words, in pppd's order, plus the pptp-linux options found on the peers

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The control socket's requests (see admin_protocol.h).
 #include "app/common/admin_protocol.h"
 

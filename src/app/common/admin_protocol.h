@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The control socket's protocol, shared by pptpxd and pptpxctl: one request
 // per line, one JSON object per answer line.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One call's timer on the event loop, armed at session::Call::next_deadline().
 // It only ever moves earlier: a timer that fires before anything is due
 // just re-arms itself, so the data path does not re-arm (and allocate) on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/common/gre_port.h"
 
 #include <algorithm>

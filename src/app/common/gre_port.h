@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The GRE side of pptpxd and pptpx: one raw GRE socket (io::GreIo), read and
 // written in batches through buffers allocated once. Received datagrams are
 // parsed here and handed to the application, which finds their call;

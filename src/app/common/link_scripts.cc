@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/common/link_scripts.h"
 
 #include <unistd.h>

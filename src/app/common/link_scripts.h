@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pppd's link scripts (ip-pre-up, ip-up, ip-down) for pptpxd and pptpx:
 // their arguments and environment as pppd gives them (pppd(8) "SCRIPTS"),
 // and the order pppd keeps: ip-down starts only once the same link's ip-up

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Watching link notifications for the application's pppN (see link_watcher.h).
 #include "app/common/link_watcher.h"
 

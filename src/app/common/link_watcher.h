@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pppN interfaces removed or set down from outside the program (`ip link
 // del ppp0`, `ip link set ppp0 down`): LinkWatcher reads the platform's link
 // notifications on the event loop and tells the application which of its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/common/platform.h"
 
 namespace pptpx::app {

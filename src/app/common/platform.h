@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What pptpxd and pptpx need of the system besides TCP and scripts: the raw
 // GRE socket, one TUN device per link, the netlink calls that set it up and
 // the link notifications that tell when it is removed or set down.

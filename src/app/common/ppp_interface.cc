@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/common/ppp_interface.h"
 
 namespace pptpx::app {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The pppN interface of one link, as pppd handles it: created at IPCP up,
 // given the point-to-point addresses and the MTU, brought up, re-addressed
 // if the link is renegotiated with other addresses, and removed (closing

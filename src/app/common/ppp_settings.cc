@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/common/ppp_settings.h"
 
 #include "config/secrets.h"

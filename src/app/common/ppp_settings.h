@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pppd options -> the PPP session's settings, shared by the server and the
 // client: LCP (mru, mtu, pcomp/accomp, lcp-echo-*, lcp-restart...), MPPE
 // (require-mppe*, nomppe*, mppe-stateful) and the auth method names.

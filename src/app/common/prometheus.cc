@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The Prometheus text exposition format (see prometheus.h).
 #include "app/common/prometheus.h"
 

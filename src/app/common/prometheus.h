@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The Prometheus text exposition format, version 0.0.4 (the format
 // `promtool check metrics` reads): metric families with their # HELP and
 // # TYPE lines, samples with escaped label values, and histograms with

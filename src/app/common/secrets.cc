@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/common/secrets.h"
 
 #include "base/ct.h"

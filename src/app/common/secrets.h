@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Where a call's secrets come from. pppd reads them from chap-secrets (the
 // CHAP family) and pap-secrets (PAP); RADIUS will be another source.
 #pragma once

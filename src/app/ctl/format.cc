@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pptpxctl's tables and lists (see format.h).
 #include "app/ctl/format.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pptpxctl's output: pptpxd's JSON answers (app/common/admin_protocol.h)
 // as tables and lists for people. Pure functions, unit-tested.
 #pragma once

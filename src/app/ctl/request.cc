@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pptpxctl's request and answer (see request.h).
 #include "app/ctl/request.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pptpxctl's side of the control socket: one request, one answer.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The control socket's requests on the server: sessions, show, kill, stats,
 // reload, debug, version (see app/common/admin_protocol.h).
 #include <nlohmann/json.hpp>

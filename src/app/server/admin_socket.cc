@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pptpxd's control socket (see admin_socket.h).
 #include "app/server/admin_socket.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pptpxd's control socket: a Unix socket served from the event loop, one
 // request per line (app/common/admin_protocol.h), one JSON answer line each.
 //

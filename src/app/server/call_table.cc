@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/server/call_table.h"
 
 namespace pptpx::server {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The server's calls by our call ID: admission (a free call ID), lookup for
 // GRE demultiplexing in constant time, and ownership of each Link.
 #pragma once

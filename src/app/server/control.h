@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One client's PPTP control connection (TCP 1723) on the server: the
 // socket, its sans-I/O core and the calls it placed (our call IDs). Its log
 // lines start with "[address:port]": clients behind one NAT address differ

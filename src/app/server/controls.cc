@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Control connections: accept, read, the PPTP control core's events, and
 // the end of a connection (see server.h for the rooms).
 #include <algorithm>

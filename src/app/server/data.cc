@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The data path on the server: GRE datagrams to their call, IP packets
 // between each call and its pppN interface (see server.h).
 #include "app/server/server.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One call on the server: its place in the call table (our call ID, the
 // peer's, the client's address, the control connection that placed it), the
 // PPP link itself (session::Call), and what the link holds on the host while

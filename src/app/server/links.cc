@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Calls on the server: admission, the PPP link's events, the pppN interface,
 // proxy ARP, wtmp, scripts and the end of a call (see server.h).
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pptpxd's metrics: every counter of the stats line (Server::log_stats) and
 // of pptpxctl stats, the sessions and control connections now, set-up
 // outcomes and times, and the process's resources, in the Prometheus text

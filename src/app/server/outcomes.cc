@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Names and classes of call outcomes (see outcomes.h).
 #include "app/server/outcomes.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // How calls on the server end up, as pptpxctl stats and the metrics count
 // them: sessions set up and how long that took, set-ups that failed and
 // why, and each authentication of a client by method and outcome. The

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The address slots of pptpd: one (local, remote) pair per allowed
 // connection, taken when a call is accepted and given back when it ends.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Server start, reload, statistics and shutdown (see server.h for the rooms).
 #include "app/server/server.h"
 

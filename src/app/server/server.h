@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The PPTP server: accepts control connections on TCP 1723, runs one PPTP
 // control core per connection and one session::Call per call, moves data
 // between the raw GRE socket and each call's pppN interface, and runs the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/server/settings.h"
 
 #include <unistd.h>

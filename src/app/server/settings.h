@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The server's resolved configuration: pptpd.conf, the pppd options it names
 // (after /etc/ppp/options, as pppd reads it), and the command line, turned
 // into the values the sessions use. Loading collects every problem as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Enhanced GRE codec and per-call sequence/ack state (RFC 2637 section 4,
 // RFC 791 for the IPv4 wrapper; docs/protocol.md, the GRE sections).
 #include "proto/gre/gre.h"

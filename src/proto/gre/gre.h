@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Enhanced GRE (RFC 2637 section 4; docs/protocol.md, GRE header checks): the
 // IPv4 wrapper seen on raw sockets, the version-1 GRE header codec, and
 // Channel, the per-call sequence/acknowledgment state.

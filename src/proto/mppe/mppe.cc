@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // MPPE transform; see mppe.h. RFC 3078 sections 3, 7 and 8, with the
 // sender and receiver behaviour of Linux drivers/net/ppp/ppp_mppe.c.
 #include "proto/mppe/mppe.h"

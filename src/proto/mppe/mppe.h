@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // MPPE per-packet transform (RFC 3078 sections 3, 7 and 8), with the receive
 // rules of Linux ppp_mppe.c (docs/protocol.md, "MPPE packets", "Stateless
 // MPPE" and "Stateful MPPE"): coherency count, stateless and stateful key

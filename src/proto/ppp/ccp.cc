@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CCP / MPPE option negotiation (RFC 1962, RFC 3078 section 2).
 #include "proto/ppp/ccp.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CCP (RFC 1962) with the MPPE option only (RFC 3078 section 2, RFC 3079).
 //
 // Our Configure-Request sets up our receive direction, the option we Ack sets

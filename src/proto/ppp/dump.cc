@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "proto/ppp/dump.h"
 
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Human-readable decoding of PPP control packets for debug logs, in the
 // style of pppd's "sent [LCP ConfReq id=0x1 <mru 1400> <magic 0x...>]", so
 // admins can compare pptpx and pppd logs line by line. Secrets never appear:

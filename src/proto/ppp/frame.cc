@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // PPP frame and control-packet codecs (RFC 1661, RFC 1662 section 3).
 #include "proto/ppp/frame.h"
 

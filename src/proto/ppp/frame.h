@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // PPP frame and control-packet codecs for PPP carried in enhanced GRE.
 //
 // RFC 1661 sections 2, 5 and 6 (packet and option formats), RFC 1662 section 3

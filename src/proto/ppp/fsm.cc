@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // RFC 1661 section 4 automaton. Each event handler below follows one row of
 // the state transition table (RFC 1661 section 4.1; docs/protocol.md, PPP
 // option automaton); states where the table says "-" drop the packet and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The RFC 1661 option-negotiation automaton, shared by LCP, IPCP, IPV6CP and CCP.
 //
 // RFC 1661 section 4 (states, events, actions: fsm.cc follows the transition

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IPCP (RFC 1332, RFC 1877) and IPV6CP (RFC 5072) options.
 #include "proto/ppp/ipcp.h"
 

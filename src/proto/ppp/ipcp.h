@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IPCP (RFC 1332, RFC 1877 DNS/NBNS options) and IPV6CP (RFC 5072) option
 // handling, plugged into Fsm. The server side assigns the peer's address and
 // hands out DNS/NBNS; the client side asks for an address and, when told to,

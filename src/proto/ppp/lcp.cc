@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // LCP options (RFC 1661 section 6).
 #include "proto/ppp/lcp.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // LCP option handling (RFC 1661 section 6; RFC 1334/1994/2433/2759 for the
 // Authentication-Protocol values). Plugs into Fsm; the session handles the
 // LCP-only codes (Protocol-Reject, Echo, Discard, Identification).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // PPP protocol numbers (RFC 1700 / IANA) used by pptpx.
 #pragma once
 

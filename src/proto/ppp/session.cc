@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // PPP session control core: phases (RFC 1661 section 3), LCP extra codes
 // (5.7-5.9), authentication hand-off and NCP start-up. Like pppd, when MPPE is
 // required IPCP and IPV6CP start only once CCP is up, so no IP is negotiated

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One PPP link's control core: LCP, authentication, IPCP, IPV6CP and CCP.
 //
 // RFC 1661 section 3 (phases), 5.7 (Protocol-Reject), 5.8 (Echo); RFC 1332,

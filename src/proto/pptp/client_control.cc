@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Client (PNS) control-connection automaton (RFC 2637 sections 2, 3.1.1 and
 // 3.2.4.2; docs/protocol.md, Client control automaton).
 #include "proto/pptp/client_control.h"

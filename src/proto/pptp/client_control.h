@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The client (PNS, control-connection originator) automaton of one PPTP
 // control connection, sans-I/O (RFC 2637 sections 1.4, 2, 3.1.1 and 3.2.4.2;
 // docs/protocol.md, Client control automaton).

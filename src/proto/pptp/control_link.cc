@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ControlLink: framing, output, events and keep-alive shared by both control
 // automata (RFC 2637 sections 2.5, 2.6 and 3.1.4; docs/protocol.md, Control
 // keep-alive and timers).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What both ends of a PPTP control connection share (RFC 2637 sections 1.4,
 // 2.5, 2.6, 3.1.4; docs/protocol.md, Control keep-alive and timers): the
 // events the automata report to the application, their counters, and

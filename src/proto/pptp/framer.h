@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Reassembles PPTP control messages from the TCP byte stream (RFC 2637
 // section 1.4; docs/protocol.md, Control connection framing).
 //

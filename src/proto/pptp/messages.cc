@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // PPTP control message codec (RFC 2637 section 2; layouts in sections 2.1-2.15;
 // docs/protocol.md, Control messages).
 #include "proto/pptp/messages.h"

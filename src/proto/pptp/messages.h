@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // PPTP control messages (RFC 2637 section 2): the 15 message structs, their
 // encoder and a validating decoder.
 //

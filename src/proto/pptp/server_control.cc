@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Server (PAC) control-connection automaton (RFC 2637 sections 2, 3.1.2 and
 // 3.2.4.1; docs/protocol.md, Server control automaton).
 #include "proto/pptp/server_control.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The server (PAC, control-connection receiver) automaton of one PPTP control
 // connection, sans-I/O (RFC 2637 sections 1.4, 2, 3.1.2 and 3.2.4.1;
 // docs/protocol.md, Server control automaton).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "proto/session/call.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One PPTP call's PPP link, whole: the PPP control core (ppp::Session), the
 // per-packet path (DataPath: GRE sequence numbers, PPP framing, MPPE) and
 // the glue between them, for pptpxd (server role) and pptpx (client role)

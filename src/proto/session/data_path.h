@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One call's per-packet path, shared by the server and the client: GRE
 // sequence state, PPP framing (ACFC/PFC) and MPPE, applied in place on
 // caller-owned buffers. No allocation and no virtual call per packet.

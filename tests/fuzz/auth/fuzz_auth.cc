@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz target: PAP/CHAP/MS-CHAP authenticators and authenticatees fed
 // arbitrary packets, secret answers and timer ticks.
 //

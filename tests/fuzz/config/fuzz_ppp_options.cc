@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzzes the pppd options tokenizer and parser from memory; includes are
 // answered by an in-memory reader so no file is touched.
 #include <cstddef>

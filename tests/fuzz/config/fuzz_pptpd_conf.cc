@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzzes the pptpd.conf parser and the localip/remoteip slot table.
 #include <cstddef>
 #include <cstdint>

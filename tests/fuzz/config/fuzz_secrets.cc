@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzzes the chap-secrets parser, matcher and address-list checks.
 #include <cstddef>
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzzes the IPv4 and GRE parsers and feeds every parsed packet to a Channel
 // with a reorder window, draining what it releases; also checks that
 // write_header() reproduces what parse() read.

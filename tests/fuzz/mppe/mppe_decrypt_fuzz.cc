@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzzes the MPPE Decryptor with a sequence of packets. The first input octet
 // picks the mode (bits, stateless, jump limit, ip_only); the rest is split into packets by a
 // one-octet length prefix, so the fuzzer reaches the stateful discard and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzzes the PPP frame parser and a server Session fed arbitrary control
 // frames. Input: a sequence of [u8 flags][u16 length][frame]; flag bit 0
 // advances the clock by 3 s first, bit 1 calls start_network.

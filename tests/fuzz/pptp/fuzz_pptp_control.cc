@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzzes the PPTP control decoder, the stream framer and both control
 // automata with arbitrary TCP bytes, split at positions taken from the input.
 #include <cstddef>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by the client life-cycle scripts (sourced after netns_pair.sh, not
 # run): start/stop pptpxd in $NS_S, a peers file "office" for 192.168.99.1
 # or $SERVER_ADDR, ip-up/ip-down scripts that log to $T/scripts.log, and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # pptpxctl against a running pptpxd with two pptpx sessions: user1 from
 # 192.168.99.2 and user2 (fixed address 10.10.0.50) from a second client
 # namespace on 192.168.97.0/24.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # pptpx against pptpxd over an impaired path (docs/resilience.md, section
 # 4): 5% of GRE packets dropped each way at random (nftables numgen) and 25%
 # of them steered into a slow htb class on each veth, so they arrive late,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # kill -9 of either end, pptpx against pptpxd in two network namespaces.
 # The server namespace has a LAN (a veth pair, 10.10.0.254/24) holding the
 # remoteip pool, so examples/server's `proxyarp` publishes each client's

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # pptpx against pptpxd in two network namespaces when the path dies under
 # the link:
 # MODE echo: persist holdoff 1 lcp-echo-interval 1 lcp-echo-failure 3; GRE

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # pptpx against pptpxd in two network namespaces when a session's pppN is
 # removed or set down from outside (README "Sessions and scripts"):
 # MODE server-del: `ip link del ppp0` in the server namespace. pptpxd logs

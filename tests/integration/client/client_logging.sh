@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Where pptpx sends its log, as pppd does, with the link up and hung up
 # against pptpxd in two network namespaces:
 #   nodetach logfd 3 3>FILE: the log in FILE, nothing on stderr;

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # pptpxd's metrics (README, "Metrics") with a pptpx session up, scraped by
 # a real Prometheus server:
 # - GET /metrics (pptpd.conf's `metrics` and `metrics-per-session`) answers

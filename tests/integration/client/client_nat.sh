@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Many pptpx clients behind one NAT: pptpxd in one namespace with two
 # networks, 192.168.99.0/24 with one client on it directly (user4) and
 # 192.168.98.0/24 towards a NAT router namespace; behind the router three

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # pptpx life cycle against pptpxd in two network namespaces:
 # MODE restart: persist + holdoff 1; pptpxd is stopped (SIGTERM) and started
 #   again: ip-down runs, ppp0 goes, the client redials and ping works again.

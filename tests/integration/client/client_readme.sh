@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The README's client walk-through, as written, against pptpxd with
 # examples/server in two network namespaces. The client runs in a private
 # mount namespace where /etc/ppp is a copy holding Debian's own ip-up,

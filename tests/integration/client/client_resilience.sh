@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # pptpx (persist, MS-CHAPv2, MPPE-128 stateless) against pptpxd in two
 # network namespaces: the tunnel survives faults of a real path
 # (docs/resilience.md).

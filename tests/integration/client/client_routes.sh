@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # pptpx's default route handling against pptpxd in two network namespaces,
 # with a real default route in the client namespace (via 192.168.99.1) and
 # the server dialled at an off-link address (172.31.0.1 on the server's lo),

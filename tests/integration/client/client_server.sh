@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # pptpx (client) dials pptpxd (server) across a veth pair between two
 # network namespaces, with the example configurations: the link comes up
 # with MS-CHAPv2 + MPPE-128, ping crosses it, ip-up gets pppd's arguments,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # pptpx (client, on the lab namespace's host side) against the real PoPToP
 # pptpd + pppd 2.4.9 in a User-Mode Linux guest, with examples/server and a
 # peers file in the style of examples/client. Checks: MPPE-128 link, ip-up

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Makes a PPTP peer see an LCP Configure-Request on its open link, as if
 the other end restarted LCP (RFC 1661: renegotiation). Test tool for the
 integration tests only; run it inside the test's network namespace of the

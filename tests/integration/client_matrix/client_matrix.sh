@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # One case of the client/server matrix: pptpx (client) dials pptpxd (server)
 # across a veth pair between two network namespaces of its own, with the
 # authentication method and MPPE mode the case names. The link comes up,

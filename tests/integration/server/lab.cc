@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Integration lab (see lab.h).
 #include "integration/server/lab.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Integration lab for pptpxd: two network namespaces joined by a veth pair
 // (server 192.168.88.1/24, client 192.168.88.2/24), a temporary folder with
 // the example configuration, and the pptpxd process running in the server

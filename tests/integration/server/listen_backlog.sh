@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # pptpxd's listen backlog and its overflow counters, in a network namespace
 # with net.core.somaxconn 8:
 # - no listen-backlog: pptpxd takes somaxconn ("(backlog 8)" at start);

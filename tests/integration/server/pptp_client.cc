@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // In-test PPTP client (see pptp_client.h).
 #include "integration/server/pptp_client.h"
 

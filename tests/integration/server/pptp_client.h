@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // An in-test PPTP client for the integration tests: TCP control connection
 // driven by pptp::ClientControl, a raw GRE socket with gre::Channel, a
 // ppp::Session in the authenticatee role and MPPE once CCP is up, all run by

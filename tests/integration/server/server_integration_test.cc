@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Integration tests of pptpxd: the real binary in its own network namespace,
 // driven by an in-test PPTP client (pptp_client.h) over a veth pair. Covers
 // a whole MS-CHAPv2 + MPPE-128 session with traffic through the server's

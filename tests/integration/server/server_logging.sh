@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # pptpxd's logging, in a network namespace:
 # - -f: every line once on stderr, the same lines in the options file's
 #   logfile; a control connection is named [address:port];

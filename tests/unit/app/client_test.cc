@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pptpx's Client on a real event loop with faked GRE, TUN and netlink,
 // against a tiny PPTP server in the test: pptp::ServerControl over
 // loopback TCP and a server-role session::Call whose GRE goes through the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The control socket's request parser (app/common/admin_protocol.h) and
 // pptpxctl's tables (app/ctl/format.h).
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The fakes themselves (tests/support/fake_io.h): readiness exactly while
 // input waits, batches, what is recorded, pppN units and failures.
 #include "support/fake_io.h"

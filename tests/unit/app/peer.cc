@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "unit/app/peer.h"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The test's side of a PPTP session against pptpxd's Server or pptpx's
 // Client, built from the project's own cores: a PPTP control core
 // (pptp::ClientControl or pptp::ServerControl) on a real loopback TCP

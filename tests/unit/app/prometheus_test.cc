@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The Prometheus text exposition format writer: families, samples,
 // escaping of label values that come from the network, and histograms
 // with cumulative buckets up to +Inf, _sum and _count.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pptpxd's Server on a real event loop with faked GRE, TUN and netlink:
 // PPTP clients built from pptp::ClientControl over loopback TCP and
 // client-role session::Calls whose GRE goes through the FakeGre. Admission

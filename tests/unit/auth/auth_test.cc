@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Tests for the PPP authentication methods (PAP, CHAP-MD5, MS-CHAP v1/v2),
 // both roles: exact packets against the RFC vectors and a real pppd capture,
 // and authenticator vs authenticatee in memory with loss and timeouts.

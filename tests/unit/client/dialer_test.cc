@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // persist / maxfail / holdoff bookkeeping as pppd's main loop does it, and
 // the default route read from /proc/net/route for replacedefaultroute.
 #include "app/client/dialer.h"

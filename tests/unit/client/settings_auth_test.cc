@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The client's `auth` / `require-*` (pppd auth_check_options and auth_reset
 // for the server's direction): which methods the server must use, the
 // secrets that make them usable, and pppd's start-up refusal without any.

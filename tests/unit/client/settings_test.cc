@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The client's settings: the peers file of the example
 // walk-through, the session configuration derived from it, pid files.
 #include "app/client/settings.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "config/ppp_options.h"
 
 #include <gtest/gtest.h>

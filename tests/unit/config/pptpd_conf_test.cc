@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "config/pptpd_conf.h"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pptp-linux's command line on a peers file's pty line.
 #include "config/pty_command.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "config/secrets.h"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "config/tokenizer.h"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Primitive tests: MD4 (RFC 1320 A.5), RC4 (RFC 6229), DES key expansion and
 // single-block DES (RFC 2759 9.3), MD5/SHA-1 incremental forms, CHAP-MD5.
 #include "crypto/crypto.h"

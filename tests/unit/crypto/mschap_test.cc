@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // MS-CHAP v1/v2 (RFC 2433 B, RFC 2759 9) and MPPE key derivation (RFC 3079
 // 2.5 and 3.5, plus the computed chains in tests/data/crypto/vectors.txt).
 #include "crypto/mschap.h"

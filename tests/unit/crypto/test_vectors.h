@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Loads tests/data/crypto/vectors.txt: "dotted.name = value" lines, each
 // group's origin in its .source line. Shared by the crypto and mppe tests.
 #pragma once

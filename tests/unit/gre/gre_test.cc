@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "proto/gre/gre.h"
 
 #include <gtest/gtest.h>

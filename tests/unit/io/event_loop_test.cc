@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // EventLoop: fds, timers (order, cancel, re-arm), signals via signalfd.
 #include "io/event_loop.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The metrics HTTP server: the request head parser (RFC 9112) on its own,
 // and the server on a real event loop over loopback TCP: GET and HEAD,
 // 404, 405, 400 for garbage, 431 for an oversized head, 503 for one client

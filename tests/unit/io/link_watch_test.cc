@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Link notifications: parse_link_events on crafted rtnetlink datagrams
 // (deleted, up, down, what is not an event, truncated and malformed
 // messages), then LinkMonitor and Netlink::link_state on a real interface in

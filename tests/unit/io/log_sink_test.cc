@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The system log sink: the level threshold and debug, stderr alone, the
 // syslog switch (against a socket at /dev/log in a private mount namespace,
 // root only), reopening a rotated log file, and the syslog socket check.

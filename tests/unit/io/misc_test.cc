@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Pid file, wtmp records, the log sink, the ip_forward and /proc/net/netstat readers.
 #include <gtest/gtest.h>
 #include <sys/wait.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Tests that need root: each moves the process into a fresh network
 // namespace first, so interfaces and routes never touch the host.
 // TUN naming and packets, netlink (link, MTU, addresses, routes, route

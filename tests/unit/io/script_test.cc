@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ScriptRunner: exact argv and environment, exit statuses, reaping on
 // SIGCHLD, missing scripts, synchronous wait with a timeout.
 #include "io/script.h"

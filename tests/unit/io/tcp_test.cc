@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TCP listener/connection over loopback, driven by the EventLoop.
 #include "io/tcp.h"
 

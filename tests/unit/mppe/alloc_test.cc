@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Proves the MPPE data path allocates nothing per packet: counts C++ and
 // OpenSSL heap allocations across encrypt/decrypt loops (after construction).
 // Its own main(), because OpenSSL's allocator hooks must be set before first use.

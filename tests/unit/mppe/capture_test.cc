@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Replays real pppd sessions (tests/data/mppe/*.pcapng, user "user1",
 // password "secret1"): recomputes the MS-CHAPv2 exchange, derives both
 // directions' MPPE keys and decrypts every captured MPPE packet.

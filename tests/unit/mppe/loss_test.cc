@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // MPPE receive after loss bursts of every length (docs/resilience.md, section
 // 1): a sender and a receiver with the data path's settings (ip_only), 1 to
 // 20,000 packets

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // MPPE transform: the computed first-packet vectors, round trips for every
 // strength and mode, loss, reordering, flushes, and malformed input.
 #include "proto/mppe/mppe.h"

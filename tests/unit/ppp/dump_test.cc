@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "proto/ppp/dump.h"
 
 #include <gtest/gtest.h>

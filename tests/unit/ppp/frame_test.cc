@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Frame, packet and option codec tests (RFC 1661, RFC 1662 section 3).
 #include "proto/ppp/frame.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // RFC 1661 automaton tests with a minimal option handler.
 #include "proto/ppp/fsm.h"
 

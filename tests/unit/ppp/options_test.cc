@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // LCP, IPCP, IPV6CP and CCP option handling (judging a peer's request and
 // reacting to Nak/Reject), checked against exact reply bytes.
 #include <gtest/gtest.h>

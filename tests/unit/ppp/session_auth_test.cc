@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Session tests found by the client/server matrix (tests/integration/
 // client_matrix): two Sessions joined by a perfect in-memory wire under a
 // virtual clock, run until both are quiet.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Authentication in both directions, as pppd runs it: two Sessions on a
 // perfect in-memory wire under a virtual clock. The client requires the
 // server to authenticate (pppd `auth`/`require-*` on a client) and the server

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Session tests: a scripted pptp-linux/pppd client (the packets of
 // tests/data/ppp/mschapv2-mppe128-stateless.server-pppd.log), and two Sessions
 // (server and client) joined by a lossy, duplicating, reordering wire.

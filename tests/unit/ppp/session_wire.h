@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test helper: two Sessions joined by a perfect in-memory wire under a
 // virtual clock, pumped until both are quiet (or 200 s of virtual time).
 // The caller answers secret questions and sees every event, so each test

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "proto/pptp/client_control.h"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "proto/pptp/framer.h"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Helpers for the control-automaton tests: decode everything an automaton wrote.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Loads "name hex" lines from a test data file.
 #pragma once
 

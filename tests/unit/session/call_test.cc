@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // session::Call, sans-I/O: a server-role and a client-role Call on a
 // seeded in-memory GRE wire that loses, duplicates, delays and reorders
 // packets, under a virtual clock. For each authentication method and MPPE

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The data path allocates nothing per packet: counts every operator new
 // while 2,000 IP packets go each way through two DataPaths with MPPE-128
 // (stateless and stateful), including GRE acks.

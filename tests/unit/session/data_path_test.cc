@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "proto/session/data_path.h"
 
 #include <gtest/gtest.h>

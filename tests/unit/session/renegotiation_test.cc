@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // LCP and CCP renegotiation on a live link (docs/resilience.md, section 5;
 // RFC 1661 section 4: a Configure-Request on an Opened link takes the layer
 // down and starts it over). A server-role and a client-role core - each a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Auth method names, factories and the helpers shared by PAP and CHAP
 // (packet envelope of RFC 1334 section 2 / RFC 1994 section 4, MS-CHAP
 // Failure message of RFC 2433 section 7 and RFC 2759 section 6).

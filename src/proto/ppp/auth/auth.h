@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The interface between the PPP session and one authentication method.
 //
 // An auth method is a sans-I/O object. The session feeds it the information

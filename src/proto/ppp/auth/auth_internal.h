@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shared pieces of the PAP and CHAP implementations: the common packet
 // envelope (RFC 1334 section 2, RFC 1994 section 4: Code, Identifier,
 // Length, Data), the base class that counts drops, the MS-CHAP Failure

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CHAP authenticator (server role) for MD5 (RFC 1994 section 4),
 // MS-CHAPv1 (RFC 2433 sections 5-7) and MS-CHAPv2 (RFC 2759 sections 4-6).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // PAP, both roles (RFC 1334 section 2).
 //
 // Authenticator: waits for an Authenticate-Request, asks the application for
