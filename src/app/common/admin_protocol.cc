@@ -132,4 +132,6 @@ std::string admin_request_line(const AdminRequest& r) {
   return j.dump() + "\n";
 }
 
+nlohmann::json admin_error(std::string text) { return {{"ok", false}, {"error", std::move(text)}}; }
+
 }  // namespace pptpx::app

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstddef>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +39,9 @@ struct AdminRequest {
 // Parses one request line (without its newline). On failure, nullopt and
 // *error says why.
 std::optional<AdminRequest> parse_admin_request(std::string_view line, std::string* error);
+
+// The answer that refuses a request: {"ok":false,"error":text}.
+nlohmann::json admin_error(std::string text);
 
 // The request as a JSON line (pptpxctl's side), newline included.
 std::string admin_request_line(const AdminRequest& r);

@@ -41,8 +41,6 @@ const char* session_state(const Link& link) {
   return "?";
 }
 
-nlohmann::json error(std::string text) { return {{"ok", false}, {"error", std::move(text)}}; }
-
 // Set-ups and authentications as the metrics count them (outcomes.h):
 // every set-up failure reason, and the methods and reasons seen.
 nlohmann::json outcomes_json(const OutcomeStats& o) {
@@ -202,7 +200,7 @@ nlohmann::json Server::admin_sessions(const app::AdminRequest& req) {
     return {{"sessions", std::move(list)}};
   }
   auto found = match_sessions(req.target);
-  if (found.empty()) return error("no session matches '" + req.target + "'");
+  if (found.empty()) return app::admin_error("no session matches '" + req.target + "'");
   if (req.command == "kill") {
     std::string reason = req.reason.empty() ? "disconnected by the administrator" : req.reason;
     return {{"killed", kill_sessions(found, reason)}};
@@ -218,17 +216,17 @@ nlohmann::json Server::admin_request(const app::AdminRequest& req) {
   if (cmd == "stats") return {{"stats", stats_json()}};
   if (cmd == "version") return {{"version", admin_hooks_.version}};
   if (cmd == "debug") {
-    if (!admin_hooks_.debug) return error("debug cannot be switched here");
+    if (!admin_hooks_.debug) return app::admin_error("debug cannot be switched here");
     admin_hooks_.debug(req.on);
     return {{"debug", req.on}};
   }
   if (cmd == "reload") {
-    if (!admin_hooks_.reload) return error("reload is not available");
+    if (!admin_hooks_.reload) return app::admin_error("reload is not available");
     std::string problem = admin_hooks_.reload();
-    if (!problem.empty()) return error(problem);
+    if (!problem.empty()) return app::admin_error(problem);
     return {{"reloaded", true}};
   }
-  return error("unknown command '" + cmd + "'");
+  return app::admin_error("unknown command '" + cmd + "'");
 }
 
 }  // namespace pptpx::server

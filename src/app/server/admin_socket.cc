@@ -15,10 +15,7 @@ AdminSocket::AdminSocket(io::EventLoop& loop, Logger log, Handler handler)
     : loop_(loop), log_(std::move(log)), handler_(std::move(handler)) {}
 
 AdminSocket::~AdminSocket() {
-  for (auto& [id, c] : clients_) {
-    loop_.remove(c->conn.fd());
-    if (c->idle) loop_.cancel_timer(c->idle);
-  }
+  while (!clients_.empty()) close_client(clients_.begin()->first);
   if (listener_) loop_.remove(listener_->fd());
 }
 
@@ -52,9 +49,8 @@ void AdminSocket::on_accept() {
       stats_.clients_refused++;
       log_.debug("control socket: {} clients already, refusing one more", clients_.size());
       // A best-effort answer; the socket's buffer takes this much.
-      std::string busy = json_line({{"ok", false},
-                                    {"error", "too many control socket clients (at most " +
-                                                  std::to_string(kMaxClients) + ")"}});
+      std::string busy = json_line(app::admin_error("too many control socket clients (at most " +
+                                                    std::to_string(kMaxClients) + ")"));
       (void)conn.write({reinterpret_cast<const uint8_t*>(busy.data()), busy.size()});
       continue;
     }
@@ -119,9 +115,8 @@ bool AdminSocket::read_requests(Client& c) {
       stats_.bad_requests++;
       log_.debug("control socket: request line longer than {} bytes, closing the client",
                  app::kMaxAdminRequest);
-      send(c,
-           {{"ok", false},
-            {"error", "request longer than " + std::to_string(app::kMaxAdminRequest) + " bytes"}});
+      send(c, app::admin_error("request longer than " + std::to_string(app::kMaxAdminRequest) +
+                               " bytes"));
       c.in.clear();
       c.conn.close_after_flush();
       return true;
@@ -147,7 +142,7 @@ void AdminSocket::answer(Client& c, std::string_view line) {
   auto req = app::parse_admin_request(line, &error);
   if (!req) {
     stats_.bad_requests++;
-    send(c, {{"ok", false}, {"error", error}});
+    send(c, app::admin_error(error));
     return;
   }
   nlohmann::json j = handler_(*req);
