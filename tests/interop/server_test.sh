@@ -613,9 +613,12 @@ case10c_check() {
 
 case11_start() {
 	client c13 user1 secret1
-	guest_set c13 HOLD 60
+	# Its check runs after the other cases' checks: on a loaded machine that
+	# can be minutes after the link came up, so the hold and the deadline
+	# are long.
+	guest_set c13 HOLD 150
 	guest_set c13 PPPD_EXTRA "persist holdoff 1 maxfail 3"
-	guest_start c13 150
+	guest_start c13 300
 }
 
 # pppd 2.4.9 cannot renegotiate LCP under MPPE: taking CCP down while LCP
@@ -661,8 +664,8 @@ case11_check() {
 		newip=$(grep "\[$gaddr\] call [0-9]* ppp[0-9]*: local IP address" "$LAB_WORK/server.log" |
 			sed -n '2,$ s/.*remote IP address \([0-9.]*\).*/\1/p' | tail -n1)
 		n=$((n + 1))
-		if [ $n -gt 60 ]; then
-			why+=("the link was not back within 15 s of the LCP restart")
+		if [ $n -gt 150 ]; then
+			why+=("the link was not back within 30 s of the LCP restart")
 			break
 		fi
 		sleep 0.2
