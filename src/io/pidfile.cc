@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -69,6 +70,10 @@ std::string pid_holder(const std::string& path) {
 }
 
 Result<PidFile> PidFile::lock(std::string path) {
+  // Removed at exit, when a daemon's working directory is / already.
+  std::error_code ec;
+  if (!path.empty() && path[0] != '/') path = std::filesystem::absolute(path, ec).string();
+  if (ec) return ec;
   for (;;) {
     Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
     if (!fd.valid()) return errno_error();

@@ -93,6 +93,22 @@ TEST(PidFile, StaleAndFork) {
   EXPECT_EQ(::access(path.c_str(), F_OK), 0);
 }
 
+// A relative path is kept absolute: the file is found again from /.
+TEST(PidFile, RelativePath) {
+  test::TempDir dir;
+  char cwd[4096];
+  ASSERT_NE(::getcwd(cwd, sizeof cwd), nullptr);
+  ASSERT_EQ(::chdir(dir.path().c_str()), 0);
+  auto p = PidFile::lock("rel.pid");
+  ASSERT_EQ(::chdir("/"), 0);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->path(), dir.file("rel.pid"));
+  ASSERT_FALSE(p->write());
+  p = PidFile();
+  EXPECT_NE(::access(dir.file("rel.pid").c_str(), F_OK), 0);
+  ASSERT_EQ(::chdir(cwd), 0);
+}
+
 TEST(Wtmp, LoginLogoutRecords) {
   test::TempDir dir;
   std::string path = dir.file("wtmp");
