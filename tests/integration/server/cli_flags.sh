@@ -30,7 +30,7 @@ ip netns exec "$NS_S" "$PPTPXD" -f -c "$T/server/pptpd.conf" --chap-secrets "$T/
   --ppp-options "" --control "$CTL" -l 192.168.99.3 -p "$PIDFILE" -C 1 -o "$T/server/options.flag" \
   -D -e /usr/sbin/pppd > "$T/server1.log" 2>&1 &
 SERVER_PID=$!
-wait_log 5 "$T/server1.log" 'pptpxd listening' || fail "pptpxd did not start"
+wait_log 15 "$T/server1.log" 'pptpxd listening' || fail "pptpxd did not start"
 
 # ---- -l
 listeners=$(ip netns exec "$NS_S" ss -ltnH | awk '$4 ~ /:1723$/ { print $4 }')
@@ -70,7 +70,7 @@ ok "second pptpxd: '$(head -1 "$T/second.log")', exit 1; pid file and control so
 # ---- clients: one session (-C 1), a second pptpx for the same peer
 SERVER_ADDR=192.168.99.3 client_files
 start_client
-wait_link 15 || fail "the first client's link did not come up"
+wait_link 30 || fail "the first client's link did not come up"
 OWN=$T/run/pptpx-office.pid
 [ "$(cat "$OWN")" = "$CLIENT_PID" ] || fail "pptpx pid file holds '$(cat "$OWN")', want $CLIENT_PID"
 ok "client up; $OWN holds its pid"
