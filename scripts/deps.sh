@@ -12,6 +12,9 @@ packages=(
   clang-tidy-14
   # format check (scripts/format.sh): .clang-format as clang-format 14 reads it
   clang-format-14
+  # man pages: scdoc turns docs/man/*.scd into roff at build time; man-db and groff
+  # check that each page renders without a warning (docs/man/check_page.sh)
+  scdoc man-db groff-base
   # run and test: namespaces, traffic
   iproute2 iputils-ping iperf3 psmisc procps kmod nftables python3
   # metrics test: promtool check metrics, and a real prometheus scraping pptpxd

@@ -52,7 +52,8 @@ void usage(FILE* out) {
                "                          mppe-stateful)\n"
                "  --log-level LEVEL       error, warning, notice, info (default) or debug\n"
                "                          (debug: as pppd's debug)\n"
-               "  --version, --help\n"
+               "  -v, --version           print the version and exit\n"
+               "  -h, --help              print this help and exit\n"
                "\n"
                "pppd options honoured include nodetach, updetach, persist, maxfail, holdoff,\n"
                "debug, dump, logfd, nologfd, logfile, name, user, password, remotename,\n"
@@ -61,6 +62,12 @@ void usage(FILE* out) {
                "ip-pre-up-script, "
                "ip-up-script, ip-down-script.\n"
                "Signals: TERM/INT hang up (exit 0); HUP drops the link (redials with persist).\n");
+}
+
+// After a usage error's own line: where to look; the exit status.
+int usage_error() {
+  std::fputs("Try 'pptpx --help' for the commands and options.\n", stderr);
+  return client::kExitOptionError;
 }
 
 struct Cli {
@@ -86,16 +93,25 @@ std::string* flag_value(const std::string& flag, Cli& cli) {
 
 // The words that are not our flags: the command, its NAME and pppd options.
 int parse_command(const std::vector<std::string>& words, Cli& cli) {
-  if (words.size() < 2 || (words[0] != "call" && words[0] != "hangup")) {
-    usage(stderr);
-    return client::kExitOptionError;
+  if (words.empty()) {
+    std::fprintf(stderr, "pptpx: no command: give call NAME or hangup NAME\n");
+    return usage_error();
+  }
+  if (words[0] != "call" && words[0] != "hangup") {
+    std::fprintf(stderr, "pptpx: unknown command '%s' (call or hangup)\n", words[0].c_str());
+    return usage_error();
+  }
+  if (words.size() < 2) {
+    std::fprintf(stderr, "pptpx: %s needs a NAME (a file in the peers folder)\n", words[0].c_str());
+    return usage_error();
   }
   cli.command = words[0];
   cli.flags.call_name = words[1];
   cli.flags.ppp_words.assign(words.begin() + 2, words.end());
   if (cli.command == "hangup" && !cli.flags.ppp_words.empty()) {
-    std::fprintf(stderr, "pptpx: hangup takes only a NAME\n");
-    return client::kExitOptionError;
+    std::fprintf(stderr, "pptpx: hangup takes a NAME and nothing more: '%s'\n",
+                 cli.flags.ppp_words[0].c_str());
+    return usage_error();
   }
   return client::kExitOk;
 }
@@ -112,6 +128,13 @@ bool set_log_level(Cli& cli) {
   return true;
 }
 
+// Whether word is an option of ours that pptpx does not know: any
+// "--word", and "-word" before the command (after `call NAME`, pppd's
+// options include a few with one dash: -all, -ip, ...).
+bool unknown_option(const std::string& word, const std::vector<std::string>& words) {
+  return word.size() > 1 && word[0] == '-' && (word[1] == '-' || words.size() < 2);
+}
+
 // Our --flags may stand anywhere; every other word is the command, its NAME
 // and pppd options. -1: --version or --help answered, exit 0.
 int parse_cli(int argc, char** argv, Cli& cli) {
@@ -120,8 +143,8 @@ int parse_cli(int argc, char** argv, Cli& cli) {
     std::string a = argv[i];
     if (std::string* dst = flag_value(a, cli)) {
       if (i + 1 >= argc) {
-        std::fprintf(stderr, "pptpx: %s needs a value\n", a.c_str());
-        return client::kExitOptionError;
+        std::fprintf(stderr, "pptpx: option '%s' needs a value\n", a.c_str());
+        return usage_error();
       }
       *dst = argv[++i];
     } else if (a == "--mppe-stateful-only") {
@@ -132,6 +155,9 @@ int parse_cli(int argc, char** argv, Cli& cli) {
     } else if (a == "--help" || a == "-h") {
       usage(stdout);
       return -1;
+    } else if (unknown_option(a, words)) {
+      std::fprintf(stderr, "pptpx: unknown option '%s'\n", a.c_str());
+      return usage_error();
     } else {
       words.push_back(a);
     }
@@ -144,10 +170,10 @@ int hangup(const client::Flags& flags) {
   const std::string& name = flags.call_name;
   std::string link_file = flags.run_dir + "/ppp-" + name + ".pid";
   std::string own_file = flags.run_dir + "/pptpx-" + name + ".pid";
-  auto pid = client::read_pid_file(link_file);
+  auto pid = io::read_pidfile(link_file);
   std::string used = link_file;
   if (!pid) {
-    pid = client::read_pid_file(own_file);
+    pid = io::read_pidfile(own_file);
     used = own_file;
   }
   if (!pid) {
@@ -325,6 +351,17 @@ int run_dialer(io::EventLoop& ev, const client::Settings& settings, io::SystemLo
   return exit_status;
 }
 
+// A pptpx for the same peer holds its pid file: say so and leave its
+// files alone; the exit status.
+int already_running(const Cli& cli, const std::string& path) {
+  std::string who = io::pid_holder(path);
+  std::fprintf(stderr,
+               "pptpx already running for %s (%s): it holds %s; hang it up first (pptpx hangup "
+               "%s)\n",
+               cli.flags.call_name.c_str(), who.c_str(), path.c_str(), cli.flags.call_name.c_str());
+  return client::kExitFatal;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -334,16 +371,17 @@ int main(int argc, char** argv) {
 
   client::Settings settings;
   if (int rc = load_configuration(cli.flags, settings); rc != client::kExitOk) return rc;
+  std::string own_pid = cli.flags.run_dir + "/pptpx-" + cli.flags.call_name + ".pid";
+  io::Result<io::PidFile> pidfile = io::PidFile::lock(own_pid);
+  if (!pidfile && io::already_running(pidfile.error())) return already_running(cli, own_pid);
   int up_pipe = -1;
   if (std::optional<int> rc = detach(settings.detach, up_pipe)) return *rc;
 
   io::SystemLogSink system_sink(log_options(settings, cli.log_level));
   Logger log(system_sink);
   log_startup(log, settings);
-
-  std::string own_pid = cli.flags.run_dir + "/pptpx-" + cli.flags.call_name + ".pid";
-  auto pidfile = io::PidFile::create(own_pid);
-  if (!pidfile) log.warn("cannot write pid file {}: {}", own_pid, pidfile.error().message());
+  std::error_code ec = pidfile ? pidfile->write() : pidfile.error();
+  if (ec) log.warn("cannot write pid file {}: {}", own_pid, ec.message());
 
   auto loop = io::EventLoop::create({SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2});
   if (!loop) {

@@ -25,7 +25,7 @@ constexpr int kExitUsage = 2;
 
 void usage(FILE* out) {
   std::fprintf(out,
-               "Usage: pptpxctl [--socket PATH] COMMAND\n"
+               "Usage: pptpxctl [options] COMMAND\n"
                "Asks a running pptpxd (its control socket, by default %s).\n"
                "\n"
                "  sessions [--json]             every session: interface, user, client, address,\n"
@@ -36,6 +36,13 @@ void usage(FILE* out) {
                "  reload                        re-reads the configuration (as SIGHUP)\n"
                "  debug on|off                  debug logging\n"
                "  version                       pptpxd's version (and pptpxctl's)\n"
+               "\n"
+               "Options (anywhere on the line):\n"
+               "  --socket PATH                 the control socket, when pptpxd has another one\n"
+               "  --json                        the answer as JSON, raw numbers, for scripts\n"
+               "  --reason TEXT                 with kill: the reason the client and the log see\n"
+               "  -v, --version                 print pptpxctl's version and exit\n"
+               "  -h, --help                    print this help and exit\n"
                "\n"
                "TARGET: an interface (ppp0), a user name, the address a session was given,\n"
                "or the client's address (ADDRESS or ADDRESS:PORT).\n"
@@ -48,6 +55,28 @@ struct Cli {
   app::AdminRequest req;
   bool json = false;
 };
+
+// A usage error: the line naming it, where to look; the exit status.
+int usage_error(const std::string& what) {
+  std::fprintf(stderr, "pptpxctl: %s\nTry 'pptpxctl --help' for the commands.\n", what.c_str());
+  return kExitUsage;
+}
+
+bool known_command(const std::string& word) {
+  for (const char* c : {"sessions", "show", "kill", "stats", "reload", "debug", "version"})
+    if (word == c) return true;
+  return false;
+}
+
+// What is wrong with the words after a known command, naming them.
+std::string wrong_arguments(const std::vector<std::string>& words) {
+  const std::string& cmd = words[0];
+  if (words.size() == 1) return cmd + (cmd == "debug" ? " needs on or off" : " needs a TARGET");
+  if (cmd == "debug" && words.size() == 2) return "debug takes on or off, not '" + words[1] + "'";
+  size_t extra = cmd == "show" || cmd == "kill" || cmd == "debug" ? 2 : 1;
+  std::string takes = extra == 1 ? "nothing" : cmd == "debug" ? "on or off" : "a TARGET";
+  return cmd + " takes " + takes + " and nothing more: '" + words[extra] + "'";
+}
 
 // Whether the words after the command fit it: show and kill take a
 // TARGET, debug takes on or off, the rest nothing.
@@ -64,7 +93,8 @@ int parse_options(int argc, char** argv, Cli& cli, std::vector<std::string>& wor
     std::string_view a = argv[i];
     if (a == "--json") {
       cli.json = true;
-    } else if ((a == "--socket" || a == "--reason") && i + 1 < argc) {
+    } else if (a == "--socket" || a == "--reason") {
+      if (i + 1 >= argc) return usage_error("option '" + std::string(a) + "' needs a value");
       (a == "--socket" ? cli.socket : cli.req.reason) = argv[++i];
     } else if (a == "-h" || a == "--help") {
       usage(stdout);
@@ -72,9 +102,8 @@ int parse_options(int argc, char** argv, Cli& cli, std::vector<std::string>& wor
     } else if (a == "-v" || a == "--version") {
       std::printf("pptpxctl %s\n", PPTPX_VERSION);
       return -1;
-    } else if (a.starts_with("-")) {
-      std::fprintf(stderr, "pptpxctl: unknown or incomplete option '%s'\n", argv[i]);
-      return kExitUsage;
+    } else if (a.size() > 1 && a.starts_with("-")) {
+      return usage_error("unknown option '" + std::string(a) + "'");
     } else {
       words.emplace_back(a);
     }
@@ -85,15 +114,9 @@ int parse_options(int argc, char** argv, Cli& cli, std::vector<std::string>& wor
 int parse(int argc, char** argv, Cli& cli) {
   std::vector<std::string> words;
   if (int rc = parse_options(argc, argv, cli, words); rc != kExitOk) return rc;
-  if (words.empty()) {
-    usage(stderr);
-    return kExitUsage;
-  }
-  if (!words_fit(words)) {
-    std::fprintf(stderr, "pptpxctl: wrong arguments for '%s'\n", words[0].c_str());
-    usage(stderr);
-    return kExitUsage;
-  }
+  if (words.empty()) return usage_error("no command");
+  if (!known_command(words[0])) return usage_error("unknown command '" + words[0] + "'");
+  if (!words_fit(words)) return usage_error(wrong_arguments(words));
   cli.req.command = words[0];
   if (words.size() > 1) {
     if (cli.req.command == "debug")

@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: MIT
 // pptpxd: the PPTP server. Argument parsing and wiring only; the work is in
 // app/server.
-#include <getopt.h>
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <optional>
 #include <string>
-#include <string_view>
 
 #include "app/common/admin_protocol.h"
+#include "app/server/command_line.h"
 #include "app/server/server.h"
 #include "app/server/settings.h"
 #include "config/pptpd_conf.h"
@@ -33,138 +31,27 @@ constexpr int kExitOk = 0;
 constexpr int kExitFatal = 1;
 constexpr int kExitConfig = 2;
 
-void usage(FILE* out) {
-  std::fprintf(out,
-               "Usage: pptpxd [options]\n"
-               "PPTP server: a drop-in replacement for pptpd + pppd, PPP in userspace.\n"
-               "\n"
-               "  -c, --conf FILE         configuration file (default /etc/pptpd.conf)\n"
-               "  -f, --foreground        stay in the foreground and log to stderr, not syslog\n"
-               "      --syslog            with -f: log to syslog as well\n"
-               "      --chap-secrets FILE secrets file (default /etc/ppp/chap-secrets)\n"
-               "      --pap-secrets FILE  secrets for PAP (default /etc/ppp/pap-secrets)\n"
-               "      --log-level LEVEL   error, warning, notice, info (default) or debug\n"
-               "  -d, --debug             debug logging (--log-level debug)\n"
-               "      --control PATH      control socket for pptpxctl (default\n"
-               "                          /run/pptpxd/control.sock; \"none\": no socket)\n"
-               "      --metrics ADDR:PORT serve Prometheus metrics at http://ADDR:PORT/metrics\n"
-               "                          (over pptpd.conf's metrics; \"none\": off)\n"
-               "      --metrics-per-session  add series per user and interface\n"
-               "  -v, --version           print the version and exit\n"
-               "  -h, --help              print this help and exit\n"
-               "\n"
-               "Logs go to syslog (daemon), or to stderr with -f; the options file's\n"
-               "logfile adds a file.\n"
-               "Signals: TERM ends every session cleanly and exits; HUP re-reads the\n"
-               "configuration for new sessions and reopens the log file; USR1 toggles debug\n"
-               "logging (HUP keeps the choice unless the configuration's debug changed);\n"
-               "USR2 logs the drop counters.\n");
-}
+using Cli = server::CommandLine;
 
-struct Cli {
-  server::Flags flags;  // flags.debug: -d or --log-level debug
-  uint16_t port = 1723;
-  LogLevel log_level = LogLevel::kInfo;
-  bool syslog = false;  // --syslog: in the foreground too
-  std::string control = app::kDefaultControlSocket;
-};
-
-enum LongOption {
-  kChapSecrets = 1000,
-  kPapSecrets,
-  kPppOptions,
-  kPort,
-  kLogLevel,
-  kSyslog,
-  kControl,
-  kMetrics,
-  kMetricsPerSession
-};
-
-// --metrics ADDR:PORT, or none; kExitOk or kExitConfig.
-int apply_metrics(const char* arg, server::Flags& flags) {
-  if (std::string_view(arg) == "none") {
-    flags.no_metrics = true;
-    flags.metrics.reset();
-    return kExitOk;
-  }
-  flags.metrics = config::parse_host_port(arg);
-  flags.no_metrics = false;
-  if (flags.metrics) return kExitOk;
-  std::fprintf(stderr, "pptpxd: --metrics '%s' is not ADDR:PORT (e.g. 127.0.0.1:9723) or none\n",
-               arg);
-  return kExitConfig;
-}
-
-// One option with its argument; kExitOk, kExitConfig, or -1 (answered:
-// --version, --help).
-int apply_option(int c, const char* arg, Cli& cli) {
-  switch (c) {
-    case 'c': cli.flags.conf_path = arg; break;
-    case 'f': cli.flags.foreground = true; break;
-    case 'd': cli.flags.debug = true; break;
-    case kSyslog: cli.syslog = true; break;
-    case kChapSecrets: cli.flags.chap_secrets_path = arg; break;
-    case kPapSecrets: cli.flags.pap_secrets_path = arg; break;
-    case kPppOptions: cli.flags.global_options_path = arg; break;
-    case kControl: cli.control = arg; break;
-    case kMetrics: return apply_metrics(arg, cli.flags);
-    case kMetricsPerSession: cli.flags.metrics_per_session = true; break;
-    case kLogLevel: {
-      std::optional<LogLevel> l = parse_log_level(arg);
-      if (!l) {
-        std::fprintf(stderr, "pptpxd: unknown log level '%s' (one of %s)\n", arg,
-                     std::string(kLogLevelNames).c_str());
-        return kExitConfig;
-      }
-      cli.log_level = *l;
-      cli.flags.debug = *l == LogLevel::kDebug;
-      break;
-    }
-    case kPort: {
-      int p = std::atoi(arg);
-      if (p <= 0 || p > 65535) {
-        std::fprintf(stderr, "pptpxd: bad port '%s'\n", arg);
-        return kExitConfig;
-      }
-      cli.port = static_cast<uint16_t>(p);
-      break;
-    }
-    case 'v': std::printf("pptpxd %s\n", PPTPX_VERSION); return -1;
-    case 'h': usage(stdout); return -1;
-    default: usage(stderr); return kExitConfig;
-  }
-  return kExitOk;
-}
-
+// The command line into cli; kExitOk to go on, else the exit status
+// (--help and --version answered: -1).
 int parse_cli(int argc, char** argv, Cli& cli) {
-  static const option longopts[] = {
-      {"conf", required_argument, nullptr, 'c'},
-      {"foreground", no_argument, nullptr, 'f'},
-      {"fg", no_argument, nullptr, 'f'},
-      {"syslog", no_argument, nullptr, kSyslog},
-      {"chap-secrets", required_argument, nullptr, kChapSecrets},
-      {"pap-secrets", required_argument, nullptr, kPapSecrets},
-      {"log-level", required_argument, nullptr, kLogLevel},
-      {"debug", no_argument, nullptr, 'd'},
-      {"control", required_argument, nullptr, kControl},
-      {"metrics", required_argument, nullptr, kMetrics},
-      {"metrics-per-session", no_argument, nullptr, kMetricsPerSession},
-      {"version", no_argument, nullptr, 'v'},
-      {"help", no_argument, nullptr, 'h'},
-      // For tests: the global pppd options file ("" for none) and the TCP port.
-      {"ppp-options", required_argument, nullptr, kPppOptions},
-      {"port", required_argument, nullptr, kPort},
-      {nullptr, 0, nullptr, 0},
-  };
-  int c;
-  while ((c = getopt_long(argc, argv, "c:fdvh", longopts, nullptr)) != -1)
-    if (int rc = apply_option(c, optarg, cli); rc != kExitOk) return rc;
-  if (optind < argc) {
-    std::fprintf(stderr, "pptpxd: unexpected argument '%s'\n", argv[optind]);
-    usage(stderr);
-    return kExitConfig;
+  using Action = server::ParsedCommandLine::Action;
+  server::ParsedCommandLine parsed = server::parse_command_line(argc, argv);
+  switch (parsed.action) {
+    case Action::kHelp: std::fputs(server::usage_text().c_str(), stdout); return -1;
+    case Action::kVersion: std::printf("pptpxd %s\n", PPTPX_VERSION); return -1;
+    case Action::kUsageError:
+      std::fprintf(stderr, "pptpxd: %s\nTry 'pptpxd --help' for the options.\n",
+                   parsed.error.c_str());
+      return kExitConfig;
+    case Action::kRun: break;
   }
+  cli = std::move(parsed.cli);
+  // Logged too, once there is a log: here for the terminal a daemon leaves.
+  if (!cli.flags.foreground)
+    for (const std::string& w : cli.warnings)
+      std::fprintf(stderr, "pptpxd: warning: %s\n", w.c_str());
   return kExitOk;
 }
 
@@ -192,6 +79,8 @@ bool report(const config::Diagnostics& diags, const Logger* log) {
 void make_paths_absolute(server::Flags& flags) {
   for (std::string* path : {&flags.conf_path, &flags.chap_secrets_path, &flags.pap_secrets_path})
     if (!path->empty() && (*path)[0] != '/') *path = absolute(*path);
+  for (std::optional<std::string>* path : {&flags.conf.option, &flags.conf.pidfile})
+    if (*path && !(*path)->empty() && (**path)[0] != '/') **path = absolute(**path);
 }
 
 // Reads the configuration, reporting its problems, and loads OpenSSL's
@@ -364,10 +253,6 @@ int run_server(io::EventLoop& ev, const Cli& cli, const server::Settings& settin
     log.info("metrics at http://{}:{}/metrics{}", m.addr.str(), m.port,
              settings.metrics_per_session ? " (with series per session)" : "");
   }
-  auto pidfile = io::PidFile::create(settings.pidfile);
-  if (!pidfile)
-    log.warn("cannot write pid file {}: {}", settings.pidfile, pidfile.error().message());
-
   Runtime runtime(srv, cli.flags, settings, sink, log);
   open_control_socket(srv, cli, runtime, log);
   bool stopping = false;
@@ -382,6 +267,28 @@ int run_server(io::EventLoop& ev, const Cli& cli, const server::Settings& settin
   return kExitOk;
 }
 
+// Locks the pid file before pptpxd touches anything (the port, the control
+// socket, proxy ARP entries), so a second pptpxd on the same file leaves
+// the first one alone. nullopt to go on (a pid file that cannot be opened
+// only warns, later); kExitFatal when another process holds it.
+std::optional<int> lock_pidfile(const std::string& path, io::Result<io::PidFile>& pidfile) {
+  pidfile = io::PidFile::lock(path);
+  if (pidfile || !io::already_running(pidfile.error())) return std::nullopt;
+  std::string who = io::pid_holder(path);
+  std::fprintf(stderr,
+               "pptpxd already running (%s): it holds the pid file %s; stop it first, or give "
+               "this pptpxd its own pid file (-p FILE), port and control socket\n",
+               who.c_str(), path.c_str());
+  return kExitFatal;
+}
+
+// Writes our pid into the locked pid file (after daemonising: the pid
+// that runs), or says why there is none.
+void write_pidfile(io::Result<io::PidFile>& pidfile, const std::string& path, const Logger& log) {
+  std::error_code ec = pidfile ? pidfile->write() : pidfile.error();
+  if (ec) log.warn("cannot write pid file {}: {}", path, ec.message());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -391,6 +298,8 @@ int main(int argc, char** argv) {
 
   server::Settings settings;
   if (int rc = load_configuration(cli.flags, settings); rc != kExitOk) return rc;
+  io::Result<io::PidFile> pidfile{std::error_code()};
+  if (std::optional<int> rc = lock_pidfile(settings.pidfile, pidfile)) return *rc;
   if (!cli.flags.foreground || cli.syslog) warn_without_syslog(cli, settings);
   if (!cli.flags.foreground) {
     if (auto ec = io::daemonize()) {
@@ -402,6 +311,8 @@ int main(int argc, char** argv) {
   io::SystemLogSink sink(log_options(cli, settings));
   Logger log(sink);
   open_logfile(sink, log, settings.ppp.logfile);
+  write_pidfile(pidfile, settings.pidfile, log);
+  for (const std::string& w : cli.warnings) log.warn("{}", w);
   // pppd warns for each secrets file it reads.
   for (const std::string* path : {&cli.flags.chap_secrets_path, &cli.flags.pap_secrets_path})
     if (auto w = config::check_secrets_permissions(*path)) log.warn("{}", *w);

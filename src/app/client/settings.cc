@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
 
 #include "app/common/ppp_settings.h"
 #include "base/text.h"
@@ -261,16 +260,6 @@ std::string resolv_conf_text(std::optional<Ipv4> dns1, std::optional<Ipv4> dns2)
   if (dns1) out += "nameserver " + dns1->str() + "\n";
   if (dns2) out += "nameserver " + dns2->str() + "\n";
   return out;
-}
-
-std::optional<pid_t> read_pid_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::string line;
-  if (!std::getline(in, line)) return std::nullopt;
-  auto v = parse_non_negative_int(line);
-  if (!v || *v <= 1) return std::nullopt;
-  return static_cast<pid_t>(*v);
 }
 
 }  // namespace pptpx::client

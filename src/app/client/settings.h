@@ -7,8 +7,6 @@
 // Problems are collected as diagnostics; errors stop start-up (exit 2).
 #pragma once
 
-#include <sys/types.h>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -74,8 +72,5 @@ std::string dump_settings(const Settings& s);
 
 // pppd's /etc/ppp/resolv.conf: one "nameserver" line per address.
 std::string resolv_conf_text(std::optional<Ipv4> dns1, std::optional<Ipv4> dns2);
-
-// The pid on the first line of a pid file; nullopt when missing or garbled.
-std::optional<pid_t> read_pid_file(const std::string& path);
 
 }  // namespace pptpx::client

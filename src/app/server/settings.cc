@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <utility>
 
 #include "app/common/ppp_settings.h"
 
@@ -30,6 +31,19 @@ std::optional<uint32_t> parse_speed(const std::string& text) {
   unsigned long v = std::strtoul(text.c_str(), &end, 10);
   if (end && *end == 0 && v > 0 && v <= UINT32_MAX) return static_cast<uint32_t>(v);
   return std::nullopt;
+}
+
+// The command line's pptpd flags over the file's keywords.
+void apply_conf_flags(const ConfFlags& f, config::PptpdConf& conf) {
+  for (auto [flag, keyword] : {std::pair{&f.listen, &conf.listen},
+                               {&f.option, &conf.option},
+                               {&f.pidfile, &conf.pidfile},
+                               {&f.speed, &conf.speed}})
+    if (*flag) *keyword = *flag;
+  if (f.stimeout) conf.stimeout = *f.stimeout;
+  if (f.connections) conf.connections = *f.connections;
+  conf.logwtmp = conf.logwtmp || f.logwtmp;
+  conf.noipparam = conf.noipparam || f.noipparam;
 }
 
 // /etc/ppp/options (when readable), then pptpd.conf's `option` file.
@@ -126,6 +140,7 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
   Settings s;
   s.flags = flags;
   s.conf = config::load_pptpd_conf(flags.conf_path, diags);
+  apply_conf_flags(flags.conf, s.conf);
   read_ppp_options(s, diags);
   apply_slots(s, diags);
   apply_pptpd_conf(s, diags);

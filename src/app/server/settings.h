@@ -18,6 +18,20 @@
 
 namespace pptpx::server {
 
+// pptpd's command-line flags that stand for a pptpd.conf keyword: each
+// one given replaces the keyword's value (pptpd.c reads the file only for
+// what the command line left unset).
+struct ConfFlags {
+  std::optional<std::string> listen;   // -l ADDR, an IPv4 address
+  std::optional<std::string> option;   // -o FILE
+  std::optional<std::string> pidfile;  // -p FILE
+  std::optional<std::string> speed;    // -s SPEED
+  std::optional<int> stimeout;         // -t SECONDS, positive
+  std::optional<int> connections;      // -C N, positive
+  bool logwtmp = false;                // -w
+  bool noipparam = false;              // -i
+};
+
 struct Flags {
   std::string conf_path = "/etc/pptpd.conf";
   std::string chap_secrets_path = "/etc/ppp/chap-secrets";
@@ -31,6 +45,7 @@ struct Flags {
   std::optional<config::HostPort> metrics;
   bool no_metrics = false;
   bool metrics_per_session = false;
+  ConfFlags conf;  // over pptpd.conf
 };
 
 struct Settings {

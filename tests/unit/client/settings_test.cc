@@ -221,15 +221,5 @@ TEST(ResolvConf, PppdFormat) {
   EXPECT_EQ(resolv_conf_text(std::nullopt, std::nullopt), "");
 }
 
-TEST(PidFile, Read) {
-  std::string path = "/tmp/pptpx-client-pid-" + std::to_string(getpid());
-  std::ofstream(path) << "1234\nppp0\n";
-  EXPECT_EQ(read_pid_file(path), std::optional<pid_t>(1234));
-  std::ofstream(path) << "garbage\n";
-  EXPECT_EQ(read_pid_file(path), std::nullopt);
-  std::remove(path.c_str());
-  EXPECT_EQ(read_pid_file(path), std::nullopt);
-}
-
 }  // namespace
 }  // namespace pptpx::client

@@ -29,12 +29,84 @@ TEST(PidFile, WriteAndRemove) {
   EXPECT_NE(::access(path.c_str(), F_OK), 0);
   EXPECT_FALSE(remove_pidfile(path));  // already gone is fine
   {
-    auto p = PidFile::create(path);
+    auto p = PidFile::lock(path);
     ASSERT_TRUE(p.ok());
+    ASSERT_FALSE(p->write());
     EXPECT_EQ(slurp(path), std::to_string(::getpid()) + "\n");
   }
   EXPECT_NE(::access(path.c_str(), F_OK), 0);
   EXPECT_TRUE(write_pidfile(dir.file("no/such/dir/x.pid"), 1));
+}
+
+TEST(PidFile, Read) {
+  test::TempDir dir;
+  std::string path = dir.file("x.pid");
+  EXPECT_EQ(read_pidfile(path), std::nullopt);
+  std::ofstream(path) << "1234\nppp0\n";
+  EXPECT_EQ(read_pidfile(path), std::optional<pid_t>(1234));
+  std::ofstream(path) << "garbage\n";
+  EXPECT_EQ(read_pidfile(path), std::nullopt);
+  std::ofstream(path) << "12x\n";
+  EXPECT_EQ(read_pidfile(path), std::nullopt);
+}
+
+// A second lock on a held pid file fails and changes nothing; once the
+// holder is gone (the file removed), the lock is free again.
+TEST(PidFile, LockedOnce) {
+  test::TempDir dir;
+  std::string path = dir.file("pptpd.pid");
+  auto first = PidFile::lock(path);
+  ASSERT_TRUE(first.ok());
+  ASSERT_FALSE(first->write());
+  {
+    auto second = PidFile::lock(path);
+    ASSERT_FALSE(second.ok());
+    EXPECT_TRUE(already_running(second.error()));
+  }
+  EXPECT_EQ(read_pidfile(path), std::optional<pid_t>(::getpid()));
+  first = PidFile();
+  EXPECT_NE(::access(path.c_str(), F_OK), 0);
+  auto third = PidFile::lock(path);
+  EXPECT_TRUE(third.ok());
+}
+
+// A stale pid file (no process holds it) is taken over; the lock follows
+// a fork, and only the process that wrote the pid removes the file.
+TEST(PidFile, StaleAndFork) {
+  test::TempDir dir;
+  std::string path = dir.file("pptpd.pid");
+  std::ofstream(path) << "99999\n";
+  auto p = PidFile::lock(path);
+  ASSERT_TRUE(p.ok());
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // The child writes its pid and exits without removing the file (as
+    // after daemonising, the file stays with the daemon).
+    _exit(p->write() ? 1 : 0);
+  }
+  int st = 0;
+  ASSERT_EQ(::waitpid(child, &st, 0), child);
+  ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  EXPECT_EQ(read_pidfile(path), std::optional<pid_t>(child));
+  p = PidFile();  // this process did not write it: the file stays
+  EXPECT_EQ(::access(path.c_str(), F_OK), 0);
+}
+
+// A relative path is kept absolute: the file is found again from /.
+TEST(PidFile, RelativePath) {
+  test::TempDir dir;
+  char cwd[4096];
+  ASSERT_NE(::getcwd(cwd, sizeof cwd), nullptr);
+  ASSERT_EQ(::chdir(dir.path().c_str()), 0);
+  auto p = PidFile::lock("rel.pid");
+  ASSERT_EQ(::chdir("/"), 0);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->path(), dir.file("rel.pid"));
+  ASSERT_FALSE(p->write());
+  p = PidFile();
+  EXPECT_NE(::access(dir.file("rel.pid").c_str(), F_OK), 0);
+  ASSERT_EQ(::chdir(cwd), 0);
 }
 
 TEST(Wtmp, LoginLogoutRecords) {
