@@ -1,0 +1,64 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Runs inside the systemd guest of tests/interop/systemd_test.sh, as
+# pptpx-systemd-test.service: starts, reloads and stops pptpxd.service,
+# then starts and stops pptpx@lab.service,
+# saving what systemctl, journalctl and /proc say into RES/NAME.txt (and
+# each command's status in RES/NAME.rc) for the host to check, then powers
+# the guest off.
+PATH=/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+
+# step NAME COMMAND...: runs it, output to RES/NAME.txt, status to RES/NAME.rc.
+step() {
+	name=$1
+	shift
+	"$@" >"$RES/$name.txt" 2>&1
+	echo $? >"$RES/$name.rc"
+}
+# wait_journal PATTERN: pptpxd's journal has a line matching it (10 s).
+wait_journal() {
+	n=0
+	while ! journalctl -u pptpxd.service --no-pager -q | grep -q -- "$1"; do
+		n=$((n + 1))
+		[ "$n" -gt 50 ] && return 1
+		sleep 0.2
+	done
+}
+unit=pptpxd.service
+cut -d' ' -f1 /proc/uptime >"$RES/booted-at.txt"
+
+step start systemctl start $unit
+step show-started systemctl show -p ActiveState,SubState,StatusText,Type,NRestarts $unit
+pid=$(systemctl show -p MainPID --value $unit)
+grep -E '^(CapBnd|CapEff|NoNewPrivs)' "/proc/$pid/status" >"$RES/caps.txt" 2>&1
+step status-started systemctl status --no-pager -n 20 $unit
+
+step reload systemctl reload $unit
+wait_journal 'configuration re-read'
+step show-reloaded systemctl show -p ActiveState,SubState,StatusText,MainPID $unit
+step status-reloaded systemctl status --no-pager -n 20 $unit
+# The control socket in RuntimeDirectory=pptpxd, and its reload.
+step ctl-reload pptpxctl reload
+
+step stop systemctl stop $unit
+step show-stopped systemctl show -p ActiveState,SubState,Result $unit
+step status-stopped systemctl status --no-pager -n 40 $unit
+step runtime-dir ls -A /run/pptpxd
+step journal journalctl -b --no-pager -o short-monotonic -u $unit
+
+# pptpx@lab.service: dials pptpxd on the host side of the lab bridge.
+client=pptpx@lab.service
+step client-start systemctl start $client
+step client-show-started systemctl show -p ActiveState,SubState,StatusText $client
+step client-ppp0 ip -4 addr show dev ppp0
+step client-status-started systemctl status --no-pager -n 20 $client
+step client-stop systemctl stop $client
+step client-show-stopped systemctl show -p ActiveState,SubState,Result $client
+step client-ppp0-stopped ip link show dev ppp0
+step client-journal journalctl -b --no-pager -o short-monotonic -u $client
+step security systemd-analyze security --no-pager $unit
+cut -d' ' -f1 /proc/uptime >"$RES/done-at.txt"
+: >"$RES/done"
+sync
+systemctl poweroff -ff

@@ -1,0 +1,61 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# PID 1 of the systemd guest of tests/interop/systemd_test.sh, until it
+# hands over to systemd. The root is the host's, read-only through hostfs
+# (docs/interop-lab.md); this prepares what systemd and pptpxd.service
+# must find on it, from the host folder RES (TUN, the lab network, units,
+# binaries, configuration), then execs systemd, which boots to
+# pptpx-systemd-test.target and runs systemd-checks.sh.
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+
+die() {
+	echo "systemd guest: $*"
+	halt -f
+	sleep 60
+}
+
+mount -t proc proc /proc
+if [ -z "$RES" ] || ! mount -t hostfs -o "$RES" hostfs "$RES"; then
+	die "cannot mount the results folder '$RES'"
+fi
+# shellcheck source=/dev/null
+. "$RES/guest.env"
+# TUN for pptpx@.service's ppp0: modprobe looks in /usr/lib/modules/<version>,
+# which lab_init creates empty on the host, over which go the UML modules.
+kver=$(uname -r)
+mount -t hostfs -o "/usr/lib/uml/modules/$kver" hostfs "/usr/lib/modules/$kver"
+modprobe tun || echo "systemd guest: modprobe tun failed"
+# The lab bridge, for pptpx@lab.service to dial pptpxd on the host side.
+ip link set lo up
+ip link set vec0 up
+ip addr add "$GUEST_ADDR/24" dev vec0
+hostname "$GUEST_NAME"
+# systemd leaves an existing /run alone: a tmpfs with the files below.
+mount -t tmpfs -o mode=755 tmpfs /run
+mkdir -p /run/pptpx-test
+cp -a "$RES/stage/." /run/pptpx-test/ || die "cannot copy $RES/stage"
+
+# The host's own enabled services (its /etc/systemd/system) stay hidden
+# under a tmpfs holding only this test's units.
+mount -t tmpfs tmpfs /etc/systemd/system
+cp /run/pptpx-test/units/* /etc/systemd/system/
+# systemd-tmpfiles-setup walks the whole hostfs root, a minute or more.
+ln -s /dev/null /etc/systemd/system/systemd-tmpfiles-setup.service
+
+# pptpxd and pptpxctl of this build, guest-local: the unit's ProtectHome=
+# would hide a build tree under /home.
+mount -t tmpfs tmpfs /usr/local/sbin
+cp /run/pptpx-test/bin/* /usr/local/sbin/
+# pptpxd's configuration at the paths pptpxd.service reads.
+mount --bind /run/pptpx-test/etc/pptpd.conf /etc/pptpd.conf
+mount --bind /run/pptpx-test/etc/pptpd-options /etc/ppp/pptpd-options
+mount --bind /run/pptpx-test/etc/chap-secrets /etc/ppp/chap-secrets
+# pptpx@lab.service's peers file and the options file it names.
+mount --bind /run/pptpx-test/etc/peers /etc/ppp/peers
+mount --bind /run/pptpx-test/etc/options.pptp /etc/ppp/options.pptp
+
+umount /proc
+# In a container (here: the host's /.dockerenv is visible) systemd reads its
+# options from its own command line, not the kernel's.
+exec /lib/systemd/systemd systemd.unit=pptpx-systemd-test.target
