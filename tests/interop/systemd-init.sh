@@ -47,13 +47,14 @@ ln -s /dev/null /etc/systemd/system/systemd-tmpfiles-setup.service
 # would hide a build tree under /home.
 mount -t tmpfs tmpfs /usr/local/sbin
 cp /run/pptpx-test/bin/* /usr/local/sbin/
-# pptpxd's configuration at the paths pptpxd.service reads.
+# pptpxd's configuration at the paths pptpxd.service reads, and a writable
+# /etc/ppp: the host's, with the test's files (pptpd-options, chap-secrets,
+# peers/lab, options.pptp, an ip-up.d script) laid over it.
 mount --bind /run/pptpx-test/etc/pptpd.conf /etc/pptpd.conf
-mount --bind /run/pptpx-test/etc/pptpd-options /etc/ppp/pptpd-options
-mount --bind /run/pptpx-test/etc/chap-secrets /etc/ppp/chap-secrets
-# pptpx@lab.service's peers file and the options file it names.
-mount --bind /run/pptpx-test/etc/peers /etc/ppp/peers
-mount --bind /run/pptpx-test/etc/options.pptp /etc/ppp/options.pptp
+mkdir -p /run/pptpx-test/etc-ppp
+cp -a /etc/ppp/. /run/pptpx-test/etc-ppp/
+cp -a /run/pptpx-test/etc/ppp/. /run/pptpx-test/etc-ppp/
+mount --bind /run/pptpx-test/etc-ppp /etc/ppp
 
 umount /proc
 # In a container (here: the host's /.dockerenv is visible) systemd reads its

@@ -9,6 +9,12 @@
 #   (running), Type=notify, StatusText "0 sessions, listening on
 #   0.0.0.0:1723"; the capability bounding set is exactly CAP_CHOWN,
 #   CAP_NET_BIND_SERVICE, CAP_NET_ADMIN, CAP_NET_RAW; NoNewPrivs 1;
+# - a session: pptpx on the host side dials the guest's pptpxd.service
+#   (MS-CHAPv2, MPPE-128): the guest's ppp0 comes up (TUN through
+#   DevicePolicy=closed), a ping crosses it, StatusText says "1 session",
+#   Debian's /etc/ppp/ip-up runs an ip-up.d script with the same bounding
+#   set that can write /etc/ppp (ReadWritePaths=); after the hang-up,
+#   "0 sessions";
 # - reload (ExecReload, SIGHUP): still active (running), systemd's
 #   "Reloading"/"Reloaded" lines and pptpxd's "configuration re-read" in
 #   the journal; `pptpxctl reload` through the control socket in
@@ -40,7 +46,7 @@ started=$SECONDS
 guest_new sd server
 DIR=$(guest_dir sd)
 STAGE=$DIR/stage
-mkdir -p "$STAGE/units" "$STAGE/bin" "$STAGE/etc"
+mkdir -p "$STAGE/units" "$STAGE/bin" "$STAGE/etc/ppp/peers" "$STAGE/etc/ppp/ip-up.d"
 
 # The units under test, running the binaries the guest copies to /usr/local/sbin.
 for unit in pptpxd.service pptpx@.service; do
@@ -49,22 +55,36 @@ done
 printf '%s\n' '[Unit]' 'Description=pptpx systemd test (tests/interop/systemd_test.sh)' \
 	'Requires=pptpx-systemd-test.service' >"$STAGE/units/pptpx-systemd-test.target"
 printf '%s\n' '[Unit]' 'Description=pptpx systemd test: start, reload, stop pptpxd.service' \
-	'[Service]' 'Type=oneshot' "Environment=RES=$DIR" \
+	'[Service]' 'Type=oneshot' 'TimeoutStartSec=infinity' "Environment=RES=$DIR" \
 	"ExecStart=/bin/sh $HERE/systemd-checks.sh" >"$STAGE/units/pptpx-systemd-test.service"
 cp "$PPTPXD" "$PPTPX" "$PPTPXCTL" "$STAGE/bin/"
 sed 's|^option .*|option /etc/ppp/pptpd-options|' "$SRC/examples/server/pptpd.conf" \
 	>"$STAGE/etc/pptpd.conf"
-cp "$SRC/examples/server/options.pptpd" "$STAGE/etc/pptpd-options"
+cp "$SRC/examples/server/options.pptpd" "$STAGE/etc/ppp/pptpd-options"
 {
 	cat "$SRC/examples/server/chap-secrets"
 	echo "user1 PPTP secret1 *"
-} >"$STAGE/etc/chap-secrets"
-chmod 600 "$STAGE/etc/chap-secrets"
+} >"$STAGE/etc/ppp/chap-secrets"
+chmod 600 "$STAGE/etc/ppp/chap-secrets"
 # The client's peers file "lab" (examples/client), dialing the host side.
-mkdir -p "$STAGE/etc/peers"
 sed -e "s/^pty .*/pty \"pptp $LAB_HOST_ADDR --nolaunchpppd\"/" -e 's/^ipparam .*/ipparam lab/' \
-	"$SRC/examples/client/peers/vpn-connection1" >"$STAGE/etc/peers/lab"
-cp "$SRC/examples/client/options.pptp" "$STAGE/etc/options.pptp"
+	"$SRC/examples/client/peers/vpn-connection1" >"$STAGE/etc/ppp/peers/lab"
+cp "$SRC/examples/client/options.pptp" "$STAGE/etc/ppp/options.pptp"
+# Run by Debian's /etc/ppp/ip-up (run-parts) under the units' hardening:
+# who it runs as, and whether /etc/ppp is writable (ReadWritePaths=).
+printf '%s\n' '#!/bin/sh' \
+	'{ echo "ip-up $*"; id -u; grep -E "^(CapBnd|NoNewPrivs)" /proc/self/status; } >>/etc/ppp/pptpx-test-ip-up.txt' \
+	>"$STAGE/etc/ppp/ip-up.d/zz-pptpx-test"
+chmod 755 "$STAGE/etc/ppp/ip-up.d/zz-pptpx-test"
+
+# pptpx on the host side, to dial the guest's pptpxd.service.
+CLIENT=$DIR/host-client
+mkdir -p "$CLIENT/peers" "$CLIENT/run"
+printf '%s\n' "pty \"pptp $(cat "$DIR/addr") --nolaunchpppd\"" 'name user1' 'remotename PPTP' \
+	'require-mppe-128' "file $SRC/examples/client/options.pptp" 'ipparam guest' \
+	"ip-up-script $CLIENT/none" "ip-down-script $CLIENT/none" >"$CLIENT/peers/guest"
+echo 'user1 PPTP secret1 *' >"$CLIENT/chap-secrets"
+chmod 600 "$CLIENT/chap-secrets"
 
 # pptpxd on the host side of the lab bridge, for pptpx@lab.service.
 HOST=$DIR/host-server
@@ -77,7 +97,28 @@ chmod 600 "$HOST/chap-secrets"
 lab_ns_spawn "$DIR/host-pptpxd.log" "$PPTPXD" -f -c "$HOST/pptpd.conf" \
 	--chap-secrets "$HOST/chap-secrets" --ppp-options "" --control none
 
+# dial_guest: a session into the guest's pptpxd.service while it is up:
+# pptpx nodetach, ppp0 with its address, a ping through it, hang-up.
+dial_guest() {
+	guest_wait_file sd server-up 120 || return 1
+	lab_ns_spawn "$DIR/host-client.log" "$PPTPX" --peers-dir "$CLIENT/peers" call guest nodetach \
+		--chap-secrets "$CLIENT/chap-secrets" --ppp-options "" --run-dir "$CLIENT/run"
+	local pid=$LAB_LAST_PID i
+	for i in $(seq 100); do
+		lab_ns ip -4 addr show dev ppp0 >"$DIR/host-ppp0.txt" 2>&1
+		grep -q 'inet 10.10.0.10 peer 10.10.0.1/32' "$DIR/host-ppp0.txt" && break
+		sleep 0.2
+	done
+	lab_ns ping -c 3 -i 0.3 -W 2 10.10.0.1 >"$DIR/host-ping.txt" 2>&1
+	: >"$DIR/client-up"
+	guest_wait_file sd server-checked 30
+	kill -TERM "$pid"
+	for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+	: >"$DIR/client-down"
+}
+
 guest_start sd 150
+dial_guest || lab_log "the guest's pptpxd.service did not come up for the session"
 guest_wait sd 160 || lab_log "the guest did not power off in time"
 elapsed=$((SECONDS - started))
 
@@ -107,6 +148,15 @@ has status-started "Active: active (running)" || fail "status after start: $(sho
 grep -q '^CapBnd:.*0000000000003401$' "$DIR/caps.txt" || fail "capabilities: $(show caps)"
 grep -q '^NoNewPrivs:.*1$' "$DIR/caps.txt" || fail "NoNewPrivs: $(show caps)"
 ok "start: active (running), $(grep StatusText "$DIR/show-started.txt"); $(tr '\n\t' '  ' <"$DIR/caps.txt")"
+
+has show-session "StatusText=1 session, listening on 0.0.0.0:1723" ||
+	fail "with the host dialed in: $(show show-session) (pptpx: $(cat "$DIR/host-client.log"))"
+has ppp0-server "inet 10.10.0.1 peer 10.10.0.10/32" || fail "the guest's ppp0: $(show ppp0-server)"
+grep -q ' 0% packet loss' "$DIR/host-ping.txt" || fail "ping through the session: $(cat "$DIR/host-ping.txt")"
+grep -q '^ip-up ppp0 ' "$DIR/ip-up-server.txt" || fail "ip-up.d under the unit: $(show ip-up-server)"
+grep -q '^CapBnd:.*0000000000003401$' "$DIR/ip-up-server.txt" || fail "ip-up's capabilities: $(show ip-up-server)"
+has show-session-ended "StatusText=0 sessions" || fail "after the hang-up: $(show show-session-ended)"
+ok "a session into the unit: ppp0 10.10.0.1 peer 10.10.0.10, ping $(grep -o '[0-9]* received' "$DIR/host-ping.txt"), StatusText 1 session then 0; ip-up.d ran as uid $(sed -n 2p "$DIR/ip-up-server.txt") with CapBnd 3401 and wrote /etc/ppp"
 
 [ "$(rc reload)" = 0 ] || fail "systemctl reload: status $(rc reload): $(show reload)"
 for want in ActiveState=active "StatusText=0 sessions, listening on 0.0.0.0:1723"; do

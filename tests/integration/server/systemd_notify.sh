@@ -6,6 +6,8 @@
 # - at start: READY=1 with STATUS=0 sessions, listening on 0.0.0.0:1723;
 # - SIGHUP: RELOADING=1, then READY=1 again;
 # - `pptpxctl reload`: the same;
+# - SIGHUP with an error in pptpd.conf: RELOADING=1, then READY=1 with the
+#   status saying the reload failed and why;
 # - SIGTERM: STOPPING=1, and pptpxd exits 0.
 # Without NOTIFY_SOCKET pptpxd starts and stops as before (the other tests).
 # Usage: systemd_notify.sh PPTPXD PPTPXCTL SOURCE_DIR
@@ -40,11 +42,23 @@ expect notify 4 'RELOADING=1'
 expect notify 5 "$READY"
 ok "pptpxctl reload: RELOADING=1, then READY=1"
 
+# A configuration with an error: the running one stays, and the status says so.
+echo "listen not-an-address" >> "$T/server/pptpd.conf"
+kill -HUP "$SERVER_PID"
+expect notify 6 'RELOADING=1'
+for i in $(seq 50); do [ -n "$(sed -n 7p "$T/notify.txt")" ] && break; sleep 0.1; done
+FAILED_RELOAD="$READY; last reload failed: configuration has errors; keeping the running one: "
+case $(sed -n 7p "$T/notify.txt") in
+  "$FAILED_RELOAD"*"pptpd.conf:"*) ;;
+  *) fail "after a failed reload: '$(sed -n 7p "$T/notify.txt")', want '$FAILED_RELOAD...'" ;;
+esac
+ok "failed reload: $(sed -n 7p "$T/notify.txt")"
+
 kill -TERM "$SERVER_PID"
-expect notify 6 'STOPPING=1'
+expect notify 8 'STOPPING=1'
 wait "$SERVER_PID"
 rc=$?
 SERVER_PID=
 [ "$rc" = 0 ] || fail "exit status $rc after SIGTERM"
-[ "$(wc -l < "$T/notify.txt")" = 6 ] || fail "more messages: $(tr '\n' ';' < "$T/notify.txt")"
+[ "$(wc -l < "$T/notify.txt")" = 8 ] || fail "more messages: $(tr '\n' ';' < "$T/notify.txt")"
 ok "SIGTERM: STOPPING=1, exit 0"
