@@ -267,6 +267,8 @@ class Runtime {
         config_debug_(loaded.debug),
         logfile_(loaded.ppp.logfile) {}
 
+  // reread() between RELOADING=1 and READY=1 (with its error in the status
+  // line); its result.
   std::string reload() {
     service_.reloading();
     std::string error = reread();
