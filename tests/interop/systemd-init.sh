@@ -36,17 +36,32 @@ mount -t tmpfs -o mode=755 tmpfs /run
 mkdir -p /run/pptpx-test
 cp -a "$RES/stage/." /run/pptpx-test/ || die "cannot copy $RES/stage"
 
-# The host's own enabled services (its /etc/systemd/system) stay hidden
-# under a tmpfs holding only this test's units.
-mount -t tmpfs tmpfs /etc/systemd/system
+# The host's own settings and enabled services (its /etc/systemd) stay
+# hidden under a tmpfs holding only this test's units. No generators: they
+# would turn the host's fstab and init.d scripts into units, and each one
+# costs a UML guest seconds.
+mount -t tmpfs tmpfs /etc/systemd
+mkdir -p /etc/systemd/system /etc/systemd/system-generators
 cp /run/pptpx-test/units/* /etc/systemd/system/
-# systemd-tmpfiles-setup walks the whole hostfs root, a minute or more.
-ln -s /dev/null /etc/systemd/system/systemd-tmpfiles-setup.service
+for g in /lib/systemd/system-generators/*; do
+	ln -s /dev/null "/etc/systemd/system-generators/${g##*/}"
+done
+# systemd-tmpfiles-setup walks the whole hostfs root, a minute or more; the
+# rest of sysinit's work is not needed here and costs a UML guest seconds.
+for u in systemd-tmpfiles-setup.service systemd-tmpfiles-setup-dev.service modprobe@.service \
+	systemd-modules-load.service systemd-sysctl.service systemd-journal-flush.service \
+	systemd-update-utmp.service systemd-remount-fs.service systemd-random-seed.service \
+	systemd-binfmt.service kmod-static-nodes.service apparmor.service keyboard-setup.service \
+	console-setup.service systemd-sysusers.service systemd-firstboot.service \
+	systemd-machine-id-commit.service dev-hugepages.mount dev-mqueue.mount \
+	sys-kernel-debug.mount sys-kernel-tracing.mount sys-kernel-config.mount \
+	sys-fs-fuse-connections.mount; do
+	ln -s /dev/null "/etc/systemd/system/$u"
+done
 
-# pptpxd and pptpxctl of this build, guest-local: the unit's ProtectHome=
-# would hide a build tree under /home.
-mount -t tmpfs tmpfs /usr/local/sbin
-cp /run/pptpx-test/bin/* /usr/local/sbin/
+# pptpxd, pptpx and pptpxctl of this build, where the units run them: a
+# build tree under /home would be hidden by the units' ProtectHome=.
+mount -t hostfs -o "$RES/bin" hostfs /usr/local/sbin
 # pptpxd's configuration at the paths pptpxd.service reads, and a writable
 # /etc/ppp: the host's, with the test's files (pptpd-options, chap-secrets,
 # peers/lab, options.pptp, an ip-up.d script) laid over it.
@@ -56,6 +71,7 @@ cp -a /etc/ppp/. /run/pptpx-test/etc-ppp/
 cp -a /run/pptpx-test/etc/ppp/. /run/pptpx-test/etc-ppp/
 mount --bind /run/pptpx-test/etc-ppp /etc/ppp
 
+cut -d' ' -f1 /proc/uptime >"$RES/systemd-exec-at.txt"
 umount /proc
 # In a container (here: the host's /.dockerenv is visible) systemd reads its
 # options from its own command line, not the kernel's.
