@@ -6,6 +6,9 @@ packages=(
   # build
   cmake ninja-build g++ clang pkg-config libssl-dev libfmt-dev libmnl-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # sd_notify(3) for the Type=notify units (src/io/service_notify.cc); systemd
+  # for systemd-analyze (the units' verify test) and the UML systemd test
+  libsystemd-dev systemd
   # function size and complexity check (scripts/complexity.sh)
   pmccabe
   # clang-tidy check (scripts/tidy.sh): the checks .clang-tidy names are clang-tidy 14's

@@ -18,11 +18,13 @@
 #include "app/client/client.h"
 #include "app/client/dialer.h"
 #include "app/client/settings.h"
+#include "app/common/service_status.h"
 #include "config/secrets.h"
 #include "crypto/crypto.h"
 #include "io/event_loop.h"
 #include "io/log_sink.h"
 #include "io/pidfile.h"
+#include "io/service_notify.h"
 
 #ifndef PPTPX_VERSION
 #define PPTPX_VERSION "0.1.0"
@@ -299,11 +301,12 @@ void log_startup(Logger& log, const client::Settings& settings) {
 // TERM/INT hang up (once), HUP drops the link, USR1 toggles debug logging,
 // USR2 logs the stats.
 void handle_signals(io::EventLoop& ev, client::Dialer& cl, io::SystemLogSink& system_sink,
-                    Logger& log, bool& stopping) {
+                    Logger& log, app::ServiceStatus& service, bool& stopping) {
   auto stop = [&](int sig) {
     if (stopping) return;
     stopping = true;
     log.notice("terminating on signal {}", sig);
+    service.stopping();
     cl.hangup();
   };
   ev.on_signal(SIGTERM, stop);
@@ -328,19 +331,23 @@ int run_dialer(io::EventLoop& ev, const client::Settings& settings, io::SystemLo
     exit_status = status;
     ev.stop();
   });
-  if (up_pipe >= 0) {
-    cl.on_link_up([&] {
-      char u = 'u';
-      if (write(up_pipe, &u, 1) != 1) {
-      }
-      close(up_pipe);
-      up_pipe = -1;
-      to_dev_null();
-    });
-  }
+  // Under pptpx@.service (Type=notify, nodetach): started once the link is
+  // up, as updetach's parent returns then.
+  io::SystemdNotifier notifier;
+  app::ServiceStatus service(notifier, log);
+  cl.on_link_up([&] {
+    service.ready("link up with " + settings.pty.host + " (call " + settings.flags.call_name + ")");
+    if (up_pipe < 0) return;
+    char u = 'u';
+    if (write(up_pipe, &u, 1) != 1) {
+    }
+    close(up_pipe);
+    up_pipe = -1;
+    to_dev_null();
+  });
   cl.start();
   bool stopping = false;
-  handle_signals(ev, cl, system_sink, log, stopping);
+  handle_signals(ev, cl, system_sink, log, service, stopping);
 
   if (auto ec = ev.run()) {
     log.error("event loop: {}", ec.message());

@@ -8,8 +8,10 @@
 #include <string>
 
 #include "app/common/admin_protocol.h"
+#include "app/common/service_status.h"
 #include "app/server/command_line.h"
 #include "app/server/server.h"
+#include "app/server/service.h"
 #include "app/server/settings.h"
 #include "config/pptpd_conf.h"
 #include "config/secrets.h"
@@ -18,6 +20,7 @@
 #include "io/event_loop.h"
 #include "io/log_sink.h"
 #include "io/pidfile.h"
+#include "io/service_notify.h"
 
 #ifndef PPTPX_VERSION
 #define PPTPX_VERSION "0.1.0"
@@ -139,17 +142,29 @@ void open_logfile(io::SystemLogSink& sink, const Logger& log,
 
 // What changes in a running pptpxd on request: the configuration (SIGHUP;
 // a control command can call the same) and debug logging (SIGUSR1, or a
-// `debug on|off` command).
+// `debug on|off` command). systemd hears of each reload (RELOADING=1, then
+// READY=1).
 class Runtime {
  public:
   Runtime(server::Server& srv, const server::Flags& flags, const server::Settings& loaded,
-          io::SystemLogSink& sink, Logger& log)
+          io::SystemLogSink& sink, Logger& log, app::ServiceStatus& service)
       : srv_(srv),
         flags_(flags),
         sink_(sink),
         log_(log),
+        service_(service),
         config_debug_(loaded.debug),
         logfile_(loaded.ppp.logfile) {}
+
+  // reread() between RELOADING=1 and READY=1 (with its error in the status
+  // line); its result.
+  std::string reload() {
+    service_.reloading();
+    std::string error = reread();
+    std::string status = server::status_line(srv_.session_count(), srv_.listen_address());
+    service_.ready(error.empty() ? status : status + "; last reload failed: " + error);
+    return error;
+  }
 
   // Re-reads the configuration for new sessions and reopens the log file,
   // which logrotate may have moved away. Debug logging follows the
@@ -157,7 +172,7 @@ class Runtime {
   // read, so a reload keeps what set_debug chose. "" when applied; when the
   // configuration has errors, the first of them: the running one stays, and
   // so does its log file's name.
-  std::string reload() {
+  std::string reread() {
     config::Diagnostics diags;
     server::Settings s = server::load_settings(flags_, diags);
     if (!config::has_errors(diags)) logfile_ = s.ppp.logfile;
@@ -187,6 +202,7 @@ class Runtime {
   const server::Flags& flags_;
   io::SystemLogSink& sink_;
   Logger& log_;
+  app::ServiceStatus& service_;
   bool config_debug_;                   // the debug setting last read (with -d)
   std::optional<std::string> logfile_;  // the log file last named
 };
@@ -194,11 +210,12 @@ class Runtime {
 // TERM/INT shut down (once), HUP reloads the configuration, USR1 toggles
 // debug logging, USR2 logs the stats.
 void handle_signals(io::EventLoop& ev, server::Server& srv, Runtime& runtime, Logger& log,
-                    bool& stopping) {
+                    app::ServiceStatus& service, bool& stopping) {
   auto stop = [&](int sig) {
     if (stopping) return;
     stopping = true;
     log.notice("terminating on signal {}", sig);
+    service.stopping();
     srv.shutdown([&ev] { ev.stop(); });
   };
   ev.on_signal(SIGTERM, stop);
@@ -241,7 +258,8 @@ int run_server(io::EventLoop& ev, const Cli& cli, const server::Settings& settin
   server::Server srv(ev, settings, sink, rng);
   srv.set_port(cli.port);
   if (auto ec = srv.start()) {
-    log.error("cannot start: {}", ec.message());
+    log.error("{}",
+              srv.start_failure().empty() ? "cannot start: " + ec.message() : srv.start_failure());
     return kExitFatal;
   }
   if (settings.metrics) {
@@ -253,10 +271,15 @@ int run_server(io::EventLoop& ev, const Cli& cli, const server::Settings& settin
     log.info("metrics at http://{}:{}/metrics{}", m.addr.str(), m.port,
              settings.metrics_per_session ? " (with series per session)" : "");
   }
-  Runtime runtime(srv, cli.flags, settings, sink, log);
+  io::SystemdNotifier notifier;
+  app::ServiceStatus service(notifier, log);
+  Runtime runtime(srv, cli.flags, settings, sink, log, service);
   open_control_socket(srv, cli, runtime, log);
   bool stopping = false;
-  handle_signals(ev, srv, runtime, log, stopping);
+  handle_signals(ev, srv, runtime, log, service, stopping);
+  srv.on_sessions_changed(
+      [&service, &srv](size_t n) { service.status(server::status_line(n, srv.listen_address())); });
+  service.ready(server::status_line(srv.session_count(), srv.listen_address()));
 
   if (auto ec = ev.run()) {
     log.error("event loop: {}", ec.message());

@@ -213,7 +213,8 @@ server_files() {
 }
 
 # guest_start NAME [DEADLINE_S]: boots the guest in the background on a
-# new tap; it is SIGKILLed after the deadline whatever it is doing.
+# new tap; it is SIGKILLed after the deadline whatever it is doing. Its
+# PID 1 is guest-init.sh, or $LAB_GUEST_INIT.
 guest_start() {
 	local name=$1 deadline=${2:-$LAB_GUEST_DEADLINE}
 	local dir=$LAB_WORK/$name
@@ -229,7 +230,7 @@ guest_start() {
 			mem="$LAB_GUEST_MEM" umid="lab-$$-$name" uml_dir="$LAB_WORK/uml" \
 			root=/dev/root rootfstype=hostfs rootflags=/ ro \
 			con=null con0=fd:0,fd:1 "vec0:transport=tap,ifname=$tap" \
-			init="$LAB_DIR/guest-init.sh" RES="$dir" \
+			init="${LAB_GUEST_INIT:-$LAB_DIR/guest-init.sh}" RES="$dir" \
 			</dev/null >"$dir/uml-console.log" 2>&1
 		echo $? >"$dir/uml.rc"
 		date +%s.%N >"$dir/end-time"

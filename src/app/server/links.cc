@@ -64,6 +64,7 @@ void Server::start_call(Control& c, const pptp::CallRequested& req) {
   link.local_ip = pool_.slot(*slot).local;
   link.remote_ip = pool_.slot(*slot).remote;
   c.calls.push_back(our_id);
+  sessions_changed();
   c.core.accept_call(req.peer_call_id, our_id, req.max_bps, now);
   // The Outgoing-Call-Reply must reach the client before our first LCP
   // packet, or the client drops that packet and LCP waits a restart period.
@@ -424,6 +425,7 @@ void Server::end_call(Link& link, uint8_t cdn_result, bool send_cdn, bool defer_
   pool_.release(link.slot);
   const uint16_t id = link.our_id;
   calls_.erase(id);  // `link` is gone from here on
+  sessions_changed();
   if (c) after_call_ended(*c, id, cdn_result, send_cdn, defer_control, std::move(stats));
   maybe_finish_shutdown();
 }

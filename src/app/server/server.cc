@@ -6,7 +6,9 @@
 
 #include <utility>
 
+#include "app/server/service.h"
 #include "base/counters.h"
+#include "io/port_owner.h"
 #include "proto/pptp/messages.h"
 
 namespace pptpx::server {
@@ -41,36 +43,17 @@ std::error_code Server::start() {
   // unless listen-backlog says otherwise.
   auto somaxconn = io::read_somaxconn();
   int cap = somaxconn ? *somaxconn : SOMAXCONN;
-  backlog_ = settings_.conf.listen_backlog.value_or(cap);
-  if (backlog_ > cap)
-    log_.notice("listen-backlog {} is capped to {} by net.core.somaxconn", backlog_, cap);
-  auto l = io::TcpListener::listen({bind, port_}, backlog_);
-  if (!l) return l.error();
-  listener_ = std::move(l.value());
-  if (port_ == 0) {
-    if (auto a = listener_->local_address()) port_ = a->port;
-  }
-  if (auto c = io::read_listen_counters()) listen_base_ = *c;
-  if (auto ec = loop_.add(listener_->fd(), io::kReadable, [this](uint32_t) { on_accept(); }))
-    return ec;
+  if (auto ec = open_listener(bind, cap)) return ec;
 
   if (!platform_) {
     auto p = app::SystemPlatform::open();
-    if (!p) return p.error();
+    if (!p) return fail_start(p.error(), "cannot open a netlink socket: " + p.error().message());
     platform_ = std::move(p.value());
   }
   link_watcher_.start(
       *platform_, [this] { return own_interfaces(); },
       [this](const app::LostInterface& lost) { on_interface_lost(lost); });
-  io::GreSocket::Options go;
-  go.local = bind;
-  auto g = platform_->open_gre(go);
-  if (!g) return g.error();
-  gre_ = std::make_unique<app::GrePort>(std::move(g.value()), log_);
-  auto on_gre = [this](uint32_t) {
-    gre_->receive([this](session::GreDatagram& d) { on_gre_datagram(d); });
-  };
-  if (auto ec = loop_.add(gre_->fd(), io::kReadable, on_gre)) return ec;
+  if (auto ec = open_gre(bind)) return ec;
   if (settings_.ppp.proxyarp.value_or(false)) {
     io::warn_if_ip_forward_disabled(log_);
     remove_stale_proxy_arp();
@@ -80,6 +63,50 @@ std::error_code Server::start() {
   log_.notice("pptpxd listening on {}:{} (backlog {}) with {} address slot(s), name {}", bind.str(),
               port_, std::min(backlog_, cap), pool_.size(), settings_.our_name);
   return {};
+}
+
+std::error_code Server::open_listener(Ipv4 bind, int cap) {
+  backlog_ = settings_.conf.listen_backlog.value_or(cap);
+  if (backlog_ > cap)
+    log_.notice("listen-backlog {} is capped to {} by net.core.somaxconn", backlog_, cap);
+  auto l = io::TcpListener::listen({bind, port_}, backlog_);
+  if (!l) {
+    std::optional<io::PortOwner> owner;
+    if (l.error() == std::errc::address_in_use) owner = io::find_port_owner(bind, port_);
+    return fail_start(l.error(),
+                      listen_failure({bind, port_}, l.error(), owner, settings_.flags.conf_path));
+  }
+  listener_ = std::move(l.value());
+  if (port_ == 0) {
+    if (auto a = listener_->local_address()) port_ = a->port;
+  }
+  if (auto c = io::read_listen_counters()) listen_base_ = *c;
+  if (auto ec = loop_.add(listener_->fd(), io::kReadable, [this](uint32_t) { on_accept(); }))
+    return fail_start(ec, "cannot watch the listening socket: " + ec.message());
+  return {};
+}
+
+std::error_code Server::open_gre(Ipv4 bind) {
+  io::GreSocket::Options go;
+  go.local = bind;
+  auto g = platform_->open_gre(go);
+  if (!g) return fail_start(g.error(), gre_failure(g.error()));
+  gre_ = std::make_unique<app::GrePort>(std::move(g.value()), log_);
+  auto on_gre = [this](uint32_t) {
+    gre_->receive([this](session::GreDatagram& d) { on_gre_datagram(d); });
+  };
+  if (auto ec = loop_.add(gre_->fd(), io::kReadable, on_gre))
+    return fail_start(ec, "cannot watch the GRE socket: " + ec.message());
+  return {};
+}
+
+std::error_code Server::fail_start(std::error_code ec, std::string why) {
+  start_failure_ = std::move(why);
+  return ec;
+}
+
+void Server::sessions_changed() const {
+  if (sessions_changed_) sessions_changed_(calls_.size());
 }
 
 void Server::remove_stale_proxy_arp() {

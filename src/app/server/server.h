@@ -91,8 +91,14 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Opens the listening socket and the raw GRE socket.
+  // Opens the listening socket and the raw GRE socket. On failure,
+  // start_failure() says why and what to do.
   std::error_code start();
+  const std::string& start_failure() const { return start_failure_; }
+  // The address and port it listens on.
+  io::SocketAddress listen_address() const { return {settings_.listen.value_or(Ipv4{}), port_}; }
+  // Called with the number of sessions each time a call starts or ends.
+  void on_sessions_changed(std::function<void(size_t)> cb) { sessions_changed_ = std::move(cb); }
   // SIGHUP: new settings apply to sessions that start from now on.
   void reload(Settings settings);
   // SIGTERM: ends every session cleanly, then calls done (also on timeout).
@@ -211,6 +217,12 @@ class Server {
   nlohmann::json session_json(const Link& link, bool full) const;
   nlohmann::json stats_json() const;
 
+  // ---- server.cc ----
+  std::error_code open_listener(Ipv4 bind, int cap);
+  std::error_code open_gre(Ipv4 bind);
+  std::error_code fail_start(std::error_code ec, std::string why);
+  void sessions_changed() const;
+
   // proxyarp: withdraws proxy ARP entries for pool addresses, which only a
   // pptpxd killed with SIGKILL (or a crash) can have left behind.
   void remove_stale_proxy_arp();
@@ -247,6 +259,8 @@ class Server {
   mutable std::set<std::pair<std::string, std::string>> session_kinds_;
   AdminHooks admin_hooks_;
   Time started_;
+  std::string start_failure_;
+  std::function<void(size_t)> sessions_changed_;
 
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;

@@ -207,6 +207,43 @@ TEST_F(ServerTest, GreFailureFailsStart) {
   server = std::make_unique<Server>(*loop, make_settings(), sink, rng, std::move(p));
   server->set_port(0);
   EXPECT_EQ(server->start(), std::errc::operation_not_permitted);
+  EXPECT_NE(server->start_failure().find("raw GRE socket (IP protocol 47): Operation not "
+                                         "permitted: it needs root or CAP_NET_RAW"),
+            std::string::npos)
+      << server->start_failure();
+}
+
+// The port held by a listener of this process: the message names it (its
+// /proc/PID/comm) and its pid.
+TEST_F(ServerTest, PortTakenFailsStartNamingTheProgramHoldingIt) {
+  auto holder = io::TcpListener::listen({kLoopback, 0});
+  ASSERT_TRUE(holder);
+  auto bound = holder->local_address();
+  ASSERT_TRUE(bound);
+  server = std::make_unique<Server>(*loop, make_settings(), sink, rng,
+                                    std::make_unique<test::FakePlatform>());
+  server->set_port(bound->port);
+  EXPECT_EQ(server->start(), std::errc::address_in_use);
+  const std::string want = fmt::format(
+      "cannot listen on 127.0.0.1:{0}: port {0} is taken by app_test (pid {1}); stop it",
+      bound->port, getpid());
+  EXPECT_EQ(server->start_failure().substr(0, want.size()), want) << server->start_failure();
+  EXPECT_NE(server->start_failure().find("or set another address with 'listen' in " +
+                                         dir.file("pptpd.conf")),
+            std::string::npos);
+}
+
+TEST_F(ServerTest, SessionsChangedAsCallsStartAndEnd) {
+  start_server();
+  std::vector<size_t> counts;
+  server->on_sessions_changed([&](size_t n) { counts.push_back(n); });
+  bring_up("127.0.0.2", 0x0A01);
+  EXPECT_EQ(counts, std::vector<size_t>{1});
+  clients[0]->ctl.core().hangup(loop->now());
+  ASSERT_TRUE(run_until([&] { return server->session_count() == 0; }));
+  EXPECT_EQ(counts, (std::vector<size_t>{1, 0}));
+  EXPECT_EQ(server->listen_address().addr, kLoopback);
+  EXPECT_EQ(server->listen_address().port, server->port());
 }
 
 TEST_F(ServerTest, CallsGetDistinctIdsUntilThePoolIsFullAndHangUpReturnsTheSlot) {
