@@ -60,8 +60,11 @@ build_rpm() {
   tar -C "$dir/stage" -czf "$dir/SOURCES/pptpx-$version.tar.gz" "pptpx-$version"
   # --nodeps: the BuildRequires name Fedora's packages, which Debian's rpm
   # database does not hold; deps.sh installed their Debian equivalents.
-  nice rpmbuild -bb --nodeps --define "_topdir $dir" --define "pptpx_version $version" \
-    --define "_smp_build_ncpus 2" contrib/rpm/pptpx.spec >"$dir/build.log" 2>&1 ||
+  # --noclean keeps the build tree, which tests/package/rpm_test.sh installs
+  # with cmake --install to compare with the package.
+  nice rpmbuild -bb --nodeps --noclean --define "_topdir $dir" --define "pptpx_version $version" \
+    --define "_smp_build_ncpus 2" --define "packager The pptpx authors <pptpx@example.org>" \
+    contrib/rpm/pptpx.spec >"$dir/build.log" 2>&1 ||
     { tail -40 "$dir/build.log"; echo "package: rpmbuild failed (log: $dir/build.log)"; exit 1; }
   cp "$dir/RPMS/$arch/pptpx-$version-1.$arch.rpm" "$out/"
   echo "$out/pptpx-$version-1.$arch.rpm"
