@@ -44,9 +44,7 @@ LCP_RESTART=$SRC/tests/integration/client/lcp_restart.py
 TAG=sk
 . "$SRC/tests/integration/netns_pair.sh"
 . "$SRC/tests/integration/client/client_common.sh"
-NS_B=px$TAG-b-$ID
-cns() { echo "px$TAG-$1-$ID"; }     # client I's namespace
-cip() { echo "192.168.99.$((100 + $1))"; }  # client I's address on the bridge
+. "$SRC/bench/bridge.sh"
 
 soak_cleanup() {
   local rc=$? i
@@ -55,8 +53,7 @@ soak_cleanup() {
   [ "$rc" != 0 ] || [ -n "${SOAK_KEEP:-}" ] && PPTPX_IT_KEEP=1
   FAILED=0 pair_cleanup  # no log dump: the logs stay in $T
   for i in "$T"/*.pid; do [ -f "$i" ] && kill -9 "$(cat "$i")" 2>/dev/null; done
-  for i in $(seq "$N"); do ip netns del "$(cns "$i")" 2>/dev/null; done
-  ip netns del "$NS_B" 2>/dev/null
+  bridge_down
   [ -n "${PPTPX_IT_KEEP:-}" ] && echo "logs kept in $T"
   exit "$rc"
 }
@@ -72,25 +69,7 @@ FAILURES=()
 failure() { log "FAILURE: $*"; FAILURES+=("$*"); }
 
 # ---- topology
-ip netns add "$NS_S" || exit 2
-ip netns add "$NS_B" || exit 2
-ip -n "$NS_B" link add br0 type bridge
-ip -n "$NS_B" link set br0 up
-# port NS NAME IP: a veth from the bridge (port pNAME) to eth0 in NS.
-port() {
-  ip link add "p$2" netns "$NS_B" type veth peer name eth0 netns "$1" || fail "veth p$2"
-  ip -n "$NS_B" link set "p$2" master br0
-  ip -n "$NS_B" link set "p$2" up
-  ip -n "$1" addr add "$3/24" dev eth0
-  ip -n "$1" link set lo up
-  ip -n "$1" link set eth0 up
-}
-port "$NS_S" 0 192.168.99.1
-for i in $(seq "$N"); do
-  ip netns add "$(cns "$i")" || fail "ip netns add"
-  port "$(cns "$i")" "$i" "$(cip "$i")"
-done
-mkdir -p "$T/server" "$T/client/peers" "$T/run"
+bridge_up
 
 # ---- server: examples/server with a pool for 40 and users u1..uN
 server_config

@@ -22,6 +22,13 @@ packages=(
   iproute2 iputils-ping iperf3 psmisc procps kmod nftables python3
   # metrics test: promtool check metrics, and a real prometheus scraping pptpxd
   prometheus
+  # packages (scripts/package.sh, tests/package/): the .deb with debhelper, checked with
+  # lintian and man-db's `man -w`; the RPM with Debian's rpm, checked with rpmlint, rpm2cpio,
+  # cpio and binutils (objdump, readelf); the Arch package with makepkg, which needs bsdtar
+  # (libarchive-tools) and fakeroot (scdoc and libsystemd-dev, which the packages
+  # also build with, are listed above)
+  dpkg-dev debhelper fakeroot lintian rpm rpm2cpio rpmlint cpio binutils file
+  makepkg pacman-package-manager libarchive-tools
   # interop lab: real pppd + pptp-linux + pptpd inside User-Mode Linux guests
   user-mode-linux ppp pptp-linux pptpd busybox
 )
