@@ -25,12 +25,7 @@ finish() {
 	halt -f
 	sleep 60
 }
-# A file's existence as seen through hostfs: readdir always asks the host,
-# a path lookup could be answered from a stale negative dentry.
-host_has() {
-	for f in "$RES"/*; do [ "${f##*/}" = "$1" ] && return 0; done
-	return 1
-}
+. "$(dirname "$0")/guest-files.sh"
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -70,17 +65,6 @@ ip link set vec0 up
 ip addr add "$GUEST_ADDR/24" dev vec0
 hostname "$GUEST_NAME"
 note "booted $GUEST_NAME ($GUEST_MODE) $GUEST_ADDR"
-
-# Waits (up to $2 seconds) for the host to create $RES/$1.
-wait_host_file() {
-	n=0
-	while ! host_has "$1"; do
-		n=$((n + 1))
-		[ "$n" -gt $(($2 * 5)) ] && return 1
-		sleep 0.2
-	done
-	return 0
-}
 
 run_client() {
 	# LINK_TIMEOUT bounds the wait for ppp0's address.

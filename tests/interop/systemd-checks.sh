@@ -17,21 +17,7 @@ step() {
 	"$@" >"$RES/$name.txt" 2>&1
 	echo $? >"$RES/$name.rc"
 }
-# host_has NAME: the host created RES/NAME (a listing always asks the host;
-# a lookup could be answered from a stale negative entry).
-host_has() {
-	for f in "$RES"/*; do [ "${f##*/}" = "$1" ] && return 0; done
-	return 1
-}
-# wait_host NAME SECONDS: host_has NAME within SECONDS.
-wait_host() {
-	n=0
-	while ! host_has "$1"; do
-		n=$((n + 1))
-		[ "$n" -gt $(($2 * 5)) ] && return 1
-		sleep 0.2
-	done
-}
+. "$(dirname "$0")/guest-files.sh"
 # wait_status TEXT: pptpxd's status line starts with TEXT (10 s).
 wait_status() {
 	n=0
@@ -63,7 +49,7 @@ step status-started systemctl status --no-pager -n 20 $unit
 
 # A session: the host dials in with pptpx once told the server is up.
 : >"$RES/server-up"
-if wait_host client-up 60; then
+if wait_host_file client-up 60; then
 	wait_status "1 session"
 	step show-session systemctl show -p StatusText $unit
 	step ppp0-server ip -4 addr show dev ppp0
@@ -74,7 +60,7 @@ if wait_host client-up 60; then
 	done
 	cp /etc/ppp/pptpx-test-ip-up.txt "$RES/ip-up-server.txt"
 	: >"$RES/server-checked"
-	wait_host client-down 30
+	wait_host_file client-down 30
 	wait_status "0 sessions"
 	step show-session-ended systemctl show -p StatusText $unit
 fi
