@@ -297,8 +297,13 @@ std::vector<Ipv4> expand_ip_spec(std::string_view spec, size_t limit, const std:
 
 SlotTable build_slot_table(const PptpdConf& conf, const std::string& file, Diagnostics& diags) {
   SlotTable t;
-  if (conf.delegate) return t;
   size_t connections = static_cast<size_t>(conf.connections);
+  if (conf.delegate) {  // pppd's addresses, given after authentication
+    t.slots.resize(connections);
+    if (conf.localip || conf.remoteip)
+      t.notices.push_back("delegate: localip and remoteip are ignored");
+    return t;
+  }
   const std::string remote_spec = conf.remoteip.value_or(std::string(kDefaultRemoteIp));
   const std::string local_spec = conf.localip.value_or(std::string(kDefaultLocalIp));
   std::vector<Ipv4> remote =

@@ -77,7 +77,8 @@ struct SlotTable {
 
 // pptpd's slot table for `conf` (remoteip first, then localip; a single
 // localip shared by every slot, a list index-matched; each list shorter than
-// the connection count reduces it). Empty with delegate.
+// the connection count reduces it). With delegate, `connections` slots
+// without addresses: they come from chap-secrets or the options file.
 SlotTable build_slot_table(const PptpdConf& conf, const std::string& file, Diagnostics& diags);
 
 }  // namespace pptpx::config

@@ -121,6 +121,7 @@ class Parser {
       case 'f': f.foreground = true; break;
       case 'i': f.conf.noipparam = true; break;
       case 'w': f.conf.logwtmp = true; break;
+      case 'D': f.conf.delegate = true; break;
       case 'o': f.conf.option = arg; break;
       case 'p': f.conf.pidfile = arg; break;
       default: return apply_pptpd_value(c, arg);
@@ -163,10 +164,6 @@ class Parser {
       case 'b':
         w = "pptpxd does not relay broadcasts; give the clients name servers instead "
             "(ms-dns, ms-wins in the options file)";
-        break;
-      case 'D':
-        w = "pptpxd does not hand address allocation to pppd; each client gets a remoteip "
-            "address, or the address its chap-secrets line gives";
         break;
       case 'e': w = "pptpxd runs no pppd: PPP is built in"; break;
       case 'V': w = "pptpxd does not bind to a VRF; it listens in the default one"; break;
@@ -291,8 +288,8 @@ std::string usage_text() {
          "  -i, --noipparam          no client address as ipparam ($6 of ip-up)\n"
          "  -C, --connections N      at most N sessions (default 100, cut to the remoteip\n"
          "                           addresses)\n"
-         "  -D, --delegate           accepted, ignored: addresses come from remoteip or\n"
-         "                           chap-secrets\n"
+         "  -D, --delegate           no address pool: each user's address from chap-secrets\n"
+         "                           or the options file's L:R (localip/remoteip ignored)\n"
          "  -e, --ppp PATH           accepted, ignored: there is no pppd to run\n"
          "  -b, --bcrelay IF         accepted, ignored: broadcasts are not relayed\n"
          "  -V, --vrf NAME           accepted, ignored: no VRF support\n"

@@ -188,6 +188,52 @@ void Server::on_auth_failed(Link& link, const session::call_event::AuthFailed& f
   stats_.outcomes.count_auth_failure(f.protocol, classify_auth_failure(f.reason));
 }
 
+// The call's addresses once its user is known: the slot's (or with
+// delegate, pppd's: the options file's "L:R", else our own address on the
+// client's path for our end), a chap-secrets address instead of the
+// client's. False, with the call closing, when there is none or the user
+// may not have it.
+bool Server::assign_addresses(Link& link, const std::string& user, Time now) {
+  Ipv4 remote = link.remote_ip;
+  Ipv4 local = link.local_ip;
+  if (settings_.conf.delegate) {
+    local = settings_.ppp.local_ip.value_or(link.local_addr);
+    remote = settings_.ppp.remote_ip.value_or(Ipv4{});
+  } else if (!settings_.conf.localip && settings_.ppp.local_ip) {
+    local = *settings_.ppp.local_ip;
+  }
+  if (link.secret_entry) {
+    if (auto fixed = config::fixed_address(*link.secret_entry)) remote = *fixed;
+  }
+  if (remote.is_zero()) {
+    link.log.warn(
+        "delegate: no address for {}: give the user one in chap-secrets (4th column) or the "
+        "options file a ':REMOTE' address",
+        user);
+    link.fail_setup(SetupFailure::kNoAddress);
+    link.call.close("No address for you", now);
+    return false;
+  }
+  if (link.secret_entry && !config::address_allowed(*link.secret_entry, remote)) {
+    link.log.warn("peer {} is not authorized to use remote address {}", user, remote.str());
+    link.fail_setup(SetupFailure::kAddressNotAllowed);
+    link.call.close("Authentication failed", now);
+    return false;
+  }
+  for (const auto& [id, other] : calls_.links()) {
+    if (other.get() != &link && other->ip_up && other->remote_ip == remote) {
+      link.log.warn("address {} for {} is already in use by {}", remote.str(), user,
+                    other->peer_name);
+      link.fail_setup(SetupFailure::kAddressInUse);
+      link.call.close("Address in use", now);
+      return false;
+    }
+  }
+  link.remote_ip = remote;
+  link.local_ip = local;
+  return true;
+}
+
 void Server::on_authenticated(Link& link, const session::call_event::Authenticated& a) {
   if (a.side == ppp::AuthSide::kUs) {
     link.log.info("authenticated ourselves to the client as '{}' with {}", a.peer_name,
@@ -201,33 +247,10 @@ void Server::on_authenticated(Link& link, const session::call_event::Authenticat
   link.log.notice("user {} authenticated with {}", a.peer_name,
                   ppp::auth_protocol_name(a.protocol));
   Time now = loop_.now();
-  Ipv4 remote = link.remote_ip;
-  Ipv4 local = link.local_ip;
-  if (!settings_.conf.localip && settings_.ppp.local_ip) local = *settings_.ppp.local_ip;
-  if (link.secret_entry) {
-    if (auto fixed = config::fixed_address(*link.secret_entry)) remote = *fixed;
-    if (!config::address_allowed(*link.secret_entry, remote)) {
-      link.log.warn("peer {} is not authorized to use remote address {}", a.peer_name,
-                    remote.str());
-      link.fail_setup(SetupFailure::kAddressNotAllowed);
-      link.call.close("Authentication failed", now);
-      return;
-    }
-  }
-  for (const auto& [id, other] : calls_.links()) {
-    if (other.get() != &link && other->ip_up && other->remote_ip == remote) {
-      link.log.warn("address {} for {} is already in use by {}", remote.str(), a.peer_name,
-                    other->peer_name);
-      link.fail_setup(SetupFailure::kAddressInUse);
-      link.call.close("Address in use", now);
-      return;
-    }
-  }
-  link.remote_ip = remote;
-  link.local_ip = local;
+  if (!assign_addresses(link, a.peer_name, now)) return;
   ppp::IpConfig ip;
-  ip.local = local;
-  ip.remote = remote;
+  ip.local = link.local_ip;
+  ip.remote = link.remote_ip;
   static_cast<NameServers&>(ip) = settings_.servers;
   link.call.start_network(ip, now);
 }

@@ -16,6 +16,7 @@ std::string_view setup_failure_name(SetupFailure f) {
     case SetupFailure::kAdministrative: return "administrative";
     case SetupFailure::kShutdown: return "shutdown";
     case SetupFailure::kNegotiation: return "negotiation_failed";
+    case SetupFailure::kNoAddress: return "no_address";
   }
   return "other";
 }

@@ -28,8 +28,9 @@ enum class SetupFailure {
   kAdministrative,     // pptpxctl kill
   kShutdown,           // pptpxd stopping
   kNegotiation,        // LCP, IPCP or CCP did not agree (MPPE refused...)
+  kNoAddress,          // delegate: neither chap-secrets nor the options give one
 };
-inline constexpr size_t kSetupFailures = 10;
+inline constexpr size_t kSetupFailures = 11;
 std::string_view setup_failure_name(SetupFailure f);
 
 // Why the client's authentication failed.

@@ -161,6 +161,7 @@ class Server {
   void answer_secret(Link& link, const session::call_event::SecretNeeded& q);
   void on_auth_failed(Link& link, const session::call_event::AuthFailed& f);
   void on_authenticated(Link& link, const session::call_event::Authenticated& a);
+  bool assign_addresses(Link& link, const std::string& user, Time now);
   void on_ip_up(Link& link, const session::call_event::IpUp& up);
   void create_interface(Link& link, const session::call_event::IpUp& up);
   void publish_proxy_arp(Link& link, Ipv4 remote);

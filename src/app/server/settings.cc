@@ -44,6 +44,7 @@ void apply_conf_flags(const ConfFlags& f, config::PptpdConf& conf) {
   if (f.connections) conf.connections = *f.connections;
   conf.logwtmp = conf.logwtmp || f.logwtmp;
   conf.noipparam = conf.noipparam || f.noipparam;
+  conf.delegate = conf.delegate || f.delegate;
 }
 
 // /etc/ppp/options (when readable), then pptpd.conf's `option` file.
@@ -86,9 +87,6 @@ void apply_pptpd_conf(Settings& s, config::Diagnostics& diags) {
   s.metrics_per_session = f.metrics_per_session || s.conf.metrics_per_session;
   if (s.conf.bcrelay)
     warn(diags, conf, 0, "bcrelay is not supported yet: broadcasts are not relayed");
-  if (s.conf.delegate)
-    warn(diags, conf, 0,
-         "delegate is not supported yet: addresses come from localip/remoteip and chap-secrets");
   if (s.conf.vrf) warn(diags, conf, 0, "vrf is not supported yet, ignored");
   if (s.conf.ppp) warn(diags, conf, 0, "ppp: pptpx runs no pppd binary, ignored");
 }

@@ -30,6 +30,7 @@ struct ConfFlags {
   std::optional<int> connections;      // -C N, positive
   bool logwtmp = false;                // -w
   bool noipparam = false;              // -i
+  bool delegate = false;               // -D
 };
 
 struct Flags {

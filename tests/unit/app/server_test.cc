@@ -60,18 +60,21 @@ struct Pns {
 
 class ServerTest : public apptest::AppTest {
  protected:
-  // pptpd.conf with two address slots, MS-CHAPv2 and MPPE-128 required.
+  // pptpd.conf with two address slots, MS-CHAPv2 and MPPE-128 required;
+  // conf_extra and options_extra are added to pptpd.conf and the options.
   Settings make_settings() {
     apptest::write_file(dir.file("pptpd.conf"), "option " + dir.file("options.pptpd") +
                                                     "\nlocalip 10.10.0.1\n"
                                                     "remoteip 10.10.0.10-11\n"
-                                                    "listen 127.0.0.1\n");
+                                                    "listen 127.0.0.1\n" +
+                                                    conf_extra);
     apptest::write_file(dir.file("options.pptpd"),
                         "name pptpd\nrefuse-pap\nrefuse-chap\nrefuse-mschap\n"
                         "require-mschap-v2\nrequire-mppe-128\nms-dns 10.10.0.53\n"
                         // The end that answers a Terminate-Request finishes a
                         // restart period later: keep it short.
-                        "lcp-restart 1\n");
+                        "lcp-restart 1\n" +
+                            options_extra);
     Flags f;
     f.conf_path = dir.file("pptpd.conf");
     return apptest::load_test_settings(f, dir, load_settings);
@@ -186,6 +189,7 @@ class ServerTest : public apptest::AppTest {
     return nullptr;
   }
 
+  std::string conf_extra, options_extra;
   test::FakePlatform* platform = nullptr;
   test::FakeGre* gre = nullptr;
   std::unique_ptr<Server> server;
@@ -860,6 +864,31 @@ TEST_F(ServerTest, MetricsAreServedOverHttpWithSeriesPerSessionWhenAsked) {
   EXPECT_EQ(value_of(body, R"(pptpx_sessions{auth="MS-CHAP-v2",mppe="128-bit stateless"})"), "1");
   EXPECT_TRUE(get("GET /other HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 404 "));
   EXPECT_EQ(server->metrics_server()->stats().requests, 1u);
+}
+
+TEST_F(ServerTest, DelegateGivesTheOptionsAddressesNotThePool) {
+  conf_extra = "delegate\nconnections 3\n";
+  options_extra = "10.20.0.1:10.20.0.5\n";
+  apptest::write_file(dir.file("chap-secrets"), "user1 pptpd secret1 *\n");
+  start_server();
+  EXPECT_TRUE(sink.contains("delegate: localip and remoteip are ignored"));
+  PeerCall& a = bring_up("127.0.0.2", 0x0A01);
+  EXPECT_EQ(a.last_up.local, ip("10.20.0.5"));
+  EXPECT_EQ(a.last_up.remote, ip("10.20.0.1"));
+  nlohmann::json stats = ask(*server, "stats")["stats"];
+  EXPECT_EQ(stats["pool_size"], 3u) << stats.dump();
+}
+
+TEST_F(ServerTest, DelegateRefusesAUserWithNoAddressNamingTheFix) {
+  conf_extra = "delegate\n";
+  start_server();
+  Pns& p = dial("127.0.0.2", 0x0A01);
+  ASSERT_TRUE(run_until([&] { return !p.disconnected.empty() || p.closed; }));
+  ASSERT_TRUE(run_until([&] { return server->session_count() == 0; }));
+  EXPECT_TRUE(sink.contains("delegate: no address for user1: give the user one in chap-secrets"));
+  std::string m = server->metrics_text();
+  EXPECT_EQ(value_of(m, R"(pptpx_session_setup_failures_total{reason="no_address"})"), "1") << m;
+  EXPECT_EQ(platform->tun_creations(), 0u);
 }
 
 }  // namespace

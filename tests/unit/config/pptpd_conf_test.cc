@@ -224,7 +224,14 @@ TEST(SlotTable, DefaultsAndDelegate) {
   EXPECT_EQ(t.slots[99].remote.str(), "192.168.1.100");
   EXPECT_TRUE(t.notices.empty());
   c.delegate = true;
-  EXPECT_TRUE(build_slot_table(c, "p", d).slots.empty());
+  c.connections = 7;
+  t = build_slot_table(c, "p", d);
+  ASSERT_EQ(t.slots.size(), 7u);  // no addresses: pppd's, after authentication
+  EXPECT_TRUE(t.slots[6].remote.is_zero());
+  EXPECT_TRUE(t.notices.empty());
+  c.remoteip = "10.0.0.1-5";
+  EXPECT_EQ(build_slot_table(c, "p", d).notices,
+            std::vector<std::string>{"delegate: localip and remoteip are ignored"});
 }
 
 TEST(SlotTable, BadRemoteIsErrorWithLine) {
