@@ -6,8 +6,9 @@
 # integration tests (ctest), a short fuzz run of every parser, the
 # interoperability tests against the real implementations in User-Mode Linux
 # guests (pptpxd against pppd + pptp-linux, and pptpx against PoPToP pptpd +
-# pppd), and last the unit and integration tests again under ASan+UBSan
-# (scripts/asan.sh).
+# pppd), the Debian package (tests/package/deb_test.sh: built, lintian,
+# installed, started under systemd in a UML guest, purged), and last the
+# unit and integration tests again under ASan+UBSan (scripts/asan.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Each stage's start, in seconds since this script began: where CI's time goes.
@@ -31,7 +32,12 @@ mkdir -p build-asan
 setsid -w nice -n 19 bash -c "bash scripts/asan.sh build >$asan_log 2>&1 || exit 10
   bash scripts/tidy.sh >$tidy_log 2>&1 || exit 11" &
 background=$!
-trap 'kill -- -"$background" 2>/dev/null || true' EXIT
+# The package: a third build (Release, no tests), lintian, install, a UML
+# guest, purge; beside the rest as well.
+package_log=build-asan/package.log
+setsid -w nice -n 19 bash tests/package/deb_test.sh >$package_log 2>&1 &
+package=$!
+trap 'kill -- -"$background" -"$package" 2>/dev/null || true' EXIT
 
 stage "unit and integration tests"
 ctest --test-dir build --output-on-failure -j2
@@ -45,7 +51,6 @@ bash tests/integration/client/interop_pptpd.sh build
 stage "clang-tidy (run in the background)"
 status=0
 wait "$background" || status=$?
-trap - EXIT
 case $status in
   0) ;;
   10) cat "$asan_log"; echo "asan build failed"; exit 1 ;;
@@ -53,6 +58,12 @@ case $status in
   *) echo "background stage failed with status $status"; exit 1 ;;
 esac
 tail -1 "$tidy_log"
+stage "the Debian package (run in the background)"
+status=0
+wait "$package" || status=$?
+trap - EXIT
+grep -E '^(== |ok: |note: |lintian: |FAIL)' "$package_log" || true
+[ "$status" = 0 ] || { cat "$package_log"; echo "the package test failed"; exit 1; }
 stage "unit and integration tests under ASan+UBSan"
 tail -1 "$asan_log"
 bash scripts/asan.sh test

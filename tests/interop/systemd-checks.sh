@@ -41,8 +41,14 @@ cut -d' ' -f1 /proc/uptime >"$RES/booted-at.txt"
 # Where the boot's time went (for keeping this test short).
 step boot-journal journalctl -b --no-pager -o short-monotonic
 
-step start systemctl start $unit
-step show-started systemctl show -p ActiveState,SubState,StatusText,Type,NRestarts $unit
+# A package's unit as an admin starts it; else the unit under test.
+if [ -e /run/pptpx-test/installed ]; then
+	step start systemctl enable --now $unit
+	step is-enabled systemctl is-enabled $unit
+else
+	step start systemctl start $unit
+fi
+step show-started systemctl show -p ActiveState,SubState,StatusText,Type,NRestarts,ExecStart $unit
 pid=$(systemctl show -p MainPID --value $unit)
 grep -E '^(CapBnd|CapEff|NoNewPrivs)' "/proc/$pid/status" >"$RES/caps.txt" 2>&1
 step status-started systemctl status --no-pager -n 20 $unit
@@ -64,6 +70,20 @@ if wait_host_file client-up 60; then
 	wait_status "0 sessions"
 	step show-session-ended systemctl show -p StatusText $unit
 fi
+
+# Restart=on-failure: killed, pptpxd starts again (RestartSec=2s) over the
+# control socket and pid file it left.
+systemctl show -p MainPID --value $unit >"$RES/killed-pid.txt"
+kill -KILL "$(cat "$RES/killed-pid.txt")"
+n=0
+# Active again only once the new pptpxd sent READY=1 (Type=notify).
+while [ "$(systemctl show -p NRestarts,ActiveState $unit | sort | tr '\n' ' ')" != "ActiveState=active NRestarts=1 " ]; do
+	n=$((n + 1))
+	[ "$n" -gt 150 ] && break
+	sleep 0.2
+done
+step show-restarted systemctl show -p ActiveState,SubState,NRestarts,StatusText,MainPID $unit
+step ctl-after-restart pptpxctl sessions
 
 step reload systemctl reload $unit
 wait_journal 'configuration re-read'

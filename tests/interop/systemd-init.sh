@@ -60,8 +60,9 @@ for u in systemd-tmpfiles-setup.service systemd-tmpfiles-setup-dev.service modpr
 done
 
 # pptpxd, pptpx and pptpxctl of this build, where the units run them: a
-# build tree under /home would be hidden by the units' ProtectHome=.
-mount -t hostfs -o "$RES/bin" hostfs /usr/local/sbin
+# build tree under /home would be hidden by the units' ProtectHome=. (An
+# installed package's are in /usr/sbin already.)
+[ -e /run/pptpx-test/installed ] || mount -t hostfs -o "$RES/bin" hostfs /usr/local/sbin
 # pptpxd's configuration at the paths pptpxd.service reads, and a writable
 # /etc/ppp: the host's, with the test's files (pptpd-options, chap-secrets,
 # peers/lab, options.pptp, an ip-up.d script) laid over it.

@@ -25,8 +25,16 @@
 #   the host side of the lab bridge): `systemctl start` returns 0 with
 #   ppp0 up (READY=1), StatusText names the server and the call;
 #   `systemctl stop`: inactive, Result=success, ppp0 gone.
+# - Restart=on-failure: pptpxd killed with SIGKILL is started again
+#   (NRestarts=1, active, listening) over the control socket and pid file
+#   the killed one left.
 # Also prints `systemd-analyze security pptpxd.service` as run inside.
 # Usage: systemd_test.sh PPTPXD PPTPX PPTPXCTL [WORK_DIR]
+# With SYSTEMD_TEST_INSTALLED=1 the guest runs what a package installed on
+# this host put there (tests/package/deb_test.sh, between install and
+# purge): the units in /lib/systemd/system, running /usr/sbin/pptpxd, and
+# `systemctl enable --now pptpxd` with no other step; give the installed
+# programs as PPTPXD PPTPX PPTPXCTL.
 # Exits 77 (skipped) without root, linux.uml or systemd.
 set -uo pipefail
 PPTPXD=$(realpath "$1") PPTPX=$(realpath "$2") PPTPXCTL=$(realpath "$3")
@@ -48,16 +56,24 @@ DIR=$(guest_dir sd)
 STAGE=$DIR/stage
 mkdir -p "$STAGE/units" "$DIR/bin" "$STAGE/etc/ppp/peers" "$STAGE/etc/ppp/ip-up.d"
 
-# The units under test, running the binaries the guest mounts on /usr/local/sbin.
-for unit in pptpxd.service pptpx@.service; do
-	sed 's|@PPTPX_SBINDIR@|/usr/local/sbin|' "$SRC/dist/systemd/$unit.in" >"$STAGE/units/$unit"
-done
+# The units under test, running the binaries the guest mounts on
+# /usr/local/sbin; or the installed package's, as they are.
+if [ "${SYSTEMD_TEST_INSTALLED:-0}" = 1 ]; then
+	for f in /lib/systemd/system/pptpxd.service /lib/systemd/system/pptpx@.service; do
+		[ -e "$f" ] || { echo "FAIL: SYSTEMD_TEST_INSTALLED=1 but no $f: is the package installed?"; exit 1; }
+	done
+	: >"$STAGE/installed"
+else
+	for unit in pptpxd.service pptpx@.service; do
+		sed 's|@PPTPX_SBINDIR@|/usr/local/sbin|' "$SRC/dist/systemd/$unit.in" >"$STAGE/units/$unit"
+	done
+	cp "$PPTPXD" "$PPTPX" "$PPTPXCTL" "$DIR/bin/"
+fi
 printf '%s\n' '[Unit]' 'Description=pptpx systemd test (tests/interop/systemd_test.sh)' \
 	'Requires=pptpx-systemd-test.service' >"$STAGE/units/pptpx-systemd-test.target"
 printf '%s\n' '[Unit]' 'Description=pptpx systemd test: start, reload, stop pptpxd.service' \
 	'[Service]' 'Type=oneshot' 'TimeoutStartSec=infinity' "Environment=RES=$DIR" \
 	"ExecStart=/bin/sh $HERE/systemd-checks.sh" >"$STAGE/units/pptpx-systemd-test.service"
-cp "$PPTPXD" "$PPTPX" "$PPTPXCTL" "$DIR/bin/"
 sed 's|^option .*|option /etc/ppp/pptpd-options|' "$SRC/examples/server/pptpd.conf" \
 	>"$STAGE/etc/pptpd.conf"
 cp "$SRC/examples/server/options.pptpd" "$STAGE/etc/ppp/pptpd-options"
@@ -141,6 +157,11 @@ if [ ! -e "$DIR/done" ]; then
 fi
 
 [ "$(rc start)" = 0 ] || fail "systemctl start: status $(rc start): $(show start)"
+if [ -e "$DIR/stage/installed" ]; then
+	[ "$(show is-enabled)" = enabled ] || fail "after enable --now: is-enabled says $(show is-enabled)"
+	has show-started "ExecStart={ path=/usr/sbin/pptpxd" || fail "the unit does not run /usr/sbin/pptpxd"
+	ok "installed package: systemctl enable --now pptpxd: $(show is-enabled), $(grep -o 'path=[^ ]*' "$DIR/show-started.txt")"
+fi
 for want in ActiveState=active SubState=running Type=notify \
 	"StatusText=0 sessions, listening on 0.0.0.0:1723" NRestarts=0; do
 	has show-started "$want" || fail "after start, no '$want' in: $(show show-started)"
@@ -159,6 +180,14 @@ grep -q '^ip-up ppp0 ' "$DIR/ip-up-server.txt" || fail "ip-up.d under the unit: 
 grep -q '^CapBnd:.*0000000000003401$' "$DIR/ip-up-server.txt" || fail "ip-up's capabilities: $(show ip-up-server)"
 has show-session-ended "StatusText=0 sessions" || fail "after the hang-up: $(show show-session-ended)"
 ok "a session into the unit: ppp0 10.10.0.1 peer 10.10.0.10, ping $(grep -o '[0-9]* received' "$DIR/host-ping.txt"), StatusText 1 session then 0; ip-up.d ran as uid $(sed -n 2p "$DIR/ip-up-server.txt") with CapBnd 3401 and wrote /etc/ppp"
+
+for want in ActiveState=active SubState=running NRestarts=1 "StatusText=0 sessions, listening"; do
+	has show-restarted "$want" || fail "after SIGKILL, no '$want' in: $(show show-restarted)"
+done
+[ "$(show killed-pid)" != "$(sed -n 's/^MainPID=//p' "$DIR/show-restarted.txt")" ] ||
+	fail "after SIGKILL: the same MainPID $(show killed-pid)"
+[ "$(rc ctl-after-restart)" = 0 ] || fail "pptpxctl after the restart: $(show ctl-after-restart)"
+ok "Restart=on-failure: SIGKILL to $(show killed-pid), then $(grep -E '^(NRestarts|MainPID)=' "$DIR/show-restarted.txt" | tr '\n' ' ')and pptpxctl answers"
 
 [ "$(rc reload)" = 0 ] || fail "systemctl reload: status $(rc reload): $(show reload)"
 for want in ActiveState=active "StatusText=0 sessions, listening on 0.0.0.0:1723"; do
