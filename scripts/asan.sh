@@ -36,9 +36,11 @@ if [ "$step" != build ]; then
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
   status=0
   start=$SECONDS
-  # systemd_unit_uml is left out: under systemd in the UML guest, the
-  # sanitized pptpxd fails to start inside pptpxd.service's sandbox (seen
-  # 2026-12-07, cause not yet found; the plain build passes the test).
+  # systemd_unit_uml is left out: it runs pptpxd inside a UML guest, whose
+  # processes' address space ends at 0x7fc0000000, below the fixed shadow
+  # ranges ASan maps on x86-64 (its high shadow is 0x02008fff7000-0x10007fff7fff):
+  # the sanitized pptpxd aborts at start printing its memory map. Every
+  # other test runs the sanitized programs on the host.
   ctest --test-dir "$dir" --output-on-failure -j2 -E '^systemd_unit_uml$' || status=$?
   echo "asan: tests ran in $((SECONDS - start)) s"
   shopt -s nullglob

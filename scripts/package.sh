@@ -63,7 +63,7 @@ build_rpm() {
   # --noclean keeps the build tree, which tests/package/rpm_test.sh installs
   # with cmake --install to compare with the package.
   nice rpmbuild -bb --nodeps --noclean --define "_topdir $dir" --define "pptpx_version $version" \
-    --define "_smp_build_ncpus 2" --define "packager The pptpx authors <pptpx@example.org>" \
+    --define "_smp_build_ncpus 2" --define "packager pptpx maintainers <maintainers@users.noreply.b-seed-6af508c6.example>" \
     contrib/rpm/pptpx.spec >"$dir/build.log" 2>&1 ||
     { tail -40 "$dir/build.log"; echo "package: rpmbuild failed (log: $dir/build.log)"; exit 1; }
   cp "$dir/RPMS/$arch/pptpx-$version-1.$arch.rpm" "$out/"
