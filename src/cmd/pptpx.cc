@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -49,6 +50,10 @@ void usage(FILE* out) {
                "                          \"\" for none)\n"
                "  --resolv-conf FILE      usepeerdns output (default /etc/ppp/resolv.conf)\n"
                "  --run-dir DIR           pid files (default /run)\n"
+               "  --connect-timeout S     give up the TCP connect to the server after S seconds\n"
+               "                          (default 15)\n"
+               "  --gre-timeout S         say GRE looks blocked when none has come S seconds\n"
+               "                          after the call connected (default 5)\n"
                "  --mppe-stateful-only    offer and accept only stateful MPPE, as Windows 95/98\n"
                "                          did (pppd has no such option; the server needs\n"
                "                          mppe-stateful)\n"
@@ -77,6 +82,7 @@ struct Cli {
   client::Flags flags;
   std::string log_level_word = "info";  // --log-level
   LogLevel log_level = LogLevel::kInfo;
+  std::string connect_timeout, gre_timeout;  // --connect-timeout, --gre-timeout
 };
 
 // The member that one of our --flags with a value sets; nullptr for any
@@ -90,6 +96,8 @@ std::string* flag_value(const std::string& flag, Cli& cli) {
   if (flag == "--ppp-options") return &flags.global_options_path;
   if (flag == "--resolv-conf") return &flags.resolv_conf_path;
   if (flag == "--run-dir") return &flags.run_dir;
+  if (flag == "--connect-timeout") return &cli.connect_timeout;
+  if (flag == "--gre-timeout") return &cli.gre_timeout;
   return nullptr;
 }
 
@@ -130,6 +138,20 @@ bool set_log_level(Cli& cli) {
   return true;
 }
 
+// A --flag's whole number of seconds, 1 to 600, into out (unchanged when
+// the flag was not given); false (with a message) for anything else.
+bool set_seconds(const char* flag, const std::string& word, Duration& out) {
+  if (word.empty()) return true;
+  char* end = nullptr;
+  long n = std::strtol(word.c_str(), &end, 10);
+  if (*end != '\0' || n < 1 || n > 600) {
+    std::fprintf(stderr, "pptpx: %s '%s': give whole seconds, 1 to 600\n", flag, word.c_str());
+    return false;
+  }
+  out = seconds(n);
+  return true;
+}
+
 // Whether word is an option of ours that pptpx does not know: any
 // "--word", and "-word" before the command (after `call NAME`, pppd's
 // options include a few with one dash: -all, -ip, ...).
@@ -164,7 +186,10 @@ int parse_cli(int argc, char** argv, Cli& cli) {
       words.push_back(a);
     }
   }
-  if (!set_log_level(cli)) return client::kExitOptionError;
+  if (!set_log_level(cli) ||
+      !set_seconds("--connect-timeout", cli.connect_timeout, cli.flags.connect_timeout) ||
+      !set_seconds("--gre-timeout", cli.gre_timeout, cli.flags.gre_timeout))
+    return client::kExitOptionError;
   return parse_command(words, cli);
 }
 
@@ -238,12 +263,39 @@ int wait_for_link_up(pid_t pid, int fd) {
   return client::kExitFatal;
 }
 
-// Detaching as pppd does: default at once; updetach once the link is up
-// (the parent waits on a pipe for the child's verdict); nodetach never.
-// Returns the exit status for the parent (or for a failure); nullopt in the
-// process that goes on, with up_pipe set to the pipe to tell the link is up
-// (updetach) or left at -1.
-std::optional<int> detach(config::DetachMode mode, int& up_pipe) {
+// The default detach's parent: waits for the first attempt's connect, so
+// that a server it cannot reach is reported here with pptpx's exit status
+// (pppd detaches before its pty program connects, and says nothing). The
+// child writes "c" once connected, or "f" and the error line. With persist
+// the child goes on redialling: the parent says so and exits 0.
+int wait_for_connect(pid_t pid, int fd, bool persist) {
+  std::string got;
+  char buf[512];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  if (got.starts_with("c")) return client::kExitOk;
+  if (got.starts_with("f")) {
+    std::fprintf(stderr, "pptpx: %s\n", got.c_str() + 1);
+    if (persist) {
+      std::fprintf(stderr, "pptpx: still dialing in the background (persist)\n");
+      return client::kExitOk;
+    }
+  }
+  int st = 0;
+  if (waitpid(pid, &st, 0) == pid && WIFEXITED(st)) return WEXITSTATUS(st);
+  return client::kExitFatal;
+}
+
+// Detaching as pppd does: default once the TCP connect is decided (the
+// parent reports a failure, see wait_for_connect); updetach once the link
+// is up (the parent waits on a pipe for the child's verdict); nodetach
+// never. Returns the exit status for the parent (or for a failure); nullopt
+// in the process that goes on, with up_pipe set to the pipe to the parent.
+std::optional<int> detach(config::DetachMode mode, bool persist, int& up_pipe) {
   if (mode == config::DetachMode::kNodetach) return std::nullopt;
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) {
@@ -257,17 +309,15 @@ std::optional<int> detach(config::DetachMode mode, int& up_pipe) {
   }
   if (pid > 0) {
     close(fds[1]);
-    if (mode == config::DetachMode::kDetach) return client::kExitOk;
+    if (mode == config::DetachMode::kDetach) return wait_for_connect(pid, fds[0], persist);
     return wait_for_link_up(pid, fds[0]);
   }
   close(fds[0]);
   setsid();
   if (chdir("/") != 0) {
   }
-  if (mode == config::DetachMode::kDetach)
-    to_dev_null();
-  else
-    up_pipe = fds[1];
+  if (mode == config::DetachMode::kDetach) to_dev_null();
+  up_pipe = fds[1];
   return std::nullopt;
 }
 
@@ -345,6 +395,15 @@ int run_dialer(io::EventLoop& ev, const client::Settings& settings, io::SystemLo
     up_pipe = -1;
     to_dev_null();
   });
+  if (settings.detach == config::DetachMode::kDetach)
+    cl.on_first_connect([&](bool ok, const std::string& why) {
+      if (up_pipe < 0) return;
+      std::string verdict = ok ? std::string("c") : "f" + why;
+      if (write(up_pipe, verdict.data(), verdict.size()) < 0) {
+      }
+      close(up_pipe);
+      up_pipe = -1;
+    });
   cl.start();
   bool stopping = false;
   handle_signals(ev, cl, system_sink, log, service, stopping);
@@ -382,7 +441,7 @@ int main(int argc, char** argv) {
   io::Result<io::PidFile> pidfile = io::PidFile::lock(own_pid);
   if (!pidfile && io::already_running(pidfile.error())) return already_running(cli, own_pid);
   int up_pipe = -1;
-  if (std::optional<int> rc = detach(settings.detach, up_pipe)) return *rc;
+  if (std::optional<int> rc = detach(settings.detach, settings.persist, up_pipe)) return *rc;
 
   io::SystemLogSink system_sink(log_options(settings, cli.log_level));
   Logger log(system_sink);

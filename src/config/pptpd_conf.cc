@@ -61,6 +61,7 @@ constexpr std::array kKeywords = std::to_array<Keyword>({
     // pptpx extensions (pptpd rejects them as unknown keywords).
     {"listen-backlog", Kind::kString},
     {"reorder-timeout", Kind::kString},
+    {"gre-timeout", Kind::kString},
     {"metrics", Kind::kString},
     {"metrics-per-session", Kind::kFlag},
 });
@@ -97,7 +98,8 @@ bool* flag_field(PptpdConf& c, std::string_view key) {
   return nullptr;
 }
 
-// The keywords with a number: listen-backlog and reorder-timeout (pptpx's,
+// The keywords with a number: listen-backlog, reorder-timeout and
+// gre-timeout (pptpx's,
 // strict), connections and stimeout (pptpd's atoi, the default when not
 // positive).
 void apply_number(PptpdConf& c, std::string_view key, const std::string& value,
@@ -117,6 +119,13 @@ void apply_number(PptpdConf& c, std::string_view key, const std::string& value,
                            "' is not a number of milliseconds from 0 to " +
                            std::to_string(kMaxReorderTimeoutMs)});
     }
+  } else if (key == "gre-timeout") {
+    if (auto s = parse_number(value, 1, kMaxGreTimeout))
+      c.gre_timeout = *s;
+    else
+      diags.push_back({file, line, true,
+                       "gre-timeout value '" + value + "' is not a number of seconds from 1 to " +
+                           std::to_string(kMaxGreTimeout)});
   } else if (key == "connections" || key == "stimeout") {
     const int v = atoi_like(value);
     const int def = key == "connections" ? kDefaultConnections : kDefaultStimeout;

@@ -28,6 +28,10 @@ inline constexpr int kMaxListenBacklog = 65535;
 // arrives ahead of a gap waits for it (0: no reorder window).
 inline constexpr int kDefaultReorderTimeoutMs = 10;
 inline constexpr int kMaxReorderTimeoutMs = 10000;
+// gre-timeout (a pptpx extension): seconds after a call is placed with no
+// GRE from the client before pptpxd says GRE looks blocked.
+inline constexpr int kDefaultGreTimeout = 5;
+inline constexpr int kMaxGreTimeout = 600;
 inline constexpr std::string_view kDefaultLocalIp = "192.168.0.1-100";
 inline constexpr std::string_view kDefaultRemoteIp = "192.168.1.1-100";
 
@@ -49,6 +53,7 @@ struct PptpdConf {
   int stimeout = kDefaultStimeout;
   std::optional<int> listen_backlog;                  // pptpx extension; default net.core.somaxconn
   int reorder_timeout_ms = kDefaultReorderTimeoutMs;  // pptpx extension
+  int gre_timeout = kDefaultGreTimeout;               // pptpx extension, seconds
   std::optional<HostPort> metrics;                    // pptpx extension; default off
   bool metrics_per_session = false;                   // pptpx extension
   bool debug = false, noipparam = false, logwtmp = false, delegate = false;

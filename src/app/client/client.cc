@@ -5,12 +5,15 @@
 #include <utility>
 
 #include "base/overloaded.h"
+#include "proto/pptp/codes.h"
 
 namespace pptpx::client {
 
 namespace {
 
 constexpr uint16_t kPptpPort = 1723;
+constexpr auto kOcrp = static_cast<uint16_t>(pptp::MessageType::kOutgoingCallReply);
+constexpr auto kCdn = static_cast<uint16_t>(pptp::MessageType::kCallDisconnectNotify);
 constexpr uint16_t kRecvWindow = 64;
 // Reads per wakeup of the control connection.
 constexpr int kReadRounds = 16;
@@ -40,6 +43,8 @@ Client::~Client() {
   if (control_timer_) loop_.cancel_timer(control_timer_);
   if (hangup_timer_) loop_.cancel_timer(hangup_timer_);
   if (pre_up_timer_) loop_.cancel_timer(pre_up_timer_);
+  if (connect_timer_) loop_.cancel_timer(connect_timer_);
+  if (gre_watch_timer_) loop_.cancel_timer(gre_watch_timer_);
   close_tcp();
   if (gre_) loop_.remove(gre_->fd());
   if (ppp_if_ && if_ready_) loop_.remove(ppp_if_->fd());
@@ -109,7 +114,33 @@ std::error_code Client::start() {
   if (auto ec = loop_.add(tcp_.fd(), io::kWritable, [this](uint32_t ev) { on_tcp_event(ev); }))
     return ec;
   log_.notice("connecting to {} ({}) port {}", settings_.pty.host, server_.str(), port_);
+  connect_timer_ =
+      loop_.add_timer_after(settings_.flags.connect_timeout, [this] { on_connect_timeout(); });
   return {};
+}
+
+// No SYN-ACK (nor a refusal) in time: TCP 1723 is dropped on the way, or
+// the server is down; the kernel would go on retrying for two minutes.
+void Client::on_connect_timeout() {
+  connect_timer_ = 0;
+  if (stage_ != Stage::kConnecting || control_) return;
+  close_tcp();
+  fail(kExitConnectFailed,
+       fmt::format("cannot connect to {} port {}: no answer in {} s: the server is down, or a "
+                   "firewall on the way drops TCP port {}; check that the server runs and "
+                   "that TCP {} is open to it (pptpx --connect-timeout S waits longer)",
+                   server_.str(), port_,
+                   std::chrono::duration_cast<seconds>(settings_.flags.connect_timeout).count(),
+                   port_, port_));
+}
+
+void Client::report_connect(bool ok, const std::string& why) {
+  if (connect_timer_) loop_.cancel_timer(connect_timer_);
+  connect_timer_ = 0;
+  if (!connect_cb_) return;
+  auto cb = std::move(connect_cb_);
+  connect_cb_ = nullptr;
+  cb(ok, why);
 }
 
 // ---- control connection ----
@@ -143,6 +174,7 @@ void Client::on_connected() {
   stage_ = Stage::kCalling;
   if (auto ec = tcp_.set_nodelay(true)) log_.debug("CTRL: TCP_NODELAY: {}", ec.message());
   log_.info("CTRL: connected to {}", server_.str());
+  report_connect(true, {});
   pptp::ClientControlConfig cfg;
   cfg.host_name = settings_.pty.client_hostname.empty() ? "local" : settings_.pty.client_hostname;
   cfg.vendor = "pptpx";
@@ -194,15 +226,20 @@ void Client::handle_control_event(pptp::ControlEvent& ev) {
               start_link(c.peer_call_id, c.recv_window);
           },
           [&](pptp::CallRejected& r) {
-            fail(kExitConnectFailed,
-                 fmt::format("CTRL: the server refused the call: result {} error {}", r.result,
-                             r.error));
+            std::string_view hint = pptp::call_refusal_hint(r.result, r.error);
+            fail(kExitConnectFailed, fmt::format("CTRL: the server refused the call: {}{}{}",
+                                                 pptp::describe_result(kOcrp, r.result, r.error),
+                                                 hint.empty() ? "" : ": ", hint));
           },
           [&](pptp::CallDisconnected& d) {
-            log_.notice(
-                "CTRL: call disconnected by the server: result {} error {} "
-                "cause {} {}",
-                d.result, d.error, d.cause, d.statistics);
+            std::string what = pptp::describe_result(kCdn, d.result, d.error);
+            if (d.cause) what += fmt::format(", cause {}", d.cause);
+            if (!d.statistics.empty()) what += ", " + d.statistics;
+            // Our Call-Clear-Request's answer, or the server ending the call.
+            if (hanging_up_)
+              log_.info("CTRL: call cleared at our request ({})", what);
+            else
+              log_.notice("CTRL: the server disconnected the call: {}", what);
             end_link(kExitHangup);
             if (control_ && !control_->closed()) control_->hangup(loop_.now());
           },
@@ -268,6 +305,7 @@ void Client::close_tcp() {
 
 void Client::fail(int status, const std::string& why) {
   log_.error("{}", why);
+  report_connect(false, why);
   if (status_ == kExitOk) status_ = status;
   end_link(status);
   if (control_ && !control_->closed()) {

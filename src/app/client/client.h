@@ -54,7 +54,8 @@ inline constexpr int kExitAuthToPeerFailed = 19;
 struct ClientStats {
   uint64_t gre_wrong_call = 0;  // another call ID, or not from the server
   uint64_t tun_dropped = 0;
-  uint64_t data_before_up = 0;  // IP while pppN was not up yet (ip-pre-up running)
+  uint64_t data_before_up = 0;    // IP while pppN was not up yet (ip-pre-up running)
+  uint64_t gre_silent_calls = 0;  // calls without one GRE packet from the server in time
   // GRE sequence, PPP and MPPE drops, and IP before the link was up, are
   // counted by the call.
 };
@@ -89,6 +90,11 @@ class Client {
   void hangup();
   // Called once, when IPCP is up and pppN is configured (updetach).
   void on_link_up(std::function<void()> cb) { link_up_cb_ = std::move(cb); }
+  // Called once, when the TCP connect to the server succeeded (true) or
+  // failed (false, with the error line); for the detaching parent.
+  void on_connect_result(std::function<void(bool, const std::string&)> cb) {
+    connect_cb_ = std::move(cb);
+  }
   // IPCP came up during this attempt (pppd: the attempt succeeded).
   bool link_was_up() const { return link_was_up_; }
   Stage stage() const { return stage_; }
@@ -105,6 +111,8 @@ class Client {
   void arm_control_timer();
   void close_tcp();
   void fail(int status, const std::string& why);
+  void report_connect(bool ok, const std::string& why);
+  void on_connect_timeout();
   void maybe_finish();
   // A zero-delay timer that is cancelled if the Client goes first.
   void defer(std::function<void()> fn);
@@ -131,6 +139,13 @@ class Client {
   app::ScriptContext script_context() const;
   void run_script(const std::string& path, Script which, const std::function<void()>& then = {});
   void on_gre_datagram(session::GreDatagram& g);
+  void on_gre_silence();
+  // The error line for a link that ended before IP came up; empty when the
+  // link's own lines already say it.
+  std::string explain_link_end() const;
+  // ---- explain.cc ----
+  // The error line for our authentication failing: the cause and the fix.
+  std::string explain_auth_failure(const session::call_event::AuthFailed& f) const;
   void deliver_ip(ByteView ip);
   void deliver_released();
   void on_tun_readable();
@@ -143,6 +158,7 @@ class Client {
   Rng& rng_;
   std::function<void(int)> done_;
   std::function<void()> link_up_cb_;
+  std::function<void(bool, const std::string&)> connect_cb_;
   std::unique_ptr<app::Platform> platform_;
   app::LinkWatcher link_watcher_;  // after platform_: it uses the platform's netlink
   app::SecretsFiles secrets_;
@@ -176,6 +192,9 @@ class Client {
   Time ip_up_at_;
   io::EventLoop::TimerId hangup_timer_ = 0;
   io::EventLoop::TimerId pre_up_timer_ = 0;
+  io::EventLoop::TimerId connect_timer_ = 0;
+  io::EventLoop::TimerId gre_watch_timer_ = 0;
+  bool gre_seen_ = false;  // a GRE packet of our call came from the server
   ClientStats stats_;
 };
 

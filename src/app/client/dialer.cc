@@ -64,6 +64,7 @@ void Dialer::dial() {
   auto server = resolve_host(settings_.pty.host, why);
   if (!server) {
     log_.error("cannot resolve {}: {}", settings_.pty.host, why);
+    report_connect(false, fmt::format("cannot resolve {}: {}", settings_.pty.host, why));
     deferred_ = loop_.add_timer_after(Duration::zero(), [this] {
       deferred_ = 0;
       attempt_done(kExitConnectFailed);
@@ -72,6 +73,7 @@ void Dialer::dial() {
   }
   client_ = std::make_unique<Client>(loop_, settings_, *server, sink_, rng_, scripts_,
                                      [this](int status) { attempt_done(status); });
+  client_->on_connect_result([this](bool ok, const std::string& e) { report_connect(ok, e); });
   client_->on_link_up([this] {
     policy_.link_up();
     if (link_up_cb_) {
@@ -82,11 +84,19 @@ void Dialer::dial() {
   });
   if (auto ec = client_->start()) {
     log_.error("cannot start: {}", ec.message());
+    report_connect(false, "cannot start: " + ec.message());
     deferred_ = loop_.add_timer_after(Duration::zero(), [this] {
       deferred_ = 0;
       attempt_done(kExitFatal);
     });
   }
+}
+
+void Dialer::report_connect(bool ok, const std::string& why) {
+  if (!connect_cb_) return;
+  auto cb = std::move(connect_cb_);
+  connect_cb_ = nullptr;
+  cb(ok, why);
 }
 
 void Dialer::attempt_done(int status) {

@@ -72,6 +72,12 @@ class Dialer {
   void sighup();
   // Once, when the link first comes up (updetach).
   void on_link_up(std::function<void()> cb) { link_up_cb_ = std::move(cb); }
+  // Once, when the first attempt's TCP connect succeeds (true) or the first
+  // attempt fails before it (false, with the error line): the default
+  // detach's parent reports a connect failure and exits with it.
+  void on_first_connect(std::function<void(bool, const std::string&)> cb) {
+    connect_cb_ = std::move(cb);
+  }
   void log_stats() const;
 
  private:
@@ -86,6 +92,8 @@ class Dialer {
   Rng& rng_;
   std::function<void(int)> done_;
   std::function<void()> link_up_cb_;
+  std::function<void(bool, const std::string&)> connect_cb_;
+  void report_connect(bool ok, const std::string& why);
   io::ScriptRunner scripts_;
   RedialPolicy policy_;
   std::unique_ptr<Client> client_;

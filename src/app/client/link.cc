@@ -38,8 +38,32 @@ void Client::start_link(uint16_t peer_call_id, uint16_t peer_window) {
   cfg.mtu = settings_.mtu;
   call_ = std::make_unique<session::Call>(cfg, rng_, log_, now);
   stage_ = Stage::kLink;
+  gre_seen_ = false;
+  gre_watch_timer_ =
+      loop_.add_timer_after(settings_.flags.gre_timeout, [this] { on_gre_silence(); });
   call_->open(now);
   service_link();
+}
+
+// The call is connected on TCP 1723, yet not one GRE packet of it came from
+// the server: said once, at once, rather than as "LCP negotiation failed"
+// half a minute later. LCP goes on trying for its usual time.
+void Client::on_gre_silence() {
+  gre_watch_timer_ = 0;
+  if (stage_ != Stage::kLink || gre_seen_) return;
+  stats_.gre_silent_calls++;
+  std::string odd;
+  if (stats_.gre_wrong_call)
+    odd = fmt::format(
+        " ({} GRE packets came from another address or for another call: a NAT "
+        "between us?)",
+        stats_.gre_wrong_call);
+  log_.warn(
+      "no GRE from {} {} s after the call connected: the server answers on TCP 1723 but none of "
+      "its GRE (IP protocol 47) packets arrive{}. Usually a firewall on either side drops "
+      "protocol 47, or a NAT router has no PPTP helper (nf_conntrack_pptp): allow GRE both ways "
+      "(README: Firewall and NAT). Still trying LCP.",
+      server_.str(), std::chrono::duration_cast<seconds>(settings_.flags.gre_timeout).count(), odd);
 }
 
 // Acts on the link's events and sends what it has to say; the link may end
@@ -79,7 +103,7 @@ void Client::handle_link_event(session::CallEvent& ev) {
                      return;
                    }
                    status_ = kExitAuthToPeerFailed;
-                   log_.error("authentication to the server failed: {}", f.reason);
+                   log_.error("{}", explain_auth_failure(f));
                  },
                  [&](ce::CcpUp& up) {
                    log_.notice("MPPE {}-bit {} compression enabled", up.key_bits,
@@ -365,6 +389,12 @@ void Client::on_interface_lost(app::LinkLoss loss) {
 void Client::end_link(int status) {
   if (stage_ >= Stage::kClosing) return;
   const bool had_link = stage_ == Stage::kLink;
+  // Before the link ever came up: why, in words (the Finished event, a
+  // Call-Disconnect-Notify or the control connection's end brings us here).
+  if (had_link && !hanging_up_ && !link_was_up_) {
+    std::string why = explain_link_end();
+    if (!why.empty()) log_.error("{}", why);
+  }
   stage_ = Stage::kClosing;
   if (status_ == kExitOk && !hanging_up_) status_ = status;
   on_ip_down(false);
@@ -393,6 +423,7 @@ void Client::on_gre_datagram(session::GreDatagram& g) {
     stats_.gre_wrong_call++;
     return;
   }
+  gre_seen_ = true;
   ByteView ip = call_->receive(g.header, g.payload, loop_.now());
   if (!ip.empty()) deliver_ip(ip);
   deliver_released();

@@ -31,6 +31,11 @@ struct Flags {
   std::string resolv_conf_path = "/etc/ppp/resolv.conf";
   std::string run_dir = "/run";     // pid files
   bool mppe_stateful_only = false;  // offer only stateful MPPE (Windows 9x style)
+  // --connect-timeout: how long the TCP connect to the server may take.
+  Duration connect_timeout = seconds(15);
+  // --gre-timeout: how long after the call connects the first GRE packet
+  // from the server may take before the log says GRE looks blocked.
+  Duration gre_timeout = seconds(5);
 };
 
 struct Settings {

@@ -143,6 +143,7 @@ nlohmann::json Server::stats_json() const {
       {"connections_refused", t.connections_refused},
       {"calls", t.calls},
       {"calls_refused_no_slot", t.calls_refused_no_slot},
+      {"calls_without_gre", t.calls_without_gre},
       {"gre_unknown_call", t.gre_unknown_call},
       {"gre_wrong_peer", t.gre_wrong_peer},
       {"tun_dropped", t.tun_dropped},

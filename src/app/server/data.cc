@@ -19,6 +19,7 @@ void Server::on_gre_datagram(session::GreDatagram& g) {
                       link->peer_addr.str());
     return;
   }
+  link->gre_seen = true;
   if (!link->call.opened()) open_call(*link);
   if (calls_.find(id) != link) return;
   ByteView ip = link->call.receive(g.header, g.payload, loop_.now());

@@ -54,6 +54,7 @@ struct Link {
   std::optional<Ipv4> proxyarp_on;
   unsigned proxyarp_index = 0;
   bool ending = false;
+  bool gre_seen = false;  // a GRE packet of this call came from the client
   std::string peer_name;
   // What was negotiated, for pptpxctl: the client's authentication and MPPE.
   ppp::AuthProtocol auth = ppp::AuthProtocol::kNone;

@@ -80,6 +80,20 @@ void Server::start_call(Control& c, const pptp::CallRequested& req) {
   loop_.add_timer_after(kLcpStartDelay, [this, our_id] {
     if (Link* pending = calls_.find(our_id)) open_call(*pending);
   });
+  loop_.add_timer_after(settings_.gre_timeout, [this, our_id] {
+    if (Link* l = calls_.find(our_id); l && !l->gre_seen && !l->ending) no_gre_yet(*l);
+  });
+}
+
+// The call was placed on TCP 1723, yet no GRE of it came from the client:
+// said once per call, at once, and counted.
+void Server::no_gre_yet(Link& link) {
+  stats_.calls_without_gre++;
+  link.log.notice(
+      "call from {} placed, no GRE from {} after {} s: IP protocol 47 blocked between us? (a "
+      "firewall on either side, or the client's NAT without a PPTP helper)",
+      link.control ? link.control->name() : link.peer_addr.str(), link.peer_addr.str(),
+      std::chrono::duration_cast<seconds>(settings_.gre_timeout).count());
 }
 
 void Server::open_call(Link& link) {

@@ -274,6 +274,10 @@ void Server::write_connections(Exposition& e) const {
   e.counter("pptpx_control_connections_refused_total",
             "PPTP control connections refused: too many waiting at once.", t.connections_refused);
   e.counter("pptpx_calls_total", "Calls (Outgoing-Call-Requests) accepted.", t.calls);
+  e.counter("pptpx_calls_without_gre_total",
+            "Calls that had no GRE packet from the client gre-timeout seconds after they were "
+            "placed (IP protocol 47 blocked between us?).",
+            t.calls_without_gre);
   e.counter("pptpx_accept_errors_total", "Failed accept() calls of the TCP 1723 listener.",
             t.accept_errors);
 }

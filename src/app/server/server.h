@@ -55,10 +55,11 @@ struct ServerStats {
   uint64_t connections_refused = 0;  // too many waiting control connections
   uint64_t calls = 0;
   uint64_t calls_refused_no_slot = 0;
-  uint64_t gre_unknown_call = 0;  // no call with that ID
-  uint64_t gre_wrong_peer = 0;    // right call ID, wrong source address
-  uint64_t tun_dropped = 0;       // tun write failed or packet too big
-  uint64_t accept_errors = 0;     // accept() failed other than "none left"
+  uint64_t calls_without_gre = 0;  // no GRE from the client gre-timeout after the call
+  uint64_t gre_unknown_call = 0;   // no call with that ID
+  uint64_t gre_wrong_peer = 0;     // right call ID, wrong source address
+  uint64_t tun_dropped = 0;        // tun write failed or packet too big
+  uint64_t accept_errors = 0;      // accept() failed other than "none left"
   // Per-connection and per-call counters, summed as they end.
   pptp::ControlStats control;
   ppp::PppCounters ppp;
@@ -162,6 +163,7 @@ class Server {
   void on_auth_failed(Link& link, const session::call_event::AuthFailed& f);
   void on_authenticated(Link& link, const session::call_event::Authenticated& a);
   bool assign_addresses(Link& link, const std::string& user, Time now);
+  void no_gre_yet(Link& link);
   void on_ip_up(Link& link, const session::call_event::IpUp& up);
   void create_interface(Link& link, const session::call_event::IpUp& up);
   void publish_proxy_arp(Link& link, Ipv4 remote);

@@ -82,6 +82,7 @@ void apply_pptpd_conf(Settings& s, config::Diagnostics& diags) {
       error(diags, conf, 0, "speed: not a number: '" + *s.conf.speed + "'");
   }
   s.stimeout = seconds(s.conf.stimeout > 0 ? s.conf.stimeout : 10);
+  s.gre_timeout = seconds(s.conf.gre_timeout);
   const Flags& f = s.flags;
   if (!f.no_metrics) s.metrics = f.metrics ? f.metrics : s.conf.metrics;
   s.metrics_per_session = f.metrics_per_session || s.conf.metrics_per_session;

@@ -62,6 +62,7 @@ struct Settings {
   std::string pidfile = "/var/run/pptpd.pid";
   uint32_t speed = 115200;
   Duration stimeout = seconds(10);
+  Duration gre_timeout = seconds(5);  // gre-timeout: no GRE from a new call's client
   bool debug = false;
   std::string ip_up_script, ip_down_script;
   ppp::SessionConfig session;  // LCP/auth/MPPE settings for every session

@@ -54,6 +54,7 @@ void Session::open(Time now) {
 }
 
 void Session::close(std::string_view reason, Time now) {
+  if (reason_.empty()) closed_by_us_ = true;
   set_reason(reason);
   if (phase_ != Phase::kDead) phase_ = Phase::kTerminate;
   lcp_.close(reason, now);

@@ -198,6 +198,11 @@ class Session {
   // IP may flow: IPCP is up and, where MPPE is required, CCP is up too.
   bool data_allowed() const;
   const SessionStats& stats() const { return stats_; }
+  // Why the link is ending (the first reason given), whether that was our
+  // close(), and the text of the peer's Terminate-Request if it sent one.
+  const std::string& end_reason() const { return reason_; }
+  bool closed_by_us() const { return closed_by_us_; }
+  const std::string& peer_terminate_reason() const { return lcp_.peer_terminate_reason(); }
   PppCounters counters() const;
   const FsmStats& lcp_stats() const { return lcp_.stats(); }
   FsmState lcp_state() const { return lcp_.state(); }
@@ -254,6 +259,7 @@ class Session {
   bool ip_ncps_started_ = false;
   Phase phase_ = Phase::kDead;
   std::string reason_;
+  bool closed_by_us_ = false;  // reason_ came from close()
   Time next_echo_ = kNever;
   int echo_pending_ = 0;
   uint8_t echo_id_ = 0;

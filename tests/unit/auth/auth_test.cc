@@ -478,9 +478,12 @@ TEST_P(PairTest, WrongPassword) {
     case AuthProtocol::kChapMd5:
       EXPECT_EQ(p.client->failure_reason(), "rejected: Access denied");
       break;
-    case AuthProtocol::kMsChapV1: EXPECT_EQ(p.client->failure_reason(), "rejected: E=691"); break;
+    case AuthProtocol::kMsChapV1:
+      EXPECT_EQ(p.client->failure_reason(), "rejected: E=691 (authentication failure)");
+      break;
     case AuthProtocol::kMsChapV2:
-      EXPECT_EQ(p.client->failure_reason(), "rejected: E=691 M=Authentication failed");
+      EXPECT_EQ(p.client->failure_reason(),
+                "rejected: E=691 (authentication failure) M=Authentication failed");
       break;
     default: break;
   }

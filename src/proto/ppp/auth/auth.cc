@@ -92,6 +92,18 @@ static std::optional<long> parse_decimal(std::string_view s) {
   return v;
 }
 
+std::string_view ms_chap_error_text(long code) {
+  switch (code) {
+    case 646: return "restricted logon hours";
+    case 647: return "account disabled";
+    case 648: return "password expired";
+    case 649: return "no dial-in permission";
+    case 691: return "authentication failure";
+    case 709: return "error changing password";
+    default: return {};
+  }
+}
+
 MsFailure parse_ms_failure(std::string_view text) {
   MsFailure f;
   size_t pos = 0;

@@ -42,6 +42,9 @@ struct MsFailure {
   std::string message;             // M= (rest of the text)
 };
 MsFailure parse_ms_failure(std::string_view text);
+// The meaning of an MS-CHAP Failure's E= code (RFC 2433 and RFC 2759:
+// 646-649, 691, 709); empty for another code.
+std::string_view ms_chap_error_text(long code);
 
 // Counts and logs drops the same way in every method.
 class AuthBase : public AuthMethod {

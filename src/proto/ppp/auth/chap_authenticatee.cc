@@ -90,6 +90,11 @@ class ChapAuthenticatee final : public AuthBase {
     if (state_ != State::kAwaitSecret) return;
     if (!secret) {
       state_ = State::kDone;
+      if (!rejection_.empty()) {  // a retry the caller declined: the refusal stands
+        log_.debug("not retrying after {}", rejection_);
+        fail(rejection_);
+        return;
+      }
       log_.info("no secret for {}", cfg_.user);
       fail("no secret for " + cfg_.user);
       return;
@@ -178,14 +183,25 @@ class ChapAuthenticatee final : public AuthBase {
       if (secret_) secure_zero(*secret_);
       secret_.reset();
       state_ = State::kAwaitSecret;
-      log_.info("authentication failed (E={}), retrying", f.error.value_or(0));
+      rejection_ = rejection(f);
+      log_.info("authentication failed ({}), the server allows a retry", rejection_);
       return;
     }
     state_ = State::kDone;
-    std::string reason = fmt::format("rejected: E={}", f.error ? std::to_string(*f.error) : "?");
-    if (!f.message.empty()) reason += " M=" + f.message;
+    std::string reason = rejection(f);
     log_.debug("authentication failed: {}", reason);
     fail(std::move(reason));
+  }
+
+  // "rejected: E=691 (authentication failure) M=text": the server's verdict.
+  static std::string rejection(const MsFailure& f) {
+    std::string reason = "rejected: E=" + (f.error ? std::to_string(*f.error) : "?");
+    if (f.error) {
+      std::string_view words = ms_chap_error_text(*f.error);
+      if (!words.empty()) reason += fmt::format(" ({})", words);
+    }
+    if (!f.message.empty()) reason += " M=" + f.message;
+    return reason;
   }
 
   void respond(Time now) {
@@ -282,6 +298,7 @@ class ChapAuthenticatee final : public AuthBase {
   crypto::AuthenticatorResponse expected_ar_{};
   crypto::MppeStartKeys pending_keys_;
   int retries_used_ = 0;
+  std::string rejection_;  // the last Failure that allowed a retry
   int sent_ = 0;
   Time retransmit_at_ = kNever;
   Time give_up_at_ = kNever;
