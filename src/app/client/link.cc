@@ -394,6 +394,8 @@ void Client::end_link(int status) {
   if (had_link && !hanging_up_ && !link_was_up_) {
     std::string why = explain_link_end();
     if (!why.empty()) log_.error("{}", why);
+  } else if (had_link && !hanging_up_ && call_ && !call_->ppp().peer_terminate_reason().empty()) {
+    log_.notice("the server hung up: \"{}\"", call_->ppp().peer_terminate_reason());
   }
   stage_ = Stage::kClosing;
   if (status_ == kExitOk && !hanging_up_) status_ = status;

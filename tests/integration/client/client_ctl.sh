@@ -158,7 +158,7 @@ wait_exit 15 || fail "user1's client did not exit"
 [ "$RC" = 16 ] || fail "user1's client exited with $RC, not 16 (hang-up)"
 wait_log 5 "$T/server1.log" "disconnecting user 'user1' (ppp[0-9]*): maintenance window" ||
   fail "pptpxd did not log who and why"
-grep -q 'maintenance window' "$T/client.log" || fail "the client did not log the reason"
+grep -q 'the server hung up: "maintenance window"' "$T/client.log" || fail "the client did not log who hung up and why"
 grep -q "sent \[LCP TermReq .*maintenance window" "$T/server1.log" ||
   fail "no debug line for the LCP Terminate-Request: debug did not survive the reload"
 ip netns exec "$NS_C2" ping -c 3 -i 0.3 -W 2 10.10.0.1 > "$T/ping2.out" 2>&1 &&
