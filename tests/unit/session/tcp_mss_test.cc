@@ -5,13 +5,17 @@
 // fragments, and malformed lengths of every kind, which must leave the
 // packet untouched. Every clamped packet's checksum is recomputed from
 // scratch; every malformed or truncated packet runs in a buffer of exactly
-// its size, so ASan sees any read past it.
+// its size, so ASan sees any read past it. The data path and the Call
+// clamp both ways, count, and stop with nomssclamp.
 #include "proto/session/tcp_mss.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <vector>
+
+#include "crypto/crypto.h"
+#include "proto/session/data_path.h"
 
 namespace pptpx::session {
 namespace {
@@ -299,6 +303,77 @@ TEST(TcpMss, TruncatedPackets) {
       EXPECT_EQ(cut, before);
     }
   }
+}
+
+// ---- the data path and the call ----
+
+const uint8_t kKeyA[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+const uint8_t kKeyB[16] = {9, 9, 9, 9, 8, 8, 8, 8, 7, 7, 7, 7, 6, 6, 6, 6};
+
+// One packet from `from` to `to` through GRE, PPP and MPPE when running;
+// the IP packet `to` delivers (empty if none).
+Packet through(DataPath& from, DataPath& to, const Packet& ip) {
+  std::vector<uint8_t> buf(2048);
+  std::copy(ip.begin(), ip.end(), buf.begin() + kHeadroom);
+  ByteView pkt = from.frame_ip(buf.data(), ip.size(), Time{});
+  if (pkt.empty()) return {};
+  auto g = gre::parse(pkt);
+  if (!to.on_gre(g.packet.header, g.packet.payload, Time{})) return {};
+  const size_t off = static_cast<size_t>(g.packet.payload.data() - buf.data());
+  auto in = to.on_frame(MutableByteView(buf.data() + off, g.packet.payload.size()), Time{});
+  if (in.kind != DataPath::Inbound::kIp) return {};
+  return Packet(in.data.begin(), in.data.end());
+}
+
+struct Pair {
+  DataPath a{gre::ChannelConfig{.peer_call_id = 2}}, b{gre::ChannelConfig{.peer_call_id = 1}};
+  explicit Pair(bool mppe) {
+    if (!mppe) return;
+    EXPECT_TRUE(crypto::init());
+    a.start_mppe(kKeyA, kKeyB, {128, true});
+    b.start_mppe(kKeyB, kKeyA, {128, true});
+  }
+};
+
+TEST(TcpMssDataPath, OffByDefault) {
+  Pair w(true);
+  Packet out = through(w.a, w.b, tcp_packet(kSyn, mss(1460)));
+  EXPECT_EQ(mss_of(out), 1460);
+  EXPECT_EQ(w.a.stats().tcp_mss_clamped + w.b.stats().tcp_mss_clamped, 0u);
+}
+
+TEST(TcpMssDataPath, OutboundClampedBeforeEncryption) {
+  Pair w(true);
+  w.a.set_max_mss(1456);
+  Packet out = through(w.a, w.b, tcp_packet(kSyn, linux_syn_options(1460)));
+  EXPECT_EQ(mss_of(out), 1456);
+  EXPECT_EQ(stored_checksum(out), tcp_checksum(out));
+  EXPECT_EQ(w.a.stats().tcp_mss_clamped, 1u);
+  EXPECT_EQ(w.b.stats().tcp_mss_clamped, 0u);
+}
+
+TEST(TcpMssDataPath, InboundClampedAfterDecryption) {
+  Pair w(true);
+  w.b.set_max_mss(1400);
+  Packet out = through(w.a, w.b, tcp_packet(kSyn | kAck, linux_syn_options(1460)));
+  EXPECT_EQ(mss_of(out), 1400);
+  EXPECT_EQ(stored_checksum(out), tcp_checksum(out));
+  EXPECT_EQ(w.b.stats().tcp_mss_clamped, 1u);
+  // Other packets pass as they are, uncounted.
+  const Packet data = tcp_packet(kAck, {}, 200);
+  EXPECT_EQ(through(w.a, w.b, data), data);
+  EXPECT_EQ(w.b.stats().tcp_mss_clamped, 1u);
+}
+
+TEST(TcpMssDataPath, InboundClearIpClamped) {
+  Pair w(false);
+  w.b.set_max_mss(1456);
+  Packet out = through(w.a, w.b, tcp_packet(kSyn, mss(1460)));
+  EXPECT_EQ(mss_of(out), 1456);
+  EXPECT_EQ(stored_checksum(out), tcp_checksum(out));
+  DataPathStats sum = w.a.stats();
+  sum += w.b.stats();
+  EXPECT_EQ(sum.tcp_mss_clamped, 1u);
 }
 
 }  // namespace
