@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Per-packet costs of the data path: MPPE encrypt/decrypt (stateless rekeys
-// every packet, stateful only every 256) and the GRE header work around it.
+// every packet, stateful only every 256), the GRE header work around it,
+// and TCP MSS clamping (on a data segment, the common case, and on a SYN).
 #include <benchmark/benchmark.h>
 
 #include <array>
@@ -10,6 +11,8 @@
 #include "proto/gre/gre.h"
 #include "proto/mppe/mppe.h"
 #include "proto/ppp/frame.h"
+#include "proto/session/data_path.h"
+#include "proto/session/tcp_mss.h"
 
 namespace {
 
@@ -116,5 +119,55 @@ void BM_GreReceive(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_GreReceive);
+
+// A 1400-octet IPv4 packet with a TCP header of 24 octets (an MSS option)
+// and these flags, at buf + offset.
+void tcp_packet(uint8_t* ip, uint8_t flags) {
+  std::fill(ip, ip + 1400, 0);
+  ip[0] = 0x45;
+  put_u16(ip + 2, 1400);
+  ip[9] = 6;
+  ip[32] = 0x60;
+  ip[33] = flags;
+  ip[40] = 2;
+  ip[41] = 4;
+  put_u16(ip + 42, 1460);
+}
+
+void BM_TcpMssClampData(benchmark::State& state) {
+  std::array<uint8_t, 1400> pkt{};
+  tcp_packet(pkt.data(), 0x10);  // ACK
+  for (auto _ : state) {
+    auto r = session::clamp_tcp_mss(MutableByteView(pkt), 1456);
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_TcpMssClampData);
+
+void BM_TcpMssClampSyn(benchmark::State& state) {
+  std::array<uint8_t, 1400> pkt{};
+  tcp_packet(pkt.data(), 0x02);  // SYN
+  for (auto _ : state) {
+    put_u16(pkt.data() + 42, 1460);
+    auto r = session::clamp_tcp_mss(MutableByteView(pkt), 1456);
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_TcpMssClampSyn);
+
+// DataPath::frame_ip of a 1400-octet TCP segment without MPPE (the framing
+// alone, where the clamp's share is largest), clamping off (0) or on (1).
+void BM_DataPathFrameIp(benchmark::State& state) {
+  session::DataPath dp(gre::ChannelConfig{.peer_call_id = 1});
+  if (state.range(0)) dp.set_max_mss(1456);
+  std::array<uint8_t, 2048> buf{};
+  Time now{};
+  for (auto _ : state) {
+    tcp_packet(buf.data() + session::kHeadroom, 0x10);
+    ByteView pkt = dp.frame_ip(buf.data(), 1400, now);
+    benchmark::DoNotOptimize(pkt.data());
+  }
+}
+BENCHMARK(BM_DataPathFrameIp)->Arg(0)->Arg(1);
 
 }  // namespace

@@ -69,6 +69,9 @@ struct PppOptions {
   std::optional<int> mtu, mru;
   std::optional<int> lcp_echo_interval, lcp_echo_failure, lcp_restart, lcp_max_configure,
       lcp_max_terminate, lcp_max_failure;
+  // pptpx's own (pppd has neither word): `mssclamp` (the default) and
+  // `nomssclamp` turn TCP MSS clamping to the tunnel's MTU on and off.
+  bool mss_clamp = true;
 
   // Link and process control.
   std::optional<int> idle, maxconnect, unit, maxfail, holdoff, connect_delay;

@@ -63,10 +63,11 @@ void Client::log_stats() const {
   log_.info(
       "stats: GRE dropped: not-gre {} malformed {} wrong-call {} sequence {} | PPP malformed {} "
       "| MPPE dropped {} not-ip {} | clear IP dropped {} | out: not-ipv4 {} no-mppe {} | data "
-      "before up {} | tun dropped {} | {} | {} | {} | {} | {} | {}",
+      "before up {} | tun dropped {} | TCP MSS clamped {} | {} | {} | {} | {} | {} | {}",
       in.not_gre, in.malformed, t.gre_wrong_call, d.gre_duplicates, d.ppp_malformed, d.mppe_dropped,
       d.mppe_not_ip, d.clear_ip_dropped, d.out_not_ipv4, d.out_no_mppe, before_up, t.tun_dropped,
-      session::describe_gre(d), session::describe_gre_flow(d), session::describe_mppe(d),
+      d.tcp_mss_clamped, session::describe_gre(d), session::describe_gre_flow(d),
+      session::describe_mppe(d),
       ppp::describe_ppp(call_ ? call_->ppp().counters() : ppp::PppCounters{}),
       pptp::describe_control(control_ ? control_->stats() : pptp::ControlStats{}),
       gre_ ? gre_->describe() : std::string("GRE socket: closed"));

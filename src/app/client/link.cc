@@ -36,6 +36,7 @@ void Client::start_link(uint16_t peer_call_id, uint16_t peer_window) {
     cfg.gre.reorder_wait = settings_.pty.reorder_timeout.value_or(gre::kDefaultReorderWait);
   }
   cfg.mtu = settings_.mtu;
+  cfg.mss_clamp = settings_.ppp.mss_clamp;
   call_ = std::make_unique<session::Call>(cfg, rng_, log_, now);
   stage_ = Stage::kLink;
   gre_seen_ = false;

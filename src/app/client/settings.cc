@@ -221,6 +221,7 @@ void dump_link(DumpText& d, const Settings& s) {
   if (s.session.ipcp_client.local) d.line(s.session.ipcp_client.local->str() + ":");
   d.line("mtu " + std::to_string(s.mtu));
   d.line("mru " + std::to_string(s.session.lcp.mru));
+  d.line(s.ppp.mss_clamp ? "mssclamp" : "nomssclamp");
   d.line("lcp-echo-interval " +
          std::to_string(std::chrono::duration_cast<seconds>(s.session.lcp.echo_interval).count()));
   d.line("lcp-echo-failure " + std::to_string(s.session.lcp.echo_failure));

@@ -113,6 +113,7 @@ nlohmann::json Server::session_json(const Link& link, bool full) const {
       {"packets_in", t.packets_in},
       {"packets_out", t.packets_out},
       {"dropped", dropped(d, t)},
+      {"tcp_mss_clamped", d.tcp_mss_clamped},
   };
   if (!full) return j;
   j["ip_up_seconds"] = link.ip_up ? seconds_since(link.ip_up_at, now) : 0;
@@ -157,6 +158,7 @@ nlohmann::json Server::stats_json() const {
   j["bytes_out"] = all.traffic.bytes_out;
   j["packets_in"] = all.traffic.packets_in;
   j["packets_out"] = all.traffic.packets_out;
+  j["tcp_mss_clamped"] = all.data_path.tcp_mss_clamped;
   const DropTables drops = drop_tables(all);
   auto object = [](const std::vector<NamedCount>& counts) {
     nlohmann::json o = nlohmann::json::object();

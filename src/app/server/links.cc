@@ -39,6 +39,7 @@ session::CallConfig Server::call_config(const pptp::CallRequested& req) const {
       settings_.flags.pap_secrets_path);
   cfg.mtu = settings_.mtu;
   cfg.idle = settings_.idle;
+  cfg.mss_clamp = settings_.ppp.mss_clamp;
   return cfg;
 }
 

@@ -200,6 +200,9 @@ void Server::write_traffic(Exposition& e, const Totals& t) const {
   e.counter("pptpx_gre_lost_packets_total",
             "GRE packets from clients that never arrived (gaps in the sequence numbers).",
             t.data_path.gre_lost);
+  e.counter("pptpx_tcp_mss_clamped_total",
+            "TCP SYNs through the tunnels, either way, whose MSS was lowered to fit the tunnel.",
+            t.data_path.tcp_mss_clamped);
 }
 
 DropTables Server::drop_tables(const Totals& t) const {

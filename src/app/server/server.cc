@@ -158,11 +158,11 @@ void Server::log_stats() const {
       "stats: connections {} (refused {}) calls {} (refused {}) | GRE dropped: not-gre {} "
       "malformed {} unknown-call {} wrong-peer {} sequence {} | PPP malformed {} | MPPE "
       "dropped {} not-ip {} | clear IP dropped {} | out: not-ipv4 {} no-mppe {} | data before "
-      "up {} | tun dropped {} | {} | {} | {} | {} | {} | {} | {}",
+      "up {} | tun dropped {} | TCP MSS clamped {} | {} | {} | {} | {} | {} | {} | {}",
       t.connections, t.connections_refused, t.calls, t.calls_refused_no_slot, in.not_gre,
       in.malformed, t.gre_unknown_call, t.gre_wrong_peer, d.gre_duplicates, d.ppp_malformed,
       d.mppe_dropped, d.mppe_not_ip, d.clear_ip_dropped, d.out_not_ipv4, d.out_no_mppe, before_up,
-      t.tun_dropped, session::describe_gre(d), session::describe_gre_flow(d),
+      t.tun_dropped, d.tcp_mss_clamped, session::describe_gre(d), session::describe_gre_flow(d),
       session::describe_mppe(d), ppp::describe_ppp(ppp), pptp::describe_control(control),
       gre_ ? gre_->describe() : std::string("GRE socket: closed"), describe_listen());
 }

@@ -7,6 +7,7 @@
 #include "base/overloaded.h"
 #include "proto/ppp/dump.h"
 #include "proto/ppp/frame.h"
+#include "proto/session/tcp_mss.h"
 
 namespace pptpx::session {
 
@@ -153,6 +154,13 @@ void Call::on_ppp_event(ppp::SessionEvent& ev, Time now) {
                  },
              },
              ev);
+  update_mss_clamp();
+}
+
+// The MTU follows LCP (the peer's MRU) and CCP (MPPE's 4 octets): the
+// clamp follows every event that may change either.
+void Call::update_mss_clamp() {
+  dp_.set_max_mss(cfg_.mss_clamp && ip_up_ ? mss_for_mtu(interface_mtu()) : 0);
 }
 
 // ---- inbound ----

@@ -46,6 +46,9 @@ struct CallConfig {
   int mtu = 1500;
   // pppd `idle`: no IP either way for this long ends the link (0: never).
   Duration idle{0};
+  // pptpx `mssclamp` (the default) / `nomssclamp`: while IP is up, TCP SYNs
+  // either way get an MSS that fits interface_mtu() (tcp_mss.h).
+  bool mss_clamp = true;
 };
 
 namespace call_event {
@@ -168,6 +171,7 @@ class Call {
   ByteView on_frame(MutableByteView frame, Time now);
   bool check_rx_health(Time now);
   void check_idle(Time now);
+  void update_mss_clamp();
 
   CallConfig cfg_;
   Logger log_;

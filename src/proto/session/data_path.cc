@@ -5,6 +5,7 @@
 
 #include "proto/ppp/frame.h"
 #include "proto/ppp/protocols.h"
+#include "proto/session/tcp_mss.h"
 
 namespace pptpx::session {
 
@@ -172,42 +173,11 @@ DataPath::Inbound DataPath::on_frame(MutableByteView frame, Time now) {
     in.reason = "malformed PPP frame";
     return in;
   }
+  // The parser hands out a read-only view; the frame is the caller's own.
+  MutableByteView info =
+      frame.subspan(static_cast<size_t>(f->info.data() - frame.data()), f->info.size());
   switch (f->protocol) {
-    case ppp::kProtoMppe: {
-      if (!dec_) {
-        stats_.mppe_dropped++;
-        in.reason = "MPPE packet before CCP is up";
-        return in;
-      }
-      size_t off = static_cast<size_t>(f->info.data() - frame.data());
-      auto r = dec_->decrypt(frame.subspan(off, f->info.size()));
-      if (!r.ok()) {
-        if (rx_bad_++ == 0) rx_first_bad_ = now;
-        stats_.mppe_dropped++;
-        in.reason = mppe::to_string(r.error);
-        return in;
-      }
-      rx_bad_ = 0;
-      rx_renegotiations_ = 0;
-      MutableByteView pt = r.plaintext;
-      size_t skip = 0;
-      uint16_t proto = 0;
-      if (!pt.empty() && (pt[0] & 1)) {
-        proto = pt[0];
-        skip = 1;
-      } else if (pt.size() >= 2) {
-        proto = static_cast<uint16_t>(pt[0] << 8 | pt[1]);
-        skip = 2;
-      }
-      if (proto != ppp::kProtoIp) {
-        stats_.mppe_not_ip++;
-        in.reason = "decrypted packet is not IPv4";
-        return in;
-      }
-      in.kind = Inbound::kIp;
-      in.data = pt.subspan(skip);
-      return in;
-    }
+    case ppp::kProtoMppe: return on_mppe(info, now);
     case ppp::kProtoIp:
       if (dec_ || mppe_required_) {
         stats_.clear_ip_dropped++;
@@ -215,14 +185,54 @@ DataPath::Inbound DataPath::on_frame(MutableByteView frame, Time now) {
         return in;
       }
       in.kind = Inbound::kIp;
-      in.data = f->info;
+      in.data = info;
+      clamp_mss(info);
       return in;
     default:
       in.kind = Inbound::kControl;
       in.protocol = f->protocol;
-      in.data = f->info;
+      in.data = info;
       return in;
   }
+}
+
+// An MPPE packet's information field: decrypted in place, and the IPv4
+// packet inside it passed on.
+DataPath::Inbound DataPath::on_mppe(MutableByteView info, Time now) {
+  Inbound in;
+  if (!dec_) {
+    stats_.mppe_dropped++;
+    in.reason = "MPPE packet before CCP is up";
+    return in;
+  }
+  auto r = dec_->decrypt(info);
+  if (!r.ok()) {
+    if (rx_bad_++ == 0) rx_first_bad_ = now;
+    stats_.mppe_dropped++;
+    in.reason = mppe::to_string(r.error);
+    return in;
+  }
+  rx_bad_ = 0;
+  rx_renegotiations_ = 0;
+  MutableByteView pt = r.plaintext;
+  size_t skip = 0;
+  uint16_t proto = 0;
+  if (!pt.empty() && (pt[0] & 1)) {
+    proto = pt[0];
+    skip = 1;
+  } else if (pt.size() >= 2) {
+    proto = static_cast<uint16_t>(pt[0] << 8 | pt[1]);
+    skip = 2;
+  }
+  if (proto != ppp::kProtoIp) {
+    stats_.mppe_not_ip++;
+    in.reason = "decrypted packet is not IPv4";
+    return in;
+  }
+  in.kind = Inbound::kIp;
+  in.data = pt.subspan(skip);
+  clamp_mss(pt.subspan(skip));
+  return in;
 }
 
 ByteView DataPath::frame_ip(uint8_t* buf, size_t ip_len, Time now) {
@@ -235,6 +245,7 @@ ByteView DataPath::frame_ip(uint8_t* buf, size_t ip_len, Time now) {
     stats_.out_no_mppe++;
     return {};
   }
+  clamp_mss(MutableByteView(p, ip_len));
   size_t len = ip_len;
   if (enc_) {
     p -= 2;
@@ -272,6 +283,10 @@ ByteView DataPath::ack_only(uint8_t* buf, Time now) {
   if (!h) return {};
   size_t n = gre::write_header(buf, *h);
   return ByteView(buf, n);
+}
+
+void DataPath::clamp_mss(MutableByteView ip) {
+  if (max_mss_ != 0 && clamp_tcp_mss(ip, max_mss_) == MssClamp::kClamped) stats_.tcp_mss_clamped++;
 }
 
 ByteView DataPath::add_gre(uint8_t* ppp_start, size_t ppp_len, Time now) {

@@ -8,6 +8,8 @@
 // GRE packet. Inbound: on_gre() runs the GRE window checks, then on_frame()
 // strips PPP framing and decrypts, and says whether the result is an IP
 // packet for the TUN, a control packet for the PPP session, or dropped.
+// IP packets either way have the MSS of their TCP SYNs clamped to the
+// tunnel (tcp_mss.h) when set_max_mss() says so.
 #pragma once
 
 #include <algorithm>
@@ -61,6 +63,7 @@ struct DataPathStats {
   uint64_t clear_ip_dropped = 0;      // unencrypted IPv4 while MPPE is on or required
   uint64_t out_not_ipv4 = 0;          // from the TUN but not IPv4 (only IPv4 is negotiated)
   uint64_t out_no_mppe = 0;           // MPPE required but not up yet
+  uint64_t tcp_mss_clamped = 0;       // TCP SYNs either way whose MSS was lowered
   // Stateful MPPE: how often the receive side lost step and came back.
   uint64_t mppe_resets_sent = 0;    // CCP Reset-Requests asked for (repeats too)
   uint64_t mppe_flushes_asked = 0;  // the peer's Reset-Requests honoured
@@ -95,6 +98,7 @@ struct DataPathStats {
     clear_ip_dropped += o.clear_ip_dropped;
     out_not_ipv4 += o.out_not_ipv4;
     out_no_mppe += o.out_no_mppe;
+    tcp_mss_clamped += o.tcp_mss_clamped;
     mppe_resets_sent += o.mppe_resets_sent;
     mppe_flushes_asked += o.mppe_flushes_asked;
     ccp_renegotiations += o.ccp_renegotiations;
@@ -167,6 +171,10 @@ class DataPath {
   }
   // With MPPE required, no IP goes either way in clear.
   void set_mppe_required(bool required) { mppe_required_ = required; }
+  // TCP MSS clamping: SYNs either way leave here with an MSS of at most
+  // max_mss (counted in tcp_mss_clamped); 0 turns it off.
+  void set_max_mss(uint16_t max_mss) { max_mss_ = max_mss; }
+  uint16_t max_mss() const { return max_mss_; }
   void start_mppe(const uint8_t* send_key, const uint8_t* recv_key, mppe::Settings s);
   void stop_mppe();
   bool mppe_active() const { return enc_.has_value(); }
@@ -217,7 +225,9 @@ class DataPath {
   ByteView ack_only(uint8_t* buf, Time now);
 
  private:
+  Inbound on_mppe(MutableByteView info, Time now);
   ByteView add_gre(uint8_t* ppp_start, size_t ppp_len, Time now);
+  void clamp_mss(MutableByteView ip);
 
   gre::Channel gre_;
   std::optional<mppe::Encryptor> enc_;
@@ -225,6 +235,7 @@ class DataPath {
   bool acfc_ = false;
   bool pfc_ = false;
   bool mppe_required_ = false;
+  uint16_t max_mss_ = 0;  // 0: no MSS clamping
   Time next_reset_{};
   bool repeat_pending_ = false;  // packets discarded since the last request
   // Receive health: MPPE packets refused since the last one that decrypted.

@@ -223,6 +223,19 @@ TEST_F(ClientTest, IpCrossesBetweenTheInterfaceAndTheCall) {
   EXPECT_EQ(client->stats().tun_dropped, 0u);
 }
 
+// TCP MSS clamping, on by default: SYNs either way cross with an MSS that
+// fits ppp0's MTU of 1496 (the test server itself does not clamp).
+TEST_F(ClientTest, ClampsTheMssOfTcpSynsBothWays) {
+  PeerCall& s = bring_up();
+  test::FakeTun& tun = *platform->tuns()[0];
+  tun.inject(apptest::make_tcp_syn(kClientIp, ip("192.0.2.1"), 1460));
+  ASSERT_TRUE(run_until([&] { return s.ip_in.size() == 1; }));
+  EXPECT_EQ(get_u16(&s.ip_in[0][42]), 1456);
+  s.send_ip(*gre, apptest::make_tcp_syn(ip("192.0.2.1"), kClientIp, 1460), loop->now());
+  ASSERT_TRUE(run_until([&] { return !tun.written().empty(); }));
+  EXPECT_EQ(get_u16(&tun.written()[0][42]), 1456);
+}
+
 TEST_F(ClientTest, GreForAnotherCallOrFromAnotherAddressIsDropped) {
   PeerCall& s = bring_up();
   test::FakeTun& tun = *platform->tuns()[0];

@@ -128,6 +128,16 @@ Bytes make_ip(Ipv4 src, Ipv4 dst, size_t size, uint8_t fill) {
   return test::ipv4_datagram(src, dst, 17, payload);
 }
 
+Bytes make_tcp_syn(Ipv4 src, Ipv4 dst, uint16_t mss) {
+  Bytes tcp(24, 0);
+  tcp[12] = 0x60;  // data offset: 24 octets
+  tcp[13] = 0x02;  // SYN
+  tcp[20] = 2;     // MSS
+  tcp[21] = 4;
+  put_u16(&tcp[22], mss);
+  return test::ipv4_datagram(src, dst, 6, tcp);
+}
+
 session::CallConfig peer_call_config(ppp::Role role, uint16_t peer_call_id) {
   session::CallConfig c;
   ppp::SessionConfig& s = c.ppp;
@@ -138,6 +148,8 @@ session::CallConfig peer_call_config(ppp::Role role, uint16_t peer_call_id) {
   s.lcp.echo_interval = Duration::zero();
   s.ipcp_client.request_dns = true;
   c.gre.peer_call_id = peer_call_id;
+  // What the tests look at is the application's MSS clamping, not ours.
+  c.mss_clamp = false;
   return c;
 }
 

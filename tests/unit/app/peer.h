@@ -85,9 +85,11 @@ void expect_script_runs(const std::string& dir, const std::vector<std::string>& 
 
 // An IPv4 UDP packet of `size` octets whose payload is `fill` + i.
 Bytes make_ip(Ipv4 src, Ipv4 dst, size_t size, uint8_t fill);
+// A TCP SYN (44 octets, the MSS value at offset 42) with an MSS option.
+Bytes make_tcp_syn(Ipv4 src, Ipv4 dst, uint16_t mss);
 
 // The peer's session::Call: MS-CHAPv2 with 128-bit MPPE, required; user1
-// with secret1, server name pptpd; no LCP echoes.
+// with secret1, server name pptpd; no LCP echoes; no TCP MSS clamping.
 session::CallConfig peer_call_config(ppp::Role role, uint16_t peer_call_id);
 
 // One call at the test's end. GRE it sends is injected into the

@@ -786,6 +786,31 @@ TEST_F(ServerTest, MetricsCountSessionsSetupsTrafficAndAgreeWithStats) {
   EXPECT_EQ(stats["setup_failures"]["auth_failed"], 0u);
 }
 
+// TCP MSS clamping, on by default: a SYN from the client reaches ppp0 with
+// an MSS that fits its MTU of 1496, counted for the session, in the stats
+// and in the metrics; nomssclamp in the options file lets it through as is.
+TEST_F(ServerTest, ClampsTheMssOfTcpSynsAndCountsThem) {
+  start_server();
+  PeerCall& a = bring_up("127.0.0.2", 0x0A01);
+  a.send_ip(*gre, apptest::make_tcp_syn(ip("10.10.0.10"), ip("192.0.2.1"), 1460), loop->now());
+  ASSERT_TRUE(run_until([&] { return platform->tuns()[0]->written().size() == 1; }));
+  EXPECT_EQ(get_u16(&platform->tuns()[0]->written()[0][42]), 1456);
+  EXPECT_EQ(ask(*server, "show ppp0")["sessions"][0]["tcp_mss_clamped"], 1u);
+  EXPECT_EQ(ask(*server, "stats")["stats"]["tcp_mss_clamped"], 1u);
+  EXPECT_EQ(value_of(server->metrics_text(), "pptpx_tcp_mss_clamped_total"), "1");
+}
+
+TEST_F(ServerTest, NoMssClampLetsTcpSynsThroughAsTheyAre) {
+  options_extra = "nomssclamp\n";
+  start_server();
+  PeerCall& a = bring_up("127.0.0.2", 0x0A01);
+  a.send_ip(*gre, apptest::make_tcp_syn(ip("10.10.0.10"), ip("192.0.2.1"), 1460), loop->now());
+  ASSERT_TRUE(run_until([&] { return platform->tuns()[0]->written().size() == 1; }));
+  EXPECT_EQ(get_u16(&platform->tuns()[0]->written()[0][42]), 1460);
+  EXPECT_EQ(ask(*server, "stats")["stats"]["tcp_mss_clamped"], 0u);
+  EXPECT_EQ(value_of(server->metrics_text(), "pptpx_tcp_mss_clamped_total"), "0");
+}
+
 TEST_F(ServerTest, MetricsCountAFailedAuthenticationByMethodAndReason) {
   start_server();
   apptest::write_file(dir.file("chap-secrets"), "user1 pptpd another-secret *\n");

@@ -227,6 +227,21 @@ TEST(PppOptions, LaterSourcesOverrideAndWordsAreLiteral) {
   EXPECT_EQ(d[0].str(), "command line: unrecognized option 'bogus'");
 }
 
+// pptpx's own words: TCP MSS clamping is on unless nomssclamp; the last word wins.
+TEST(PppOptions, MssClamp) {
+  Diagnostics d;
+  EXPECT_TRUE(parse("", d).mss_clamp);
+  EXPECT_FALSE(parse("nomssclamp", d).mss_clamp);
+  EXPECT_TRUE(parse("nomssclamp\nmssclamp", d).mss_clamp);
+  EXPECT_FALSE(parse("mssclamp nomssclamp", d).mss_clamp);
+  EXPECT_TRUE(d.empty()) << all(d);
+  PppOptions o;
+  parse_options_text("nomssclamp\n", "/etc/ppp/options", o, d);
+  parse_options_words({"mssclamp"}, "command line", o, d);
+  EXPECT_TRUE(o.mss_clamp);
+  EXPECT_TRUE(d.empty()) << all(d);
+}
+
 TEST(PppOptions, StopsAtFirstError) {
   Diagnostics d;
   PppOptions o = parse("foo\nname x", d);

@@ -97,6 +97,7 @@ struct End {
   std::string secret = "secret1";  // the answer to every secret question
   call_event::IpUp last_up;
   std::set<uint32_t> received;  // sequence numbers of IP packets that came out
+  uint16_t syn_mss = 0;         // the MSS of the last TCP SYN that came out
   int bad_packets = 0;          // came out, but not as sent
 
   // A fresh call with another configuration, before anything happened.
@@ -188,6 +189,10 @@ class CallTest : public ::testing::TestWithParam<Method> {
   }
 
   void check_ip(End& e, ByteView ip) {
+    if (ip.size() == 44 && ip[9] == 6) {  // send_syn's
+      e.syn_mss = get_u16(ip.data() + 42);
+      return;
+    }
     // Our test packets: 20-octet IPv4 header, then the sequence number.
     if (ip.size() < 24 || ip[0] != 0x45 || get_u16(ip.data() + 2) != ip.size()) {
       ++e.bad_packets;
@@ -234,6 +239,43 @@ class CallTest : public ::testing::TestWithParam<Method> {
     ++ip_sent[e.server ? 0 : 1];
     put_on_wire(e.server, pkt);
     service(e);
+  }
+
+  // A TCP SYN from the end's TUN side with an MSS option (checksum not set:
+  // tcp_mss_test.cc checks the checksums).
+  void send_syn(End& e, uint16_t mss) {
+    uint8_t* ip = buf.data() + kHeadroom;
+    std::memset(ip, 0, 44);
+    ip[0] = 0x45;
+    put_u16(ip + 2, 44);
+    ip[8] = 64;
+    ip[9] = 6;
+    ip[32] = 0x60;  // data offset: 24 octets
+    ip[33] = 0x02;  // SYN
+    ip[40] = 2;     // MSS
+    ip[41] = 4;
+    put_u16(ip + 42, mss);
+    ByteView pkt = e.call.send_ip(buf.data(), 44, now);
+    ASSERT_FALSE(pkt.empty());
+    put_on_wire(e.server, pkt);
+    service(e);
+  }
+
+  // On a link that comes up now, each end sends a SYN with MSS 1460: each
+  // receives it with an MSS that fits the interface MTU (clamped) or 1460,
+  // and each counted so many clamps.
+  void exchange_syns(bool clamped, uint64_t client_clamps, uint64_t server_clamps) {
+    dial();
+    run(seconds(5));
+    expect_up();
+    const uint16_t want = clamped ? static_cast<uint16_t>(client.call.interface_mtu() - 40) : 1460;
+    send_syn(client, 1460);
+    send_syn(server, 1460);
+    run(seconds(1));
+    EXPECT_EQ(server.syn_mss, want);
+    EXPECT_EQ(client.syn_mss, want);
+    EXPECT_EQ(client.call.data_path_stats().tcp_mss_clamped, client_clamps);
+    EXPECT_EQ(server.call.data_path_stats().tcp_mss_clamped, server_clamps);
   }
 
   // Advances the virtual clock event by event until `until` (or quiet).
@@ -366,6 +408,37 @@ TEST_P(CallTest, NoisyWireComesUpCarriesIpBothWaysAndHangsUp) {
     EXPECT_GE(client.received.size(), before + 90);
   }
   noise = Noise{.loss = 0.05};
+  hang_up();
+}
+
+// TCP MSS clamping: a SYN with MSS 1460 either way comes out with one that
+// fits the interface MTU (1396 with MPPE, else 1400; less 40), clamped and
+// counted by the sender, or by the receiver when the sender has
+// nomssclamp; with nomssclamp at both ends it stays 1460.
+TEST_P(CallTest, ClampsTcpMssBothWays) {
+  exchange_syns(true, 1, 1);
+  send_syn(client, 536);  // small enough already
+  run(seconds(1));
+  EXPECT_EQ(server.syn_mss, 536);
+  EXPECT_EQ(client.call.data_path_stats().tcp_mss_clamped, 1u);
+  hang_up();
+}
+
+TEST_P(CallTest, NoMssClampAtOneEndLeavesItToTheOther) {
+  CallConfig cfg = config(GetParam(), false);
+  cfg.mss_clamp = false;
+  client.rebuild(cfg, now);
+  exchange_syns(true, 0, 2);
+  hang_up();
+}
+
+TEST_P(CallTest, NoMssClampAtBothEndsPassesSynsAsTheyAre) {
+  for (End* e : {&server, &client}) {
+    CallConfig cfg = config(GetParam(), e->server);
+    cfg.mss_clamp = false;
+    e->rebuild(cfg, now);
+  }
+  exchange_syns(false, 0, 0);
   hang_up();
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The data path allocates nothing per packet: counts every operator new
 // while 2,000 IP packets go each way through two DataPaths with MPPE-128
-// (stateless and stateful), including GRE acks.
+// (stateless and stateful), including GRE acks and TCP MSS clamping.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -37,6 +37,7 @@ void run(bool stateless) {
   for (DataPath* d : {&a, &b}) {
     d->set_framing(true, true);
     d->set_mppe_required(true);
+    d->set_max_mss(1356);  // TCP MSS clamping on, as by default
   }
   a.start_mppe(kA, kB, {128, stateless});
   b.start_mppe(kB, kA, {128, stateless});
@@ -52,6 +53,15 @@ void run(bool stateless) {
     ip[0] = 0x45;
     ip[2] = 1400 >> 8;  // total length: stateful MPPE checks it
     ip[3] = 1400 & 0xff;
+    if (i % 4 == 0) {     // a TCP SYN with an MSS to clamp, both ways
+      ip[6] = ip[7] = 0;  // not a fragment
+      ip[9] = 6;
+      ip[32] = 0x60;
+      ip[33] = 0x02;
+      ip[40] = 2;
+      ip[41] = 4;
+      put_u16(ip + 42, 1460);
+    }
     ByteView pkt = from.frame_ip(buf.data(), 1400, now);
     auto g = gre::parse(pkt);
     if (to.on_gre(g.packet.header, g.packet.payload, now)) {
@@ -64,6 +74,7 @@ void run(bool stateless) {
   }
   counting = false;
   EXPECT_EQ(delivered, 4000u);
+  EXPECT_EQ(a.stats().tcp_mss_clamped + b.stats().tcp_mss_clamped, 1000u);
   EXPECT_EQ(allocations.load(), 0u);
   allocations = 0;
 }
