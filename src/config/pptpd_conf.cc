@@ -148,6 +148,14 @@ void apply(PptpdConf& c, std::string_view key, const std::string& value, const s
   }
 }
 
+// pptpd has no comments after a value: a '#' that starts the value or
+// follows a blank was meant as one.
+bool has_comment(std::string_view value) {
+  for (size_t i = value.find('#'); i != value.npos; i = value.find('#', i + 1))
+    if (i == 0 || is_blank(value[i - 1])) return true;
+  return false;
+}
+
 const Keyword* find_keyword(std::string_view key) {
   const Keyword* kw = nullptr;
   for (const auto& x : kKeywords)
@@ -163,7 +171,11 @@ class ConfParser {
 
   void parse_line(std::string_view line, int line_no) {
     if (line.size() > kMaxLine) {
-      diags_.push_back({file_, line_no, false, "Long config file line ignored"});
+      diags_.push_back({file_, line_no, true,
+                        "line too long (" + std::to_string(line.size()) +
+                            " characters; pptpd reads at most 510 and ignores longer lines, "
+                            "\"Long config file line ignored\"): shorten it, e.g. write "
+                            "address lists as ranges (10.0.0.2-254)"});
       return;
     }
     while (!line.empty() && (is_blank(line.back()) || line.back() == '\r')) line.remove_suffix(1);
@@ -177,18 +189,28 @@ class ConfParser {
     std::string_view key = line.substr(0, k);
     while (k < line.size() && is_blank(line[k])) ++k;
     std::string value(line.substr(k));
-    if (accept(key, value, line_no)) apply(conf_, key, value, file_, line_no, diags_);
+    const Keyword* kw = accept(key, value, line_no);
+    if (!kw) return;
+    if (kw->kind != Kind::kFlag && has_comment(value)) {
+      diags_.push_back({file_, line_no, true,
+                        std::string(key) + ": a comment after the value is not allowed (pptpd " +
+                            "takes '" + value +
+                            "' as the value); put the comment on a line of its own"});
+      return;
+    }
+    apply(conf_, key, value, file_, line_no, diags_);
   }
 
   PptpdConf take() { return std::move(conf_); }
 
  private:
-  // A known keyword, the first of its name, with a value unless a flag.
-  bool accept(std::string_view key, const std::string& value, int line_no) {
+  // A known keyword, the first of its name, with a value unless a flag;
+  // nullptr when the line is not used.
+  const Keyword* accept(std::string_view key, const std::string& value, int line_no) {
     const Keyword* kw = find_keyword(key);
     if (!kw) {
       diags_.push_back({file_, line_no, true, "unknown keyword '" + std::string(key) + "'"});
-      return false;
+      return nullptr;
     }
     bool dup = false;
     for (auto s : seen_) dup = dup || s == kw->name;
@@ -196,14 +218,14 @@ class ConfParser {
       diags_.push_back(
           {file_, line_no, false,
            "duplicate keyword '" + std::string(key) + "' ignored, the first occurrence wins"});
-      return false;
+      return nullptr;
     }
     seen_.push_back(kw->name);
     if (kw->kind != Kind::kFlag && value.empty()) {
       diags_.push_back({file_, line_no, true, "keyword '" + std::string(key) + "' needs a value"});
-      return false;
+      return nullptr;
     }
-    return true;
+    return kw;
   }
 
   const std::string& file_;

@@ -6,7 +6,10 @@
 // Line based: '#' in column 0 is a comment, a line starting with whitespace
 // is an error, the keyword ends at the first space or tab and the value is
 // the rest of the line verbatim (no quotes, escapes or inline comments).
-// Keywords are case-sensitive and the first occurrence wins.
+// Keywords are case-sensitive and the first occurrence wins. Where pptpd
+// would quietly run without a line or with a garbled value, pptpxd stops:
+// a line over pptpd's 510 characters and a value followed by a '# comment'
+// are errors.
 #pragma once
 
 #include <optional>

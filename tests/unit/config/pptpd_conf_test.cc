@@ -21,16 +21,18 @@ TEST(PptpdConf, ParsesSampleFirstOccurrenceWins) {
   PptpdConf c = load_pptpd_conf(data_path("pptpd.conf"), d);
   EXPECT_EQ(c.option, "/etc/ppp/pptpd-options");
   EXPECT_TRUE(c.debug);
-  EXPECT_EQ(c.listen, "1.2.3.4 # x");  // verbatim, no inline comments
+  EXPECT_FALSE(c.listen);  // "1.2.3.4 # x": a comment after the value, an error
   EXPECT_EQ(c.localip, "192.168.0.1");
   EXPECT_EQ(c.remoteip, "192.168.0.234-238,192.168.0.245");
   EXPECT_EQ(c.connections, 50);
   EXPECT_TRUE(c.logwtmp);
   EXPECT_FALSE(c.delegate);
   EXPECT_EQ(c.stimeout, 10);
-  ASSERT_EQ(d.size(), 1u);
-  EXPECT_FALSE(d[0].is_error);
-  EXPECT_EQ(d[0].line, 8);
+  ASSERT_EQ(d.size(), 2u) << all(d);
+  EXPECT_TRUE(d[0].is_error);
+  EXPECT_EQ(d[0].line, 4);
+  EXPECT_FALSE(d[1].is_error);
+  EXPECT_EQ(d[1].line, 8);
 }
 
 TEST(PptpdConf, LeadingWhitespaceAndUnknownKeywordAreErrors) {
@@ -133,12 +135,62 @@ TEST(PptpdConf, MetricsExtension) {
   }
 }
 
-TEST(PptpdConf, LongLineIgnored) {
+TEST(PptpdConf, LongLineIsAnErrorNotASilentDefault) {
+  // pptpd skips the line and runs on its default remoteip 192.168.1.1-100.
+  std::string list;
+  for (int i = 1; i <= 60; ++i) list += (i > 1 ? ",10.0.0." : "10.0.0.") + std::to_string(i);
   Diagnostics d;
-  PptpdConf c = parse_pptpd_conf("ppp " + std::string(600, 'a') + "\nppp /x\n", "p", d);
-  ASSERT_EQ(d.size(), 1u);
-  EXPECT_EQ(d[0].str(), "p:1: Long config file line ignored");
-  EXPECT_EQ(c.ppp, "/x");
+  PptpdConf c = parse_pptpd_conf("debug\nremoteip " + list + "\nlocalip 10.0.1.1\n", "p.conf", d);
+  ASSERT_EQ(d.size(), 1u) << all(d);
+  EXPECT_TRUE(d[0].is_error);
+  EXPECT_EQ(d[0].str(),
+            "p.conf:2: line too long (" + std::to_string(9 + list.size()) +
+                " characters; pptpd reads at most 510 and ignores longer lines, \"Long config "
+                "file line ignored\"): shorten it, e.g. write address lists as ranges "
+                "(10.0.0.2-254)");
+  EXPECT_FALSE(c.remoteip);
+  EXPECT_EQ(c.localip, "10.0.1.1");
+  // 510 characters still fit.
+  d.clear();
+  c = parse_pptpd_conf("ppp " + std::string(506, 'a') + "\n", "p", d);
+  EXPECT_TRUE(d.empty()) << all(d);
+  EXPECT_EQ(c.ppp->size(), 506u);
+}
+
+TEST(PptpdConf, CommentAfterAValueIsOneError) {
+  // pptpd would take "10.0.0.10-20 # pool-a" as the list: an element with
+  // two hyphens, skipped, and no client address at all.
+  for (const char* line : {"remoteip 10.0.0.10-20 # pool", "remoteip 10.0.0.10-20\t# pool-a",
+                           "remoteip #10.0.0.10-20"}) {
+    Diagnostics d;
+    PptpdConf c =
+        parse_pptpd_conf(std::string("debug\n") + line + "\nlocalip 10.0.0.1\n", "p.conf", d);
+    ASSERT_EQ(d.size(), 1u) << line << "\n" << all(d);
+    EXPECT_TRUE(d[0].is_error);
+    std::string value = std::string(line).substr(9);
+    EXPECT_EQ(d[0].str(),
+              "p.conf:2: remoteip: a comment after the value is not allowed (pptpd "
+              "takes '" +
+                  value + "' as the value); put the comment on a line of its own");
+    EXPECT_FALSE(c.remoteip);
+    EXPECT_EQ(c.localip, "10.0.0.1");
+    // Nothing else follows from it.
+    build_slot_table(c, "p.conf", d);
+    EXPECT_EQ(d.size(), 1u) << all(d);
+  }
+  for (const char* line : {"connections 20 # max", "option /etc/ppp/options.pptpd #opts",
+                           "localip 10.0.0.1 # server", "metrics 127.0.0.1:9723 # local"}) {
+    Diagnostics d;
+    parse_pptpd_conf(line, "p", d);
+    ASSERT_EQ(d.size(), 1u) << line << "\n" << all(d);
+    EXPECT_NE(d[0].message.find("a comment after the value is not allowed"), std::string::npos);
+  }
+  // A flag's value is ignored, as by pptpd; a '#' inside a word is part of it.
+  Diagnostics d;
+  PptpdConf c = parse_pptpd_conf("debug # on\npidfile /run/a#b.pid\n", "p", d);
+  EXPECT_TRUE(d.empty()) << all(d);
+  EXPECT_TRUE(c.debug);
+  EXPECT_EQ(c.pidfile, "/run/a#b.pid");
 }
 
 TEST(IpSpec, RangesInEveryOctet) {
