@@ -3,6 +3,7 @@
 // "localip and remoteip").
 #include "config/pptpd_conf.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdlib>
@@ -317,6 +318,27 @@ std::vector<Ipv4> expand_ip_spec(std::string_view spec, size_t limit, const std:
   return out;
 }
 
+namespace {
+
+// A server address that is also one of the clients' (of the slots in use)
+// breaks both tunnels. Only for explicit lists: a default was not chosen.
+void check_local_outside_remote(const PptpdConf& conf, const std::vector<Ipv4>& local,
+                                const std::vector<Ipv4>& remote, const std::string& file,
+                                Diagnostics& diags) {
+  if (!conf.localip || !conf.remoteip) return;
+  for (Ipv4 a : local) {
+    if (std::find(remote.begin(), remote.end(), a) == remote.end()) continue;
+    diags.push_back({file, conf.localip_line, true,
+                     "localip " + a.str() + " is inside the remoteip range (line " +
+                         std::to_string(conf.remoteip_line) +
+                         "): a client would get the server's own address; take it out of "
+                         "remoteip or change localip"});
+    return;
+  }
+}
+
+}  // namespace
+
 SlotTable build_slot_table(const PptpdConf& conf, const std::string& file, Diagnostics& diags) {
   SlotTable t;
   size_t connections = static_cast<size_t>(conf.connections);
@@ -345,6 +367,8 @@ SlotTable build_slot_table(const PptpdConf& conf, const std::string& file, Diagn
                         ", not enough IP addresses given");
     connections = local.size();
   }
+  remote.resize(connections);
+  check_local_outside_remote(conf, local, remote, file, diags);
   t.slots.reserve(connections);
   for (size_t i = 0; i < connections; ++i) t.slots.push_back({local[i], remote[i]});
   return t;

@@ -286,6 +286,37 @@ TEST(SlotTable, DefaultsAndDelegate) {
             std::vector<std::string>{"delegate: localip and remoteip are ignored"});
 }
 
+TEST(SlotTable, LocalInsideRemoteIsOneErrorAtTheLocalipLine) {
+  for (const char* local : {"10.0.0.15", "10.0.0.1-20", "10.0.0.1,10.0.0.11"}) {
+    Diagnostics d;
+    PptpdConf c = parse_pptpd_conf(
+        std::string("remoteip 10.0.0.10-20\ndebug\nlocalip ") + local + "\n", "p.conf", d);
+    build_slot_table(c, "p.conf", d);
+    std::vector<std::string> errors;
+    for (const auto& x : d)
+      if (x.is_error) errors.push_back(x.str());
+    ASSERT_EQ(errors.size(), 1u) << local << "\n" << all(d);
+    const std::string first = std::string(local) == "10.0.0.15"     ? "10.0.0.15"
+                              : std::string(local) == "10.0.0.1-20" ? "10.0.0.10"
+                                                                    : "10.0.0.11";
+    EXPECT_EQ(errors[0], "p.conf:3: localip " + first +
+                             " is inside the remoteip range (line 1): a client would get the "
+                             "server's own address; take it out of remoteip or change localip");
+  }
+  Diagnostics d;
+  PptpdConf c = parse_pptpd_conf("remoteip 10.0.0.10-20\nlocalip 10.0.0.1\n", "p.conf", d);
+  build_slot_table(c, "p.conf", d);
+  EXPECT_TRUE(d.empty()) << all(d);
+  // Index-matched: the list of two leaves remoteip's 10.0.0.12-20 unused.
+  c = parse_pptpd_conf("remoteip 10.0.0.10-20\nlocalip 10.0.0.1,10.0.0.15\n", "p.conf", d);
+  build_slot_table(c, "p.conf", d);
+  EXPECT_TRUE(d.empty()) << all(d);
+  // pptpd's defaults are not checked against an explicit list.
+  c = parse_pptpd_conf("remoteip 192.168.0.10-20\n", "p.conf", d);
+  build_slot_table(c, "p.conf", d);
+  EXPECT_FALSE(has_errors(d)) << all(d);
+}
+
 TEST(SlotTable, BadRemoteIsErrorWithLine) {
   Diagnostics d;
   PptpdConf c = parse_pptpd_conf("debug\nremoteip 10.0.0.300\n", "p", d);
