@@ -7,6 +7,7 @@
 #include <array>
 #include <charconv>
 #include <cstdlib>
+#include <set>
 
 #include "config/ppp_options.h"
 
@@ -372,6 +373,39 @@ SlotTable build_slot_table(const PptpdConf& conf, const std::string& file, Diagn
   t.slots.reserve(connections);
   for (size_t i = 0; i < connections; ++i) t.slots.push_back({local[i], remote[i]});
   return t;
+}
+
+std::string compact_ranges(const std::vector<Ipv4>& addrs) {
+  std::string out;
+  for (size_t i = 0; i < addrs.size();) {
+    size_t j = i;
+    while (j + 1 < addrs.size() && addrs[j + 1].value == addrs[j].value + 1 &&
+           addrs[j + 1].value >> 8 == addrs[i].value >> 8)
+      ++j;
+    if (!out.empty()) out += ',';
+    out += addrs[i].str();
+    if (j > i) out += "-" + std::to_string(addrs[j].value & 0xff);
+    i = j + 1;
+  }
+  return out;
+}
+
+std::string describe_pool(const PptpdConf& conf, const SlotTable& table) {
+  const std::string connections = "connections " + std::to_string(table.slots.size());
+  if (conf.delegate)
+    return "pool none (delegate: addresses from chap-secrets or the options file), " + connections;
+  std::vector<Ipv4> remote;
+  std::set<uint32_t> distinct;
+  for (const Slot& s : table.slots) {
+    remote.push_back(s.remote);
+    distinct.insert(s.remote.value);
+  }
+  std::string out = "pool " + (remote.empty() ? std::string("none") : compact_ranges(remote)) +
+                    ": " + std::to_string(distinct.size()) + " address" +
+                    (distinct.size() == 1 ? "" : "es") + ", " + connections;
+  if (!conf.remoteip)
+    out += " (no remoteip: pptpd's default " + std::string(kDefaultRemoteIp) + ")";
+  return out;
 }
 
 }  // namespace pptpx::config

@@ -84,4 +84,13 @@ struct SlotTable {
 // without addresses: they come from chap-secrets or the options file.
 SlotTable build_slot_table(const PptpdConf& conf, const std::string& file, Diagnostics& diags);
 
+// Addresses in order, runs of consecutive ones in one /24 written as
+// pptpd's ranges: "10.0.0.2-254,10.0.1.2-254".
+std::string compact_ranges(const std::vector<Ipv4>& addrs);
+
+// The pool the slot table gives, for the log at start: "pool
+// 10.10.0.10-20: 11 addresses, connections 11", saying so when it is
+// pptpd's default or there is none (delegate).
+std::string describe_pool(const PptpdConf& conf, const SlotTable& table);
+
 }  // namespace pptpx::config

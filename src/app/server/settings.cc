@@ -59,8 +59,9 @@ void read_ppp_options(Settings& s, config::Diagnostics& diags) {
 void apply_slots(Settings& s, config::Diagnostics& diags) {
   const std::string& conf = s.flags.conf_path;
   config::SlotTable table = config::build_slot_table(s.conf, conf, diags);
-  s.slots = std::move(table.slots);
   s.notices = std::move(table.notices);
+  s.notices.push_back(config::describe_pool(s.conf, table));
+  s.slots = std::move(table.slots);
   if (s.slots.empty()) error(diags, conf, 0, "no client addresses: remoteip gives none");
 }
 

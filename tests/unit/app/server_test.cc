@@ -205,6 +205,12 @@ TEST_F(ServerTest, StartsOnTheBoundPortWithGreOnTheListenAddress) {
   EXPECT_EQ(server->session_count(), 0u);
 }
 
+TEST_F(ServerTest, LogsThePoolInUseAtStart) {
+  start_server();
+  EXPECT_EQ(sink.lines_with("pool "),
+            std::vector<std::string>{"pool 10.10.0.10-11: 2 addresses, connections 2"});
+}
+
 TEST_F(ServerTest, GreFailureFailsStart) {
   auto p = std::make_unique<test::FakePlatform>();
   p->fail_open_gre(std::make_error_code(std::errc::operation_not_permitted));

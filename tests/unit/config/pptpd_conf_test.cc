@@ -317,6 +317,41 @@ TEST(SlotTable, LocalInsideRemoteIsOneErrorAtTheLocalipLine) {
   EXPECT_FALSE(has_errors(d)) << all(d);
 }
 
+std::vector<Ipv4> addrs(std::initializer_list<const char*> list) {
+  std::vector<Ipv4> out;
+  for (const char* a : list) out.push_back(*Ipv4::parse(a));
+  return out;
+}
+
+TEST(Pool, CompactRangesInOrderWithinA24) {
+  EXPECT_EQ(compact_ranges(addrs({"10.0.0.1"})), "10.0.0.1");
+  EXPECT_EQ(compact_ranges(addrs({"10.0.0.10", "10.0.0.11", "10.0.0.12", "10.0.0.20"})),
+            "10.0.0.10-12,10.0.0.20");
+  EXPECT_EQ(compact_ranges(addrs({"10.0.0.254", "10.0.0.255", "10.0.1.0", "10.0.1.1"})),
+            "10.0.0.254-255,10.0.1.0-1");
+  EXPECT_EQ(compact_ranges(addrs({"10.0.0.5", "10.0.0.4", "10.0.0.5"})), "10.0.0.5,10.0.0.4-5");
+  EXPECT_EQ(compact_ranges({}), "");
+}
+
+TEST(Pool, DescribesThePoolInUse) {
+  auto pool = [](const std::string& text) {
+    Diagnostics d;
+    PptpdConf c = parse_pptpd_conf(text, "p", d);
+    return describe_pool(c, build_slot_table(c, "p", d));
+  };
+  EXPECT_EQ(pool("localip 10.10.0.1\nremoteip 10.10.0.10-20\n"),
+            "pool 10.10.0.10-20: 11 addresses, connections 11");
+  EXPECT_EQ(pool("localip 10.10.0.1\nremoteip 10.10.0.10-20,10.10.1.5\nconnections 5\n"),
+            "pool 10.10.0.10-14: 5 addresses, connections 5");
+  EXPECT_EQ(pool("localip 10.10.0.1\nremoteip 10.10.0.10,10.10.0.10\n"),
+            "pool 10.10.0.10,10.10.0.10: 1 address, connections 2");
+  EXPECT_EQ(pool("localip 10.10.0.1\n"),
+            "pool 192.168.1.1-100: 100 addresses, connections 100 (no remoteip: pptpd's default "
+            "192.168.1.1-100)");
+  EXPECT_EQ(pool("delegate\nconnections 7\n"),
+            "pool none (delegate: addresses from chap-secrets or the options file), connections 7");
+}
+
 TEST(SlotTable, BadRemoteIsErrorWithLine) {
   Diagnostics d;
   PptpdConf c = parse_pptpd_conf("debug\nremoteip 10.0.0.300\n", "p", d);
