@@ -134,7 +134,9 @@ void apply(PptpdConf& c, std::string_view key, const std::string& value, const s
            int line, Diagnostics& diags) {
   if (std::optional<std::string>* field = string_field(c, key)) {
     *field = value;
-    if (key == "localip")
+    if (key == "option")
+      c.option_line = line;
+    else if (key == "localip")
       c.localip_line = line;
     else if (key == "remoteip")
       c.remoteip_line = line;

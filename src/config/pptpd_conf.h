@@ -44,9 +44,9 @@ struct HostPort {
 std::optional<HostPort> parse_host_port(std::string_view text);
 
 struct PptpdConf {
-  std::optional<std::string> option;             // pppd options file
-  std::optional<std::string> localip, remoteip;  // raw specs
-  int localip_line = 0, remoteip_line = 0;       // for diagnostics
+  std::optional<std::string> option;                         // pppd options file
+  std::optional<std::string> localip, remoteip;              // raw specs
+  int option_line = 0, localip_line = 0, remoteip_line = 0;  // for diagnostics
   std::optional<std::string> listen, pidfile, speed, bcrelay, vrf, ppp;
   int connections = kDefaultConnections;
   int stimeout = kDefaultStimeout;
