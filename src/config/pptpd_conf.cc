@@ -353,15 +353,19 @@ SlotTable build_slot_table(const PptpdConf& conf, const std::string& file, Diagn
   }
   const std::string remote_spec = conf.remoteip.value_or(std::string(kDefaultRemoteIp));
   const std::string local_spec = conf.localip.value_or(std::string(kDefaultLocalIp));
-  std::vector<Ipv4> remote =
-      expand_ip_spec(remote_spec, connections, file, conf.remoteip_line, diags);
+  // pptpd's defaults are good addresses, and where connections cuts them
+  // off is nothing the file said: no "connections limit" warning for them.
+  Diagnostics unsaid;
+  std::vector<Ipv4> remote = expand_ip_spec(remote_spec, connections, file, conf.remoteip_line,
+                                            conf.remoteip ? diags : unsaid);
   if (connections > remote.size()) {
     t.notices.push_back("MGR: Maximum of " + std::to_string(connections) +
                         " connections reduced to " + std::to_string(remote.size()) +
                         ", not enough IP addresses given");
     connections = remote.size();
   }
-  std::vector<Ipv4> local = expand_ip_spec(local_spec, connections, file, conf.localip_line, diags);
+  std::vector<Ipv4> local = expand_ip_spec(local_spec, connections, file, conf.localip_line,
+                                           conf.localip ? diags : unsaid);
   if (local.size() == 1 && connections > 1) {
     local.resize(connections, local[0]);
   } else if (connections > local.size()) {

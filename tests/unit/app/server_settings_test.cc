@@ -5,6 +5,8 @@
 
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "app/server/settings.h"
 #include "support/temp_dir.h"
@@ -85,6 +87,36 @@ TEST_F(ServerSettings, MissingChapSecretsIsAWarningAtStartNamingThePath) {
   EXPECT_TRUE(load(conf, "noauth\n").empty());
   chap_secrets = "chap-secrets";
   EXPECT_TRUE(load(conf, "name pptpd\nrequire-mschap-v2\nrequire-mppe-128\n").empty());
+}
+
+// Each of these once gave a warning and then a second, misleading error,
+// or ran on pptpd's default remoteip without a word.
+TEST_F(ServerSettings, OneDiagnosticPerCauseFromPptpdConfToTheSlots) {
+  std::string list;
+  for (int i = 10; i < 80; ++i) list += (i > 10 ? "," : "") + ("10.0.0." + std::to_string(i));
+  const std::string opts = "name pptpd\nrequire-mschap-v2\nrequire-mppe-128\n";
+  const std::string conf = dir.file("pptpd.conf");
+  for (auto [text, want] : std::vector<std::pair<std::string, std::string>>{
+           {"localip 10.0.0.1\nremoteip 10.0.0.10-20\t# pool-a\n",
+            conf + ":2: remoteip: a comment after the value is not allowed (pptpd takes "
+                   "'10.0.0.10-20\t# pool-a' as the value); put the comment on a line of its own"},
+           {"localip 10.0.0.1 # server\nremoteip 10.0.0.10-20\n",
+            conf + ":1: localip: a comment after the value is not allowed (pptpd takes "
+                   "'10.0.0.1 # server' as the value); put the comment on a line of its own"},
+           {"localip 10.0.0.1\nremoteip " + list + "\n",
+            conf + ":2: line too long (" + std::to_string(9 + list.size()) +
+                " characters; pptpd reads at most 510 and ignores longer lines, \"Long config "
+                "file line ignored\"): shorten it, e.g. write address lists as ranges "
+                "(10.0.0.2-254)"},
+           {"localip 10.0.0.15\nremoteip 10.0.0.10-20\n",
+            conf + ":1: localip 10.0.0.15 is inside the remoteip range (line 2): a client would "
+                   "get the server's own address; take it out of remoteip or change localip"},
+       }) {
+    config::Diagnostics d = load(text + option_line(), opts);
+    ASSERT_EQ(d.size(), 1u) << text << "\n" << all(d);
+    EXPECT_TRUE(d[0].is_error);
+    EXPECT_EQ(d[0].str(), want);
+  }
 }
 
 }  // namespace

@@ -352,6 +352,25 @@ TEST(Pool, DescribesThePoolInUse) {
             "pool none (delegate: addresses from chap-secrets or the options file), connections 7");
 }
 
+TEST(SlotTable, DefaultsCutOffByConnectionsSayNothing) {
+  // pptpd.conf(5)'s proxyarp layout has no localip: 11 of the default
+  // 192.168.0.1-100 are used, which is no news (the pool line says it).
+  Diagnostics d;
+  PptpdConf c = parse_pptpd_conf("remoteip 10.0.0.10-20\n", "p", d);
+  SlotTable t = build_slot_table(c, "p", d);
+  EXPECT_TRUE(d.empty()) << all(d);
+  EXPECT_EQ(t.slots.size(), 11u);
+  c = parse_pptpd_conf("localip 10.0.0.1\nconnections 5\n", "p", d);
+  t = build_slot_table(c, "p", d);
+  EXPECT_TRUE(d.empty()) << all(d);
+  EXPECT_EQ(t.slots.size(), 5u);
+  // An explicit list cut off is still reported.
+  c = parse_pptpd_conf("remoteip 10.0.0.10-20\nconnections 5\n", "p", d);
+  build_slot_table(c, "p", d);
+  ASSERT_EQ(d.size(), 1u) << all(d);
+  EXPECT_EQ(d[0].str(), "p:1: connections limit (5) reached, extra IP addresses ignored");
+}
+
 TEST(SlotTable, BadRemoteIsErrorWithLine) {
   Diagnostics d;
   PptpdConf c = parse_pptpd_conf("debug\nremoteip 10.0.0.300\n", "p", d);
