@@ -3,6 +3,7 @@
 // auth.c, ccp.c, ipcp.c).
 #include "config/ppp_options.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -85,6 +86,91 @@ void push_server(std::array<std::optional<Ipv4>, 2>& slot, Ipv4 a) {
   slot[1] = a;
 }
 
+// require-mppe*: MPPE mandatory with these strengths, in place of the
+// others (require-mppe) or added to them.
+void require_mppe(PppOptions& o, uint8_t bits, bool replace) {
+  o.mppe = replace ? bits : static_cast<uint8_t>(o.mppe | bits);
+  if (replace) o.mppe_56.reset();
+  o.mppe_optional = false;
+}
+
+void no_mppe(PppOptions& o) {
+  o.mppe = 0;
+  o.mppe_56.reset();
+  o.mppe_optional = false;
+}
+
+bool starts_with_nocase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  return true;
+}
+
+struct MppeWords {
+  bool required = false, stateless = false;
+  bool allow_40 = true, allow_56 = true, allow_128 = true;
+};
+
+// One word of the `mppe` list into w; false when it is none of them.
+bool mppe_word(std::string_view word, MppeWords& w) {
+  if (starts_with_nocase(word, "no40"))
+    w.allow_40 = false;
+  else if (starts_with_nocase(word, "no56"))
+    w.allow_56 = false;
+  else if (starts_with_nocase(word, "no128"))
+    w.allow_128 = false;
+  else if (starts_with_nocase(word, "stateless"))
+    w.stateless = true;
+  else if (starts_with_nocase(word, "required"))
+    w.required = true;
+  else
+    return false;
+  return true;
+}
+
+// `word`, in the `mppe` list `arg`, is none of the words.
+void mppe_list_error(State& st, const Word& opt, const Word& arg, std::string_view word) {
+  if (arg.first_on_line) {  // a bare `mppe`: the next line's option is no list
+    st.error(opt,
+             "mppe: no list after it (required, stateless, no40, no56, no128); the next word, '" +
+                 arg.text + "' on line " + std::to_string(arg.line) + ", is not one");
+    return;
+  }
+  st.error(arg, "invalid parameter '" + std::string(word) +
+                    "' for mppe option (required, stateless, no40, no56, no128)");
+}
+
+// OpenWrt's and DD-WRT's pppd (the MPPE-MPPC patch): `mppe` takes a comma
+// list of required, stateless, no40, no56 and no128, each matched as that
+// patch matches it (case-insensitive, as a prefix). Each `mppe` starts from
+// every strength allowed, stateful mode allowed and MPPE not required.
+void set_mppe(State& st, const Word& opt, const Word& arg) {
+  MppeWords w;
+  std::string_view rest = arg.text;
+  for (;;) {
+    const size_t comma = rest.find(',');
+    const std::string_view word = rest.substr(0, comma);
+    if (!mppe_word(word, w)) {
+      mppe_list_error(st, opt, arg, word);
+      return;
+    }
+    if (comma == rest.npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  if (!w.allow_40 && !w.allow_56 && !w.allow_128) {
+    if (w.required)
+      st.error(arg, "mppe: required, but no40, no56 and no128 leave no key length");
+    else
+      no_mppe(st.o);  // as the patch: MPPE off
+    return;
+  }
+  st.o.mppe = static_cast<uint8_t>((w.allow_40 ? kMppe40 : 0) | (w.allow_128 ? kMppe128 : 0));
+  st.o.mppe_56 = w.allow_56;
+  st.o.mppe_optional = !w.required;
+  st.o.mppe_stateful = !w.stateless;
+}
+
 using Handler = void (*)(State&, const Word& opt, const Word* arg);
 
 struct Spec {
@@ -130,14 +216,15 @@ const Spec kSpecs[] = {
     FLAG("-mschap-v2", st.o.refuse_mschap_v2 = true),
     FLAG("refuse-eap", st.o.refuse_eap = true),
     FLAG("chapms-strip-domain", st.o.chapms_strip_domain = true),
-    FLAG("require-mppe", st.o.mppe = kMppe40 | kMppe128),
-    FLAG("+mppe", st.o.mppe = kMppe40 | kMppe128),
-    FLAG("require-mppe-40", st.o.mppe |= kMppe40),
-    FLAG("+mppe-40", st.o.mppe |= kMppe40),
-    FLAG("require-mppe-128", st.o.mppe |= kMppe128),
-    FLAG("+mppe-128", st.o.mppe |= kMppe128),
-    FLAG("nomppe", st.o.mppe = 0),
-    FLAG("-mppe", st.o.mppe = 0),
+    FLAG("require-mppe", require_mppe(st.o, kMppe40 | kMppe128, true)),
+    FLAG("+mppe", require_mppe(st.o, kMppe40 | kMppe128, true)),
+    FLAG("require-mppe-40", require_mppe(st.o, kMppe40, false)),
+    FLAG("+mppe-40", require_mppe(st.o, kMppe40, false)),
+    FLAG("require-mppe-128", require_mppe(st.o, kMppe128, false)),
+    FLAG("+mppe-128", require_mppe(st.o, kMppe128, false)),
+    FLAG("nomppe", no_mppe(st.o)),
+    FLAG("-mppe", no_mppe(st.o)),
+    ARG("mppe", set_mppe(st, opt, *arg)),
     FLAG("nomppe-40", st.o.mppe &= static_cast<uint8_t>(~kMppe40)),
     FLAG("-mppe-40", st.o.mppe &= static_cast<uint8_t>(~kMppe40)),
     FLAG("nomppe-128", st.o.mppe &= static_cast<uint8_t>(~kMppe128)),
@@ -414,11 +501,15 @@ std::vector<AuthProto> own_auth_protocols(const PppOptions& o) {
 
 MppePolicy mppe_policy(const PppOptions& o) {
   MppePolicy p;
-  if (o.noccp || o.mppe == 0) return p;
+  if (o.noccp || (o.mppe == 0 && !o.mppe_56.value_or(false))) return p;
   p.enabled = true;
-  p.required = true;
+  p.required = !o.mppe_optional;
   p.allow_40 = (o.mppe & kMppe40) != 0;
   p.allow_128 = (o.mppe & kMppe128) != 0;
+  // Without OpenWrt's no56, 56 bits lie between the two allowed strengths
+  // of plain require-mppe: offered and accepted too, as Windows does, so a
+  // peer set to "strong" (56-bit) encryption only still connects.
+  p.allow_56 = o.mppe_56.value_or(p.allow_40 && p.allow_128);
   p.allow_stateful = o.mppe_stateful;
   return p;
 }

@@ -45,7 +45,11 @@ struct PppOptions {
   bool chapms_strip_domain = false;
 
   // CCP / MPPE.
-  uint8_t mppe = 0;  // kMppe* bits wanted (require-mppe*, nomppe*)
+  uint8_t mppe = 0;  // kMppe* bits wanted (require-mppe*, nomppe*, mppe)
+  // 56-bit MPPE, which stock pppd lacks: nullopt allows it whenever 40 and
+  // 128 bits both are; OpenWrt's `mppe` option says yes or no (no56).
+  std::optional<bool> mppe_56;
+  bool mppe_optional = false;  // `mppe` without `required`: used if the peer agrees
   bool mppe_stateful = false;
   bool noccp = false;
   bool nobsdcomp = false, nodeflate = false;
@@ -128,8 +132,9 @@ std::vector<AuthProto> own_auth_protocols(const PppOptions& o);
 
 struct MppePolicy {
   bool enabled = false;   // pppd negotiates MPPE only when it is wanted...
-  bool required = false;  // ...and then it is mandatory
+  bool required = false;  // ...and then it is mandatory (unless `mppe` without `required`)
   bool allow_40 = false;
+  bool allow_56 = false;
   bool allow_128 = false;
   bool allow_stateful = false;
 };

@@ -3,9 +3,11 @@
 // "localip and remoteip").
 #include "config/pptpd_conf.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdlib>
+#include <set>
 
 #include "config/ppp_options.h"
 
@@ -141,7 +143,9 @@ void apply(PptpdConf& c, std::string_view key, const std::string& value, const s
            int line, Diagnostics& diags) {
   if (std::optional<std::string>* field = string_field(c, key)) {
     *field = value;
-    if (key == "localip")
+    if (key == "option")
+      c.option_line = line;
+    else if (key == "localip")
       c.localip_line = line;
     else if (key == "remoteip")
       c.remoteip_line = line;
@@ -155,6 +159,14 @@ void apply(PptpdConf& c, std::string_view key, const std::string& value, const s
   } else {
     apply_number(c, key, value, file, line, diags);
   }
+}
+
+// pptpd has no comments after a value: a '#' that starts the value or
+// follows a blank was meant as one.
+bool has_comment(std::string_view value) {
+  for (size_t i = value.find('#'); i != value.npos; i = value.find('#', i + 1))
+    if (i == 0 || is_blank(value[i - 1])) return true;
+  return false;
 }
 
 const Keyword* find_keyword(std::string_view key) {
@@ -172,7 +184,11 @@ class ConfParser {
 
   void parse_line(std::string_view line, int line_no) {
     if (line.size() > kMaxLine) {
-      diags_.push_back({file_, line_no, false, "Long config file line ignored"});
+      diags_.push_back({file_, line_no, true,
+                        "line too long (" + std::to_string(line.size()) +
+                            " characters; pptpd reads at most 510 and ignores longer lines, "
+                            "\"Long config file line ignored\"): shorten it, e.g. write "
+                            "address lists as ranges (10.0.0.2-254)"});
       return;
     }
     while (!line.empty() && (is_blank(line.back()) || line.back() == '\r')) line.remove_suffix(1);
@@ -186,18 +202,28 @@ class ConfParser {
     std::string_view key = line.substr(0, k);
     while (k < line.size() && is_blank(line[k])) ++k;
     std::string value(line.substr(k));
-    if (accept(key, value, line_no)) apply(conf_, key, value, file_, line_no, diags_);
+    const Keyword* kw = accept(key, value, line_no);
+    if (!kw) return;
+    if (kw->kind != Kind::kFlag && has_comment(value)) {
+      diags_.push_back({file_, line_no, true,
+                        std::string(key) + ": a comment after the value is not allowed (pptpd " +
+                            "takes '" + value +
+                            "' as the value); put the comment on a line of its own"});
+      return;
+    }
+    apply(conf_, key, value, file_, line_no, diags_);
   }
 
   PptpdConf take() { return std::move(conf_); }
 
  private:
-  // A known keyword, the first of its name, with a value unless a flag.
-  bool accept(std::string_view key, const std::string& value, int line_no) {
+  // A known keyword, the first of its name, with a value unless a flag;
+  // nullptr when the line is not used.
+  const Keyword* accept(std::string_view key, const std::string& value, int line_no) {
     const Keyword* kw = find_keyword(key);
     if (!kw) {
       diags_.push_back({file_, line_no, true, "unknown keyword '" + std::string(key) + "'"});
-      return false;
+      return nullptr;
     }
     bool dup = false;
     for (auto s : seen_) dup = dup || s == kw->name;
@@ -205,14 +231,14 @@ class ConfParser {
       diags_.push_back(
           {file_, line_no, false,
            "duplicate keyword '" + std::string(key) + "' ignored, the first occurrence wins"});
-      return false;
+      return nullptr;
     }
     seen_.push_back(kw->name);
     if (kw->kind != Kind::kFlag && value.empty()) {
       diags_.push_back({file_, line_no, true, "keyword '" + std::string(key) + "' needs a value"});
-      return false;
+      return nullptr;
     }
-    return true;
+    return kw;
   }
 
   const std::string& file_;
@@ -304,6 +330,27 @@ std::vector<Ipv4> expand_ip_spec(std::string_view spec, size_t limit, const std:
   return out;
 }
 
+namespace {
+
+// A server address that is also one of the clients' (of the slots in use)
+// breaks both tunnels. Only for explicit lists: a default was not chosen.
+void check_local_outside_remote(const PptpdConf& conf, const std::vector<Ipv4>& local,
+                                const std::vector<Ipv4>& remote, const std::string& file,
+                                Diagnostics& diags) {
+  if (!conf.localip || !conf.remoteip) return;
+  for (Ipv4 a : local) {
+    if (std::find(remote.begin(), remote.end(), a) == remote.end()) continue;
+    diags.push_back({file, conf.localip_line, true,
+                     "localip " + a.str() + " is inside the remoteip range (line " +
+                         std::to_string(conf.remoteip_line) +
+                         "): a client would get the server's own address; take it out of "
+                         "remoteip or change localip"});
+    return;
+  }
+}
+
+}  // namespace
+
 SlotTable build_slot_table(const PptpdConf& conf, const std::string& file, Diagnostics& diags) {
   SlotTable t;
   size_t connections = static_cast<size_t>(conf.connections);
@@ -315,15 +362,19 @@ SlotTable build_slot_table(const PptpdConf& conf, const std::string& file, Diagn
   }
   const std::string remote_spec = conf.remoteip.value_or(std::string(kDefaultRemoteIp));
   const std::string local_spec = conf.localip.value_or(std::string(kDefaultLocalIp));
-  std::vector<Ipv4> remote =
-      expand_ip_spec(remote_spec, connections, file, conf.remoteip_line, diags);
+  // pptpd's defaults are good addresses, and where connections cuts them
+  // off is nothing the file said: no "connections limit" warning for them.
+  Diagnostics unsaid;
+  std::vector<Ipv4> remote = expand_ip_spec(remote_spec, connections, file, conf.remoteip_line,
+                                            conf.remoteip ? diags : unsaid);
   if (connections > remote.size()) {
     t.notices.push_back("MGR: Maximum of " + std::to_string(connections) +
                         " connections reduced to " + std::to_string(remote.size()) +
                         ", not enough IP addresses given");
     connections = remote.size();
   }
-  std::vector<Ipv4> local = expand_ip_spec(local_spec, connections, file, conf.localip_line, diags);
+  std::vector<Ipv4> local = expand_ip_spec(local_spec, connections, file, conf.localip_line,
+                                           conf.localip ? diags : unsaid);
   if (local.size() == 1 && connections > 1) {
     local.resize(connections, local[0]);
   } else if (connections > local.size()) {
@@ -332,9 +383,44 @@ SlotTable build_slot_table(const PptpdConf& conf, const std::string& file, Diagn
                         ", not enough IP addresses given");
     connections = local.size();
   }
+  remote.resize(connections);
+  check_local_outside_remote(conf, local, remote, file, diags);
   t.slots.reserve(connections);
   for (size_t i = 0; i < connections; ++i) t.slots.push_back({local[i], remote[i]});
   return t;
+}
+
+std::string compact_ranges(const std::vector<Ipv4>& addrs) {
+  std::string out;
+  for (size_t i = 0; i < addrs.size();) {
+    size_t j = i;
+    while (j + 1 < addrs.size() && addrs[j + 1].value == addrs[j].value + 1 &&
+           addrs[j + 1].value >> 8 == addrs[i].value >> 8)
+      ++j;
+    if (!out.empty()) out += ',';
+    out += addrs[i].str();
+    if (j > i) out += "-" + std::to_string(addrs[j].value & 0xff);
+    i = j + 1;
+  }
+  return out;
+}
+
+std::string describe_pool(const PptpdConf& conf, const SlotTable& table) {
+  const std::string connections = "connections " + std::to_string(table.slots.size());
+  if (conf.delegate)
+    return "pool none (delegate: addresses from chap-secrets or the options file), " + connections;
+  std::vector<Ipv4> remote;
+  std::set<uint32_t> distinct;
+  for (const Slot& s : table.slots) {
+    remote.push_back(s.remote);
+    distinct.insert(s.remote.value);
+  }
+  std::string out = "pool " + (remote.empty() ? std::string("none") : compact_ranges(remote)) +
+                    ": " + std::to_string(distinct.size()) + " address" +
+                    (distinct.size() == 1 ? "" : "es") + ", " + connections;
+  if (!conf.remoteip)
+    out += " (no remoteip: pptpd's default " + std::string(kDefaultRemoteIp) + ")";
+  return out;
 }
 
 }  // namespace pptpx::config

@@ -6,7 +6,10 @@
 // Line based: '#' in column 0 is a comment, a line starting with whitespace
 // is an error, the keyword ends at the first space or tab and the value is
 // the rest of the line verbatim (no quotes, escapes or inline comments).
-// Keywords are case-sensitive and the first occurrence wins.
+// Keywords are case-sensitive and the first occurrence wins. Where pptpd
+// would quietly run without a line or with a garbled value, pptpxd stops:
+// a line over pptpd's 510 characters and a value followed by a '# comment'
+// are errors.
 #pragma once
 
 #include <optional>
@@ -45,9 +48,9 @@ struct HostPort {
 std::optional<HostPort> parse_host_port(std::string_view text);
 
 struct PptpdConf {
-  std::optional<std::string> option;             // pppd options file
-  std::optional<std::string> localip, remoteip;  // raw specs
-  int localip_line = 0, remoteip_line = 0;       // for diagnostics
+  std::optional<std::string> option;                         // pppd options file
+  std::optional<std::string> localip, remoteip;              // raw specs
+  int option_line = 0, localip_line = 0, remoteip_line = 0;  // for diagnostics
   std::optional<std::string> listen, pidfile, speed, bcrelay, vrf, ppp;
   int connections = kDefaultConnections;
   int stimeout = kDefaultStimeout;
@@ -85,5 +88,14 @@ struct SlotTable {
 // the connection count reduces it). With delegate, `connections` slots
 // without addresses: they come from chap-secrets or the options file.
 SlotTable build_slot_table(const PptpdConf& conf, const std::string& file, Diagnostics& diags);
+
+// Addresses in order, runs of consecutive ones in one /24 written as
+// pptpd's ranges: "10.0.0.2-254,10.0.1.2-254".
+std::string compact_ranges(const std::vector<Ipv4>& addrs);
+
+// The pool the slot table gives, for the log at start: "pool
+// 10.10.0.10-20: 11 addresses, connections 11", saying so when it is
+// pptpd's default or there is none (delegate).
+std::string describe_pool(const PptpdConf& conf, const SlotTable& table);
 
 }  // namespace pptpx::config

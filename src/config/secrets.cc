@@ -52,6 +52,7 @@ SecretEntry make_entry(const std::vector<Word>& words, size_t i, size_t end,
   e.client = words[i].text;
   e.server = words[i + 1].text;
   e.secret = words[i + 2].text;
+  e.secret_escaped = words[i + 2].escaped;
   bool opts = false;
   for (size_t k = i + 3; k < end; ++k) {
     if (!opts && words[k].text == "--") {
@@ -76,6 +77,7 @@ bool resolve_indirect_secret(SecretEntry& e, const FileReader& read, Diagnostics
   Diagnostics ignored;  // the secret file's own words must not be echoed
   std::vector<Word> sw = tokenize(*r.contents, at_file, ignored);
   e.secret = sw.empty() ? std::string() : sw.front().text;
+  e.secret_escaped = !sw.empty() && sw.front().escaped;
   return true;
 }
 

@@ -23,6 +23,7 @@ struct SecretEntry {
   std::string client;
   std::string server;
   std::string secret;                  // "@/path" already replaced by that file's first word
+  bool secret_escaped = false;         // a backslash escape made part of it (\t: a tab)
   std::vector<std::string> addresses;  // words before "--"
   std::vector<std::string> options;    // words after "--"
   std::string file;

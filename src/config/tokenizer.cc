@@ -36,6 +36,7 @@ struct WordText {
   std::string& text;
   bool cut = false;        // an escaped NUL ended the C string
   bool truncated = false;  // longer than MAXWORDLEN
+  bool escaped = false;    // a backslash escape gave a character
 
   void append(char ch) {
     if (cut) return;
@@ -130,6 +131,7 @@ class Tokenizer {
     }
     if (t.truncated)
       diags_.push_back({file_, w.line, false, "word too long, truncated to 1023 bytes"});
+    w.escaped = t.escaped;
     return at_eof;
   }
 
@@ -150,6 +152,7 @@ class Tokenizer {
     ++i_;
     if (at_end()) return false;
     const char c = s_[i_];
+    t.escaped = t.escaped || c != '\n';
     if (c == '\n') {
       ++line_;
       ++i_;

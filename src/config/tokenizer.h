@@ -24,6 +24,7 @@ struct Word {
   std::string file;
   int line = 0;                // line where the word starts
   bool first_on_line = false;  // a newline was seen before this word
+  bool escaped = false;        // a backslash escape (not backslash-newline) is in it
 };
 
 inline constexpr size_t kMaxWordLen = 1023;  // MAXWORDLEN - 1

@@ -168,9 +168,25 @@ struct DumpText {
   }
 };
 
+// What only OpenWrt's `mppe` option can say: MPPE not required, or 56-bit
+// apart from the other two.
+void dump_openwrt_mppe(DumpText& d, const ppp::MppePolicy& m) {
+  std::string list = m.required ? "required" : "";
+  for (auto [allowed, no] :
+       {std::pair{m.allow_40, "no40"}, {m.allow_56, "no56"}, {m.allow_128, "no128"}})
+    if (!allowed) list += (list.empty() ? "" : ",") + std::string(no);
+  if (!m.allow_stateful) list += list.empty() ? "stateless" : ",stateless";
+  d.line("mppe " + list + (m.required ? "" : " (not required: used if the server agrees)"));
+}
+
 void dump_mppe(DumpText& d, const ppp::MppePolicy& m) {
   if (!m.enabled || (!m.allow_40 && !m.allow_56 && !m.allow_128)) {
     d.line("nomppe");
+    return;
+  }
+  if (!m.required || m.allow_56 != (m.allow_40 && m.allow_128)) {
+    dump_openwrt_mppe(d, m);
+    d.opt(m.stateful_only, "(--mppe-stateful-only)");
     return;
   }
   if (m.required) {

@@ -37,12 +37,7 @@ void apply_link_options(const config::PppOptions& o, ppp::SessionConfig& sc) {
   sc.mppe.enabled = mp.enabled;
   sc.mppe.required = mp.required;
   sc.mppe.allow_40 = mp.allow_40;
-  // pppd has no 56-bit option (its kernel MPPE lacks it). When no strength
-  // is singled out (plain require-mppe), 56 lies between the two allowed
-  // ones: offer and accept it too, as Windows does, so a peer set to
-  // "strong" (56-bit) encryption only still connects. The strongest
-  // common strength is always chosen.
-  sc.mppe.allow_56 = mp.allow_40 && mp.allow_128;
+  sc.mppe.allow_56 = mp.allow_56;  // the strongest common strength is always chosen
   sc.mppe.allow_128 = mp.allow_128;
   sc.mppe.allow_stateful = mp.allow_stateful;
 }

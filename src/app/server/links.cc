@@ -201,6 +201,14 @@ void Server::on_auth_failed(Link& link, const session::call_event::AuthFailed& f
   }
   link.log.warn("authentication failed for user '{}': {}", f.peer_name, f.reason);
   stats_.outcomes.count_auth_failure(f.protocol, classify_auth_failure(f.reason));
+  // "C@saVa\t" in chap-secrets ends in a tab for pppd and pptpxd, not in
+  // "\t". Which escape stays unsaid: it is a piece of the secret.
+  if (link.secret_entry && link.secret_entry->secret_escaped)
+    link.log.debug(
+        "hint: the secret at {}:{} contains a backslash escape, read as pppd reads it (\\t is "
+        "a tab, \\s a space, \\\\ one backslash); a backslash in the password must be "
+        "written \\\\",
+        link.secret_entry->file, link.secret_entry->line);
 }
 
 // The call's addresses once its user is known: the slot's (or with

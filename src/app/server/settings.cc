@@ -3,7 +3,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <utility>
 
 #include "app/common/ppp_settings.h"
@@ -40,6 +43,7 @@ void apply_conf_flags(const ConfFlags& f, config::PptpdConf& conf) {
                                {&f.pidfile, &conf.pidfile},
                                {&f.speed, &conf.speed}})
     if (*flag) *keyword = *flag;
+  if (f.option) conf.option_line = 0;  // named by -o, not by a line
   if (f.stimeout) conf.stimeout = *f.stimeout;
   if (f.connections) conf.connections = *f.connections;
   conf.logwtmp = conf.logwtmp || f.logwtmp;
@@ -47,20 +51,31 @@ void apply_conf_flags(const ConfFlags& f, config::PptpdConf& conf) {
   conf.delegate = conf.delegate || f.delegate;
 }
 
-// /etc/ppp/options (when readable), then pptpd.conf's `option` file.
+// /etc/ppp/options (when readable), then pptpd.conf's `option` file; an
+// unreadable one is an error at the line (or flag) that names it.
 void read_ppp_options(Settings& s, config::Diagnostics& diags) {
   const Flags& flags = s.flags;
   if (!flags.global_options_path.empty() && access(flags.global_options_path.c_str(), R_OK) == 0)
     config::parse_options_file(flags.global_options_path, s.ppp, diags);
-  if (s.conf.option) config::parse_options_file(*s.conf.option, s.ppp, diags);
+  if (!s.conf.option) return;
+  const std::string& path = *s.conf.option;
+  config::FileReadResult r = config::read_whole_file(path);
+  if (r.contents) {
+    config::parse_options_text(*r.contents, path, s.ppp, diags);
+  } else if (s.conf.option_line > 0) {
+    error(diags, flags.conf_path, s.conf.option_line, "option " + path + ": " + r.error);
+  } else {
+    error(diags, "command line", 0, "-o " + path + ": " + r.error);
+  }
 }
 
 // The client address slots from localip/remoteip.
 void apply_slots(Settings& s, config::Diagnostics& diags) {
   const std::string& conf = s.flags.conf_path;
   config::SlotTable table = config::build_slot_table(s.conf, conf, diags);
-  s.slots = std::move(table.slots);
   s.notices = std::move(table.notices);
+  s.notices.push_back(config::describe_pool(s.conf, table));
+  s.slots = std::move(table.slots);
   if (s.slots.empty()) error(diags, conf, 0, "no client addresses: remoteip gives none");
 }
 
@@ -133,6 +148,23 @@ void apply_session_options(Settings& s, config::Diagnostics& diags) {
   }
 }
 
+// pptpxd reads chap-secrets at each login, so one that is missing or
+// unreadable at start is no reason not to start; but say so when clients
+// must log in with CHAP or MS-CHAP.
+void check_chap_secrets(const Settings& s, config::Diagnostics& diags) {
+  const std::vector<ppp::AuthProtocol>& allowed = s.session.auth.allowed;
+  const bool pap =
+      std::find(allowed.begin(), allowed.end(), ppp::AuthProtocol::kPap) != allowed.end();
+  if (allowed.size() == (pap ? 1u : 0u)) return;
+  const std::string& path = s.flags.chap_secrets_path;
+  if (access(path.c_str(), R_OK) == 0) return;
+  const int e = errno;
+  warn(diags, path, 0,
+       std::string(std::strerror(e)) + ": every " + (pap ? "CHAP and MS-CHAP login" : "login") +
+           " will fail until it " + (e == ENOENT ? "exists" : "can be read") +
+           " (it is read at each login: no restart needed)");
+}
+
 }  // namespace
 
 Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
@@ -145,6 +177,7 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
   apply_pptpd_conf(s, diags);
   apply_ppp_options(s);
   apply_session_options(s, diags);
+  check_chap_secrets(s, diags);
   return s;
 }
 

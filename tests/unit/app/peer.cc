@@ -20,13 +20,13 @@
 namespace pptpx::apptest {
 
 void TestSink::write(LogLevel level, std::string_view line) {
-  if (level <= LogLevel::kNotice) kept_.emplace_back(level, line);
+  if (level <= LogLevel::kNotice || keep_all_) kept_.emplace_back(level, line);
   if (std::getenv("APP_TEST_LOG"))
     std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
 }
 
 bool TestSink::enabled(LogLevel level) const {
-  return level <= LogLevel::kNotice || std::getenv("APP_TEST_LOG") != nullptr;
+  return level <= LogLevel::kNotice || keep_all_ || std::getenv("APP_TEST_LOG") != nullptr;
 }
 
 std::vector<std::string> TestSink::lines_with(std::string_view text) const {

@@ -47,9 +47,12 @@ class TestSink final : public LogSink {
   bool contains(std::string_view text) const { return !lines_with(text).empty(); }
   // The kept warnings and errors.
   std::vector<std::string> problems() const;
+  // Keep debug and info lines too (notices and above otherwise).
+  void keep_all() { keep_all_ = true; }
 
  private:
   std::vector<std::pair<LogLevel, std::string>> kept_;
+  bool keep_all_ = false;
 };
 
 // Writes text to path (mode 0755 when executable).

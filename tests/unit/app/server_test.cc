@@ -205,6 +205,12 @@ TEST_F(ServerTest, StartsOnTheBoundPortWithGreOnTheListenAddress) {
   EXPECT_EQ(server->session_count(), 0u);
 }
 
+TEST_F(ServerTest, LogsThePoolInUseAtStart) {
+  start_server();
+  EXPECT_EQ(sink.lines_with("pool "),
+            std::vector<std::string>{"pool 10.10.0.10-11: 2 addresses, connections 2"});
+}
+
 TEST_F(ServerTest, GreFailureFailsStart) {
   auto p = std::make_unique<test::FakePlatform>();
   p->fail_open_gre(std::make_error_code(std::errc::operation_not_permitted));
@@ -828,6 +834,34 @@ TEST_F(ServerTest, MetricsCountAFailedAuthenticationByMethodAndReason) {
   nlohmann::json stats = ask(*server, "stats")["stats"];
   EXPECT_EQ(stats["auth_failures"]["MS-CHAP-v2"]["bad_password"], 1u) << stats.dump();
   EXPECT_EQ(stats["setup_failures"]["auth_failed"], 1u);
+}
+
+TEST_F(ServerTest, AFailedLoginHintsAtAnEscapeInTheSecretWithoutLoggingIt) {
+  sink.keep_all();
+  start_server();
+  // The client's password is "secret1"; pppd reads "secre\t1" as "secre<TAB>1".
+  apptest::write_file(dir.file("chap-secrets"), "# users\nuser1 pptpd secre\\t1 *\n");
+  Pns& p = dial("127.0.0.2", 0x0A01);
+  ASSERT_TRUE(run_until([&] { return p.calls.count(0x0A01) && p.call(0x0A01).auth_failed; }));
+  ASSERT_TRUE(run_until([&] { return server->session_count() == 0; }));
+  std::vector<std::string> hints = sink.lines_with("backslash escape");
+  ASSERT_EQ(hints.size(), 1u);
+  EXPECT_NE(hints[0].find("hint: the secret at " + dir.file("chap-secrets") +
+                          ":2 contains a backslash escape, read as pppd reads it (\\t is a tab, "
+                          "\\s a space, \\\\ one backslash); a backslash in the password must "
+                          "be written \\\\"),
+            std::string::npos)
+      << hints[0];
+  for (const char* secret : {"secre\t1", "secre\\t1"})
+    EXPECT_TRUE(sink.lines_with(secret).empty()) << sink.lines_with(secret)[0];
+  EXPECT_EQ(sink.lines_with("authentication failed for user 'user1'").size(), 1u);
+  // A plain secret gets no hint.
+  apptest::write_file(dir.file("chap-secrets"), "user1 pptpd another-secret *\n");
+  Pns& q = dial("127.0.0.3", 0x0A02);
+  ASSERT_TRUE(run_until([&] { return q.calls.count(0x0A02) && q.call(0x0A02).auth_failed; }));
+  ASSERT_TRUE(run_until([&] { return server->session_count() == 0; }));
+  EXPECT_EQ(sink.lines_with("backslash escape").size(), 1u);
+  EXPECT_EQ(sink.lines_with("authentication failed for user 'user1'").size(), 2u);
 }
 
 TEST_F(ServerTest, MetricsAddressFromTheCommandLineOverPptpdConf) {

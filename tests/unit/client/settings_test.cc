@@ -198,6 +198,28 @@ TEST_F(PeersFile, FiftySixBitOnlyWhenNoStrengthIsSingledOut) {
   EXPECT_FALSE(s.session.mppe.allow_56);
 }
 
+TEST_F(PeersFile, OpenWrtMppeOption) {
+  Flags f = flags();
+  f.ppp_words = {"mppe", "required,no40,no56,stateless"};  // OpenWrt's options.pptp
+  config::Diagnostics d;
+  Settings s = load_settings(f, d);
+  EXPECT_TRUE(d.empty());
+  const ppp::MppePolicy& m = s.session.mppe;
+  EXPECT_TRUE(m.enabled && m.required && m.allow_128);
+  EXPECT_FALSE(m.allow_40 || m.allow_56 || m.allow_stateful);
+  EXPECT_NE(dump_settings(s).find("\nrequire-mppe-128\nnomppe-40\n"), std::string::npos)
+      << dump_settings(s);
+  f.ppp_words = {"mppe", "no40"};
+  s = load_settings(f, d);
+  EXPECT_FALSE(s.session.mppe.required);
+  EXPECT_NE(dump_settings(s).find("\nmppe no40 (not required: used if the server agrees)\n"),
+            std::string::npos)
+      << dump_settings(s);
+  f.ppp_words = {"mppe", "required,no56"};
+  s = load_settings(f, d);
+  EXPECT_NE(dump_settings(s).find("\nmppe required,no56\n"), std::string::npos) << dump_settings(s);
+}
+
 TEST_F(PeersFile, MppeWithoutMsChapIsAnError) {
   Flags f = flags();
   f.ppp_words = {"refuse-mschap-v2"};

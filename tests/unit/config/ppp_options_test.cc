@@ -284,11 +284,12 @@ MppePolicy mppe(std::string_view text) {
 TEST(MppePolicyTest, FromOptions) {
   EXPECT_FALSE(mppe("").enabled);
   auto p = mppe("require-mppe");
-  EXPECT_TRUE(p.enabled && p.required && p.allow_40 && p.allow_128);
+  EXPECT_TRUE(p.enabled && p.required && p.allow_40 && p.allow_56 && p.allow_128);
   EXPECT_FALSE(p.allow_stateful);
   p = mppe("require-mppe nomppe-40 mppe-stateful");
   EXPECT_TRUE(p.enabled && p.allow_128 && p.allow_stateful);
   EXPECT_FALSE(p.allow_40);
+  EXPECT_FALSE(p.allow_56);
   p = mppe("require-mppe-40");
   EXPECT_TRUE(p.allow_40);
   EXPECT_FALSE(p.allow_128);
@@ -296,6 +297,72 @@ TEST(MppePolicyTest, FromOptions) {
   EXPECT_FALSE(mppe("require-mppe-128 nomppe-128").enabled);
   EXPECT_FALSE(mppe("require-mppe noccp").enabled);
   EXPECT_FALSE(mppe("mppe-stateful nomppe-stateful require-mppe").allow_stateful);
+}
+
+// OpenWrt's and DD-WRT's pppd spell MPPE as one `mppe` option with a comma
+// list; OpenWrt's stock options.pptpd has "mppe required,no40,no56,stateless".
+struct Mppe {
+  bool enabled, required, allow_40, allow_56, allow_128, allow_stateful;
+  bool operator==(const Mppe&) const = default;
+};
+Mppe mppe_of(std::string_view text) {
+  Diagnostics d;
+  MppePolicy p = mppe_policy(parse(text, d));
+  EXPECT_TRUE(d.empty()) << text << "\n" << all(d);
+  return {p.enabled, p.required, p.allow_40, p.allow_56, p.allow_128, p.allow_stateful};
+}
+
+TEST(MppePolicyTest, OpenWrtMppeOptionWithItsMeaning) {
+  // required: MPPE required; noNN: that key length refused; stateless:
+  // stateless mode only. Without required MPPE is used if the peer agrees.
+  EXPECT_EQ(mppe_of("mppe required,no40,no56,stateless\nrequire-mschap-v2\n"),
+            mppe_of("require-mppe-128"));
+  EXPECT_EQ(mppe_of("mppe required,no40,no56,stateless"),
+            (Mppe{true, true, false, false, true, false}));
+  EXPECT_EQ(mppe_of("mppe required"), (Mppe{true, true, true, true, true, true}));
+  EXPECT_EQ(mppe_of("mppe required,stateless"), (Mppe{true, true, true, true, true, false}));
+  EXPECT_EQ(mppe_of("mppe required,no56,no128"), (Mppe{true, true, true, false, false, true}));
+  EXPECT_EQ(mppe_of("mppe required,no40,no128"), (Mppe{true, true, false, true, false, true}));
+  EXPECT_EQ(mppe_of("mppe no40"), (Mppe{true, false, false, true, true, true}));
+  EXPECT_EQ(mppe_of("mppe stateless"), (Mppe{true, false, true, true, true, false}));
+  EXPECT_EQ(mppe_of("mppe REQUIRED,No40,nO56,Stateless"), mppe_of("require-mppe-128"));
+  // No key length left without required: MPPE off, as nomppe.
+  EXPECT_FALSE(mppe_of("require-mppe-128 mppe no40,no56,no128").enabled);
+  // The pppd options still work after it, the last one read wins.
+  EXPECT_EQ(mppe_of("mppe required,no40,no56 require-mppe"), mppe_of("require-mppe mppe-stateful"));
+  EXPECT_EQ(mppe_of("mppe no40 require-mppe-128"), (Mppe{true, true, false, true, true, true}));
+  EXPECT_EQ(mppe_of("mppe required,no40,no56,stateless mppe-stateful").allow_stateful, true);
+  EXPECT_FALSE(mppe_of("mppe required nomppe").enabled);
+  EXPECT_FALSE(mppe_of("mppe required noccp").enabled);
+}
+
+TEST(MppePolicyTest, OpenWrtMppeOptionErrorsOncePerCause) {
+  for (auto [text, msg] : std::map<std::string, std::string>{
+           {"mppe required,stateful",
+            "opts:1: invalid parameter 'stateful' for mppe option (required, stateless, no40, "
+            "no56, no128)"},
+           {"mppe required,,no40",
+            "opts:1: invalid parameter '' for mppe option (required, stateless, no40, no56, "
+            "no128)"},
+           {"mppe 128",
+            "opts:1: invalid parameter '128' for mppe option (required, stateless, "
+            "no40, no56, no128)"},
+           {"mppe required,no40,no56,no128",
+            "opts:1: mppe: required, but no40, no56 and no128 leave no key length"},
+           {"mppe",
+            "opts:1: mppe: no list after it (required, stateless, no40, no56, no128); the next "
+            "word, 'require-mschap-v2' on line 2, is not one"},
+       }) {
+    Diagnostics d;
+    parse(text + "\nrequire-mschap-v2\n", d);
+    ASSERT_EQ(d.size(), 1u) << text << "\n" << all(d);
+    EXPECT_TRUE(d[0].is_error);
+    EXPECT_EQ(d[0].str(), msg);
+  }
+  Diagnostics d;
+  parse("mppe", d);
+  ASSERT_EQ(d.size(), 1u) << all(d);
+  EXPECT_EQ(d[0].str(), "opts:1: too few parameters for option 'mppe'");
 }
 
 }  // namespace

@@ -21,16 +21,18 @@ TEST(PptpdConf, ParsesSampleFirstOccurrenceWins) {
   PptpdConf c = load_pptpd_conf(data_path("pptpd.conf"), d);
   EXPECT_EQ(c.option, "/etc/ppp/pptpd-options");
   EXPECT_TRUE(c.debug);
-  EXPECT_EQ(c.listen, "1.2.3.4 # x");  // verbatim, no inline comments
+  EXPECT_FALSE(c.listen);  // "1.2.3.4 # x": a comment after the value, an error
   EXPECT_EQ(c.localip, "192.168.0.1");
   EXPECT_EQ(c.remoteip, "192.168.0.234-238,192.168.0.245");
   EXPECT_EQ(c.connections, 50);
   EXPECT_TRUE(c.logwtmp);
   EXPECT_FALSE(c.delegate);
   EXPECT_EQ(c.stimeout, 10);
-  ASSERT_EQ(d.size(), 1u);
-  EXPECT_FALSE(d[0].is_error);
-  EXPECT_EQ(d[0].line, 8);
+  ASSERT_EQ(d.size(), 2u) << all(d);
+  EXPECT_TRUE(d[0].is_error);
+  EXPECT_EQ(d[0].line, 4);
+  EXPECT_FALSE(d[1].is_error);
+  EXPECT_EQ(d[1].line, 8);
 }
 
 TEST(PptpdConf, LeadingWhitespaceAndUnknownKeywordAreErrors) {
@@ -133,12 +135,62 @@ TEST(PptpdConf, MetricsExtension) {
   }
 }
 
-TEST(PptpdConf, LongLineIgnored) {
+TEST(PptpdConf, LongLineIsAnErrorNotASilentDefault) {
+  // pptpd skips the line and runs on its default remoteip 192.168.1.1-100.
+  std::string list;
+  for (int i = 1; i <= 60; ++i) list += (i > 1 ? ",10.0.0." : "10.0.0.") + std::to_string(i);
   Diagnostics d;
-  PptpdConf c = parse_pptpd_conf("ppp " + std::string(600, 'a') + "\nppp /x\n", "p", d);
-  ASSERT_EQ(d.size(), 1u);
-  EXPECT_EQ(d[0].str(), "p:1: Long config file line ignored");
-  EXPECT_EQ(c.ppp, "/x");
+  PptpdConf c = parse_pptpd_conf("debug\nremoteip " + list + "\nlocalip 10.0.1.1\n", "p.conf", d);
+  ASSERT_EQ(d.size(), 1u) << all(d);
+  EXPECT_TRUE(d[0].is_error);
+  EXPECT_EQ(d[0].str(),
+            "p.conf:2: line too long (" + std::to_string(9 + list.size()) +
+                " characters; pptpd reads at most 510 and ignores longer lines, \"Long config "
+                "file line ignored\"): shorten it, e.g. write address lists as ranges "
+                "(10.0.0.2-254)");
+  EXPECT_FALSE(c.remoteip);
+  EXPECT_EQ(c.localip, "10.0.1.1");
+  // 510 characters still fit.
+  d.clear();
+  c = parse_pptpd_conf("ppp " + std::string(506, 'a') + "\n", "p", d);
+  EXPECT_TRUE(d.empty()) << all(d);
+  EXPECT_EQ(c.ppp->size(), 506u);
+}
+
+TEST(PptpdConf, CommentAfterAValueIsOneError) {
+  // pptpd would take "10.0.0.10-20 # pool-a" as the list: an element with
+  // two hyphens, skipped, and no client address at all.
+  for (const char* line : {"remoteip 10.0.0.10-20 # pool", "remoteip 10.0.0.10-20\t# pool-a",
+                           "remoteip #10.0.0.10-20"}) {
+    Diagnostics d;
+    PptpdConf c =
+        parse_pptpd_conf(std::string("debug\n") + line + "\nlocalip 10.0.0.1\n", "p.conf", d);
+    ASSERT_EQ(d.size(), 1u) << line << "\n" << all(d);
+    EXPECT_TRUE(d[0].is_error);
+    std::string value = std::string(line).substr(9);
+    EXPECT_EQ(d[0].str(),
+              "p.conf:2: remoteip: a comment after the value is not allowed (pptpd "
+              "takes '" +
+                  value + "' as the value); put the comment on a line of its own");
+    EXPECT_FALSE(c.remoteip);
+    EXPECT_EQ(c.localip, "10.0.0.1");
+    // Nothing else follows from it.
+    build_slot_table(c, "p.conf", d);
+    EXPECT_EQ(d.size(), 1u) << all(d);
+  }
+  for (const char* line : {"connections 20 # max", "option /etc/ppp/options.pptpd #opts",
+                           "localip 10.0.0.1 # server", "metrics 127.0.0.1:9723 # local"}) {
+    Diagnostics d;
+    parse_pptpd_conf(line, "p", d);
+    ASSERT_EQ(d.size(), 1u) << line << "\n" << all(d);
+    EXPECT_NE(d[0].message.find("a comment after the value is not allowed"), std::string::npos);
+  }
+  // A flag's value is ignored, as by pptpd; a '#' inside a word is part of it.
+  Diagnostics d;
+  PptpdConf c = parse_pptpd_conf("debug # on\npidfile /run/a#b.pid\n", "p", d);
+  EXPECT_TRUE(d.empty()) << all(d);
+  EXPECT_TRUE(c.debug);
+  EXPECT_EQ(c.pidfile, "/run/a#b.pid");
 }
 
 TEST(IpSpec, RangesInEveryOctet) {
@@ -232,6 +284,91 @@ TEST(SlotTable, DefaultsAndDelegate) {
   c.remoteip = "10.0.0.1-5";
   EXPECT_EQ(build_slot_table(c, "p", d).notices,
             std::vector<std::string>{"delegate: localip and remoteip are ignored"});
+}
+
+TEST(SlotTable, LocalInsideRemoteIsOneErrorAtTheLocalipLine) {
+  for (const char* local : {"10.0.0.15", "10.0.0.1-20", "10.0.0.1,10.0.0.11"}) {
+    Diagnostics d;
+    PptpdConf c = parse_pptpd_conf(
+        std::string("remoteip 10.0.0.10-20\ndebug\nlocalip ") + local + "\n", "p.conf", d);
+    build_slot_table(c, "p.conf", d);
+    std::vector<std::string> errors;
+    for (const auto& x : d)
+      if (x.is_error) errors.push_back(x.str());
+    ASSERT_EQ(errors.size(), 1u) << local << "\n" << all(d);
+    const std::string first = std::string(local) == "10.0.0.15"     ? "10.0.0.15"
+                              : std::string(local) == "10.0.0.1-20" ? "10.0.0.10"
+                                                                    : "10.0.0.11";
+    EXPECT_EQ(errors[0], "p.conf:3: localip " + first +
+                             " is inside the remoteip range (line 1): a client would get the "
+                             "server's own address; take it out of remoteip or change localip");
+  }
+  Diagnostics d;
+  PptpdConf c = parse_pptpd_conf("remoteip 10.0.0.10-20\nlocalip 10.0.0.1\n", "p.conf", d);
+  build_slot_table(c, "p.conf", d);
+  EXPECT_TRUE(d.empty()) << all(d);
+  // Index-matched: the list of two leaves remoteip's 10.0.0.12-20 unused.
+  c = parse_pptpd_conf("remoteip 10.0.0.10-20\nlocalip 10.0.0.1,10.0.0.15\n", "p.conf", d);
+  build_slot_table(c, "p.conf", d);
+  EXPECT_TRUE(d.empty()) << all(d);
+  // pptpd's defaults are not checked against an explicit list.
+  c = parse_pptpd_conf("remoteip 192.168.0.10-20\n", "p.conf", d);
+  build_slot_table(c, "p.conf", d);
+  EXPECT_FALSE(has_errors(d)) << all(d);
+}
+
+std::vector<Ipv4> addrs(std::initializer_list<const char*> list) {
+  std::vector<Ipv4> out;
+  for (const char* a : list) out.push_back(*Ipv4::parse(a));
+  return out;
+}
+
+TEST(Pool, CompactRangesInOrderWithinA24) {
+  EXPECT_EQ(compact_ranges(addrs({"10.0.0.1"})), "10.0.0.1");
+  EXPECT_EQ(compact_ranges(addrs({"10.0.0.10", "10.0.0.11", "10.0.0.12", "10.0.0.20"})),
+            "10.0.0.10-12,10.0.0.20");
+  EXPECT_EQ(compact_ranges(addrs({"10.0.0.254", "10.0.0.255", "10.0.1.0", "10.0.1.1"})),
+            "10.0.0.254-255,10.0.1.0-1");
+  EXPECT_EQ(compact_ranges(addrs({"10.0.0.5", "10.0.0.4", "10.0.0.5"})), "10.0.0.5,10.0.0.4-5");
+  EXPECT_EQ(compact_ranges({}), "");
+}
+
+TEST(Pool, DescribesThePoolInUse) {
+  auto pool = [](const std::string& text) {
+    Diagnostics d;
+    PptpdConf c = parse_pptpd_conf(text, "p", d);
+    return describe_pool(c, build_slot_table(c, "p", d));
+  };
+  EXPECT_EQ(pool("localip 10.10.0.1\nremoteip 10.10.0.10-20\n"),
+            "pool 10.10.0.10-20: 11 addresses, connections 11");
+  EXPECT_EQ(pool("localip 10.10.0.1\nremoteip 10.10.0.10-20,10.10.1.5\nconnections 5\n"),
+            "pool 10.10.0.10-14: 5 addresses, connections 5");
+  EXPECT_EQ(pool("localip 10.10.0.1\nremoteip 10.10.0.10,10.10.0.10\n"),
+            "pool 10.10.0.10,10.10.0.10: 1 address, connections 2");
+  EXPECT_EQ(pool("localip 10.10.0.1\n"),
+            "pool 192.168.1.1-100: 100 addresses, connections 100 (no remoteip: pptpd's default "
+            "192.168.1.1-100)");
+  EXPECT_EQ(pool("delegate\nconnections 7\n"),
+            "pool none (delegate: addresses from chap-secrets or the options file), connections 7");
+}
+
+TEST(SlotTable, DefaultsCutOffByConnectionsSayNothing) {
+  // pptpd.conf(5)'s proxyarp layout has no localip: 11 of the default
+  // 192.168.0.1-100 are used, which is no news (the pool line says it).
+  Diagnostics d;
+  PptpdConf c = parse_pptpd_conf("remoteip 10.0.0.10-20\n", "p", d);
+  SlotTable t = build_slot_table(c, "p", d);
+  EXPECT_TRUE(d.empty()) << all(d);
+  EXPECT_EQ(t.slots.size(), 11u);
+  c = parse_pptpd_conf("localip 10.0.0.1\nconnections 5\n", "p", d);
+  t = build_slot_table(c, "p", d);
+  EXPECT_TRUE(d.empty()) << all(d);
+  EXPECT_EQ(t.slots.size(), 5u);
+  // An explicit list cut off is still reported.
+  c = parse_pptpd_conf("remoteip 10.0.0.10-20\nconnections 5\n", "p", d);
+  build_slot_table(c, "p", d);
+  ASSERT_EQ(d.size(), 1u) << all(d);
+  EXPECT_EQ(d[0].str(), "p:1: connections limit (5) reached, extra IP addresses ignored");
 }
 
 TEST(SlotTable, BadRemoteIsErrorWithLine) {

@@ -130,6 +130,24 @@ TEST(Secrets, IndirectSecretReadsFirstWord) {
   EXPECT_EQ(f.entries[0].secret, "top secret");
 }
 
+TEST(Secrets, SecretWithAnEscapeIsMarked) {
+  auto reader = [](const std::string& p) {
+    if (p == "/s/esc") return FileReadResult{"pass\\sword\n", {}};
+    return FileReadResult{"plain\n", {}};
+  };
+  SecretsFile f = parse_secrets(
+      "a s C@saVa\\t *\nb s plain *\nc s \"two words\" *\nd s pw\\\n *\ne s @/s/esc *\n"
+      "f s @/s/plain *\ng s x *\\t\n",
+      "x", reader);
+  ASSERT_EQ(f.entries.size(), 7u) << all(f.diagnostics);
+  EXPECT_EQ(f.entries[0].secret, "C@saVa\t");  // pppd's meaning: a tab
+  std::vector<bool> escaped;
+  escaped.reserve(f.entries.size());
+  for (const auto& e : f.entries) escaped.push_back(e.secret_escaped);
+  // A backslash-newline only joins lines; only the secret column counts.
+  EXPECT_EQ(escaped, (std::vector<bool>{true, false, false, false, true, false, false}));
+}
+
 TEST(Secrets, WildcardOnlyWhenExactlyStar) {
   SecretsFile f = parse_secrets("*x s p1 *\n", "x");
   EXPECT_FALSE(find_secret(f.entries, "ax", "s"));

@@ -55,6 +55,16 @@ TEST(Tokenizer, Escapes) {
   EXPECT_EQ(texts("ab\\0cd e"), (V{"ab", "e"}));
 }
 
+TEST(Tokenizer, WordsSayWhetherAnEscapeIsInThem) {
+  Diagnostics d;
+  auto ws = tokenize("plain a\\tb \"q\\\\\" c\\\nd '#'", "f", d);
+  ASSERT_EQ(ws.size(), 5u);
+  std::vector<bool> escaped;
+  escaped.reserve(ws.size());
+  for (const auto& w : ws) escaped.push_back(w.escaped);
+  EXPECT_EQ(escaped, (std::vector<bool>{false, true, true, false, false}));
+}
+
 TEST(Tokenizer, BackslashNewlineContinues) {
   EXPECT_EQ(texts("ab\\\ncd ef"), (V{"abcd", "ef"}));
   Diagnostics d;
