@@ -9,7 +9,6 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -20,6 +19,7 @@
 #include "app/client/dialer.h"
 #include "app/client/settings.h"
 #include "app/common/service_status.h"
+#include "base/text.h"
 #include "config/secrets.h"
 #include "crypto/crypto.h"
 #include "io/event_loop.h"
@@ -142,13 +142,12 @@ bool set_log_level(Cli& cli) {
 // the flag was not given); false (with a message) for anything else.
 bool set_seconds(const char* flag, const std::string& word, Duration& out) {
   if (word.empty()) return true;
-  char* end = nullptr;
-  long n = std::strtol(word.c_str(), &end, 10);
-  if (*end != '\0' || n < 1 || n > 600) {
+  std::optional<int> n = parse_non_negative_int(word);
+  if (!n || *n < 1 || *n > 600) {
     std::fprintf(stderr, "pptpx: %s '%s': give whole seconds, 1 to 600\n", flag, word.c_str());
     return false;
   }
-  out = seconds(n);
+  out = seconds(*n);
   return true;
 }
 

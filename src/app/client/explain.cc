@@ -59,41 +59,38 @@ std::string Client::explain_link_end() const {
   if (!call_) return {};
   const ppp::MppePolicy& mppe = settings_.session.mppe;
   const ppp::Session& ppp = call_->ppp();
-  struct {
-    const std::string& reason;
-    const std::string& peer_reason;
-    bool ours;
-  } f{ppp.end_reason(), ppp.peer_terminate_reason(), ppp.closed_by_us()};
-  if (!f.peer_reason.empty()) {
-    if (mentions_mppe(f.peer_reason) && !mppe.enabled)
+  const std::string& reason = ppp.end_reason();
+  const std::string& peer_reason = ppp.peer_terminate_reason();
+  if (!peer_reason.empty()) {
+    if (mentions_mppe(peer_reason) && !mppe.enabled)
       return fmt::format(
           "the server requires MPPE (it ended the link: \"{}\"); this peers file has nomppe: "
           "remove nomppe, or put require-mppe-128 in its place",
-          f.peer_reason);
-    if (mentions_mppe(f.peer_reason))
+          peer_reason);
+    if (mentions_mppe(peer_reason))
       return fmt::format(
           "the server ended the link over MPPE (\"{}\"): it wants a strength or mode this peers "
           "file does not allow (here: {}); match require-mppe-*/nomppe-*/mppe-stateful to the "
           "server's options",
-          f.peer_reason, mppe_allowed(mppe));
-    return fmt::format("the server ended the link before it came up: \"{}\"", f.peer_reason);
+          peer_reason, mppe_allowed(mppe));
+    return fmt::format("the server ended the link before it came up: \"{}\"", peer_reason);
   }
-  if (f.ours && mentions_mppe(f.reason))
+  if (ppp.closed_by_us() && mentions_mppe(reason))
     return fmt::format(
         "this peers file requires MPPE (here: {}) but the server did not agree to it (\"{}\"): "
         "the server has MPPE off or other strengths only; ask its admin, or relax "
         "require-mppe-128",
-        mppe_allowed(mppe), f.reason);
-  if (f.reason != "LCP negotiation failed") return {};
+        mppe_allowed(mppe), reason);
+  if (reason != "LCP negotiation failed") return {};
   if (!gre_seen_)
     return fmt::format(
         "{}: not one GRE packet came from {} though TCP 1723 works: IP protocol 47 is blocked "
         "between us (a firewall, or a NAT without a PPTP helper)",
-        f.reason, server_.str());
+        reason, server_.str());
   return fmt::format(
       "{}: the server's GRE arrives but it never answered ours: our GRE (IP protocol 47) does "
       "not reach {} (a firewall on our way out or in front of the server?)",
-      f.reason, server_.str());
+      reason, server_.str());
 }
 
 }  // namespace pptpx::client
