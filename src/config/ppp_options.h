@@ -76,6 +76,10 @@ struct PppOptions {
   // pptpx's own (pppd has neither word): `mssclamp` (the default) and
   // `nomssclamp` turn TCP MSS clamping to the tunnel's MTU on and off.
   bool mss_clamp = true;
+  // `mtu-check` (the default) and `nomtu-check`: once IP is up, probe
+  // whether full-size tunnel packets cross the path and log the mtu/mru
+  // to set where they do not (proto/session/path_check.h).
+  bool mtu_check = true;
 
   // Link and process control.
   std::optional<int> idle, maxconnect, unit, maxfail, holdoff, connect_delay;

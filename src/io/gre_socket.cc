@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
+#include <linux/errqueue.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -64,9 +65,11 @@ bool GreSendBatch::add(Ipv4 dst, ByteView packet, Ipv4 src) {
 }
 
 std::string describe(const GreSocketStats& s) {
-  return fmt::format("GRE socket: in {} truncated {} errors {} | out {} errors {} would-block {}",
-                     s.rx_packets, s.rx_truncated, s.rx_errors, s.tx_packets, s.tx_errors,
-                     s.tx_would_block);
+  return fmt::format(
+      "GRE socket: in {} truncated {} errors {} | out {} errors {} would-block {} | "
+      "ICMP errors {}",
+      s.rx_packets, s.rx_truncated, s.rx_errors, s.tx_packets, s.tx_errors, s.tx_would_block,
+      s.errors_reported);
 }
 
 std::error_code set_socket_buffers(int fd, int rcvbuf, int sndbuf) {
@@ -98,6 +101,11 @@ Result<GreSocket> GreSocket::open(const Options& opts) {
   // refuse it with EMSGSIZE.
   int pmtu = IP_PMTUDISC_DONT;
   (void)::setsockopt(fd.get(), IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+  // ICMP errors about what we send (fragmentation needed, protocol 47
+  // unreachable or prohibited) are queued for recv_errors(): they name the
+  // cause of a path that does not work. Without it the kernel drops them.
+  int on = 1;
+  (void)::setsockopt(fd.get(), IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
   GreSocket s;
   s.fd_ = std::move(fd);
   return s;
@@ -150,12 +158,17 @@ Result<size_t> GreSocket::recv_batch(GreRecvBatch& batch) {
 size_t GreSocket::send_batch(GreSendBatch& batch) {
   size_t done = 0;
   size_t sent = 0;
+  // An ICMP error queued for the socket (IP_RECVERR) fails the next send
+  // once with its errno, though nothing is wrong with that packet: a
+  // refused packet is tried once more before it is counted and skipped.
+  bool retried = false;
   while (done < batch.count_) {
     int n = ::sendmmsg(fd_.get(), batch.msgs_.data() + done,
                        static_cast<unsigned>(batch.count_ - done), MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n > 0) {
       done += static_cast<size_t>(n);
       sent += static_cast<size_t>(n);
+      retried = false;
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -163,13 +176,86 @@ size_t GreSocket::send_batch(GreSendBatch& batch) {
       stats_.tx_would_block += batch.count_ - done;
       break;
     }
-    // The packet at `done` was refused; skip it and carry on.
+    if (!retried) {
+      retried = true;
+      continue;
+    }
+    // The packet at `done` was refused twice; skip it and carry on.
     ++stats_.tx_errors;
     ++done;
+    retried = false;
   }
   stats_.tx_packets += sent;
   batch.count_ = 0;
   return sent;
+}
+
+size_t GreSocket::send_batch_dont_fragment(GreSendBatch& batch) {
+  int mode = IP_PMTUDISC_DO;
+  (void)::setsockopt(fd_.get(), IPPROTO_IP, IP_MTU_DISCOVER, &mode, sizeof(mode));
+  size_t sent = send_batch(batch);
+  mode = IP_PMTUDISC_DONT;
+  (void)::setsockopt(fd_.get(), IPPROTO_IP, IP_MTU_DISCOVER, &mode, sizeof(mode));
+  return sent;
+}
+
+namespace {
+
+// The GRE call ID in the quoted packet (the kernel hands us what follows
+// the IPv4 header of the packet that failed): 0 when not quoted.
+uint16_t quoted_call_id(const uint8_t* data, ssize_t len) {
+  if (len < 8 || data[2] != 0x88 || data[3] != 0x0b) return 0;
+  return static_cast<uint16_t>(data[6] << 8 | data[7]);
+}
+
+bool read_extended_error(msghdr& h, GreError& e) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
+    if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_RECVERR) continue;
+    sock_extended_err ee{};
+    std::memcpy(&ee, CMSG_DATA(c), sizeof ee);
+    e.error = static_cast<int>(ee.ee_errno);
+    e.local = ee.ee_origin == SO_EE_ORIGIN_LOCAL;
+    e.icmp_type = ee.ee_type;
+    e.icmp_code = ee.ee_code;
+    e.mtu = ee.ee_errno == EMSGSIZE ? ee.ee_info : 0;
+    if (ee.ee_origin == SO_EE_ORIGIN_ICMP &&
+        c->cmsg_len >= CMSG_LEN(sizeof ee + sizeof(sockaddr_in))) {
+      sockaddr_in from{};
+      std::memcpy(&from, CMSG_DATA(c) + sizeof ee, sizeof from);
+      if (from.sin_family == AF_INET) e.reporter = Ipv4{ntohl(from.sin_addr.s_addr)};
+    }
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+size_t GreSocket::recv_errors(std::span<GreError> out) {
+  size_t n = 0;
+  while (n < out.size()) {
+    uint8_t data[64];
+    iovec iov{data, sizeof data};
+    sockaddr_in dst{};
+    alignas(cmsghdr) uint8_t control[512];
+    msghdr h{};
+    h.msg_name = &dst;
+    h.msg_namelen = sizeof dst;
+    h.msg_iov = &iov;
+    h.msg_iovlen = 1;
+    h.msg_control = control;
+    h.msg_controllen = sizeof control;
+    ssize_t got = ::recvmsg(fd_.get(), &h, MSG_ERRQUEUE | MSG_DONTWAIT);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) break;
+    GreError e;
+    if (!read_extended_error(h, e)) continue;
+    e.destination = Ipv4{ntohl(dst.sin_addr.s_addr)};
+    e.call_id = quoted_call_id(data, got);
+    out[n++] = e;
+    ++stats_.errors_reported;
+  }
+  return n;
 }
 
 std::error_code GreSocket::send(Ipv4 dst, ByteView packet) {

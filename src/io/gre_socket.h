@@ -15,6 +15,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "base/bytes.h"
@@ -86,12 +87,27 @@ struct GreSocketStats {
   uint64_t rx_truncated = 0;  // larger than the caller's buffer; dropped
   uint64_t rx_errors = 0;
   uint64_t tx_packets = 0;
-  uint64_t tx_errors = 0;       // dropped by an error other than EAGAIN
-  uint64_t tx_would_block = 0;  // dropped because the send buffer was full
+  uint64_t tx_errors = 0;        // dropped by an error other than EAGAIN
+  uint64_t tx_would_block = 0;   // dropped because the send buffer was full
+  uint64_t errors_reported = 0;  // ICMP and local errors read from the error queue
 };
 
 // "GRE socket: in N truncated N errors N | out N errors N would-block N"
 std::string describe(const GreSocketStats& s);
+
+// An error the kernel reported for a GRE packet we sent (IP_RECVERR): an
+// ICMP message from a router or the peer, or our own host refusing a
+// packet sent with DF that exceeds the route's MTU.
+struct GreError {
+  Ipv4 destination;  // where the packet was going
+  Ipv4 reporter;     // who sent the ICMP message (zero: this host)
+  bool local = false;
+  uint8_t icmp_type = 0;  // 3 destination unreachable, 11 time exceeded, ...
+  uint8_t icmp_code = 0;
+  uint32_t mtu = 0;      // fragmentation needed: the next-hop MTU
+  int error = 0;         // the errno the kernel gives it (EMSGSIZE, EHOSTUNREACH, ...)
+  uint16_t call_id = 0;  // the call ID of the GRE header quoted, 0 when none was
+};
 
 // What the applications need of the GRE socket, in batches: GreSocket, and
 // in tests an in-memory fake (tests/support/fake_io.h).
@@ -102,6 +118,15 @@ class GreIo {
   // As GreSocket::recv_batch and send_batch below.
   virtual Result<size_t> recv_batch(GreRecvBatch& batch) = 0;
   virtual size_t send_batch(GreSendBatch& batch) = 0;
+  // The same with DF set on every packet and no fragmentation (a path MTU
+  // probe); a packet larger than the path MTU the host knows comes back as
+  // a local GreError.
+  virtual size_t send_batch_dont_fragment(GreSendBatch& batch) { return send_batch(batch); }
+  // Takes up to out.size() waiting errors (when the loop reports kError).
+  virtual size_t recv_errors(std::span<GreError> out) {
+    (void)out;
+    return 0;
+  }
   virtual const GreSocketStats& stats() const = 0;
 };
 
@@ -129,6 +154,9 @@ class GreSocket final : public GreIo {
   // the remainder is dropped, like a full device queue. Returns the number
   // sent.
   size_t send_batch(GreSendBatch& batch) override;
+  size_t send_batch_dont_fragment(GreSendBatch& batch) override;
+  // Reads the error queue (MSG_ERRQUEUE) without blocking.
+  size_t recv_errors(std::span<GreError> out) override;
   [[nodiscard]] std::error_code send(Ipv4 dst, ByteView packet);
 
  private:

@@ -95,7 +95,9 @@ std::error_code Client::start() {
   auto g = platform_->open_gre(go);
   if (!g) return g.error();
   gre_ = std::make_unique<app::GrePort>(std::move(g.value()), log_);
-  auto on_gre = [this](uint32_t) {
+  auto on_gre = [this](uint32_t events) {
+    if (gre_ && (events & io::kError))
+      gre_->receive_errors([this](const session::PathError& e, uint16_t) { on_gre_error(e); });
     if (gre_) gre_->receive([this](session::GreDatagram& d) { on_gre_datagram(d); });
   };
   if (auto ec = loop_.add(gre_->fd(), io::kReadable, on_gre)) return ec;

@@ -37,6 +37,9 @@ void Client::start_link(uint16_t peer_call_id, uint16_t peer_window) {
   }
   cfg.mtu = settings_.mtu;
   cfg.mss_clamp = settings_.ppp.mss_clamp;
+  cfg.mtu_check = settings_.ppp.mtu_check;
+  cfg.options_place =
+      settings_.ppp.call_file.value_or(settings_.flags.peers_dir + "/" + settings_.flags.call_name);
   call_ = std::make_unique<session::Call>(cfg, rng_, log_, now);
   stage_ = Stage::kLink;
   gre_seen_ = false;
@@ -430,6 +433,13 @@ void Client::on_gre_datagram(session::GreDatagram& g) {
   ByteView ip = call_->receive(g.header, g.payload, loop_.now());
   if (!ip.empty()) deliver_ip(ip);
   deliver_released();
+  if (stage_ == Stage::kLink) service_link();
+}
+
+// An ICMP error (or our host's refusal of a DF probe) about GRE we sent.
+void Client::on_gre_error(const session::PathError& e) {
+  if (stage_ != Stage::kLink || !call_ || e.peer != server_) return;
+  call_->on_path_error(e, loop_.now());
   if (stage_ == Stage::kLink) service_link();
 }
 

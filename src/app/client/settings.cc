@@ -238,6 +238,7 @@ void dump_link(DumpText& d, const Settings& s) {
   d.line("mtu " + std::to_string(s.mtu));
   d.line("mru " + std::to_string(s.session.lcp.mru));
   d.line(s.ppp.mss_clamp ? "mssclamp" : "nomssclamp");
+  d.line(s.ppp.mtu_check ? "mtu-check" : "nomtu-check");
   d.line("lcp-echo-interval " +
          std::to_string(std::chrono::duration_cast<seconds>(s.session.lcp.echo_interval).count()));
   d.line("lcp-echo-failure " + std::to_string(s.session.lcp.echo_failure));

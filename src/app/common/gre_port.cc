@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <span>
 
 namespace pptpx::app {
@@ -40,10 +41,53 @@ void GrePort::consume(size_t n) {
 
 void GrePort::transmit(session::Call& call, Ipv4 dst, Ipv4 src, Time now) {
   for (;;) {
-    ByteView pkt = call.poll_transmit(slot(), kBufferSize, now);
+    bool dont_fragment = false;
+    ByteView pkt = call.poll_transmit(slot(), kBufferSize, now, &dont_fragment);
     if (pkt.empty()) return;
-    queue(pkt, dst, src);
+    if (dont_fragment)
+      send_dont_fragment(pkt, dst, src);
+    else
+      queue(pkt, dst, src);
   }
+}
+
+// The packets queued before it go first, in order; the probe's slot is
+// not reused before the next slot() call.
+void GrePort::send_dont_fragment(ByteView pkt, Ipv4 dst, Ipv4 src) {
+  flush();
+  df_batch_.clear();
+  df_batch_.add(dst, pkt, src);
+  io_->send_batch_dont_fragment(df_batch_);
+  df_batch_.clear();
+}
+
+session::PathError GrePort::path_error(const io::GreError& e) {
+  using Kind = session::PathError::Kind;
+  constexpr uint8_t kUnreachable = 3;
+  session::PathError p;
+  p.peer = e.destination;
+  p.reporter = e.reporter;
+  p.icmp_type = e.icmp_type;
+  p.icmp_code = e.icmp_code;
+  p.mtu = e.mtu;
+  if (e.error == EMSGSIZE && e.mtu != 0) {
+    p.kind = Kind::kTooBig;
+  } else if (!e.local && e.icmp_type == kUnreachable) {
+    // RFC 792 and RFC 1812 section 5.2.7.1: 0, 1, 6, 7 no route; 2 protocol
+    // unreachable; 9, 10 and 13 administratively prohibited.
+    switch (e.icmp_code) {
+      case 0:
+      case 1:
+      case 6:
+      case 7: p.kind = Kind::kNoRoute; break;
+      case 2: p.kind = Kind::kProtocolUnreachable; break;
+      case 9:
+      case 10:
+      case 13: p.kind = Kind::kProhibited; break;
+      default: break;
+    }
+  }
+  return p;
 }
 
 std::string GrePort::describe() const {

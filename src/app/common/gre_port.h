@@ -6,6 +6,7 @@
 // in one sendmmsg when the batch fills or the application flushes.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "io/gre_socket.h"
 #include "proto/session/call.h"
 #include "proto/session/data_path.h"
+#include "proto/session/path_check.h"
 
 namespace pptpx::app {
 
@@ -26,6 +28,7 @@ class GrePort {
   // Receive rounds per wakeup: the rest waits for the next turn of the loop
   // (the socket is level triggered), so GRE cannot starve everything else.
   static constexpr int kReceiveRounds = 8;
+  static constexpr size_t kErrorBatch = 16;
 
   GrePort(std::unique_ptr<io::GreIo> io, Logger log);
   GrePort(const GrePort&) = delete;
@@ -54,6 +57,18 @@ class GrePort {
     flush();
   }
 
+  // Reads up to kErrorBatch errors the kernel queued for packets we sent
+  // (when the loop reports kError) and calls on_error(const
+  // session::PathError&, uint16_t quoted_call_id) for each; the rest wait
+  // for the next turn of the loop.
+  template <class F>
+  void receive_errors(F&& on_error) {
+    std::array<io::GreError, kErrorBatch> errors;
+    const size_t n = io_->recv_errors(errors);
+    for (size_t i = 0; i < n; ++i) on_error(path_error(errors[i]), errors[i].call_id);
+  }
+  static session::PathError path_error(const io::GreError& e);
+
   // The send slot to build the next packet in (kBufferSize octets); a full
   // batch is sent first.
   uint8_t* slot();
@@ -80,6 +95,8 @@ class GrePort {
   uint8_t* reserved(size_t i) { return &tx_memory_[(tx_used_ + i) * kBufferSize]; }
   void queue_reserved(ByteView pkt, Ipv4 dst, Ipv4 src) { tx_batch_.add(dst, pkt, src); }
   void consume(size_t n);
+  // pkt, in the current slot, alone and with DF (a path MTU probe).
+  void send_dont_fragment(ByteView pkt, Ipv4 dst, Ipv4 src);
 
   std::unique_ptr<io::GreIo> io_;
   Logger log_;
@@ -87,6 +104,7 @@ class GrePort {
   std::vector<uint8_t> tx_memory_;
   io::GreRecvBatch rx_batch_;
   io::GreSendBatch tx_batch_;
+  io::GreSendBatch df_batch_;
   size_t tx_used_ = 0;
   session::IngressStats ingress_;
 };

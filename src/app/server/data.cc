@@ -28,6 +28,25 @@ void Server::on_gre_datagram(session::GreDatagram& g) {
   if (calls_.find(id) == link) service_call(*link);
 }
 
+// An ICMP error (or our host's refusal of a DF probe) about GRE we sent to
+// a client: to each of its calls the quoted call ID names (every call to
+// that address when none was quoted). The scan is bounded by the errors
+// read per wakeup (GrePort::kErrorBatch).
+void Server::on_gre_error(const session::PathError& e, uint16_t peer_call_id) {
+  std::vector<uint16_t> hit;
+  for (const auto& [id, link] : calls_.links()) {
+    if (link->peer_addr != e.peer) continue;
+    if (peer_call_id != 0 && link->peer_id != peer_call_id) continue;
+    hit.push_back(id);
+  }
+  for (uint16_t id : hit) {
+    Link* link = calls_.find(id);
+    if (!link) continue;
+    link->call.on_path_error(e, loop_.now());
+    if (calls_.find(id) == link) service_call(*link);
+  }
+}
+
 void Server::deliver_ip(Link& link, ByteView ip) {
   if (!link.ip_up || !link.ppp_if) {
     stats_.data_before_up++;

@@ -40,6 +40,8 @@ session::CallConfig Server::call_config(const pptp::CallRequested& req) const {
   cfg.mtu = settings_.mtu;
   cfg.idle = settings_.idle;
   cfg.mss_clamp = settings_.ppp.mss_clamp;
+  cfg.mtu_check = settings_.ppp.mtu_check;
+  cfg.options_place = settings_.conf.option.value_or(settings_.flags.global_options_path);
   return cfg;
 }
 

@@ -188,6 +188,7 @@ class Server {
 
   // ---- data.cc ----
   void on_gre_datagram(session::GreDatagram& g);
+  void on_gre_error(const session::PathError& e, uint16_t peer_call_id);
   void deliver_ip(Link& link, ByteView ip);
   void deliver_released(Link& link);
   void on_tun_readable(Link& link);

@@ -183,6 +183,7 @@ class Session {
   bool tx_acfc() const;
   bool tx_pfc() const;
   uint16_t peer_mru() const { return lcp_opts_.peer_mru(); }
+  uint32_t our_magic() const { return lcp_opts_.our_magic(); }  // 0: not negotiated
   Phase phase() const { return phase_; }
   // The authentication method agreed by LCP in the role's direction (kNone
   // before, or without auth); the other two name a direction.

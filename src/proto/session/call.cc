@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "proto/session/call.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <utility>
 
 #include "base/overloaded.h"
 #include "proto/ppp/dump.h"
 #include "proto/ppp/frame.h"
+#include "proto/ppp/protocols.h"
 #include "proto/session/tcp_mss.h"
 
 namespace pptpx::session {
@@ -71,6 +74,7 @@ Time Call::next_deadline() const {
   if (finished_) return kNever;
   Time t = earliest(ppp_.next_deadline(), dp_.next_deadline());
   if (cfg_.idle.count() > 0 && ip_up_) t = earliest(t, last_data_ + cfg_.idle);
+  t = earliest(t, path_.next_deadline());
   return t;
 }
 
@@ -82,8 +86,14 @@ std::optional<CallEvent> Call::poll_event() {
 }
 
 // Moves what the PPP core produced into the call's queues, applying to the
-// data path what concerns it (framing, MPPE keys, flushes).
+// data path what concerns it (framing, MPPE keys, flushes); then the path
+// check's probes and verdict.
 void Call::pump(Time now) {
+  pump_ppp(now);
+  queue_probes(now);
+}
+
+void Call::pump_ppp(Time now) {
   for (int round = 0; round < kPumpGuard; ++round) {
     bool progress = false;
     if (!secret_asked_) {
@@ -98,7 +108,7 @@ void Call::pump(Time now) {
         progress = true;
       }
     }
-    for (Bytes& f : ppp_.take_frames()) tx_frames_.push_back(std::move(f));
+    for (Bytes& f : ppp_.take_frames()) tx_frames_.push_back(TxFrame{std::move(f)});
     while (auto ev = ppp_.poll_event()) {
       progress = true;
       on_ppp_event(*ev, now);
@@ -136,6 +146,7 @@ void Call::on_ppp_event(ppp::SessionEvent& ev, Time now) {
                  [&](ppp::event::IpUp& up) {
                    ip_up_ = true;
                    last_data_ = now;
+                   start_path_check(now);
                    events_.push_back(call_event::IpUp{
                        up.local, up.remote, static_cast<const NameServers&>(up), interface_mtu()});
                  },
@@ -224,6 +235,7 @@ ByteView Call::on_frame(MutableByteView frame, Time now) {
     case DataPath::Inbound::kControl:
       if (log_.enabled(LogLevel::kDebug))
         log_.debug("rcvd {}", ppp::describe_packet(in.protocol, in.data));
+      if (in.protocol == ppp::kProtoLcp) peek_echo_reply(in.data);
       ppp_.on_control(in.protocol, in.data, now);
       pump(now);
       return {};
@@ -247,19 +259,128 @@ ByteView Call::send_ip(uint8_t* buf, size_t ip_len, Time now) {
   return pkt;
 }
 
-ByteView Call::poll_transmit(uint8_t* buf, size_t cap, Time now) {
+ByteView Call::poll_transmit(uint8_t* buf, size_t cap, Time now, bool* dont_fragment) {
+  if (dont_fragment) *dont_fragment = false;
   while (!tx_frames_.empty()) {
-    Bytes frame = std::move(tx_frames_.front());
+    TxFrame frame = std::move(tx_frames_.front());
     tx_frames_.pop_front();
     if (log_.enabled(LogLevel::kDebug)) {
-      if (auto f = ppp::parse_frame(frame))
+      if (auto f = ppp::parse_frame(frame.bytes))
         log_.debug("sent {}", ppp::describe_packet(f->protocol, f->info));
     }
-    ByteView pkt = dp_.frame_control(buf, cap, frame, now);
-    if (!pkt.empty()) return pkt;
-    log_.warn("control frame of {} octets does not fit a send buffer; dropped", frame.size());
+    ByteView pkt = dp_.frame_control(buf, cap, frame.bytes, now);
+    if (!pkt.empty()) {
+      if (dont_fragment) *dont_fragment = frame.dont_fragment;
+      return pkt;
+    }
+    log_.warn("control frame of {} octets does not fit a send buffer; dropped", frame.bytes.size());
   }
   return dp_.ack_only(buf, now);
+}
+
+// ---- the path check (path_check.h) ----
+
+// Frames either way are at most the smaller of our mtu and the two MRUs.
+void Call::start_path_check(Time now) {
+  if (!cfg_.mtu_check) return;
+  path_.start(std::min({cfg_.mtu, int{ppp_.peer_mru()}, int{cfg_.ppp.lcp.mru}}), now);
+}
+
+void Call::queue_probes(Time now) {
+  if (!path_.running()) return;
+  const uint32_t magic = ppp_.our_magic();
+  while (auto p = path_.next_probe(now)) {
+    TxFrame f{{}, p->dont_fragment};
+    Writer w(f.bytes);
+    w.u8(0xFF);
+    w.u8(0x03);
+    w.u16(ppp::kProtoLcp);
+    w.u8(ppp::kEchoRequest);
+    w.u8(p->id);
+    w.u16(p->length);
+    w.u32(magic);
+    w.zeros(p->length - PathCheck::kSmallLength);
+    tx_frames_.push_back(std::move(f));
+  }
+  if (auto r = path_.take_result(now)) report_path(*r);
+}
+
+void Call::peek_echo_reply(ByteView lcp) {
+  Reader r(lcp);
+  const uint8_t code = r.u8();
+  const uint8_t id = r.u8();
+  const uint16_t length = r.u16();
+  if (r.ok() && code == ppp::kEchoReply && length <= lcp.size()) path_.on_reply(id, length);
+}
+
+void Call::report_path(const PathCheck::Result& r) {
+  const std::string fix = fmt::format("`mtu {0}` and `mru {0}`{1}{2}", r.suggested,
+                                      cfg_.options_place.empty() ? "" : " in ", cfg_.options_place);
+  switch (r.verdict) {
+    case PathCheck::Verdict::kFits:
+      log_.debug("path check: full-size tunnel packets ({} octets) cross unfragmented",
+                 r.full_size);
+      return;
+    case PathCheck::Verdict::kNoAnswer:
+      log_.debug("path check: no answer to any LCP Echo-Request probe; no conclusion");
+      return;
+    case PathCheck::Verdict::kFragmented:
+      if (r.reporter.is_zero()) {
+        log_.debug(
+            "path check: full-size tunnel packets ({} octets) exceed this host's MTU of {} "
+            "toward the peer and leave as IP fragments; {} would avoid that",
+            r.full_size, r.path_mtu, fix);
+      } else {
+        log_.notice(
+            "path MTU to the peer is {} ({} sent ICMP fragmentation-needed): full-size tunnel "
+            "packets ({} octets) are fragmented on the way; set {} to avoid it",
+            r.path_mtu, r.reporter.str(), r.full_size, fix);
+      }
+      return;
+    case PathCheck::Verdict::kLost:
+      log_.warn(
+          "full-size tunnel packets ({} octets) get no answer while small ones do: large "
+          "packets or IP fragments are dropped between us and the peer{}; {} {}",
+          r.full_size, r.path_mtu ? fmt::format(" (path MTU {})", r.path_mtu) : std::string(),
+          r.verified ? "set" : "try", fix);
+      return;
+  }
+}
+
+void Call::on_path_error(const PathError& e, Time now) {
+  if (finished_) return;
+  if (e.kind == PathError::Kind::kTooBig) {
+    path_.on_error(e, now);
+    pump(now);
+    return;
+  }
+  if (path_error_logged_) return;
+  path_error_logged_ = true;
+  log_.notice("{}", describe_path_error(e));
+}
+
+std::string describe_path_error(const PathError& e) {
+  const std::string from = e.reporter.is_zero() ? std::string("this host") : e.reporter.str();
+  switch (e.kind) {
+    case PathError::Kind::kProhibited:
+      return fmt::format(
+          "GRE to {} is administratively prohibited (ICMP from {}): a firewall rejects IP "
+          "protocol 47 (GRE); allow it both ways",
+          e.peer.str(), from);
+    case PathError::Kind::kProtocolUnreachable:
+      return fmt::format(
+          "GRE to {} is refused: {} answers that IP protocol 47 (GRE) is unreachable; a NAT "
+          "or firewall there does not pass GRE (turn on its PPTP passthrough or helper)",
+          e.peer.str(), from);
+    case PathError::Kind::kNoRoute:
+      return fmt::format("GRE to {}: {} has no route to it (ICMP unreachable code {})",
+                         e.peer.str(), from, e.icmp_code);
+    case PathError::Kind::kTooBig:
+      return fmt::format("GRE to {}: {} reports a path MTU of {}", e.peer.str(), from, e.mtu);
+    case PathError::Kind::kOther: break;
+  }
+  return fmt::format("GRE to {}: ICMP type {} code {} from {}", e.peer.str(), e.icmp_type,
+                     e.icmp_code, from);
 }
 
 void Call::check_idle(Time now) {

@@ -36,6 +36,7 @@
 #include "proto/gre/gre.h"
 #include "proto/ppp/session.h"
 #include "proto/session/data_path.h"
+#include "proto/session/path_check.h"
 
 namespace pptpx::session {
 
@@ -49,6 +50,13 @@ struct CallConfig {
   // pptpx `mssclamp` (the default) / `nomssclamp`: while IP is up, TCP SYNs
   // either way get an MSS that fits interface_mtu() (tcp_mss.h).
   bool mss_clamp = true;
+  // pptpx `mtu-check` (the default) / `nomtu-check`: once IP is up, find
+  // out whether full-size packets cross the path (path_check.h) and log
+  // the mtu and mru to set where they do not.
+  bool mtu_check = true;
+  // Where the admin sets mtu and mru, for those messages ("in
+  // /etc/ppp/options.pptpd"); empty: no place named.
+  std::string options_place;
 };
 
 namespace call_event {
@@ -89,6 +97,9 @@ struct Finished {
   std::string reason;
 };
 }  // namespace call_event
+
+// One line naming what an ICMP error about our GRE means, and the fix.
+std::string describe_path_error(const PathError& e);
 
 using CallEvent =
     std::variant<call_event::SecretNeeded, call_event::Authenticated, call_event::AuthFailed,
@@ -133,8 +144,12 @@ class Call {
   ByteView send_ip(uint8_t* buf, size_t ip_len, Time now);
   // The next control frame or ack-only packet to send, written into buf
   // (cap octets, at least kHeadroom + the largest PPP frame); empty when
-  // nothing is waiting.
-  ByteView poll_transmit(uint8_t* buf, size_t cap, Time now);
+  // nothing is waiting. *dont_fragment (when given) says whether it must
+  // leave with DF set (a path MTU probe).
+  ByteView poll_transmit(uint8_t* buf, size_t cap, Time now, bool* dont_fragment = nullptr);
+  // An ICMP error (or our host's refusal of a DF packet) about a GRE packet
+  // this call sent.
+  void on_path_error(const PathError& e, Time now);
 
   void on_timer(Time now);
   Time next_deadline() const;
@@ -166,18 +181,29 @@ class Call {
 
  private:
   void pump(Time now);
+  void pump_ppp(Time now);
   void on_ppp_event(ppp::SessionEvent& ev, Time now);
   // A PPP frame out of GRE: an IP packet to deliver (returned), or handled.
   ByteView on_frame(MutableByteView frame, Time now);
   bool check_rx_health(Time now);
   void check_idle(Time now);
   void update_mss_clamp();
+  void start_path_check(Time now);
+  void queue_probes(Time now);
+  void report_path(const PathCheck::Result& r);
+  void peek_echo_reply(ByteView lcp);
 
   CallConfig cfg_;
   Logger log_;
   ppp::Session ppp_;
   DataPath dp_;
-  std::deque<Bytes> tx_frames_;
+  struct TxFrame {
+    Bytes bytes;
+    bool dont_fragment = false;
+  };
+  std::deque<TxFrame> tx_frames_;
+  PathCheck path_;
+  bool path_error_logged_ = false;
   std::deque<CallEvent> events_;
   bool opened_ = false;
   bool finished_ = false;

@@ -8,6 +8,8 @@
 # MODE gre-out:  GRE dropped into the server: pptpxd's notice within 10 s
 #                ("no GRE from 192.168.99.2 after 5 s"), pptpx ends with
 #                "our GRE ... does not reach" the server (exit 10);
+# MODE gre-reject: the server's firewall rejects GRE (ICMP administratively
+#                prohibited): pptpx names it from the ICMP within 10 s;
 # MODE wrongpw:  "the server rejected user1's password (MS-CHAP-v2 E=691",
 #                never "no secret" (exit 19);
 # MODE nomppe:   the peers file has nomppe, the server requires MPPE:
@@ -29,13 +31,14 @@ LABEL=$MODE
 . "$(dirname "$0")/client_common.sh"
 command -v nft > /dev/null || { echo "skip: no nft"; exit 77; }
 
-# drop NS RULE: an input rule in namespace NS that drops what RULE matches.
+# drop NS RULE [VERDICT]: an input rule in namespace NS that drops (or
+# VERDICT) what RULE matches.
 drop() {
   ip netns exec "$1" nft -f - <<EOT || fail "nft: cannot add '$2'"
 table inet pxfail {
   chain input {
     type filter hook input priority 0;
-    $2 drop
+    $2 ${3:-drop}
   }
 }
 EOT
@@ -75,6 +78,19 @@ case "$MODE" in
       grep -q '"calls_without_gre": *1' "$T/stats.json" || fail "calls_without_gre: $(cat "$T/stats.json")"
     fi
     ok "pptpx exit $RC: $(grep -o 'error: .*' "$T/client.log" | tail -1)"
+    ;;
+  gre-reject)
+    drop "$NS_S" "ip protocol gre" "reject with icmp type admin-prohibited"
+    start_server
+    client_files "lcp-max-configure 4"
+    start=$SECONDS
+    start_client
+    want="GRE to 192.168.99.1 is administratively prohibited (ICMP from 192.168.99.1): a firewall rejects IP protocol 47 (GRE); allow it both ways"
+    wait_log 10 "$T/client.log" "$want" || fail "pptpx did not say within 10 s: $want"
+    ok "pptpx within $((SECONDS - start)) s: $want"
+    [ "$(grep -c 'administratively prohibited' "$T/client.log")" = 1 ] || fail "said more than once"
+    client_exit 30
+    [ "$RC" = 10 ] || fail "exit status $RC, want 10"
     ;;
   wrongpw)
     sed -i 's/secret1/another-secret/' "$T/server/chap-secrets"
