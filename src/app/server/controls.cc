@@ -66,6 +66,7 @@ bool Server::make_room_for(Ipv4 source) {
     if (it != controls_.end()) {
       Control& old = *it->second;
       stats_.connections_evicted++;
+      old.level = LogLevel::kDebug;  // the notice speaks for it
       note_source(old.peer, fmt::format("closing this address's oldest connection without a "
                                         "call: {} waiting, the most at once",
                                         waiting_.size()));
@@ -95,6 +96,7 @@ void Server::note_source(Ipv4 source, std::string_view what) {
 bool Server::close_if_not_reading(Control& c) {
   if (c.tcp.pending() <= kMaxControlOutput) return false;
   stats_.connections_output_overflow++;
+  c.level = LogLevel::kDebug;  // the notice speaks for it
   note_source(c.peer, fmt::format("closing connection {}: it does not read what we send (over "
                                   "{} KiB unsent)",
                                   c.name(), kMaxControlOutput / 1024));
@@ -204,6 +206,7 @@ void Server::on_control_closed(Control& c, const pptp::Closed& cl) {
     return;
   }
   stats_.connections_idle_closed++;
+  c.level = LogLevel::kDebug;  // the notice speaks for it
   note_source(c.peer, fmt::format("closing connection {} without a call: {} (stimeout {} s)",
                                   c.name(), cl.reason,
                                   std::chrono::duration_cast<seconds>(settings_.stimeout).count()));
