@@ -64,6 +64,7 @@ constexpr std::array kKeywords = std::to_array<Keyword>({
     {"listen-backlog", Kind::kString},
     {"reorder-timeout", Kind::kString},
     {"gre-timeout", Kind::kString},
+    {"waiting-per-source", Kind::kString},
     {"metrics", Kind::kString},
     {"metrics-per-session", Kind::kFlag},
 });
@@ -100,34 +101,35 @@ bool* flag_field(PptpdConf& c, std::string_view key) {
   return nullptr;
 }
 
-// The keywords with a number: listen-backlog, reorder-timeout and
-// gre-timeout (pptpx's,
-// strict), connections and stimeout (pptpd's atoi, the default when not
-// positive).
+// A pptpx keyword's number, strict: from lo to hi (`unit`, e.g. "of seconds
+// ", names what it counts in the error), else an error and field untouched.
+template <class Field>
+void strict_number(Field& field, std::string_view key, const std::string& value, int lo, int hi,
+                   std::string_view unit, const std::string& file, int line, Diagnostics& diags) {
+  if (auto v = parse_number(value, lo, hi)) {
+    field = *v;
+    return;
+  }
+  diags.push_back({file, line, true,
+                   std::string(key) + " value '" + value + "' is not a number " +
+                       std::string(unit) + "from " + std::to_string(lo) + " to " +
+                       std::to_string(hi)});
+}
+
+// The keywords with a number: listen-backlog, reorder-timeout, gre-timeout
+// and waiting-per-source (pptpx's, strict), connections and stimeout
+// (pptpd's atoi, the default when not positive).
 void apply_number(PptpdConf& c, std::string_view key, const std::string& value,
                   const std::string& file, int line, Diagnostics& diags) {
   if (key == "listen-backlog") {
-    c.listen_backlog = parse_number(value, 1, kMaxListenBacklog);
-    if (!c.listen_backlog)
-      diags.push_back({file, line, true,
-                       "listen-backlog value '" + value + "' is not a number from 1 to " +
-                           std::to_string(kMaxListenBacklog)});
+    strict_number(c.listen_backlog, key, value, 1, kMaxListenBacklog, "", file, line, diags);
   } else if (key == "reorder-timeout") {
-    if (auto ms = parse_number(value, 0, kMaxReorderTimeoutMs)) {
-      c.reorder_timeout_ms = *ms;
-    } else {
-      diags.push_back({file, line, true,
-                       "reorder-timeout value '" + value +
-                           "' is not a number of milliseconds from 0 to " +
-                           std::to_string(kMaxReorderTimeoutMs)});
-    }
+    strict_number(c.reorder_timeout_ms, key, value, 0, kMaxReorderTimeoutMs, "of milliseconds ",
+                  file, line, diags);
   } else if (key == "gre-timeout") {
-    if (auto s = parse_number(value, 1, kMaxGreTimeout))
-      c.gre_timeout = *s;
-    else
-      diags.push_back({file, line, true,
-                       "gre-timeout value '" + value + "' is not a number of seconds from 1 to " +
-                           std::to_string(kMaxGreTimeout)});
+    strict_number(c.gre_timeout, key, value, 1, kMaxGreTimeout, "of seconds ", file, line, diags);
+  } else if (key == "waiting-per-source") {
+    strict_number(c.waiting_per_source, key, value, 1, kMaxWaitingPerSource, "", file, line, diags);
   } else if (key == "connections" || key == "stimeout") {
     const int v = atoi_like(value);
     const int def = key == "connections" ? kDefaultConnections : kDefaultStimeout;

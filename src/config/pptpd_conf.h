@@ -35,6 +35,10 @@ inline constexpr int kMaxReorderTimeoutMs = 10000;
 // GRE from the client before pptpxd says GRE looks blocked.
 inline constexpr int kDefaultGreTimeout = 5;
 inline constexpr int kMaxGreTimeout = 600;
+// waiting-per-source (a pptpx extension): control connections without a
+// call yet that one source address may hold at once.
+inline constexpr int kDefaultWaitingPerSource = 4;
+inline constexpr int kMaxWaitingPerSource = 65535;
 inline constexpr std::string_view kDefaultLocalIp = "192.168.0.1-100";
 inline constexpr std::string_view kDefaultRemoteIp = "192.168.1.1-100";
 
@@ -57,6 +61,7 @@ struct PptpdConf {
   std::optional<int> listen_backlog;                  // pptpx extension; default net.core.somaxconn
   int reorder_timeout_ms = kDefaultReorderTimeoutMs;  // pptpx extension
   int gre_timeout = kDefaultGreTimeout;               // pptpx extension, seconds
+  int waiting_per_source = kDefaultWaitingPerSource;  // pptpx extension
   std::optional<HostPort> metrics;                    // pptpx extension; default off
   bool metrics_per_session = false;                   // pptpx extension
   bool debug = false, noipparam = false, logwtmp = false, delegate = false;

@@ -43,6 +43,9 @@ struct Control {
   Time armed = kNever;
   std::vector<uint16_t> calls;  // our call IDs
   Logger log;
+  // Its start and end lines: info, or debug for a connection from an
+  // address that a notice was logged about this minute (a flood).
+  LogLevel level = LogLevel::kInfo;
 };
 
 }  // namespace pptpx::server

@@ -69,6 +69,7 @@ void Server::start_call(Control& c, const pptp::CallRequested& req) {
   c.calls.push_back(our_id);
   sessions_changed();
   c.core.accept_call(req.peer_call_id, our_id, req.max_bps, now);
+  call_placed(c);
   // The Outgoing-Call-Reply must reach the client before our first LCP
   // packet, or the client drops that packet and LCP waits a restart period.
   if (Bytes out = c.core.take_output(); !out.empty()) {

@@ -275,7 +275,22 @@ void Server::write_connections(Exposition& e) const {
   const ServerStats& t = stats_;
   e.counter("pptpx_control_connections_total", "PPTP control connections accepted.", t.connections);
   e.counter("pptpx_control_connections_refused_total",
-            "PPTP control connections refused: too many waiting at once.", t.connections_refused);
+            "PPTP control connections refused: too many at once.", t.connections_refused);
+  e.counter("pptpx_control_connections_refused_per_source_total",
+            "PPTP control connections refused: waiting-per-source connections without a call "
+            "from that address already.",
+            t.connections_refused_per_source);
+  e.counter("pptpx_control_connections_evicted_total",
+            "PPTP control connections without a call closed, the oldest first, to admit a new "
+            "one at the limit of waiting connections.",
+            t.connections_evicted);
+  e.counter("pptpx_control_connections_idle_closed_total",
+            "PPTP control connections closed without Start-Control-Connection-Request or call "
+            "within stimeout.",
+            t.connections_idle_closed);
+  e.counter("pptpx_control_connections_output_overflow_total",
+            "PPTP control connections closed because the peer did not read what we sent.",
+            t.connections_output_overflow);
   e.counter("pptpx_calls_total", "Calls (Outgoing-Call-Requests) accepted.", t.calls);
   e.counter("pptpx_calls_without_gre_total",
             "Calls that had no GRE packet from the client gre-timeout seconds after they were "

@@ -158,16 +158,19 @@ void Server::log_stats() const {
   const uint64_t before_up = all.data_before_up;
   session::IngressStats in = gre_ ? gre_->ingress() : session::IngressStats{};
   log_.info(
-      "stats: connections {} (refused {}) calls {} (refused {}) | GRE dropped: not-gre {} "
+      "stats: connections {} (refused {}, per source {}, evicted {}, idle {}, not reading {}) "
+      "calls {} (refused {}) | GRE dropped: not-gre {} "
       "malformed {} unknown-call {} wrong-peer {} sequence {} | PPP malformed {} | MPPE "
       "dropped {} not-ip {} | clear IP dropped {} | out: not-ipv4 {} no-mppe {} | data before "
       "up {} | tun dropped {} | TCP MSS clamped {} | {} | {} | {} | {} | {} | {} | {}",
-      t.connections, t.connections_refused, t.calls, t.calls_refused_no_slot, in.not_gre,
-      in.malformed, t.gre_unknown_call, t.gre_wrong_peer, d.gre_duplicates, d.ppp_malformed,
-      d.mppe_dropped, d.mppe_not_ip, d.clear_ip_dropped, d.out_not_ipv4, d.out_no_mppe, before_up,
-      t.tun_dropped, d.tcp_mss_clamped, session::describe_gre(d), session::describe_gre_flow(d),
-      session::describe_mppe(d), ppp::describe_ppp(ppp), pptp::describe_control(control),
-      gre_ ? gre_->describe() : std::string("GRE socket: closed"), describe_listen());
+      t.connections, t.connections_refused, t.connections_refused_per_source, t.connections_evicted,
+      t.connections_idle_closed, t.connections_output_overflow, t.calls, t.calls_refused_no_slot,
+      in.not_gre, in.malformed, t.gre_unknown_call, t.gre_wrong_peer, d.gre_duplicates,
+      d.ppp_malformed, d.mppe_dropped, d.mppe_not_ip, d.clear_ip_dropped, d.out_not_ipv4,
+      d.out_no_mppe, before_up, t.tun_dropped, d.tcp_mss_clamped, session::describe_gre(d),
+      session::describe_gre_flow(d), session::describe_mppe(d), ppp::describe_ppp(ppp),
+      pptp::describe_control(control), gre_ ? gre_->describe() : std::string("GRE socket: closed"),
+      describe_listen());
 }
 
 std::string Server::describe_listen() const {

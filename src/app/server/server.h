@@ -32,6 +32,7 @@
 #include "app/common/prometheus.h"
 #include "app/common/secrets.h"
 #include "app/server/admin_socket.h"
+#include "app/server/admission.h"
 #include "app/server/call_table.h"
 #include "app/server/control.h"
 #include "app/server/link.h"
@@ -52,7 +53,15 @@ namespace pptpx::server {
 // Server-wide counters of dropped input, by reason.
 struct ServerStats {
   uint64_t connections = 0;
-  uint64_t connections_refused = 0;  // too many waiting control connections
+  uint64_t connections_refused = 0;  // too many control connections at once
+  // Connections without a call (admission.h): refused over
+  // waiting-per-source, the oldest closed to admit a new one at the global
+  // limit, closed without Start-Control-Connection-Request or call within
+  // stimeout; and any closed for not reading what we send.
+  uint64_t connections_refused_per_source = 0;
+  uint64_t connections_evicted = 0;
+  uint64_t connections_idle_closed = 0;
+  uint64_t connections_output_overflow = 0;
   uint64_t calls = 0;
   uint64_t calls_refused_no_slot = 0;
   uint64_t calls_without_gre = 0;  // no GRE from the client gre-timeout after the call
@@ -141,11 +150,22 @@ class Server {
  private:
   // ---- controls.cc ----
   void on_accept();
+  // Whether a connection from source may be admitted; at the global limit
+  // of waiting connections, closes the oldest to make room.
+  bool make_room_for(Ipv4 source);
+  size_t waiting_limit() const;
+  // The connection placed its call: it no longer counts as waiting.
+  void call_placed(Control& c) { waiting_.remove(c.id); }
+  // One notice about source, at most one a minute (SourceThrottle).
+  void note_source(Ipv4 source, std::string_view what);
+  // Closes a connection whose output is over kMaxControlOutput; true if so.
+  bool close_if_not_reading(Control& c);
   void admit_connection(io::TcpListener::Accepted a);
   void on_control_event(uint64_t id, uint32_t ev);
   void on_control_readable(Control& c);
   void service_control(Control& c);
   void handle_control_event(Control& c, pptp::ControlEvent& ev);
+  void on_control_closed(Control& c, const pptp::Closed& cl);
   void arm_control_timer(Control& c);
   void close_control(Control& c);
   void end_control_calls(Control& c);
@@ -253,6 +273,8 @@ class Server {
 
   uint64_t next_control_id_ = 1;
   std::map<uint64_t, std::unique_ptr<Control>> controls_;
+  WaitingConnections waiting_;  // controls_ with no call placed yet
+  SourceThrottle source_log_;
   CallTable calls_;
 
   std::unique_ptr<AdminSocket> admin_;

@@ -133,15 +133,16 @@ std::string describe_control(const ControlStats& s) {
   return fmt::format(
       "PPTP control: messages in {} out {} | malformed: truncated {} length {} cookie {} type {} "
       "unknown-type {} reserved {} | unexpected {} unknown-call {} | echo in {} out {} replies {} "
-      "unmatched {} timeouts {} | timeouts: establish {} reply {} | calls requested {} accepted "
+      "unmatched {} timeouts {} | timeouts: establish {} reply {} call {} | calls requested {} "
+      "accepted "
       "{} rejected {} cleared {} disconnected {} incoming-refused {} | set-link-info {} "
       "wan-errors {}",
       s.messages_received, s.messages_sent, s.truncated, s.bad_length, s.bad_cookie,
       s.bad_message_type, s.unknown_type, s.reserved_nonzero, s.unexpected_messages,
       s.unknown_call_id, s.echo_requests_received, s.echo_requests_sent, s.echo_replies_received,
       s.echo_replies_unmatched, s.echo_timeouts, s.establish_timeouts, s.reply_timeouts,
-      s.calls_requested, s.calls_accepted, s.calls_rejected, s.calls_cleared, s.calls_disconnected,
-      s.incoming_calls_refused, s.set_link_info, s.wan_errors);
+      s.call_timeouts, s.calls_requested, s.calls_accepted, s.calls_rejected, s.calls_cleared,
+      s.calls_disconnected, s.incoming_calls_refused, s.set_link_info, s.wan_errors);
 }
 
 }  // namespace pptpx::pptp

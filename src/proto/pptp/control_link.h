@@ -113,6 +113,7 @@ struct ControlStats {
   uint64_t echo_timeouts = 0;
   uint64_t establish_timeouts = 0;
   uint64_t reply_timeouts = 0;
+  uint64_t call_timeouts = 0;  // server: established, no call placed in time
   uint64_t calls_requested = 0;
   uint64_t calls_accepted = 0;
   uint64_t calls_rejected = 0;

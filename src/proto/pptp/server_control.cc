@@ -35,7 +35,14 @@ void ServerControl::on_timer(Time now) {
         close("no Start-Control-Connection-Request");
       }
       return;
-    case State::kEstablished: link_.keepalive_timer(now); break;
+    case State::kEstablished:
+      if (now >= call_deadline_) {
+        link_.stats().call_timeouts++;
+        close("no call placed in time");
+        return;
+      }
+      link_.keepalive_timer(now);
+      break;
     case State::kWaitStopReply:
       link_.keepalive_timer(now);
       if (now >= stop_deadline_) {
@@ -51,7 +58,7 @@ void ServerControl::on_timer(Time now) {
 Time ServerControl::next_deadline() const {
   switch (state_) {
     case State::kIdle: return establish_deadline_;
-    case State::kEstablished: return link_.keepalive_deadline();
+    case State::kEstablished: return earliest(call_deadline_, link_.keepalive_deadline());
     case State::kWaitStopReply: return earliest(stop_deadline_, link_.keepalive_deadline());
     case State::kClosed: break;
   }
@@ -202,6 +209,7 @@ void ServerControl::on_sccrq(const StartControlConnectionRequest& m, Time now) {
             m.vendor_string);
   link_.send(sccrp(kResultOk, kErrorNone));
   state_ = State::kEstablished;
+  if (cfg_.call_timeout > Duration::zero()) call_deadline_ = now + cfg_.call_timeout;
   link_.start_keepalive(now);
 }
 
@@ -253,6 +261,7 @@ void ServerControl::accept_call(uint16_t peer_call_id, uint16_t our_call_id, uin
   }
   c->accepted = true;
   c->our_call_id = our_call_id;
+  call_deadline_ = kNever;
   OutgoingCallReply r;
   r.call_id = our_call_id;
   r.peer_call_id = peer_call_id;

@@ -19,6 +19,8 @@
 //     Echo-Request after echo_interval without any received message, close
 //     after echo_timeout without the reply.
 //   * Stop-Control-Connection-Request: Stop reply Result 1, then Closed.
+//   * No call accepted call_timeout after establishment (when set): close
+//     (an idle connection that holds a place among the waiting ones).
 //   * Set-Link-Info, WAN-Error-Notify: events (and counters).
 //   * Bad cookie, impossible or wrong length: Closed.
 #pragma once
@@ -42,6 +44,8 @@ struct ServerControlConfig {
   std::string vendor = "pptpx";
   uint16_t firmware_revision = 1;
   Duration establish_timeout = seconds(60);
+  // After establishment, until the first call is accepted; zero: no limit.
+  Duration call_timeout = Duration::zero();
   Duration echo_interval = seconds(60);  // zero disables our Echo-Requests
   Duration echo_timeout = seconds(60);
   Duration stop_timeout = seconds(60);  // wait for Stop-Control-Connection-Reply
@@ -114,6 +118,7 @@ class ServerControl {
   ControlLink link_;
   State state_ = State::kIdle;
   Time establish_deadline_;
+  Time call_deadline_ = kNever;  // established, no call accepted yet
   Time stop_deadline_ = kNever;
   std::vector<Call> calls_;
 };

@@ -7,7 +7,10 @@
 // removed or set down from outside.
 #include "app/server/server.h"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -948,6 +951,155 @@ TEST_F(ServerTest, DelegateRefusesAUserWithNoAddressNamingTheFix) {
   std::string m = server->metrics_text();
   EXPECT_EQ(value_of(m, R"(pptpx_session_setup_failures_total{reason="no_address"})"), "1") << m;
   EXPECT_EQ(platform->tun_creations(), 0u);
+}
+
+// ---- connections without a call (admission.h) ----
+
+// Whether the server has closed t (EOF or reset) by the time the loop has
+// run a moment.
+bool server_closed(io::TcpConnection& t) {
+  uint8_t buf[512];
+  for (;;) {
+    auto r = t.read(MutableByteView(buf, sizeof buf));
+    if (r && *r > 0) continue;  // what the server said before it closed
+    return r ? true : !io::would_block(r.error());
+  }
+}
+
+class AdmissionTest : public ServerTest {
+ protected:
+  // A connection from `from` that says nothing, once the server has taken
+  // it (admitted or refused: the server sees them in the order made).
+  io::TcpConnection idle(const char* from) {
+    auto taken = [this] {
+      return server->stats().connections + server->stats().connections_refused_per_source;
+    };
+    const uint64_t before = taken();
+    auto tcp = apptest::connect_loopback(server->port(), ip(from));
+    EXPECT_TRUE(tcp) << from;
+    if (!tcp) throw std::runtime_error("no connection");
+    EXPECT_TRUE(run_until([&] { return taken() > before; }));
+    return std::move(*tcp);
+  }
+};
+
+TEST_F(AdmissionTest, OneSourceGetsFourWaitingConnectionsAndOneLogLineAMinute) {
+  start_server();
+  std::vector<io::TcpConnection> held;
+  for (int i = 0; i < 4; ++i) held.push_back(idle("127.0.0.5"));
+  EXPECT_EQ(server->stats().connections, 4u);
+  std::vector<io::TcpConnection> refused;
+  for (int i = 0; i < 6; ++i) refused.push_back(idle("127.0.0.5"));
+  EXPECT_EQ(server->stats().connections, 4u);
+  EXPECT_EQ(server->stats().connections_refused_per_source, 6u);
+  for (auto& r : refused) EXPECT_TRUE(run_until([&] { return server_closed(r); }));
+  for (auto& h : held) EXPECT_FALSE(server_closed(h));
+  auto lines = sink.lines_with("127.0.0.5: refusing connections");
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("4 without a call from this address already (waiting-per-source 4)"),
+            std::string::npos)
+      << lines[0];
+  // Another address is served meanwhile.
+  bring_up("127.0.0.9", 0x0A01);
+  nlohmann::json stats = ask(*server, "stats")["stats"];
+  EXPECT_EQ(stats["connections_refused_per_source"], 6u) << stats.dump();
+  EXPECT_EQ(value_of(server->metrics_text(), "pptpx_control_connections_refused_per_source_total"),
+            "6");
+}
+
+TEST_F(AdmissionTest, WaitingPerSourceIsTheLimit) {
+  conf_extra = "waiting-per-source 1\n";
+  start_server();
+  io::TcpConnection a = idle("127.0.0.5");
+  io::TcpConnection b = idle("127.0.0.5");
+  EXPECT_EQ(server->stats().connections_refused_per_source, 1u);
+  EXPECT_TRUE(run_until([&] { return server_closed(b); }));
+  EXPECT_FALSE(server_closed(a));
+}
+
+// 64 waiting connections (2 slots: the limit is max(64, 2 x 2)): each new
+// one closes the oldest waiting one, never a connection with a call.
+TEST_F(AdmissionTest, AtTheLimitTheOldestWaitingConnectionMakesRoom) {
+  conf_extra = "waiting-per-source 1000\n";
+  start_server();
+  bring_up("127.0.0.2", 0x0A01);  // a session, older than every waiting one
+  std::vector<io::TcpConnection> held;
+  for (int i = 0; i < 64; ++i) held.push_back(idle("127.0.0.5"));
+  EXPECT_EQ(server->stats().connections_evicted, 0u);
+  io::TcpConnection fresh = idle("127.0.0.6");
+  EXPECT_EQ(server->stats().connections_evicted, 1u);
+  EXPECT_TRUE(run_until([&] { return server_closed(held[0]); }));
+  EXPECT_FALSE(server_closed(held[1]));
+  EXPECT_FALSE(server_closed(fresh));
+  // A proper client gets in (closing the next oldest) and places its call.
+  bring_up("127.0.0.9", 0x0A02);
+  EXPECT_EQ(server->stats().connections_evicted, 2u);
+  EXPECT_TRUE(run_until([&] { return server_closed(held[1]); }));
+  EXPECT_EQ(server->session_count(), 2u);
+  EXPECT_FALSE(clients[0]->closed);
+  EXPECT_EQ(sink.lines_with("127.0.0.5: closing this address's oldest connection").size(), 1u);
+  EXPECT_EQ(value_of(server->metrics_text(), "pptpx_control_connections_evicted_total"), "2");
+}
+
+// stimeout bounds the wait for Start-Control-Connection-Request and, after
+// it, for a call; a connection with a call stays.
+TEST_F(AdmissionTest, StimeoutClosesConnectionsThatPlaceNoCall) {
+  conf_extra = "stimeout 1\n";
+  start_server();
+  io::TcpConnection silent = idle("127.0.0.5");
+  auto tcp = apptest::connect_loopback(server->port(), ip("127.0.0.6"));
+  ASSERT_TRUE(tcp);
+  clients.push_back(std::make_unique<Pns>(std::move(*tcp), ip("127.0.0.6"), log, loop->now()));
+  Pns& started = *clients.back();
+  started.ctl.core().start(loop->now());  // Start-Control-Connection-Request, no call
+  ASSERT_TRUE(run_until([&] { return started.ctl.core().established(); }));
+  bring_up("127.0.0.9", 0x0A01);
+  ASSERT_TRUE(run_until([&] { return server->stats().connections_idle_closed == 2; }, seconds(4)));
+  EXPECT_TRUE(run_until([&] { return started.ctl.eof() && server_closed(silent); }));
+  run_until([] { return false; }, milliseconds(1200));
+  EXPECT_EQ(server->session_count(), 1u);
+  EXPECT_FALSE(clients.back()->closed);
+  EXPECT_EQ(sink.lines_with("without a call: no call placed in time (stimeout 1 s)").size(), 1u);
+  EXPECT_EQ(
+      sink.lines_with("without a call: no Start-Control-Connection-Request (stimeout 1 s)").size(),
+      1u);
+  EXPECT_EQ(value_of(server->metrics_text(), "pptpx_control_connections_idle_closed_total"), "2");
+}
+
+// A peer that sends Echo-Requests and never reads the replies: the server
+// queues at most 64 KiB beyond what the socket took, then disconnects it.
+TEST_F(AdmissionTest, APeerThatDoesNotReadIsDisconnected) {
+  start_server();
+  bring_up("127.0.0.9", 0x0A01);
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  int small = 2048;
+  ASSERT_EQ(::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(server->port());
+  sin.sin_addr.s_addr = htonl(kLoopback.value);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin), 0);
+  ASSERT_EQ(::fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+  io::TcpConnection peer{io::Fd(fd)};
+  Bytes flood = pptp::encode(pptp::StartControlConnectionRequest{});
+  for (uint32_t i = 0; i < 256; ++i) {
+    Bytes m = pptp::encode(pptp::EchoRequest{i});
+    flood.insert(flood.end(), m.begin(), m.end());
+  }
+  ASSERT_TRUE(run_until(
+      [&] {
+        // Our own queue is bounded too: top it up only when it is empty.
+        // Errors (the server's reset at the end) are what we wait for.
+        if (!peer.want_write()) (void)peer.write(flood);
+        if (peer.want_write()) (void)peer.flush();
+        return server->stats().connections_output_overflow == 1;
+      },
+      seconds(20)));
+  EXPECT_EQ(sink.lines_with("does not read what we send (over 64 KiB unsent)").size(), 1u);
+  EXPECT_EQ(server->session_count(), 1u);
+  EXPECT_EQ(value_of(server->metrics_text(), "pptpx_control_connections_output_overflow_total"),
+            "1");
 }
 
 }  // namespace

@@ -110,6 +110,25 @@ TEST(PptpdConf, ReorderTimeoutExtension) {
   }
 }
 
+TEST(PptpdConf, WaitingPerSourceExtension) {
+  Diagnostics d;
+  PptpdConf c = parse_pptpd_conf("debug\n", "p", d);
+  EXPECT_EQ(c.waiting_per_source, 4);
+  c = parse_pptpd_conf("waiting-per-source 1\n", "p", d);
+  EXPECT_TRUE(d.empty());
+  EXPECT_EQ(c.waiting_per_source, 1);
+  c = parse_pptpd_conf("waiting-per-source 65535\n", "p", d);
+  EXPECT_EQ(c.waiting_per_source, 65535);
+  for (const char* bad : {"0", "-1", "65536", "4x"}) {
+    Diagnostics e;
+    c = parse_pptpd_conf(std::string("waiting-per-source ") + bad + "\n", "p.conf", e);
+    ASSERT_EQ(e.size(), 1u) << bad;
+    EXPECT_TRUE(e[0].is_error);
+    EXPECT_EQ(e[0].str(), std::string("p.conf:1: waiting-per-source value '") + bad +
+                              "' is not a number from 1 to 65535");
+  }
+}
+
 TEST(PptpdConf, MetricsExtension) {
   Diagnostics d;
   PptpdConf c = parse_pptpd_conf("debug\n", "p", d);

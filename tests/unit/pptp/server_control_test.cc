@@ -142,6 +142,47 @@ TEST_F(ServerControlTest, EstablishTimeout) {
   EXPECT_EQ(srv.stats().establish_timeouts, 1u);
 }
 
+class ServerControlCallTimeout : public ::testing::Test {
+ protected:
+  static ServerControlConfig make_cfg() {
+    ServerControlConfig c;
+    c.call_timeout = seconds(10);
+    return c;
+  }
+  MemoryLogSink sink;
+  const Time t0 = Time{} + seconds(100);
+  ServerControl srv{make_cfg(), Logger(sink), t0};
+};
+
+// An established connection that has no call accepted call_timeout later
+// is closed: waiting with Echo-Requests alone does not keep it.
+TEST_F(ServerControlCallTimeout, ClosesAnEstablishedConnectionWithoutACall) {
+  EXPECT_EQ(srv.next_deadline(), t0 + ServerControlConfig{}.establish_timeout);
+  srv.on_bytes(encode(StartControlConnectionRequest{}), t0 + seconds(2));
+  ASSERT_TRUE(srv.established());
+  EXPECT_EQ(srv.next_deadline(), t0 + seconds(12));
+  srv.on_bytes(encode(EchoRequest{1}), t0 + seconds(11));
+  srv.on_timer(t0 + seconds(11));
+  EXPECT_FALSE(srv.closed());
+  srv.on_timer(t0 + seconds(12));
+  EXPECT_TRUE(srv.closed());
+  EXPECT_EQ(srv.close_reason(), "no call placed in time");
+  EXPECT_EQ(srv.stats().call_timeouts, 1u);
+}
+
+// Once a call is accepted the limit is gone, also after the call ends.
+TEST_F(ServerControlCallTimeout, AnAcceptedCallLiftsIt) {
+  srv.on_bytes(encode(StartControlConnectionRequest{}), t0);
+  OutgoingCallRequest oc;
+  oc.call_id = 9;
+  srv.on_bytes(encode(oc), t0 + seconds(1));
+  srv.accept_call(9, 1000, 0, t0 + seconds(1));
+  EXPECT_GT(srv.next_deadline(), t0 + seconds(30));  // the next Echo-Request
+  srv.on_timer(t0 + seconds(30));
+  EXPECT_FALSE(srv.closed());
+  EXPECT_EQ(srv.stats().call_timeouts, 0u);
+}
+
 TEST_F(ServerControlTest, RejectCall) {
   establish();
   feed(ocrq(5), t0);
