@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <linux/errqueue.h>
+#include <linux/filter.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -101,14 +102,40 @@ Result<GreSocket> GreSocket::open(const Options& opts) {
   // refuse it with EMSGSIZE.
   int pmtu = IP_PMTUDISC_DONT;
   (void)::setsockopt(fd.get(), IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
-  // ICMP errors about what we send (fragmentation needed, protocol 47
-  // unreachable or prohibited) are queued for recv_errors(): they name the
-  // cause of a path that does not work. Without it the kernel drops them.
-  int on = 1;
-  (void)::setsockopt(fd.get(), IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
   GreSocket s;
   s.fd_ = std::move(fd);
+  s.probe_fd_ = open_probe_socket(opts.local);
   return s;
+}
+
+// The second raw GRE socket: IP_RECVERR, so the kernel queues the ICMP
+// errors about GRE from this host (each raw GRE socket gets them, whichever
+// sent the packet), and DF on what it sends. IP_RECVERR is not set on the
+// data socket because a queued error also fails its next send. A filter
+// that accepts nothing keeps the GRE every raw socket receives a copy of
+// off this one; what came before the filter is read away. Optional: without
+// it there are no probes with DF and no ICMP errors.
+Fd GreSocket::open_probe_socket(Ipv4 local) {
+  Fd fd(::socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kIpProtoGre));
+  if (!fd.valid()) return fd;
+  sock_filter reject_all = BPF_STMT(BPF_RET | BPF_K, 0);
+  sock_fprog prog{1, &reject_all};
+  int on = 1;
+  int pmtu = IP_PMTUDISC_DO;
+  if (::setsockopt(fd.get(), SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0 ||
+      ::setsockopt(fd.get(), IPPROTO_IP, IP_RECVERR, &on, sizeof on) < 0 ||
+      ::setsockopt(fd.get(), IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof pmtu) < 0)
+    return Fd();
+  if (!local.is_zero()) {
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(local.value);
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sin), sizeof(sin)) < 0) return Fd();
+  }
+  uint8_t drain[64];
+  for (int i = 0; i < 4096 && ::recv(fd.get(), drain, sizeof drain, MSG_DONTWAIT) >= 0; ++i) {
+  }
+  return fd;
 }
 
 Result<size_t> GreSocket::recv_batch(GreRecvBatch& batch) {
@@ -155,20 +182,22 @@ Result<size_t> GreSocket::recv_batch(GreRecvBatch& batch) {
   return out;
 }
 
-size_t GreSocket::send_batch(GreSendBatch& batch) {
+size_t GreSocket::send_batch(GreSendBatch& batch) { return send_on(fd_.get(), batch, false); }
+
+// retry: a packet refused is tried once more before it is counted and
+// skipped (the probe socket: an ICMP error queued on it fails the next send
+// once with its errno, though nothing is wrong with that packet).
+size_t GreSocket::send_on(int fd, GreSendBatch& batch, bool retry) {
   size_t done = 0;
   size_t sent = 0;
-  // An ICMP error queued for the socket (IP_RECVERR) fails the next send
-  // once with its errno, though nothing is wrong with that packet: a
-  // refused packet is tried once more before it is counted and skipped.
-  bool retried = false;
+  bool retried = !retry;
   while (done < batch.count_) {
-    int n = ::sendmmsg(fd_.get(), batch.msgs_.data() + done,
-                       static_cast<unsigned>(batch.count_ - done), MSG_DONTWAIT | MSG_NOSIGNAL);
+    int n = ::sendmmsg(fd, batch.msgs_.data() + done, static_cast<unsigned>(batch.count_ - done),
+                       MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n > 0) {
       done += static_cast<size_t>(n);
       sent += static_cast<size_t>(n);
-      retried = false;
+      retried = !retry;
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -180,10 +209,11 @@ size_t GreSocket::send_batch(GreSendBatch& batch) {
       retried = true;
       continue;
     }
-    // The packet at `done` was refused twice; skip it and carry on.
-    ++stats_.tx_errors;
+    // The packet at `done` was refused; skip it and carry on. A probe too
+    // big for the route is what probes are for: the error queue has it.
+    if (!(retry && errno == EMSGSIZE)) ++stats_.tx_errors;
     ++done;
-    retried = false;
+    retried = !retry;
   }
   stats_.tx_packets += sent;
   batch.count_ = 0;
@@ -191,12 +221,8 @@ size_t GreSocket::send_batch(GreSendBatch& batch) {
 }
 
 size_t GreSocket::send_batch_dont_fragment(GreSendBatch& batch) {
-  int mode = IP_PMTUDISC_DO;
-  (void)::setsockopt(fd_.get(), IPPROTO_IP, IP_MTU_DISCOVER, &mode, sizeof(mode));
-  size_t sent = send_batch(batch);
-  mode = IP_PMTUDISC_DONT;
-  (void)::setsockopt(fd_.get(), IPPROTO_IP, IP_MTU_DISCOVER, &mode, sizeof(mode));
-  return sent;
+  if (!probe_fd_.valid()) return send_batch(batch);
+  return send_on(probe_fd_.get(), batch, true);
 }
 
 namespace {
@@ -233,6 +259,7 @@ bool read_extended_error(msghdr& h, GreError& e) {
 
 size_t GreSocket::recv_errors(std::span<GreError> out) {
   size_t n = 0;
+  if (!probe_fd_.valid()) return 0;
   while (n < out.size()) {
     uint8_t data[64];
     iovec iov{data, sizeof data};
@@ -245,7 +272,7 @@ size_t GreSocket::recv_errors(std::span<GreError> out) {
     h.msg_iovlen = 1;
     h.msg_control = control;
     h.msg_controllen = sizeof control;
-    ssize_t got = ::recvmsg(fd_.get(), &h, MSG_ERRQUEUE | MSG_DONTWAIT);
+    ssize_t got = ::recvmsg(probe_fd_.get(), &h, MSG_ERRQUEUE | MSG_DONTWAIT);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) break;
     GreError e;

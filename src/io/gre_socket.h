@@ -122,7 +122,9 @@ class GreIo {
   // probe); a packet larger than the path MTU the host knows comes back as
   // a local GreError.
   virtual size_t send_batch_dont_fragment(GreSendBatch& batch) { return send_batch(batch); }
-  // Takes up to out.size() waiting errors (when the loop reports kError).
+  // The descriptor that signals errors (kError), -1 when there is none.
+  virtual int error_fd() const { return -1; }
+  // Takes up to out.size() waiting errors (when error_fd() reports kError).
   virtual size_t recv_errors(std::span<GreError> out) {
     (void)out;
     return 0;
@@ -154,13 +156,19 @@ class GreSocket final : public GreIo {
   // the remainder is dropped, like a full device queue. Returns the number
   // sent.
   size_t send_batch(GreSendBatch& batch) override;
+  // Sent from the probe socket (below).
   size_t send_batch_dont_fragment(GreSendBatch& batch) override;
-  // Reads the error queue (MSG_ERRQUEUE) without blocking.
+  int error_fd() const override { return probe_fd_.valid() ? probe_fd_.get() : -1; }
+  // Reads the probe socket's error queue (MSG_ERRQUEUE) without blocking.
   size_t recv_errors(std::span<GreError> out) override;
   [[nodiscard]] std::error_code send(Ipv4 dst, ByteView packet);
 
  private:
-  Fd fd_;
+  static Fd open_probe_socket(Ipv4 local);
+  size_t send_on(int fd, GreSendBatch& batch, bool retry);
+
+  Fd fd_;        // data: sent without DF, no error queue
+  Fd probe_fd_;  // DF probes and the ICMP errors about all our GRE
   GreSocketStats stats_;
 };
 

@@ -46,8 +46,14 @@ Client::~Client() {
   if (connect_timer_) loop_.cancel_timer(connect_timer_);
   if (gre_watch_timer_) loop_.cancel_timer(gre_watch_timer_);
   close_tcp();
-  if (gre_) loop_.remove(gre_->fd());
+  unwatch_gre();
   if (ppp_if_ && if_ready_) loop_.remove(ppp_if_->fd());
+}
+
+void Client::unwatch_gre() {
+  if (!gre_) return;
+  loop_.remove(gre_->fd());
+  if (gre_->error_fd() >= 0) loop_.remove(gre_->error_fd());
 }
 
 void Client::defer(std::function<void()> fn) {
@@ -95,12 +101,17 @@ std::error_code Client::start() {
   auto g = platform_->open_gre(go);
   if (!g) return g.error();
   gre_ = std::make_unique<app::GrePort>(std::move(g.value()), log_);
-  auto on_gre = [this](uint32_t events) {
-    if (gre_ && (events & io::kError))
-      gre_->receive_errors([this](const session::PathError& e, uint16_t) { on_gre_error(e); });
+  auto on_gre = [this](uint32_t) {
     if (gre_) gre_->receive([this](session::GreDatagram& d) { on_gre_datagram(d); });
   };
   if (auto ec = loop_.add(gre_->fd(), io::kReadable, on_gre)) return ec;
+  auto on_error = [this](uint32_t) {
+    if (gre_)
+      gre_->receive_errors([this](const session::PathError& e, uint16_t) { on_gre_error(e); });
+  };
+  if (gre_->error_fd() >= 0) {
+    if (auto ec = loop_.add(gre_->error_fd(), io::kReadable, on_error)) return ec;
+  }
 
   stage_ = Stage::kConnecting;
   auto t = io::TcpConnection::connect({server_, port_}, settings_.pty.localbind);
@@ -358,10 +369,8 @@ void Client::maybe_finish() {
   stage_ = Stage::kFinished;
   if (control_timer_) loop_.cancel_timer(control_timer_);
   control_timer_ = 0;
-  if (gre_) {
-    loop_.remove(gre_->fd());
-    gre_.reset();
-  }
+  unwatch_gre();
+  gre_.reset();
   int status = status_;
   auto done = done_;
   loop_.add_timer_after(Duration::zero(), [done, status] { done(status); });

@@ -147,6 +147,7 @@ class Client {
   // The error line for our authentication failing: the cause and the fix.
   std::string explain_auth_failure(const session::call_event::AuthFailed& f) const;
   void on_gre_error(const session::PathError& e);
+  void unwatch_gre();
   void deliver_ip(ByteView ip);
   void deliver_released();
   void on_tun_readable();

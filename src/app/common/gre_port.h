@@ -35,6 +35,8 @@ class GrePort {
   GrePort& operator=(const GrePort&) = delete;
 
   int fd() const { return io_->fd(); }
+  // Where ICMP errors about our GRE wait (receive_errors()); -1: nowhere.
+  int error_fd() const { return io_->error_fd(); }
   const session::IngressStats& ingress() const { return ingress_; }
   const io::GreSocketStats& socket_stats() const { return io_->stats(); }
   // "GRE socket: ... | malformed GRE: ...": the socket's and the parser's counters.
@@ -58,7 +60,7 @@ class GrePort {
   }
 
   // Reads up to kErrorBatch errors the kernel queued for packets we sent
-  // (when the loop reports kError) and calls on_error(const
+  // (when error_fd() is ready) and calls on_error(const
   // session::PathError&, uint16_t quoted_call_id) for each; the rest wait
   // for the next turn of the loop.
   template <class F>

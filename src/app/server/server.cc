@@ -92,14 +92,18 @@ std::error_code Server::open_gre(Ipv4 bind) {
   auto g = platform_->open_gre(go);
   if (!g) return fail_start(g.error(), gre_failure(g.error()));
   gre_ = std::make_unique<app::GrePort>(std::move(g.value()), log_);
-  auto on_gre = [this](uint32_t events) {
-    if (events & io::kError)
-      gre_->receive_errors(
-          [this](const session::PathError& e, uint16_t id) { on_gre_error(e, id); });
+  auto on_gre = [this](uint32_t) {
     gre_->receive([this](session::GreDatagram& d) { on_gre_datagram(d); });
   };
   if (auto ec = loop_.add(gre_->fd(), io::kReadable, on_gre))
     return fail_start(ec, "cannot watch the GRE socket: " + ec.message());
+  auto on_error = [this](uint32_t) {
+    gre_->receive_errors([this](const session::PathError& e, uint16_t id) { on_gre_error(e, id); });
+  };
+  if (gre_->error_fd() >= 0) {
+    if (auto ec = loop_.add(gre_->error_fd(), io::kReadable, on_error))
+      return fail_start(ec, "cannot watch the GRE probe socket: " + ec.message());
+  }
   return {};
 }
 
