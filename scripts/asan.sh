@@ -6,6 +6,8 @@
 #   scripts/asan.sh build   configure and build only
 #   scripts/asan.sh test    run the tests of build-asan/
 #   scripts/asan.sh         both
+#   scripts/asan.sh test DIR  run the tests of another sanitized tree (CI's
+#                           build-ci/, see scripts/ci-build.sh)
 # Any report fails. ASan and LSan write theirs to build-asan/sanitizer-reports/
 # (ASAN_OPTIONS log_path), so a leak in a pptpxd or pptpx that a test starts
 # and stops without looking at its exit status is caught too; they are
@@ -18,7 +20,7 @@
 # tests of build/ run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dir=build-asan
+dir=${2:-build-asan}
 step=${1:-all}
 case $step in build | test | all) ;; *) echo "usage: $0 [build|test|all]" >&2; exit 2 ;; esac
 

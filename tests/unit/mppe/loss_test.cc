@@ -80,7 +80,10 @@ struct Link {
     ++tag;
     enc.encrypt(p.data(), p.size());
     auto r = dec.decrypt(p);
-    if (dec.take_reset_request() | dec.take_discard_report()) enc.request_flush();
+    // Both are taken, whichever is set.
+    const bool reset = dec.take_reset_request();
+    const bool discard = dec.take_discard_report();
+    if (reset || discard) enc.request_flush();
     if (!r.ok()) return false;
     EXPECT_EQ(Bytes(r.plaintext.begin(), r.plaintext.end()), Bytes(o.begin() + 2, o.end()));
     return true;
