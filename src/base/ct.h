@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Constant-time comparison and secure zeroing for secrets and authenticators.
+// Constant-time comparison and secure zeroing for secrets and authenticators,
+// over OpenSSL (CRYPTO_memcmp, OPENSSL_cleanse).
 #pragma once
 
 #include <cstddef>

@@ -33,6 +33,9 @@ void usage(FILE* out) {
                "  show TARGET [--json]          the sessions TARGET names, in full\n"
                "  kill TARGET [--reason TEXT]   ends the sessions TARGET names\n"
                "  stats [--json]                every server counter\n"
+               "  blocks [--json]               addresses and users with failed logins: blocked\n"
+               "                                (time left) or their next login delayed\n"
+               "  unblock USER|ADDRESS|all      forgets their failed logins, ending a block\n"
                "  reload                        re-reads the configuration (as SIGHUP)\n"
                "  debug on|off                  debug logging\n"
                "  version                       pptpxd's version (and pptpxctl's)\n"
@@ -63,7 +66,8 @@ int usage_error(const std::string& what) {
 }
 
 bool known_command(const std::string& word) {
-  for (const char* c : {"sessions", "show", "kill", "stats", "reload", "debug", "version"})
+  for (const char* c :
+       {"sessions", "show", "kill", "stats", "blocks", "unblock", "reload", "debug", "version"})
     if (word == c) return true;
   return false;
 }
@@ -71,18 +75,21 @@ bool known_command(const std::string& word) {
 // What is wrong with the words after a known command, naming them.
 std::string wrong_arguments(const std::vector<std::string>& words) {
   const std::string& cmd = words[0];
-  if (words.size() == 1) return cmd + (cmd == "debug" ? " needs on or off" : " needs a TARGET");
+  if (words.size() == 1) {
+    if (cmd == "unblock") return "unblock needs a USER, an ADDRESS or all";
+    return cmd + (cmd == "debug" ? " needs on or off" : " needs a TARGET");
+  }
   if (cmd == "debug" && words.size() == 2) return "debug takes on or off, not '" + words[1] + "'";
-  size_t extra = cmd == "show" || cmd == "kill" || cmd == "debug" ? 2 : 1;
+  size_t extra = cmd == "show" || cmd == "kill" || cmd == "unblock" || cmd == "debug" ? 2 : 1;
   std::string takes = extra == 1 ? "nothing" : cmd == "debug" ? "on or off" : "a TARGET";
   return cmd + " takes " + takes + " and nothing more: '" + words[extra] + "'";
 }
 
 // Whether the words after the command fit it: show and kill take a
-// TARGET, debug takes on or off, the rest nothing.
+// TARGET, unblock a user or address, debug takes on or off, the rest nothing.
 bool words_fit(const std::vector<std::string>& words) {
   const std::string& cmd = words[0];
-  if (cmd == "show" || cmd == "kill") return words.size() == 2;
+  if (cmd == "show" || cmd == "kill" || cmd == "unblock") return words.size() == 2;
   if (cmd == "debug") return words.size() == 2 && (words[1] == "on" || words[1] == "off");
   return words.size() == 1;
 }
@@ -131,21 +138,34 @@ std::string pretty(const nlohmann::json& j) {
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
+// --json: the answer's payload as it is.
+void print_json(const std::string& cmd, const nlohmann::json& body) {
+  const std::string key = cmd == "show" ? "sessions" : cmd;
+  if (key == "sessions" || key == "blocks")
+    std::fputs(pretty(body.value(key, nlohmann::json::array())).c_str(), stdout);
+  else if (key == "stats")
+    std::fputs(pretty(body.value(key, nlohmann::json::object())).c_str(), stdout);
+  else
+    std::fputs(pretty(body).c_str(), stdout);
+}
+
+// What the answers to the commands with a table or list say.
+std::string tables(const std::string& cmd, const nlohmann::json& body) {
+  if (cmd == "sessions") return ctl::format_sessions(body.value("sessions", nlohmann::json()));
+  if (cmd == "show") return ctl::format_show(body.value("sessions", nlohmann::json()));
+  if (cmd == "stats") return ctl::format_stats(body.value("stats", nlohmann::json()));
+  if (cmd == "blocks")
+    return ctl::format_blocks(body.value("blocks", nlohmann::json()), body.value("throttle", true));
+  return "";
+}
+
 void print(const Cli& cli, const nlohmann::json& body) {
   const std::string& cmd = cli.req.command;
-  if (cli.json) {
-    if (cmd == "sessions" || cmd == "show")
-      std::fputs(pretty(body.value("sessions", nlohmann::json::array())).c_str(), stdout);
-    else if (cmd == "stats")
-      std::fputs(pretty(body.value("stats", nlohmann::json::object())).c_str(), stdout);
-    else
-      std::fputs(pretty(body).c_str(), stdout);
-    return;
-  }
-  std::string out;
-  if (cmd == "sessions") out = ctl::format_sessions(body.value("sessions", nlohmann::json()));
-  if (cmd == "show") out = ctl::format_show(body.value("sessions", nlohmann::json()));
-  if (cmd == "stats") out = ctl::format_stats(body.value("stats", nlohmann::json()));
+  if (cli.json) return print_json(cmd, body);
+  std::string out = tables(cmd, body);
+  if (cmd == "unblock")
+    out = "forgot the failed logins of " + std::to_string(body.value("unblocked", 0)) +
+          " address(es) and user(s)\n";
   if (cmd == "kill")
     out = "disconnected " + std::to_string(body.value("killed", 0)) + " session(s)\n";
   if (cmd == "reload") out = "configuration re-read; it applies to new sessions\n";

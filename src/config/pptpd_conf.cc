@@ -66,6 +66,12 @@ constexpr std::array kKeywords = std::to_array<Keyword>({
     {"gre-timeout", Kind::kString},
     {"waiting-per-source", Kind::kString},
     {"metrics", Kind::kString},
+    {"auth-throttle", Kind::kString},
+    {"auth-free-failures", Kind::kString},
+    {"auth-max-delay", Kind::kString},
+    {"auth-block-user", Kind::kString},
+    {"auth-block-source", Kind::kString},
+    {"auth-block-time", Kind::kString},
     {"metrics-per-session", Kind::kFlag},
 });
 
@@ -116,6 +122,39 @@ void strict_number(Field& field, std::string_view key, const std::string& value,
                        std::to_string(hi)});
 }
 
+// The auth-* keywords with a number (strict): the field, its range and unit.
+struct AuthNumber {
+  std::string_view key;
+  int PptpdConf::*field;
+  int lo, hi;
+  std::string_view unit;
+};
+constexpr std::array kAuthNumbers = std::to_array<AuthNumber>({
+    {"auth-free-failures", &PptpdConf::auth_free_failures, 0, kMaxAuthCount, ""},
+    {"auth-max-delay", &PptpdConf::auth_max_delay, 0, kMaxAuthMaxDelay, "of seconds "},
+    {"auth-block-user", &PptpdConf::auth_block_user, 0, kMaxAuthCount, ""},
+    {"auth-block-source", &PptpdConf::auth_block_source, 0, kMaxAuthCount, ""},
+    {"auth-block-time", &PptpdConf::auth_block_time, 1, kMaxAuthBlockTime, "of seconds "},
+});
+
+// auth-throttle on|off and the auth-* numbers; false for another keyword.
+bool apply_auth(PptpdConf& c, std::string_view key, const std::string& value,
+                const std::string& file, int line, Diagnostics& diags) {
+  if (key == "auth-throttle") {
+    if (value == "on" || value == "off")
+      c.auth_throttle = value == "on";
+    else
+      diags.push_back({file, line, true, "auth-throttle value '" + value + "' is not on or off"});
+    return true;
+  }
+  for (const AuthNumber& n : kAuthNumbers) {
+    if (n.key != key) continue;
+    strict_number(c.*n.field, key, value, n.lo, n.hi, n.unit, file, line, diags);
+    return true;
+  }
+  return false;
+}
+
 // The keywords with a number: listen-backlog, reorder-timeout, gre-timeout
 // and waiting-per-source (pptpx's, strict), connections and stimeout
 // (pptpd's atoi, the default when not positive).
@@ -158,7 +197,7 @@ void apply(PptpdConf& c, std::string_view key, const std::string& value, const s
     if (!c.metrics)
       diags.push_back({file, line, true,
                        "metrics value '" + value + "' is not ADDR:PORT (e.g. 127.0.0.1:9723)"});
-  } else {
+  } else if (!apply_auth(c, key, value, file, line, diags)) {
     apply_number(c, key, value, file, line, diags);
   }
 }

@@ -39,6 +39,18 @@ inline constexpr int kMaxGreTimeout = 600;
 // call yet that one source address may hold at once.
 inline constexpr int kDefaultWaitingPerSource = 4;
 inline constexpr int kMaxWaitingPerSource = 65535;
+// auth-throttle and its numbers (pptpx extensions): failed authentications
+// per source address and user name; see app/server/auth_throttle.h.
+inline constexpr int kDefaultAuthFreeFailures = 3;
+inline constexpr int kDefaultAuthMaxDelay = 15;  // seconds
+// The delay must end before the client (pptpx: 30 s) or our own
+// authentication timeout (60 s) gives up.
+inline constexpr int kMaxAuthMaxDelay = 30;
+inline constexpr int kDefaultAuthBlockUser = 10;
+inline constexpr int kDefaultAuthBlockSource = 30;
+inline constexpr int kDefaultAuthBlockTime = 900;  // seconds
+inline constexpr int kMaxAuthCount = 1000000;
+inline constexpr int kMaxAuthBlockTime = 86400 * 7;
 inline constexpr std::string_view kDefaultLocalIp = "192.168.0.1-100";
 inline constexpr std::string_view kDefaultRemoteIp = "192.168.1.1-100";
 
@@ -62,8 +74,14 @@ struct PptpdConf {
   int reorder_timeout_ms = kDefaultReorderTimeoutMs;  // pptpx extension
   int gre_timeout = kDefaultGreTimeout;               // pptpx extension, seconds
   int waiting_per_source = kDefaultWaitingPerSource;  // pptpx extension
-  std::optional<HostPort> metrics;                    // pptpx extension; default off
-  bool metrics_per_session = false;                   // pptpx extension
+  bool auth_throttle = true;                          // pptpx extensions: auth-*
+  int auth_free_failures = kDefaultAuthFreeFailures;
+  int auth_max_delay = kDefaultAuthMaxDelay;
+  int auth_block_user = kDefaultAuthBlockUser;
+  int auth_block_source = kDefaultAuthBlockSource;
+  int auth_block_time = kDefaultAuthBlockTime;
+  std::optional<HostPort> metrics;   // pptpx extension; default off
+  bool metrics_per_session = false;  // pptpx extension
   bool debug = false, noipparam = false, logwtmp = false, delegate = false;
 };
 

@@ -15,7 +15,7 @@ struct CommandShape {
 constexpr std::array kCommands = {
     CommandShape{"sessions", false}, CommandShape{"show", true},    CommandShape{"kill", true},
     CommandShape{"stats", false},    CommandShape{"reload", false}, CommandShape{"debug", false},
-    CommandShape{"version", false},
+    CommandShape{"version", false},  CommandShape{"blocks", false}, CommandShape{"unblock", true},
 };
 
 const CommandShape* find_command(std::string_view name) {
@@ -112,13 +112,17 @@ std::optional<AdminRequest> parse_admin_request(std::string_view line, std::stri
   if (!r) return r;
   const CommandShape* shape = find_command(r->command);
   if (!shape) {
-    *error = r->command.empty() ? std::string("empty request")
-                                : "unknown command '" + r->command +
-                                      "' (sessions, show, kill, stats, reload, debug, version)";
+    *error = r->command.empty()
+                 ? std::string("empty request")
+                 : "unknown command '" + r->command +
+                       "' (sessions, show, kill, stats, blocks, unblock, reload, debug, "
+                       "version)";
     return std::nullopt;
   }
   if (shape->target && r->target.empty()) {
-    *error = r->command + " needs a session: an interface, a user or an address";
+    *error = r->command == "unblock"
+                 ? std::string("unblock needs a user, an address or all")
+                 : r->command + " needs a session: an interface, a user or an address";
     return std::nullopt;
   }
   return r;

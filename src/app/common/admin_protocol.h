@@ -9,6 +9,9 @@
 //   show TARGET              the sessions TARGET matches, in full
 //   kill TARGET [REASON]     ends the sessions TARGET matches
 //   stats                    every server counter
+//   blocks                   addresses and users with failed logins:
+//                            blocked, or their next login delayed
+//   unblock USER|ADDRESS|all forgets their failed logins
 //   reload                   re-reads the configuration (as SIGHUP)
 //   debug on|off             debug logging
 //   version
@@ -31,7 +34,7 @@ inline constexpr size_t kMaxAdminRequest = 4096;
 
 struct AdminRequest {
   std::string command;
-  std::string target;  // show, kill
+  std::string target;  // show, kill, unblock
   std::string reason;  // kill
   bool on = false;     // debug
 };

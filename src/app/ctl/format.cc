@@ -132,6 +132,21 @@ std::string format_show(const nlohmann::json& sessions) {
   return out;
 }
 
+std::string format_blocks(const nlohmann::json& blocks, bool throttle_on) {
+  std::string off = throttle_on ? "" : "auth-throttle is off: nothing is counted\n";
+  if (!blocks.is_array() || blocks.empty()) return off + "no failed logins\n";
+  std::vector<Row> rows = {{"KIND", "NAME", "FAILURES", "STATE", "REFUSED", "FORGOTTEN-IN"}};
+  for (const auto& b : blocks) {
+    bool blocked = b.value("blocked", false);
+    std::string state = blocked ? "blocked " + human_duration(signed_num(b, "blocked_seconds"))
+                                : fmt::format("delay {}s", signed_num(b, "delay_seconds"));
+    rows.push_back({str_or(b, "kind"), str_or(b, "name"), std::to_string(num(b, "failures")), state,
+                    std::to_string(num(b, "refused")),
+                    human_duration(signed_num(b, "forgotten_in_seconds"))});
+  }
+  return off + align(rows, {false, false, true, false, true, true});
+}
+
 std::string format_stats(const nlohmann::json& stats) {
   std::vector<std::pair<std::string, std::string>> kv;
   flatten(stats, "", &kv);

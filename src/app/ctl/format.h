@@ -19,6 +19,10 @@ std::string human_duration(int64_t seconds);
 std::string format_sessions(const nlohmann::json& sessions);
 // `show`: each session as "key: value" lines, nested objects as "a.b".
 std::string format_show(const nlohmann::json& sessions);
+// `blocks`: one aligned row per address or user with failed logins, a
+// header first; "no failed logins" when there are none, and a note when
+// the throttle is off.
+std::string format_blocks(const nlohmann::json& blocks, bool throttle_on);
 // `stats`: "key value" lines, aligned, nested objects as "a.b".
 std::string format_stats(const nlohmann::json& stats);
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The control socket's requests on the server: sessions, show, kill, stats,
-// reload, debug, version (see app/common/admin_protocol.h).
+// blocks, unblock, reload, debug, version (see app/common/admin_protocol.h).
 #include <nlohmann/json.hpp>
 
 #include "app/server/server.h"
@@ -149,6 +149,9 @@ nlohmann::json Server::stats_json() const {
       {"calls", t.calls},
       {"calls_refused_no_slot", t.calls_refused_no_slot},
       {"calls_without_gre", t.calls_without_gre},
+      {"auth_throttled", t.auth_throttled},
+      {"auth_blocked_refusals", t.auth_blocked_refusals},
+      {"auth_blocks_started", t.auth_blocks_started},
       {"gre_unknown_call", t.gre_unknown_call},
       {"gre_wrong_peer", t.gre_wrong_peer},
       {"tun_dropped", t.tun_dropped},
@@ -181,6 +184,25 @@ nlohmann::json Server::stats_json() const {
                            {"clients_refused", a.clients_refused}};
   }
   return j;
+}
+
+// Every address and user with failed logins not yet forgotten: blocked
+// (refused for blocked_seconds more) or delayed (its next login waits
+// delay_seconds).
+nlohmann::json Server::blocks_json() const {
+  nlohmann::json list = nlohmann::json::array();
+  auto secs = [](Duration d) { return std::chrono::ceil<seconds>(d).count(); };
+  for (const AuthThrottle::Row& r : auth_throttle_.rows(loop_.now())) {
+    list.push_back({{"kind", r.is_user ? "user" : "address"},
+                    {"name", r.key},
+                    {"failures", r.failures},
+                    {"blocked", r.blocked_for > Duration::zero()},
+                    {"blocked_seconds", secs(r.blocked_for)},
+                    {"refused", r.refused},
+                    {"delay_seconds", secs(r.next_delay)},
+                    {"forgotten_in_seconds", secs(r.forgotten_in)}});
+  }
+  return list;
 }
 
 size_t Server::kill_sessions(const std::vector<Link*>& found, std::string_view reason) {
@@ -221,6 +243,15 @@ nlohmann::json Server::admin_request(const app::AdminRequest& req) {
   const std::string& cmd = req.command;
   if (cmd == "sessions" || cmd == "show" || cmd == "kill") return admin_sessions(req);
   if (cmd == "stats") return {{"stats", stats_json()}};
+  if (cmd == "blocks")
+    return {{"blocks", blocks_json()}, {"throttle", settings_.auth_throttle.enabled}};
+  if (cmd == "unblock") {
+    size_t n = auth_throttle_.clear(req.target);
+    if (n == 0 && req.target != "all")
+      return app::admin_error("no blocked or throttled address or user '" + req.target + "'");
+    log_.notice("failed logins of {} forgotten by the administrator ({} entries)", req.target, n);
+    return {{"unblocked", n}};
+  }
   if (cmd == "version") return {{"version", admin_hooks_.version}};
   if (cmd == "debug") {
     if (!admin_hooks_.debug) return app::admin_error("debug cannot be switched here");

@@ -61,6 +61,13 @@ struct Link {
   int mppe_bits = 0;  // 0: no MPPE
   bool mppe_stateless = false;
   std::optional<config::SecretEntry> secret_entry;  // secret wiped: addresses only
+  // The client's authentication as the auth throttle sees it (links.cc):
+  // the attempt whose verdict is due, and the answer a delay holds back.
+  enum class Attempt { kNone, kChecked, kRefused };
+  Attempt attempt = Attempt::kNone;
+  std::string attempt_user;  // the name counted: as looked up in the secrets
+  uint32_t held_answer = 0;  // nonzero: the delayed answer's number
+  uint32_t answers = 0;      // numbers the delayed answers
   Time started;
   Time ip_up_at;
   Logger log;

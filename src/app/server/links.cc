@@ -162,27 +162,72 @@ void Server::handle_call_event(Link& link, session::CallEvent& ev) {
 }
 
 void Server::answer_secret(Link& link, const session::call_event::SecretNeeded& q) {
-  const ppp::SecretRequest& req = q.request;
+  if (q.request.side == ppp::AuthSide::kUs) return answer_own_secret(link, q.request);
+  // The core asks again for the client's secret only after it failed the
+  // last one and offered a retry (MS-CHAP R=1): that one counts now.
+  if (link.attempt == Link::Attempt::kChecked) attempt_failed(link);
+  link.attempt = Link::Attempt::kNone;
+  answer_client(link, q.request, false);
+}
+
+void Server::answer_own_secret(Link& link, const ppp::SecretRequest& req) {
+  // The client asked us to authenticate: "our-name client-name secret".
+  std::optional<std::string> secret = settings_.ppp.password;
+  if (!secret) {
+    if (auto e = secrets_.find(req, link.log)) secret = std::move(e->secret);
+  }
+  if (!secret)
+    link.log.warn("no secret for authenticating us ('{}') to '{}'", req.client, req.server);
+  link.call.provide_secret(secret, loop_.now());
+  if (secret) secure_zero(*secret);
+}
+
+// The auth throttle first: a blocked source or user is refused unchecked
+// (the client sees the Failure a wrong password gets), a source or user
+// with failures waits for its verdict. Retransmitted Responses meanwhile
+// are the core's (repeats, answered with the verdict): nothing counts twice.
+void Server::answer_client(Link& link, const ppp::SecretRequest& req, bool held) {
   Time now = loop_.now();
-  if (req.side == ppp::AuthSide::kUs) {
-    // The client asked us to authenticate: "our-name client-name secret".
-    std::optional<std::string> secret = settings_.ppp.password;
-    if (!secret) {
-      if (auto e = secrets_.find(req, link.log)) secret = std::move(e->secret);
-    }
-    if (!secret)
-      link.log.warn("no secret for authenticating us ('{}') to '{}'", req.client, req.server);
-    link.call.provide_secret(secret, now);
-    if (secret) secure_zero(*secret);
+  // pppd: the server column is our name; with chapms-strip-domain a
+  // "DOMAIN\\user" login is looked up as "user", and counted as such.
+  std::string user = req.client;
+  if (settings_.ppp.chapms_strip_domain) {
+    if (size_t bs = user.rfind('\\'); bs != std::string::npos) user.erase(0, bs + 1);
+  }
+  link.attempt_user = user;
+  AuthThrottle::Decision d = auth_throttle_.check(link.peer_addr, user, now);
+  if (d.refused) {
+    stats_.auth_blocked_refusals++;
+    link.attempt = Link::Attempt::kRefused;
+    link.log.debug("refusing user '{}' unchecked: {} blocked", user,
+                   d.source_blocked ? "this address is" : "the user is");
+    link.secret_entry.reset();
+    link.call.provide_secret(std::nullopt, now);
     return;
   }
-  // pppd: the server column is our name; with chapms-strip-domain a
-  // "DOMAIN\\user" login is looked up as "user".
-  ppp::SecretRequest lookup = req;
-  if (settings_.ppp.chapms_strip_domain) {
-    if (size_t bs = lookup.client.rfind('\\'); bs != std::string::npos)
-      lookup.client.erase(0, bs + 1);
+  if (!held && d.delay > Duration::zero()) {
+    stats_.auth_throttled++;
+    link.log.info("user '{}': earlier failed logins from {} or as this user, answering in {} s",
+                  user, link.peer_addr.str(), std::chrono::duration_cast<seconds>(d.delay).count());
+    const uint32_t answer = ++link.answers;
+    link.held_answer = answer;
+    loop_.add_timer_after(d.delay, [this, id = link.our_id, answer, req] {
+      Link* l = calls_.find(id);
+      if (!l || l->ending || l->held_answer != answer) return;
+      l->held_answer = 0;
+      answer_client(*l, req, true);
+      service_call(*l);
+    });
+    return;
   }
+  check_client_secret(link, req);
+}
+
+void Server::check_client_secret(Link& link, const ppp::SecretRequest& req) {
+  Time now = loop_.now();
+  ppp::SecretRequest lookup = req;
+  lookup.client = link.attempt_user;
+  link.attempt = Link::Attempt::kChecked;
   auto entry = secrets_.find(lookup, link.log);
   if (!entry) {
     link.log.warn("no secret for user '{}' (server '{}') in {}", req.client, req.server,
@@ -196,13 +241,44 @@ void Server::answer_secret(Link& link, const session::call_event::SecretNeeded& 
   link.secret_entry = std::move(*entry);
 }
 
+// Counted against the client's address and the user name; a block that
+// starts is said once, with the count.
+void Server::attempt_failed(Link& link) {
+  link.attempt = Link::Attempt::kNone;
+  const AuthThrottle::Started started =
+      auth_throttle_.failed(link.peer_addr, link.attempt_user, loop_.now());
+  const auto block_s =
+      std::chrono::duration_cast<seconds>(settings_.auth_throttle.block_time).count();
+  if (started.source) {
+    stats_.auth_blocks_started++;
+    link.log.warn(
+        "{} failed logins from {}: refusing its logins for {} s (auth-block-source; pptpxctl "
+        "unblock {} ends it)",
+        *started.source, link.peer_addr.str(), block_s, link.peer_addr.str());
+  }
+  if (started.user) {
+    stats_.auth_blocks_started++;
+    link.log.warn(
+        "{} failed logins as user '{}': refusing them for {} s (auth-block-user; pptpxctl "
+        "unblock {} ends it)",
+        *started.user, link.attempt_user, block_s, link.attempt_user);
+  }
+}
+
 void Server::on_auth_failed(Link& link, const session::call_event::AuthFailed& f) {
   link.fail_setup(SetupFailure::kAuthFailed);
   if (f.side == ppp::AuthSide::kUs) {
     link.log.warn("the client refused our authentication as '{}': {}", f.peer_name, f.reason);
     return;
   }
+  if (link.attempt == Link::Attempt::kRefused) {
+    // Said once when the block started; each refusal is counted.
+    link.attempt = Link::Attempt::kNone;
+    link.log.debug("authentication refused for user '{}': blocked", f.peer_name);
+    return;
+  }
   link.log.warn("authentication failed for user '{}': {}", f.peer_name, f.reason);
+  if (link.attempt == Link::Attempt::kChecked) attempt_failed(link);
   stats_.outcomes.count_auth_failure(f.protocol, classify_auth_failure(f.reason));
   // "C@saVa\t" in chap-secrets ends in a tab for pppd and pptpxd, not in
   // "\t". Which escape stays unsaid: it is a piece of the secret.
@@ -268,6 +344,9 @@ void Server::on_authenticated(Link& link, const session::call_event::Authenticat
   }
   if (a.protocol != ppp::AuthProtocol::kNone)
     stats_.outcomes.auth_successes[method_index(a.protocol)]++;
+  // The user's failures are forgotten, its address's are not.
+  if (link.attempt == Link::Attempt::kChecked) auth_throttle_.succeeded(link.attempt_user);
+  link.attempt = Link::Attempt::kNone;
   link.peer_name = a.peer_name;
   link.auth = a.protocol;
   link.log.notice("user {} authenticated with {}", a.peer_name,

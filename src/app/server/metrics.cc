@@ -296,6 +296,17 @@ void Server::write_connections(Exposition& e) const {
             "Calls that had no GRE packet from the client gre-timeout seconds after they were "
             "placed (IP protocol 47 blocked between us?).",
             t.calls_without_gre);
+  e.counter("pptpx_auth_throttled_total",
+            "Client authentications answered late: earlier failures from that address or as "
+            "that user (auth-free-failures, auth-max-delay).",
+            t.auth_throttled);
+  e.counter("pptpx_auth_blocked_refusals_total",
+            "Client authentications refused unchecked: the address or user is blocked.",
+            t.auth_blocked_refusals);
+  e.counter("pptpx_auth_blocks_started_total",
+            "Addresses and users blocked after too many failed authentications "
+            "(auth-block-source, auth-block-user).",
+            t.auth_blocks_started);
   e.counter("pptpx_accept_errors_total", "Failed accept() calls of the TCP 1723 listener.",
             t.accept_errors);
 }

@@ -32,6 +32,7 @@ Server::Server(io::EventLoop& loop, Settings settings, LogSink& sink, Rng& rng,
       secrets_(settings_.flags.chap_secrets_path, settings_.flags.pap_secrets_path),
       runner_(loop, Logger(sink)),
       scripts_(runner_, [this] { maybe_finish_shutdown(); }),
+      auth_throttle_(settings_.auth_throttle),
       calls_(rng),
       started_(loop.now()) {}
 
@@ -149,6 +150,7 @@ void Server::reload(Settings settings) {
   settings.metrics = settings_.metrics;
   settings.metrics_per_session = settings_.metrics_per_session;
   settings_ = std::move(settings);
+  auth_throttle_.configure(settings_.auth_throttle);
   secrets_ = app::SecretsFiles(settings_.flags.chap_secrets_path, settings_.flags.pap_secrets_path);
   log_.notice("configuration re-read; it applies to new sessions");
 }

@@ -33,6 +33,7 @@
 #include "app/common/secrets.h"
 #include "app/server/admin_socket.h"
 #include "app/server/admission.h"
+#include "app/server/auth_throttle.h"
 #include "app/server/call_table.h"
 #include "app/server/control.h"
 #include "app/server/link.h"
@@ -65,10 +66,15 @@ struct ServerStats {
   uint64_t calls = 0;
   uint64_t calls_refused_no_slot = 0;
   uint64_t calls_without_gre = 0;  // no GRE from the client gre-timeout after the call
-  uint64_t gre_unknown_call = 0;   // no call with that ID
-  uint64_t gre_wrong_peer = 0;     // right call ID, wrong source address
-  uint64_t tun_dropped = 0;        // tun write failed or packet too big
-  uint64_t accept_errors = 0;      // accept() failed other than "none left"
+  // The auth throttle (auth_throttle.h): attempts answered late, attempts
+  // refused unchecked (their user or source blocked), blocks started.
+  uint64_t auth_throttled = 0;
+  uint64_t auth_blocked_refusals = 0;
+  uint64_t auth_blocks_started = 0;
+  uint64_t gre_unknown_call = 0;  // no call with that ID
+  uint64_t gre_wrong_peer = 0;    // right call ID, wrong source address
+  uint64_t tun_dropped = 0;       // tun write failed or packet too big
+  uint64_t accept_errors = 0;     // accept() failed other than "none left"
   // Per-connection and per-call counters, summed as they end.
   pptp::ControlStats control;
   ppp::PppCounters ppp;
@@ -180,6 +186,12 @@ class Server {
   void service_call(Link& link);
   void handle_call_event(Link& link, session::CallEvent& ev);
   void answer_secret(Link& link, const session::call_event::SecretNeeded& q);
+  void answer_own_secret(Link& link, const ppp::SecretRequest& req);
+  // The client's secret: refused (blocked), held back (delay) or checked.
+  void answer_client(Link& link, const ppp::SecretRequest& req, bool held);
+  void check_client_secret(Link& link, const ppp::SecretRequest& req);
+  // The verdict on the link's checked attempt: counted by the throttle.
+  void attempt_failed(Link& link);
   void on_auth_failed(Link& link, const session::call_event::AuthFailed& f);
   void on_authenticated(Link& link, const session::call_event::Authenticated& a);
   bool assign_addresses(Link& link, const std::string& user, Time now);
@@ -240,6 +252,7 @@ class Server {
   size_t kill_sessions(const std::vector<Link*>& found, std::string_view reason);
   nlohmann::json session_json(const Link& link, bool full) const;
   nlohmann::json stats_json() const;
+  nlohmann::json blocks_json() const;  // pptpxctl blocks
 
   // ---- server.cc ----
   std::error_code open_listener(Ipv4 bind, int cap);
@@ -275,6 +288,7 @@ class Server {
   std::map<uint64_t, std::unique_ptr<Control>> controls_;
   WaitingConnections waiting_;  // controls_ with no call placed yet
   SourceThrottle source_log_;
+  AuthThrottle auth_throttle_;  // failed authentications by source and user
   CallTable calls_;
 
   std::unique_ptr<AdminSocket> admin_;

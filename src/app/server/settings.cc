@@ -98,6 +98,9 @@ void apply_pptpd_conf(Settings& s, config::Diagnostics& diags) {
   }
   s.stimeout = seconds(s.conf.stimeout > 0 ? s.conf.stimeout : 10);
   s.gre_timeout = seconds(s.conf.gre_timeout);
+  s.auth_throttle = AuthThrottleConfig{
+      s.conf.auth_throttle,   s.conf.auth_free_failures, seconds(s.conf.auth_max_delay),
+      s.conf.auth_block_user, s.conf.auth_block_source,  seconds(s.conf.auth_block_time)};
   const Flags& f = s.flags;
   if (!f.no_metrics) s.metrics = f.metrics ? f.metrics : s.conf.metrics;
   s.metrics_per_session = f.metrics_per_session || s.conf.metrics_per_session;

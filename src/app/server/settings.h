@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "app/server/auth_throttle.h"
 #include "base/ip.h"
 #include "config/diagnostic.h"
 #include "config/ppp_options.h"
@@ -63,6 +64,7 @@ struct Settings {
   uint32_t speed = 115200;
   Duration stimeout = seconds(10);
   Duration gre_timeout = seconds(5);  // gre-timeout: no GRE from a new call's client
+  AuthThrottleConfig auth_throttle;   // auth-throttle, auth-*
   bool debug = false;
   std::string ip_up_script, ip_down_script;
   ppp::SessionConfig session;  // LCP/auth/MPPE settings for every session

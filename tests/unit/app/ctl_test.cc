@@ -47,9 +47,17 @@ TEST(AdminProtocol, BadRequestsSayWhy) {
   EXPECT_FALSE(parse("", &e));
   EXPECT_EQ(e, "empty request");
   EXPECT_FALSE(parse("shutdown", &e));
-  EXPECT_EQ(e, "unknown command 'shutdown' (sessions, show, kill, stats, reload, debug, version)");
+  EXPECT_EQ(e,
+            "unknown command 'shutdown' (sessions, show, kill, stats, blocks, unblock, reload, "
+            "debug, version)");
   EXPECT_FALSE(parse("kill", &e));
   EXPECT_EQ(e, "kill needs a session: an interface, a user or an address");
+  EXPECT_FALSE(parse("unblock", &e));
+  EXPECT_EQ(e, "unblock needs a user, an address or all");
+  auto u = parse("unblock 192.0.2.7");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->target, "192.0.2.7");
+  EXPECT_TRUE(parse("blocks"));
   EXPECT_FALSE(parse("debug maybe", &e));
   EXPECT_FALSE(parse(R"({"command":"debug"})", &e));
   EXPECT_FALSE(parse(R"({"command":7})", &e));
@@ -98,6 +106,32 @@ TEST(CtlFormat, StatsAndShowFlattenNestedObjects) {
   EXPECT_EQ(ctl::format_stats(st), "calls                     3\ncontrol_socket.requests  10\n");
   nlohmann::json one = nlohmann::json::array({{{"user", "bob"}, {"drops", {{"mppe", 1}}}}});
   EXPECT_EQ(ctl::format_show(one), "drops.mppe:  1\nuser:        bob\n");
+}
+
+TEST(CtlFormat, BlocksTableSaysBlockedOrDelayed) {
+  EXPECT_EQ(ctl::format_blocks(nlohmann::json::array(), true), "no failed logins\n");
+  EXPECT_EQ(ctl::format_blocks(nlohmann::json::array(), false),
+            "auth-throttle is off: nothing is counted\nno failed logins\n");
+  nlohmann::json b = nlohmann::json::array({{{"kind", "address"},
+                                             {"name", "192.0.2.7"},
+                                             {"failures", 31u},
+                                             {"blocked", true},
+                                             {"blocked_seconds", 840},
+                                             {"refused", 12u},
+                                             {"delay_seconds", 0},
+                                             {"forgotten_in_seconds", 840}},
+                                            {{"kind", "user"},
+                                             {"name", "alice"},
+                                             {"failures", 4u},
+                                             {"blocked", false},
+                                             {"blocked_seconds", 0},
+                                             {"refused", 0u},
+                                             {"delay_seconds", 2},
+                                             {"forgotten_in_seconds", 899}}});
+  EXPECT_EQ(ctl::format_blocks(b, true),
+            "KIND     NAME       FAILURES  STATE           REFUSED  FORGOTTEN-IN\n"
+            "address  192.0.2.7        31  blocked 14m00s       12        14m00s\n"
+            "user     alice             4  delay 2s              0        14m59s\n");
 }
 
 TEST(CtlRequest, ConnectErrorsNameTheCauseAndTheFix) {

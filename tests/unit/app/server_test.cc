@@ -867,6 +867,85 @@ TEST_F(ServerTest, AFailedLoginHintsAtAnEscapeInTheSecretWithoutLoggingIt) {
   EXPECT_EQ(sink.lines_with("authentication failed for user 'user1'").size(), 2u);
 }
 
+// The auth throttle, with small numbers: two free failures, then 1 s,
+// 2 s; user1 blocked at its fourth failure. Each call is two attempts:
+// the server offers an MS-CHAP retry and the client takes it.
+TEST_F(ServerTest, FailedLoginsAreAnsweredLaterThenRefusedUncheckedWithE691) {
+  sink.keep_all();
+  conf_extra =
+      "auth-free-failures 2\nauth-max-delay 2\nauth-block-user 4\nauth-block-source 100\n"
+      "auth-block-time 60\n";
+  start_server();
+  apptest::write_file(dir.file("chap-secrets"), "user1 pptpd another-secret *\n");
+  // How long the server took to say no (twice) to a call from `from`.
+  auto attempt = [&](const char* from, uint16_t id) {
+    Time t0 = loop->now();
+    Pns& p = dial(from, id);
+    EXPECT_TRUE(run_until([&] { return p.calls.count(id) && p.call(id).auth_failed; })) << from;
+    Duration took = loop->now() - t0;
+    EXPECT_TRUE(run_until([&] { return server->session_count() == 0; }));
+    return took;
+  };
+  EXPECT_LT(attempt("127.0.0.2", 0x0A01), milliseconds(900)) << "two free failures";
+  EXPECT_GE(attempt("127.0.0.2", 0x0A02), seconds(3)) << "1 s, then 2 s";
+  EXPECT_EQ(server->stats().auth_throttled, 2u);
+  auto blocks = sink.lines_with("failed logins as user 'user1'");
+  ASSERT_EQ(blocks.size(), 1u);
+  EXPECT_NE(blocks[0].find("4 failed logins as user 'user1': refusing them for 60 s"),
+            std::string::npos)
+      << blocks[0];
+  // Blocked: refused at once, unchecked, with the Failure a wrong password
+  // gets; the right password does not help.
+  apptest::write_file(dir.file("chap-secrets"), "user1 pptpd secret1 *\n");
+  EXPECT_LT(attempt("127.0.0.3", 0x0A03), milliseconds(900));
+  bool e691 = false;
+  for (const std::string& l : sink.lines_with("rejected: E=691"))
+    e691 = e691 || l.find("127.0.0.3") != std::string::npos;
+  EXPECT_TRUE(e691);
+  EXPECT_EQ(sink.lines_with("failed logins as user 'user1'").size(), 1u) << "said once";
+  EXPECT_EQ(server->stats().auth_blocked_refusals, 2u);
+  EXPECT_EQ(server->stats().auth_blocks_started, 1u);
+  std::string m = server->metrics_text();
+  EXPECT_EQ(value_of(m, "pptpx_auth_throttled_total"), "2");
+  EXPECT_EQ(value_of(m, "pptpx_auth_blocked_refusals_total"), "2");
+  EXPECT_EQ(value_of(m, "pptpx_auth_blocks_started_total"), "1");
+  // pptpxctl blocks: the address with its failures (a refusal is none)
+  // and next delay, the user blocked with its refusals.
+  nlohmann::json list = ask(*server, "blocks")["blocks"];
+  ASSERT_EQ(list.size(), 2u) << list.dump();
+  EXPECT_EQ(list[0]["name"], "127.0.0.2");
+  EXPECT_EQ(list[0]["failures"], 4u);
+  EXPECT_EQ(list[0]["blocked"], false);
+  EXPECT_EQ(list[0]["delay_seconds"], 2);
+  EXPECT_EQ(list[1]["name"], "user1");
+  EXPECT_EQ(list[1]["failures"], 4u);
+  EXPECT_EQ(list[1]["blocked"], true);
+  EXPECT_EQ(list[1]["refused"], 2u);
+  // pptpxctl unblock: user1 comes up at once from a new address.
+  EXPECT_EQ(ask(*server, "unblock user1")["unblocked"], 1u);
+  EXPECT_FALSE(ask(*server, "unblock user1")["ok"].get<bool>());
+  Time t0 = loop->now();
+  bring_up("127.0.0.5", 0x0A05);
+  EXPECT_LT(loop->now() - t0, milliseconds(900));
+  EXPECT_EQ(server->stats().auth_throttled, 2u);
+  EXPECT_EQ(ask(*server, "unblock all")["unblocked"], 1u);
+}
+
+TEST_F(ServerTest, AuthThrottleOffAnswersEveryFailureAtOnce) {
+  conf_extra = "auth-throttle off\nauth-free-failures 0\n";
+  start_server();
+  apptest::write_file(dir.file("chap-secrets"), "user1 pptpd another-secret *\n");
+  for (uint16_t id = 0x0A01; id < 0x0A04; ++id) {
+    Time t0 = loop->now();
+    Pns& p = dial("127.0.0.2", id);
+    ASSERT_TRUE(run_until([&] { return p.calls.count(id) && p.call(id).auth_failed; }));
+    EXPECT_LT(loop->now() - t0, milliseconds(900));
+    ASSERT_TRUE(run_until([&] { return server->session_count() == 0; }));
+  }
+  EXPECT_EQ(server->stats().auth_throttled, 0u);
+  EXPECT_TRUE(ask(*server, "blocks")["blocks"].empty());
+}
+
 TEST_F(ServerTest, MetricsAddressFromTheCommandLineOverPptpdConf) {
   apptest::write_file(dir.file("pptpd.conf"),
                       "remoteip 10.10.0.10\nmetrics 127.0.0.1:9723\nmetrics-per-session\n");

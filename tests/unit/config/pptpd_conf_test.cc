@@ -129,6 +129,50 @@ TEST(PptpdConf, WaitingPerSourceExtension) {
   }
 }
 
+TEST(PptpdConf, AuthThrottleExtensions) {
+  Diagnostics d;
+  PptpdConf c = parse_pptpd_conf("debug\n", "p", d);
+  EXPECT_TRUE(c.auth_throttle);  // on by default
+  EXPECT_EQ(c.auth_free_failures, 3);
+  EXPECT_EQ(c.auth_max_delay, 15);
+  EXPECT_EQ(c.auth_block_user, 10);
+  EXPECT_EQ(c.auth_block_source, 30);
+  EXPECT_EQ(c.auth_block_time, 900);
+  c = parse_pptpd_conf(
+      "auth-throttle off\nauth-free-failures 0\nauth-max-delay 30\nauth-block-user 0\n"
+      "auth-block-source 5\nauth-block-time 60\n",
+      "p", d);
+  EXPECT_TRUE(d.empty()) << d[0].str();
+  EXPECT_FALSE(c.auth_throttle);
+  EXPECT_EQ(c.auth_free_failures, 0);
+  EXPECT_EQ(c.auth_max_delay, 30);
+  EXPECT_EQ(c.auth_block_user, 0);
+  EXPECT_EQ(c.auth_block_source, 5);
+  EXPECT_EQ(c.auth_block_time, 60);
+  struct Bad {
+    const char* line;
+    const char* error;
+  };
+  for (const Bad& b : {
+           Bad{"auth-throttle yes", "auth-throttle value 'yes' is not on or off"},
+           Bad{"auth-max-delay 31",
+               "auth-max-delay value '31' is not a number of seconds from 0 "
+               "to 30"},
+           Bad{"auth-block-time 0",
+               "auth-block-time value '0' is not a number of seconds from 1 "
+               "to 604800"},
+           Bad{"auth-block-user -1",
+               "auth-block-user value '-1' is not a number from 0 to "
+               "1000000"},
+       }) {
+    Diagnostics e;
+    c = parse_pptpd_conf(std::string(b.line) + "\n", "p.conf", e);
+    ASSERT_EQ(e.size(), 1u) << b.line;
+    EXPECT_TRUE(e[0].is_error);
+    EXPECT_EQ(e[0].str(), std::string("p.conf:1: ") + b.error);
+  }
+}
+
 TEST(PptpdConf, MetricsExtension) {
   Diagnostics d;
   PptpdConf c = parse_pptpd_conf("debug\n", "p", d);

@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "base/ct.h"
+#include "crypto/crypto.h"
 #include "proto/ppp/auth/auth_internal.h"
 
 namespace pptpx::ppp::auth_detail {
@@ -16,6 +17,17 @@ namespace {
 
 constexpr std::string_view kPapAckMessage = "Login ok";
 constexpr std::string_view kPapNakMessage = "Login incorrect";
+
+// Constant time whatever the lengths: their SHA-1 digests are compared
+// (CRYPTO_memcmp), then wiped; the lengths only once the digests are.
+bool same_password(std::string_view a, std::string_view b) {
+  crypto::Sha1Digest da = crypto::sha1(as_bytes(a));
+  crypto::Sha1Digest db = crypto::sha1(as_bytes(b));
+  const bool same = ct_equal(da, db);
+  secure_zero(da.data(), da.size());
+  secure_zero(db.data(), db.size());
+  return same && a.size() == b.size();
+}
 
 class PapAuthenticator final : public AuthBase {
  public:
@@ -75,7 +87,7 @@ class PapAuthenticator final : public AuthBase {
   void provide_secret(const std::optional<std::string>& secret, Time) override {
     if (!pending_) return;
     pending_.reset();
-    bool ok = secret && ct_equal(as_bytes(*secret), as_bytes(password_));
+    bool ok = secret && same_password(*secret, password_);
     secure_zero(password_);
     std::string_view msg = ok ? kPapAckMessage : kPapNakMessage;
     Bytes data;
