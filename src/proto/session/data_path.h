@@ -13,6 +13,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -43,6 +44,9 @@ struct DataPathStats {
   uint64_t gre_stale = 0;             // arrived after a later one went up
   uint64_t gre_duplicate = 0;         // a sequence number seen before
   uint64_t gre_too_big = 0;           // too big for a reorder window slot
+  uint64_t gre_invalid = 0;           // payload failed validation: GRE state left as it was
+  uint64_t gre_invalid_far = 0;       // ...of them, more than gre::kMaxForwardJump ahead
+  uint64_t gre_far_accepted = 0;      // that far ahead, validated and accepted
   uint64_t gre_lost = 0;              // gaps in the sequence numbers
   uint64_t gre_held = 0;              // waited in the reorder window
   uint64_t gre_late_in_order = 0;     // late packets the window still put in order
@@ -58,6 +62,9 @@ struct DataPathStats {
   uint64_t gre_over_window = 0;       // sent beyond the peer's receive window (never held)
   uint64_t gre_max_unacked = 0;       // most packets unacknowledged at once (a maximum)
   uint64_t ppp_malformed = 0;         // unreadable PPP header
+  uint64_t ip_malformed = 0;          // clear IP that is no well-formed IPv4 packet
+  uint64_t control_unknown = 0;       // no known control protocol, or a malformed header
+  uint64_t mppe_far_no_budget = 0;    // far-ahead MPPE refused undecrypted: budget spent
   uint64_t mppe_dropped = 0;          // decryptor refused the packet, or no MPPE yet
   uint64_t mppe_not_ip = 0;           // decrypted to something other than IPv4
   uint64_t clear_ip_dropped = 0;      // unencrypted IPv4 while MPPE is on or required
@@ -78,6 +85,9 @@ struct DataPathStats {
     gre_stale += o.gre_stale;
     gre_duplicate += o.gre_duplicate;
     gre_too_big += o.gre_too_big;
+    gre_invalid += o.gre_invalid;
+    gre_invalid_far += o.gre_invalid_far;
+    gre_far_accepted += o.gre_far_accepted;
     gre_lost += o.gre_lost;
     gre_held += o.gre_held;
     gre_late_in_order += o.gre_late_in_order;
@@ -93,6 +103,9 @@ struct DataPathStats {
     gre_over_window += o.gre_over_window;
     gre_max_unacked = std::max(gre_max_unacked, o.gre_max_unacked);
     ppp_malformed += o.ppp_malformed;
+    ip_malformed += o.ip_malformed;
+    control_unknown += o.control_unknown;
+    mppe_far_no_budget += o.mppe_far_no_budget;
     mppe_dropped += o.mppe_dropped;
     mppe_not_ip += o.mppe_not_ip;
     clear_ip_dropped += o.clear_ip_dropped;
@@ -140,6 +153,17 @@ struct IngressStats {
 };
 // "malformed GRE: truncated N protocol N version N flags N no-key N length N no-seq N empty N"
 std::string describe_ingress(const IngressStats& s);
+
+// Packets that arrive more than gre::kMaxForwardJump ahead are checked on
+// their own (mppe::Decryptor::decrypt_untrusted); the key changes that costs
+// come out of a per-call budget refilled with time: at most
+// kFarStepsPerSecond a second after a burst of kFarStepBurst, and
+// kFarStepsPerPacket for one packet (docs/resilience.md, section 9).
+inline constexpr uint32_t kFarStepsPerSecond = 4096;
+inline constexpr uint32_t kFarStepBurst = 8192;
+inline constexpr uint32_t kFarStepsPerPacket = 2048;
+// Largest GRE payload checked far ahead (a copy is decrypted first).
+inline constexpr size_t kFarScratchSize = 2048;
 
 struct GreDatagram {
   Ipv4 src;
@@ -212,6 +236,13 @@ class DataPath {
     const char* reason = "";  // kDropped
   };
   // frame is the GRE payload, inside the caller's receive buffer (decrypted in place).
+  // The GRE packet on_gre() or take_released() just passed on changes the
+  // GRE state (sequence number, ack) only when this validates it: an MPPE
+  // packet that decrypts to IPv4, a well-formed IPv4 packet in clear, or a
+  // well-formed frame of a known control protocol. Anything else is dropped
+  // and the GRE state left as before (gre_invalid) - except a frame of an
+  // unknown protocol, which PPP still gets (to Protocol-Reject it) unless it
+  // came far ahead.
   Inbound on_frame(MutableByteView frame, Time now);
 
   // ---- outbound ----
@@ -225,7 +256,11 @@ class DataPath {
   ByteView ack_only(uint8_t* buf, Time now);
 
  private:
-  Inbound on_mppe(MutableByteView info, Time now);
+  Inbound decode(MutableByteView frame, bool far, Time now);
+  Inbound on_mppe(MutableByteView info, bool far, Time now);
+  mppe::DecryptResult decrypt_far(MutableByteView info, Time now);
+  Inbound on_clear_ip(MutableByteView info, bool far);
+  Inbound on_control(uint16_t protocol, MutableByteView info, bool far);
   ByteView add_gre(uint8_t* ppp_start, size_t ppp_len, Time now);
   void clamp_mss(MutableByteView ip);
 
@@ -243,6 +278,12 @@ class DataPath {
   Time rx_first_bad_{};
   bool rx_action_taken_ = false;    // for this decryptor
   uint32_t rx_renegotiations_ = 0;  // since the last good packet
+  // Far-ahead packets: key changes left, refilled with time (from far_at_);
+  // below zero after a packet that spent more than it had (stateful resync
+  // guesses are bounded by the decryptor's own budget): paid back first.
+  int64_t far_budget_ = kFarStepBurst;
+  Time far_at_{};
+  std::array<uint8_t, kFarScratchSize> scratch_{};
   DataPathStats stats_;
 };
 
