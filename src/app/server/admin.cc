@@ -127,12 +127,13 @@ nlohmann::json Server::session_json(const Link& link, bool full) const {
               {"far_accepted", d.gre_far_accepted},
               {"data_out", d.gre_data_out},
               {"acks_in", d.gre_acks_in}};
-  j["drops"] = {{"gre_sequence", d.gre_duplicates},     {"gre_invalid", d.gre_invalid},
-                {"ppp_malformed", d.ppp_malformed},     {"ip_malformed", d.ip_malformed},
-                {"control_unknown", d.control_unknown}, {"mppe_dropped", d.mppe_dropped},
-                {"mppe_not_ip", d.mppe_not_ip},         {"clear_ip", d.clear_ip_dropped},
-                {"out_not_ipv4", d.out_not_ipv4},       {"out_no_mppe", d.out_no_mppe},
-                {"data_before_up", t.data_before_up}};
+  j["drops"] = {
+      {"gre_sequence", d.gre_duplicates},     {"gre_invalid", d.gre_invalid},
+      {"ppp_malformed", d.ppp_malformed},     {"ip_malformed", d.ip_malformed},
+      {"control_unknown", d.control_unknown}, {"far_clear_unconfirmed", d.far_clear_unconfirmed},
+      {"mppe_dropped", d.mppe_dropped},       {"mppe_not_ip", d.mppe_not_ip},
+      {"clear_ip", d.clear_ip_dropped},       {"out_not_ipv4", d.out_not_ipv4},
+      {"out_no_mppe", d.out_no_mppe},         {"data_before_up", t.data_before_up}};
   j["mppe_resets"] = {{"sent", d.mppe_resets_sent}, {"honoured", d.mppe_flushes_asked}};
   j["summary"] = fmt::format("{} | {} | {}", session::describe_gre(d), session::describe_mppe(d),
                              ppp::describe_ppp(link.call.ppp().counters()));

@@ -236,6 +236,7 @@ DropTables Server::drop_tables(const Totals& t) const {
                     {"control_unknown", d.control_unknown},
                     {"mppe", d.mppe_dropped},
                     {"mppe_far_no_budget", d.mppe_far_no_budget},
+                    {"far_clear_unconfirmed", d.far_clear_unconfirmed},
                     {"mppe_not_ip", d.mppe_not_ip},
                     {"clear_ip", d.clear_ip_dropped},
                     {"out_not_ipv4", d.out_not_ipv4},

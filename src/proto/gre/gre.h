@@ -225,6 +225,9 @@ class Channel {
   // The payload last delivered was more than kMaxForwardJump ahead: it must
   // validate on its own (nothing in the receive state vouches for it).
   bool delivered_far_ahead() const { return undo_.valid && undo_.far; }
+  // The last accepted sequence number (the packet just delivered, until it
+  // is rejected).
+  uint32_t rx_seq() const { return rx_seq_; }
 
   // Fields for the next outgoing data packet (consumes a sequence number and
   // any pending ack).

@@ -171,9 +171,35 @@ bool DataPath::on_gre(const gre::Header& h, ByteView payload, Time now) {
 }
 
 DataPath::Inbound DataPath::on_frame(MutableByteView frame, Time now) {
-  Inbound in = decode(frame, gre_.delivered_far_ahead(), now);
-  if (in.kind == Inbound::kDropped) gre_.reject();
+  const bool far = gre_.delivered_far_ahead();
+  vouched_ = false;
+  Inbound in = decode(frame, far, now);
+  if (in.kind == Inbound::kDropped) {
+    gre_.reject();
+  } else if (far && !vouched_ && !far_clear_confirmed(gre_.rx_seq())) {
+    // Far ahead in clear, with nothing before it: an LCP echo still goes up
+    // (as a stale one does), the rest waits for a second such packet.
+    gre_.reject();
+    if (in.kind != Inbound::kControl || in.protocol != ppp::kProtoLcp || in.data.empty() ||
+        (in.data[0] != 9 && in.data[0] != 10)) {
+      stats_.far_clear_unconfirmed++;
+      in = Inbound{};
+      in.reason = "far-ahead packet in clear, not yet confirmed by the next";
+    }
+  }
   return in;
+}
+
+// A packet far ahead that validated by its form alone (clear IP or control:
+// no MPPE to vouch for it; random octets pass now and then): the GRE state
+// moves only when it follows another such packet within the forward window,
+// as packets after a long outage do and forgeries at random do not.
+bool DataPath::far_clear_confirmed(uint32_t seq) {
+  const bool follows = far_clear_pending_ && gre::seq_after(seq, far_clear_seq_) &&
+                       seq - far_clear_seq_ <= gre::kMaxForwardJump;
+  far_clear_pending_ = !follows;
+  far_clear_seq_ = seq;
+  return follows;
 }
 
 DataPath::Inbound DataPath::decode(MutableByteView frame, bool far, Time now) {
@@ -215,20 +241,28 @@ DataPath::Inbound DataPath::on_clear_ip(MutableByteView info, bool far) {
 
 namespace {
 
+// The highest code each protocol defines (RFC 1661, 1332, 5072, 1962, 1334,
+// 1994); 0 for none spoken here. CCP adds Reset-Request/Ack (14, 15).
+uint8_t last_code(uint16_t protocol) {
+  switch (protocol) {
+    case ppp::kProtoLcp: return 11;
+    case ppp::kProtoPap: return 3;
+    case ppp::kProtoChap: return 4;
+    case ppp::kProtoIpcp:
+    case ppp::kProtoIpv6cp: return 7;
+    case ppp::kProtoCcp: return 15;
+    default: return 0;
+  }
+}
+
 // A frame of a control protocol this side speaks, with a header that holds
 // together: code, identifier, and a length from 4 up to what arrived.
-bool well_formed_control(uint16_t protocol, ByteView info) {
-  switch (protocol) {
-    case ppp::kProtoLcp:
-    case ppp::kProtoPap:
-    case ppp::kProtoChap:
-    case ppp::kProtoIpcp:
-    case ppp::kProtoIpv6cp:
-    case ppp::kProtoCcp: break;
-    default: return false;
-  }
-  if (info.size() < 4 || info[0] == 0) return false;
+// strict (far ahead): a code the protocol defines, and no padding.
+bool well_formed_control(uint16_t protocol, ByteView info, bool strict) {
+  const uint8_t last = last_code(protocol);
+  if (last == 0 || info.size() < 4 || info[0] == 0) return false;
   const size_t length = get_u16(&info[2]);
+  if (strict) return info[0] <= last && length == info.size();
   return length >= 4 && length <= info.size();
 }
 
@@ -239,7 +273,7 @@ bool well_formed_control(uint16_t protocol, ByteView info) {
 // ahead, where it is most likely forged.
 DataPath::Inbound DataPath::on_control(uint16_t protocol, MutableByteView info, bool far) {
   Inbound in;
-  if (!well_formed_control(protocol, info)) {
+  if (!well_formed_control(protocol, info, far)) {
     stats_.control_unknown++;
     if (far) {
       in.reason = "far-ahead frame of no known control protocol";
@@ -293,6 +327,7 @@ DataPath::Inbound DataPath::on_mppe(MutableByteView info, bool far, Time now) {
   }
   rx_bad_ = 0;
   rx_renegotiations_ = 0;
+  vouched_ = true;
   MutableByteView pt = r.plaintext;
   size_t skip = 0;
   uint16_t proto = 0;

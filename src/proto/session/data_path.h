@@ -40,37 +40,38 @@ inline constexpr Duration kResetRepeat = milliseconds(100);
 struct DataPathStats {
   // From the GRE channel (filled in by stats()): what the sequence numbers
   // and the reorder window saw.
-  uint64_t gre_duplicates = 0;        // dropped by sequence: stale + duplicate + too-big
-  uint64_t gre_stale = 0;             // arrived after a later one went up
-  uint64_t gre_duplicate = 0;         // a sequence number seen before
-  uint64_t gre_too_big = 0;           // too big for a reorder window slot
-  uint64_t gre_invalid = 0;           // payload failed validation: GRE state left as it was
-  uint64_t gre_invalid_far = 0;       // ...of them, more than gre::kMaxForwardJump ahead
-  uint64_t gre_far_accepted = 0;      // that far ahead, validated and accepted
-  uint64_t gre_lost = 0;              // gaps in the sequence numbers
-  uint64_t gre_held = 0;              // waited in the reorder window
-  uint64_t gre_late_in_order = 0;     // late packets the window still put in order
-  uint64_t gre_gaps_skipped = 0;      // gaps the window gave up on
-  uint64_t gre_delivered = 0;         // payloads passed on
-  uint64_t gre_stale_echo = 0;        // stale LCP echoes passed on all the same
-  uint64_t gre_ack_only_in = 0;       // ack-only packets received
-  uint64_t gre_acks_in = 0;           // acknowledgments received
-  uint64_t gre_bad_acks = 0;          // acknowledging a number we never sent
-  uint64_t gre_data_out = 0;          // packets with a payload sent
-  uint64_t gre_acks_piggybacked = 0;  // acks riding on them
-  uint64_t gre_ack_only_out = 0;      // ack-only packets sent
-  uint64_t gre_over_window = 0;       // sent beyond the peer's receive window (never held)
-  uint64_t gre_max_unacked = 0;       // most packets unacknowledged at once (a maximum)
-  uint64_t ppp_malformed = 0;         // unreadable PPP header
-  uint64_t ip_malformed = 0;          // clear IP that is no well-formed IPv4 packet
-  uint64_t control_unknown = 0;       // no known control protocol, or a malformed header
-  uint64_t mppe_far_no_budget = 0;    // far-ahead MPPE refused undecrypted: budget spent
-  uint64_t mppe_dropped = 0;          // decryptor refused the packet, or no MPPE yet
-  uint64_t mppe_not_ip = 0;           // decrypted to something other than IPv4
-  uint64_t clear_ip_dropped = 0;      // unencrypted IPv4 while MPPE is on or required
-  uint64_t out_not_ipv4 = 0;          // from the TUN but not IPv4 (only IPv4 is negotiated)
-  uint64_t out_no_mppe = 0;           // MPPE required but not up yet
-  uint64_t tcp_mss_clamped = 0;       // TCP SYNs either way whose MSS was lowered
+  uint64_t gre_duplicates = 0;         // dropped by sequence: stale + duplicate + too-big
+  uint64_t gre_stale = 0;              // arrived after a later one went up
+  uint64_t gre_duplicate = 0;          // a sequence number seen before
+  uint64_t gre_too_big = 0;            // too big for a reorder window slot
+  uint64_t gre_invalid = 0;            // payload failed validation: GRE state left as it was
+  uint64_t gre_invalid_far = 0;        // ...of them, more than gre::kMaxForwardJump ahead
+  uint64_t gre_far_accepted = 0;       // that far ahead, validated and accepted
+  uint64_t gre_lost = 0;               // gaps in the sequence numbers
+  uint64_t gre_held = 0;               // waited in the reorder window
+  uint64_t gre_late_in_order = 0;      // late packets the window still put in order
+  uint64_t gre_gaps_skipped = 0;       // gaps the window gave up on
+  uint64_t gre_delivered = 0;          // payloads passed on
+  uint64_t gre_stale_echo = 0;         // stale LCP echoes passed on all the same
+  uint64_t gre_ack_only_in = 0;        // ack-only packets received
+  uint64_t gre_acks_in = 0;            // acknowledgments received
+  uint64_t gre_bad_acks = 0;           // acknowledging a number we never sent
+  uint64_t gre_data_out = 0;           // packets with a payload sent
+  uint64_t gre_acks_piggybacked = 0;   // acks riding on them
+  uint64_t gre_ack_only_out = 0;       // ack-only packets sent
+  uint64_t gre_over_window = 0;        // sent beyond the peer's receive window (never held)
+  uint64_t gre_max_unacked = 0;        // most packets unacknowledged at once (a maximum)
+  uint64_t ppp_malformed = 0;          // unreadable PPP header
+  uint64_t ip_malformed = 0;           // clear IP that is no well-formed IPv4 packet
+  uint64_t control_unknown = 0;        // no known control protocol, or a malformed header
+  uint64_t mppe_far_no_budget = 0;     // far-ahead MPPE refused undecrypted: budget spent
+  uint64_t far_clear_unconfirmed = 0;  // far ahead in clear, no such packet just before
+  uint64_t mppe_dropped = 0;           // decryptor refused the packet, or no MPPE yet
+  uint64_t mppe_not_ip = 0;            // decrypted to something other than IPv4
+  uint64_t clear_ip_dropped = 0;       // unencrypted IPv4 while MPPE is on or required
+  uint64_t out_not_ipv4 = 0;           // from the TUN but not IPv4 (only IPv4 is negotiated)
+  uint64_t out_no_mppe = 0;            // MPPE required but not up yet
+  uint64_t tcp_mss_clamped = 0;        // TCP SYNs either way whose MSS was lowered
   // Stateful MPPE: how often the receive side lost step and came back.
   uint64_t mppe_resets_sent = 0;    // CCP Reset-Requests asked for (repeats too)
   uint64_t mppe_flushes_asked = 0;  // the peer's Reset-Requests honoured
@@ -106,6 +107,7 @@ struct DataPathStats {
     ip_malformed += o.ip_malformed;
     control_unknown += o.control_unknown;
     mppe_far_no_budget += o.mppe_far_no_budget;
+    far_clear_unconfirmed += o.far_clear_unconfirmed;
     mppe_dropped += o.mppe_dropped;
     mppe_not_ip += o.mppe_not_ip;
     clear_ip_dropped += o.clear_ip_dropped;
@@ -242,7 +244,11 @@ class DataPath {
   // well-formed frame of a known control protocol. Anything else is dropped
   // and the GRE state left as before (gre_invalid) - except a frame of an
   // unknown protocol, which PPP still gets (to Protocol-Reject it) unless it
-  // came far ahead.
+  // came far ahead. Far ahead (gre::kMaxForwardJump), MPPE is checked on a
+  // copy (decrypt_untrusted, budgeted), clear IP needs its header checksum,
+  // a control frame a defined code and an exact length, and a packet in
+  // clear is taken only when it follows another such one (an LCP echo goes
+  // up all the same, as a stale one does).
   Inbound on_frame(MutableByteView frame, Time now);
 
   // ---- outbound ----
@@ -257,6 +263,7 @@ class DataPath {
 
  private:
   Inbound decode(MutableByteView frame, bool far, Time now);
+  bool far_clear_confirmed(uint32_t seq);
   Inbound on_mppe(MutableByteView info, bool far, Time now);
   mppe::DecryptResult decrypt_far(MutableByteView info, Time now);
   Inbound on_clear_ip(MutableByteView info, bool far);
@@ -284,6 +291,10 @@ class DataPath {
   int64_t far_budget_ = kFarStepBurst;
   Time far_at_{};
   std::array<uint8_t, kFarScratchSize> scratch_{};
+  bool vouched_ = false;  // on_frame(): MPPE decrypted the packet
+  // The last far-ahead packet in clear that validated, not taken.
+  bool far_clear_pending_ = false;
+  uint32_t far_clear_seq_ = 0;
   DataPathStats stats_;
 };
 

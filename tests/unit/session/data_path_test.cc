@@ -366,16 +366,29 @@ TEST_F(Pair, AFarAheadPacketThatValidatesIsAcceptedAndCounted) {
   ASSERT_EQ(send_ip(a, b, ip).kind, DataPath::Inbound::kIp);
   std::vector<uint8_t> frame = {0xff, 0x03, 0x00, 0x21};
   frame.insert(frame.end(), ip.begin(), ip.end());
+  // Alone, far ahead in clear, it is not taken; the one after it is.
   auto far = gre_packet(1 + (1u << 30), frame);
+  EXPECT_EQ(receive(b, far).kind, DataPath::Inbound::kDropped);
+  EXPECT_EQ(b.stats().far_clear_unconfirmed, 1u);
+  far = gre_packet(2 + (1u << 30), frame);
   auto in = receive(b, far);
   ASSERT_EQ(in.kind, DataPath::Inbound::kIp) << in.reason;
   EXPECT_EQ(b.stats().gre_far_accepted, 1u);
+  EXPECT_EQ(b.stats().gre_invalid_far, 1u);
   // Without a valid checksum the same is refused.
   frame[14] ^= 1;
-  far = gre_packet(2 + (2u << 30), frame);
+  far = gre_packet(3 + (2u << 30), frame);
   EXPECT_EQ(receive(b, far).kind, DataPath::Inbound::kDropped);
   EXPECT_EQ(b.stats().ip_malformed, 1u);
-  EXPECT_EQ(b.stats().gre_invalid_far, 1u);
+  EXPECT_EQ(b.stats().gre_invalid_far, 2u);
+  // A far-ahead LCP echo goes up without moving anything.
+  const uint8_t echo[] = {0xff, 0x03, 0xc0, 0x21, 0x09, 0x07, 0x00, 0x08, 1, 2, 3, 4};
+  far = gre_packet(2 + (1u << 30) + 100000, echo);
+  EXPECT_EQ(receive(b, far).kind, DataPath::Inbound::kControl);
+  EXPECT_EQ(b.stats().gre_invalid_far, 3u);
+  frame[14] ^= 1;
+  EXPECT_EQ(receive(b, gre_packet(3 + (1u << 30), frame)).kind, DataPath::Inbound::kIp);
+  EXPECT_EQ(b.stats().gre_far_accepted, 1u);
   // MPPE: a genuine packet whose sequence number jumped far.
   for (bool stateless : {true, false}) {
     DataPath x{gre::ChannelConfig{.peer_call_id = 2}}, y{gre::ChannelConfig{.peer_call_id = 1}};
