@@ -580,9 +580,12 @@ Decryptor::Result Decryptor::decrypt_untrusted(MutableByteView data, MutableByte
   }
   const Saved saved = save();
   // keys_ itself (its RC4 stream included) waits in stash_; the attempt runs
-  // on a copy of its keys.
+  // on a copy of its session key. Its RC4 state is not read before the
+  // key changes that re-key it (stateless: every packet; stateful: only
+  // flushed packets get here), so no RC4 set-up (1.4 us) is spent on it -
+  // nor is the RC4 state copied: EVP_CIPHER_CTX_copy allocates.
   std::swap(keys_, stash_);
-  keys_.copy_keys_from(stash_);
+  keys_.copy_session_from(stash_);
   search_stash_.copy_session_from(search_);
   const uint32_t budget = stateless_budget_;
   stateless_budget_ = std::min(max_steps, kMaxStepsPerPacket);
