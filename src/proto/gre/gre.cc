@@ -182,7 +182,7 @@ Verdict Channel::on_receive(const Header& h, ByteView payload, Time now) {
   // Far ahead: loss this long is no reordering, and a forged packet must not
   // hold up (or push out) what waits in the window: straight through.
   const bool far = rx_started_ && h.seq - rx_seq_ > kMaxForwardJump;
-  const bool in_order = !rx_started_ || h.seq == rx_seq_ + 1;
+  const bool in_order = !rx_started_ || next_in_order(h.seq);
   if (cfg_.reorder_packets > 0 && !far && (!in_order || held_count_ > 0))
     return hold(h, payload, now);
   accept(h.seq, h.has_ack, h.ack, far, now, /*note=*/true);
@@ -223,9 +223,20 @@ void Channel::accept(uint32_t seq, bool has_ack, uint32_t ack, bool far, Time no
   if (note) note_received(now);
 }
 
+// The next one to go up: after the last accepted, or after the packet
+// last rejected (nothing before it is waited for: it was the next itself).
+bool Channel::next_in_order(uint32_t seq) const {
+  return seq == rx_seq_ + 1 ||
+         (rejected_valid_ && seq_after(rejected_seq_, rx_seq_) && seq == rejected_seq_ + 1);
+}
+
 void Channel::reject() {
   if (!undo_.valid) return;
   const Undo& u = undo_;
+  if (!u.far) {
+    rejected_valid_ = true;
+    rejected_seq_ = rx_seq_;
+  }
   rx_started_ = u.rx_started;
   rx_seq_ = u.rx_seq;
   ack_recv_ = u.ack_recv;
@@ -312,7 +323,7 @@ std::optional<MutableByteView> Channel::take_released(Time now) {
   Time first = kNever;
   for (const Held& s : held_)
     if (s.used) first = std::min(first, s.at);
-  const bool next = low->seq == rx_seq_ + 1;
+  const bool next = next_in_order(low->seq);
   const bool go = next || held_count_ > cfg_.reorder_packets || now >= first + cfg_.reorder_wait ||
                   (force_ && !seq_after(low->seq, force_through_));
   if (!go) return std::nullopt;

@@ -260,6 +260,7 @@ class Channel {
     uint32_t ack = 0;
   };
   Held* lowest_held();
+  bool next_in_order(uint32_t seq) const;
   // What accept() changed, for reject().
   struct Undo {
     bool valid = false;
@@ -292,6 +293,10 @@ class Channel {
   bool force_ = false;  // release up to force_through_ whatever the gaps
   uint32_t force_through_ = 0;
   Undo undo_;
+  // The last packet rejected in the window: the reorder window does not
+  // wait for a gap it leaves (rx_seq_ stays, so its genuine twin is taken).
+  bool rejected_valid_ = false;
+  uint32_t rejected_seq_ = 0;
 };
 
 }  // namespace pptpx::gre

@@ -512,6 +512,27 @@ TEST(Forged, RejectUndoesAnInWindowPacketAndAReleasedOne) {
   EXPECT_EQ(plain.stats().rx_lost, 0u);
 }
 
+// A packet rejected in the window leaves no gap to wait for: the one after
+// it goes straight up (no 10 ms in the window), and its own genuine twin is
+// still taken if it comes.
+TEST(Forged, ARejectedPacketLeavesNoGapToWaitFor) {
+  Channel ch(ChannelConfig{.reorder_packets = 8});
+  ASSERT_EQ(ch.on_receive(data(1), kIpPayload, t0), Verdict::kDeliver);
+  ASSERT_EQ(ch.on_receive(data(2), kIpPayload, t0), Verdict::kDeliver);
+  ch.reject();
+  EXPECT_EQ(ch.on_receive(data(3), kIpPayload, t0), Verdict::kDeliver);
+  ch.reject();
+  EXPECT_EQ(ch.on_receive(data(4), kIpPayload, t0), Verdict::kDeliver);
+  EXPECT_EQ(ch.stats().rx_held, 0u);
+  EXPECT_EQ(ch.stats().rx_lost, 2u);  // 2 and 3 never validated
+  Channel twin(ChannelConfig{.reorder_packets = 8});
+  ASSERT_EQ(twin.on_receive(data(1), kIpPayload, t0), Verdict::kDeliver);
+  ASSERT_EQ(twin.on_receive(data(2), kIpPayload, t0), Verdict::kDeliver);
+  twin.reject();
+  EXPECT_EQ(twin.on_receive(data(2), kIpPayload, t0), Verdict::kDeliver);
+  EXPECT_EQ(twin.stats().rx_lost, 0u);
+}
+
 TEST(Forged, StalePacketsCarryNoAck) {
   Channel ch(ChannelConfig{});
   for (int i = 0; i < 5; ++i) ch.next_data(t0);
