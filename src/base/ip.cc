@@ -34,4 +34,16 @@ std::optional<Ipv4> Ipv4::parse(std::string_view s) {
   return Ipv4{out};
 }
 
+bool well_formed_ipv4(const uint8_t* p, size_t len, bool checksum) {
+  if (len < 20 || (p[0] >> 4) != 4) return false;
+  const size_t ihl = size_t{p[0] & 0x0Fu} * 4;
+  const size_t total = size_t{p[2]} << 8 | p[3];
+  if (ihl < 20 || ihl > len || total < ihl || total > len) return false;
+  if (!checksum) return true;
+  uint32_t sum = 0;
+  for (size_t i = 0; i < ihl; i += 2) sum += uint32_t{p[i]} << 8 | p[i + 1];
+  while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
+  return sum == 0xFFFF;
+}
+
 }  // namespace pptpx

@@ -2,6 +2,7 @@
 // IPv4 addresses as host-order integers with parsing and formatting.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,5 +26,10 @@ struct NameServers {
   bool any_dns() const { return dns1 || dns2; }
   bool any_wins() const { return wins1 || wins2; }
 };
+
+// An IPv4 packet whose header holds together in `len` octets: version 4,
+// header length at least 20 and within the packet, total length from the
+// header length up to len; with checksum, the header checksum too (RFC 791).
+bool well_formed_ipv4(const uint8_t* p, size_t len, bool checksum);
 
 }  // namespace pptpx

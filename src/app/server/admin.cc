@@ -16,8 +16,8 @@ int64_t seconds_since(Time then, Time now) {
 
 // What a session's data path dropped, every reason together.
 uint64_t dropped(const session::DataPathStats& d, const session::CallTraffic& t) {
-  return d.gre_duplicates + d.ppp_malformed + d.mppe_dropped + d.mppe_not_ip + d.clear_ip_dropped +
-         d.out_not_ipv4 + d.out_no_mppe + t.data_before_up;
+  return d.gre_duplicates + d.ppp_malformed + d.ip_malformed + d.mppe_dropped + d.mppe_not_ip +
+         d.clear_ip_dropped + d.out_not_ipv4 + d.out_no_mppe + t.data_before_up;
 }
 
 std::string mppe_name(const Link& link) {
@@ -122,12 +122,18 @@ nlohmann::json Server::session_json(const Link& link, bool full) const {
   j["gre"] = {{"lost", d.gre_lost},
               {"duplicates", d.gre_duplicates},
               {"reordered", d.gre_held},
+              {"invalid", d.gre_invalid},
+              {"invalid_far", d.gre_invalid_far},
+              {"far_accepted", d.gre_far_accepted},
               {"data_out", d.gre_data_out},
               {"acks_in", d.gre_acks_in}};
-  j["drops"] = {{"gre_sequence", d.gre_duplicates}, {"ppp_malformed", d.ppp_malformed},
-                {"mppe_dropped", d.mppe_dropped},   {"mppe_not_ip", d.mppe_not_ip},
-                {"clear_ip", d.clear_ip_dropped},   {"out_not_ipv4", d.out_not_ipv4},
-                {"out_no_mppe", d.out_no_mppe},     {"data_before_up", t.data_before_up}};
+  j["drops"] = {
+      {"gre_sequence", d.gre_duplicates},     {"gre_invalid", d.gre_invalid},
+      {"ppp_malformed", d.ppp_malformed},     {"ip_malformed", d.ip_malformed},
+      {"control_unknown", d.control_unknown}, {"far_clear_unconfirmed", d.far_clear_unconfirmed},
+      {"mppe_dropped", d.mppe_dropped},       {"mppe_not_ip", d.mppe_not_ip},
+      {"clear_ip", d.clear_ip_dropped},       {"out_not_ipv4", d.out_not_ipv4},
+      {"out_no_mppe", d.out_no_mppe},         {"data_before_up", t.data_before_up}};
   j["mppe_resets"] = {{"sent", d.mppe_resets_sent}, {"honoured", d.mppe_flushes_asked}};
   j["summary"] = fmt::format("{} | {} | {}", session::describe_gre(d), session::describe_mppe(d),
                              ppp::describe_ppp(link.call.ppp().counters()));

@@ -56,7 +56,8 @@ std::vector<NamedCount> mppe_drops(const mppe::DecryptStats& m) {
           {"keys_lost", m.keys_lost + m.jump_too_far},
           {"out_of_sequence", m.out_of_sequence},
           {"discarding", m.discarded},
-          {"malformed", m.too_short + m.not_encrypted + m.compressed + m.missing_flushed}};
+          {"malformed", m.too_short + m.not_encrypted + m.compressed + m.missing_flushed},
+          {"far_ahead_refused", m.untrusted_refused}};
 }
 
 std::vector<NamedCount> control_drops(const pptp::ControlStats& c) {
@@ -225,11 +226,17 @@ DropTables Server::drop_tables(const Totals& t) const {
                     {"gre_stale", d.gre_stale},
                     {"gre_duplicate", d.gre_duplicate},
                     {"gre_too_big", d.gre_too_big},
+                    {"gre_invalid", d.gre_invalid},
+                    {"gre_invalid_far", d.gre_invalid_far},
                     {"gre_receive_truncated", sock.rx_truncated},
                     {"gre_send_error", sock.tx_errors},
                     {"gre_send_would_block", sock.tx_would_block},
                     {"ppp_malformed", d.ppp_malformed},
+                    {"ip_malformed", d.ip_malformed},
+                    {"control_unknown", d.control_unknown},
                     {"mppe", d.mppe_dropped},
+                    {"mppe_far_no_budget", d.mppe_far_no_budget},
+                    {"far_clear_unconfirmed", d.far_clear_unconfirmed},
                     {"mppe_not_ip", d.mppe_not_ip},
                     {"clear_ip", d.clear_ip_dropped},
                     {"out_not_ipv4", d.out_not_ipv4},

@@ -172,34 +172,88 @@ void Channel::process_ack(uint32_t ack) {
 }
 
 Verdict Channel::on_receive(const Header& h, ByteView payload, Time now) {
-  if (h.has_ack) process_ack(h.ack);
+  undo_.valid = false;
   if (!h.has_seq) {
+    if (h.has_ack) process_ack(h.ack);
     ++stats_.rx_ack_only;
     return Verdict::kAckOnly;
   }
-  if (rx_started_ && !seq_after(h.seq, rx_seq_)) {
-    // Dropped unless it is an LCP echo: a reordered echo must still count
-    // for liveness, and the kernel makes the same exception.
-    if (is_lcp_echo(payload)) {
-      ++stats_.rx_stale_echo_delivered;
-      ++stats_.rx_delivered;
-      return Verdict::kDeliver;
-    }
-    if (h.seq == rx_seq_) {
-      ++stats_.rx_duplicates;
-      return Verdict::kDuplicate;
-    }
-    ++stats_.rx_stale;
-    return Verdict::kStale;
-  }
-  const bool in_order = !rx_started_ || h.seq == rx_seq_ + 1;
-  if (cfg_.reorder_packets > 0 && (!in_order || held_count_ > 0)) return hold(h, payload, now);
-  if (rx_started_) stats_.rx_lost += h.seq - rx_seq_ - 1;
-  rx_started_ = true;
-  rx_seq_ = h.seq;
-  ++stats_.rx_delivered;
-  note_received(now);
+  if (rx_started_ && !seq_after(h.seq, rx_seq_)) return behind(h, payload);
+  // Far ahead: loss this long is no reordering, and a forged packet must not
+  // hold up (or push out) what waits in the window: straight through.
+  const bool far = rx_started_ && h.seq - rx_seq_ > kMaxForwardJump;
+  const bool in_order = !rx_started_ || next_in_order(h.seq);
+  if (cfg_.reorder_packets > 0 && !far && (!in_order || held_count_ > 0))
+    return hold(h, payload, now);
+  accept(h.seq, h.has_ack, h.ack, far, now, /*note=*/true);
   return Verdict::kDeliver;
+}
+
+// A packet at or before the last accepted one: dropped unless it is an LCP
+// echo (a reordered echo must still count for liveness, and the kernel makes
+// the same exception). Its ack, if any, is old news: ignored.
+Verdict Channel::behind(const Header& h, ByteView payload) {
+  if (is_lcp_echo(payload)) {
+    ++stats_.rx_stale_echo_delivered;
+    ++stats_.rx_delivered;
+    return Verdict::kDeliver;
+  }
+  if (h.seq == rx_seq_) {
+    ++stats_.rx_duplicates;
+    return Verdict::kDuplicate;
+  }
+  ++stats_.rx_stale;
+  return Verdict::kStale;
+}
+
+// The receive state moves to seq, undoably (reject()).
+void Channel::accept(uint32_t seq, bool has_ack, uint32_t ack, bool far, Time now, bool note) {
+  undo_ = Undo{true,           far,
+               rx_started_,    rx_seq_,
+               ack_recv_,      ack_pending_,
+               pending_count_, ack_pending_since_,
+               stats_.rx_lost, stats_.rx_gaps_skipped,
+               stats_.rx_acks, stats_.rx_bad_acks};
+  if (has_ack) process_ack(ack);
+  if (rx_started_) stats_.rx_lost += seq - rx_seq_ - 1;
+  rx_started_ = true;
+  rx_seq_ = seq;
+  ++stats_.rx_delivered;
+  if (far) ++stats_.rx_far_accepted;
+  if (note) note_received(now);
+}
+
+// The next one to go up: after the last accepted, or after the packet
+// last rejected (nothing before it is waited for: it was the next itself).
+bool Channel::next_in_order(uint32_t seq) const {
+  return seq == rx_seq_ + 1 ||
+         (rejected_valid_ && seq_after(rejected_seq_, rx_seq_) && seq == rejected_seq_ + 1);
+}
+
+void Channel::reject() {
+  if (!undo_.valid) return;
+  const Undo& u = undo_;
+  if (!u.far) {
+    rejected_valid_ = true;
+    rejected_seq_ = rx_seq_;
+  }
+  rx_started_ = u.rx_started;
+  rx_seq_ = u.rx_seq;
+  ack_recv_ = u.ack_recv;
+  ack_pending_ = u.ack_pending;
+  pending_count_ = u.pending_count;
+  ack_pending_since_ = u.ack_pending_since;
+  stats_.rx_lost = u.rx_lost;
+  stats_.rx_gaps_skipped = u.rx_gaps_skipped;
+  stats_.rx_acks = u.rx_acks;
+  stats_.rx_bad_acks = u.rx_bad_acks;
+  --stats_.rx_delivered;
+  ++stats_.rx_invalid;
+  if (u.far) {
+    --stats_.rx_far_accepted;
+    ++stats_.rx_invalid_far;
+  }
+  undo_.valid = false;
 }
 
 void Channel::note_received(Time now) {
@@ -234,7 +288,7 @@ Verdict Channel::hold(const Header& h, ByteView payload, Time now) {
   }
   size_t index = static_cast<size_t>(free_slot - held_.data());
   std::memcpy(&slot_memory_[index * kReorderSlotSize], payload.data(), payload.size());
-  *free_slot = Held{h.seq, static_cast<uint16_t>(payload.size()), now, true};
+  *free_slot = Held{h.seq, static_cast<uint16_t>(payload.size()), now, true, h.has_ack, h.ack};
   ++held_count_;
   ++stats_.rx_held;
   if (late) ++stats_.rx_late_in_order;
@@ -247,27 +301,37 @@ Verdict Channel::hold(const Header& h, ByteView payload, Time now) {
   return Verdict::kHeld;
 }
 
-std::optional<MutableByteView> Channel::take_released(Time now) {
-  if (held_count_ == 0) return std::nullopt;
-  Held* low = nullptr;
-  Time first = kNever;
-  for (Held& s : held_) {
-    if (!s.used) continue;
-    if (!low || seq_after(low->seq, s.seq)) low = &s;
-    first = std::min(first, s.at);
+// The held packet with the lowest sequence number; packets a far-ahead
+// packet overtook are dropped as stale on the way.
+Channel::Held* Channel::lowest_held() {
+  for (;;) {
+    Held* low = nullptr;
+    for (Held& s : held_)
+      if (s.used && (!low || seq_after(low->seq, s.seq))) low = &s;
+    if (!low || seq_after(low->seq, rx_seq_)) return low;
+    low->used = false;
+    if (--held_count_ == 0) force_ = false;
+    ++stats_.rx_stale;
   }
-  const bool next = low->seq == rx_seq_ + 1;
+}
+
+std::optional<MutableByteView> Channel::take_released(Time now) {
+  undo_.valid = false;
+  if (held_count_ == 0) return std::nullopt;
+  Held* low = lowest_held();
+  if (!low) return std::nullopt;
+  Time first = kNever;
+  for (const Held& s : held_)
+    if (s.used) first = std::min(first, s.at);
+  const bool next = next_in_order(low->seq);
   const bool go = next || held_count_ > cfg_.reorder_packets || now >= first + cfg_.reorder_wait ||
                   (force_ && !seq_after(low->seq, force_through_));
   if (!go) return std::nullopt;
-  if (!next) {
-    stats_.rx_lost += low->seq - rx_seq_ - 1;
-    ++stats_.rx_gaps_skipped;
-  }
-  rx_seq_ = low->seq;
+  // Noted for the ack when held; accept() counts the gap and the delivery.
+  accept(low->seq, low->has_ack, low->ack, false, now, /*note=*/false);
+  if (!next) ++stats_.rx_gaps_skipped;
   low->used = false;
   if (--held_count_ == 0) force_ = false;
-  ++stats_.rx_delivered;
   size_t index = static_cast<size_t>(low - held_.data());
   return MutableByteView(&slot_memory_[index * kReorderSlotSize], low->len);
 }

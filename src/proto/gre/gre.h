@@ -157,6 +157,13 @@ inline constexpr Duration kDefaultReorderWait = milliseconds(10);
 // plus MPPE and framing fits easily); larger ones skip the window.
 inline constexpr size_t kReorderSlotSize = 1600;
 
+// How far past the last accepted sequence number a packet may be and still
+// be taken as ordinary loss (docs/resilience.md, section 9): the furthest the
+// stateless MPPE key search reaches. A packet further ahead skips the
+// reorder window and is "far ahead": accepted like any other only once its
+// payload validates (see reject()), and counted either way.
+inline constexpr uint32_t kMaxForwardJump = 65536;
+
 enum class Verdict {
   kDeliver,    // pass the payload to PPP
   kAckOnly,    // no payload; the ack was processed
@@ -182,6 +189,9 @@ struct ChannelStats {
   uint64_t rx_late_in_order = 0;  // ...late packets that still went up in order
   uint64_t rx_gaps_skipped = 0;   // ...gaps given up (wait over, window full, far jump)
   uint64_t rx_too_big = 0;        // reorder window: payload larger than a slot, dropped
+  uint64_t rx_invalid = 0;        // accepted, then reject()ed: payload failed validation
+  uint64_t rx_invalid_far = 0;    // ...of which more than kMaxForwardJump ahead
+  uint64_t rx_far_accepted = 0;   // more than kMaxForwardJump ahead and validated
   uint64_t rx_acks = 0;
   uint64_t rx_bad_acks = 0;  // acknowledging a number we never sent
   uint64_t tx_data = 0;
@@ -196,13 +206,28 @@ class Channel {
   explicit Channel(const ChannelConfig& cfg) : cfg_(cfg) {}
 
   // Takes a parsed packet addressed to this call. kDeliver: pass `payload`
-  // on now; then, as after every call, drain take_released().
+  // on now; then, as after every call, drain take_released(). Acks are
+  // taken from packets delivered (or released) and from ack-only packets,
+  // never from stale or duplicate ones.
   Verdict on_receive(const Header& h, ByteView payload, Time now);
   // The next packet out of the reorder window that may go up now, in
   // sequence order; the view lies in the channel's own memory and stays
   // valid until the next on_receive() or take_released(). Call until empty
   // after each on_receive() and at next_deadline().
   std::optional<MutableByteView> take_released(Time now);
+  // The payload last delivered by on_receive() or take_released() failed
+  // validation (it does not decrypt, or is no well-formed IP or control
+  // frame): the sequence number, acknowledgment and ack state go back to
+  // what they were before it, and it is counted in rx_invalid. A no-op
+  // unless called right after that delivery, before the next on_receive()
+  // or take_released(). Callers that never call it get the old behaviour.
+  void reject();
+  // The payload last delivered was more than kMaxForwardJump ahead: it must
+  // validate on its own (nothing in the receive state vouches for it).
+  bool delivered_far_ahead() const { return undo_.valid && undo_.far; }
+  // The last accepted sequence number (the packet just delivered, until it
+  // is rejected).
+  uint32_t rx_seq() const { return rx_seq_; }
 
   // Fields for the next outgoing data packet (consumes a sequence number and
   // any pending ack).
@@ -222,13 +247,34 @@ class Channel {
  private:
   void process_ack(uint32_t ack);
   void note_received(Time now);
+  Verdict behind(const Header& h, ByteView payload);
   Verdict hold(const Header& h, ByteView payload, Time now);
+  void accept(uint32_t seq, bool has_ack, uint32_t ack, bool far, Time now, bool note);
 
   struct Held {
     uint32_t seq = 0;
     uint16_t len = 0;
     Time at{};
     bool used = false;
+    bool has_ack = false;
+    uint32_t ack = 0;
+  };
+  Held* lowest_held();
+  bool next_in_order(uint32_t seq) const;
+  // What accept() changed, for reject().
+  struct Undo {
+    bool valid = false;
+    bool far = false;
+    bool rx_started = false;
+    uint32_t rx_seq = 0;
+    uint32_t ack_recv = 0;
+    bool ack_pending = false;
+    uint32_t pending_count = 0;
+    Time ack_pending_since{};
+    uint64_t rx_lost = 0;
+    uint64_t rx_gaps_skipped = 0;
+    uint64_t rx_acks = 0;
+    uint64_t rx_bad_acks = 0;
   };
 
   ChannelConfig cfg_;
@@ -246,6 +292,11 @@ class Channel {
   uint32_t held_count_ = 0;
   bool force_ = false;  // release up to force_through_ whatever the gaps
   uint32_t force_through_ = 0;
+  Undo undo_;
+  // The last packet rejected in the window: the reorder window does not
+  // wait for a gap it leaves (rx_seq_ stays, so its genuine twin is taken).
+  bool rejected_valid_ = false;
+  uint32_t rejected_seq_ = 0;
 };
 
 }  // namespace pptpx::gre

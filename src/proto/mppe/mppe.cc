@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "base/ct.h"
+#include "base/ip.h"
 #include "crypto/mppe_keys.h"
 
 namespace pptpx::mppe {
@@ -107,6 +108,7 @@ DecryptStats& DecryptStats::operator+=(const DecryptStats& o) {
   resyncs += o.resyncs;
   resync_extra += o.resync_extra;
   lengths_guessed += o.lengths_guessed;
+  untrusted_refused += o.untrusted_refused;
   return *this;
 }
 
@@ -190,7 +192,9 @@ Decryptor::Decryptor(const uint8_t* start_key, Settings settings)
     : keys_(start_key, settings.bits),
       trial_(start_key, settings.bits),
       settings_(settings),
-      search_(start_key, settings.bits) {}
+      search_(start_key, settings.bits),
+      stash_(start_key, settings.bits),
+      search_stash_(start_key, settings.bits) {}
 
 void Decryptor::resync(ByteView packet, int block_changes) {
   // The flushed packet's own key change and one per flag packet the count
@@ -322,7 +326,7 @@ Decryptor::Result Decryptor::decrypt_stateless(MutableByteView data, uint16_t co
   const auto ahead = static_cast<uint16_t>((count - count_ + kCountSpace) % kCountSpace);
   if (!settings_.ip_only) return decrypt_stateless_as_counted(data, count, ahead);
   if (keys_lost_) return fail(DecryptError::kKeysLost, false);
-  stateless_budget_ = std::min(kMaxBudget, stateless_budget_ + kBudgetPerPacket);
+  if (!untrusted_) stateless_budget_ = std::min(kMaxBudget, stateless_budget_ + kBudgetPerPacket);
   const bool lost = fails_in_row_ >= kLostAfter;
   if (!lost && ahead == 0) return fail(DecryptError::kDuplicate, false);
   if (!lost && ahead > kCountSpace - kLateWindow) return fail(DecryptError::kLate, false);
@@ -358,7 +362,8 @@ Decryptor::Result Decryptor::decrypt_stateless_as_counted(MutableByteView data, 
 // jump limit and the step budget, which pays for it); `lost`: this packet
 // follows kLostAfter failures.
 bool Decryptor::pay_for_count_as_is(uint16_t ahead, bool lost) {
-  const uint32_t paid = ahead > kFreeSteps ? ahead - kFreeSteps : 0;
+  const uint32_t free_steps = untrusted_ ? 0 : kFreeSteps;
+  const uint32_t paid = ahead > free_steps ? ahead - free_steps : 0;
   // Once step is lost, the search has walked past the count taken as it is
   // (the packets before this one were not there, so this one is not either).
   const bool walked_past = lost && search_valid_ && search_off_ >= ahead;
@@ -535,6 +540,78 @@ void Decryptor::end_discard(ByteView data, uint16_t count) {
   discard_ = false;
   discard_report_ = false;
   count_ = count;
+}
+
+Decryptor::Saved Decryptor::save() const {
+  return Saved{count_,        discard_,   reset_request_, discard_report_,
+               search_valid_, keys_lost_, search_budget_, error_score_,
+               fails_in_row_, rc4_pos_,   search_off_};
+}
+
+void Decryptor::restore(const Saved& s) {
+  count_ = s.count;
+  discard_ = s.discard;
+  reset_request_ = s.reset_request;
+  discard_report_ = s.discard_report;
+  search_valid_ = s.search_valid;
+  keys_lost_ = s.keys_lost;
+  // Spent stays spent; what the refused packet added is taken back.
+  search_budget_ = std::min(search_budget_, s.search_budget);
+  error_score_ = s.error_score;
+  fails_in_row_ = s.fails_in_row;
+  rc4_pos_ = s.rc4_pos;
+  search_off_ = s.search_off;
+}
+
+Decryptor::Result Decryptor::refuse_untrusted(DecryptError e) {
+  ++stats_.untrusted_refused;
+  return Result{e, {}};
+}
+
+Decryptor::Result Decryptor::decrypt_untrusted(MutableByteView data, MutableByteView scratch,
+                                               uint32_t max_steps) {
+  if (data.size() < kHeaderSize + 1 || data.size() > scratch.size()) {
+    ++stats_.too_short;
+    return refuse_untrusted(DecryptError::kTooShort);
+  }
+  if (!settings_.stateless && !(data[0] & kBitFlushed)) {
+    ++stats_.out_of_sequence;
+    return refuse_untrusted(DecryptError::kOutOfSequence);
+  }
+  const Saved saved = save();
+  // keys_ itself (its RC4 stream included) waits in stash_; the attempt runs
+  // on a copy of its session key. Its RC4 state is not read before the
+  // key changes that re-key it (stateless: every packet; stateful: only
+  // flushed packets get here), so no RC4 set-up (1.4 us) is spent on it -
+  // nor is the RC4 state copied: EVP_CIPHER_CTX_copy allocates.
+  std::swap(keys_, stash_);
+  keys_.copy_session_from(stash_);
+  search_stash_.copy_session_from(search_);
+  const uint32_t budget = stateless_budget_;
+  stateless_budget_ = std::min(max_steps, kMaxStepsPerPacket);
+  untrusted_ = true;
+  MutableByteView copy = scratch.first(data.size());
+  std::memcpy(copy.data(), data.data(), data.size());
+  Result r = decrypt(copy);
+  untrusted_ = false;
+  stateless_budget_ = budget;
+  if (r.ok()) {
+    const MutableByteView pt = r.plaintext;
+    const size_t proto_len = (pt[0] & 1) ? 1 : 2;
+    const bool ip = pt.size() > proto_len && (proto_len == 1 ? pt[0] : get_u16(pt.data())) == 0x21;
+    if (ip && well_formed_ipv4(pt.data() + proto_len, pt.size() - proto_len, /*checksum=*/true)) {
+      std::memcpy(data.data(), copy.data(), copy.size());
+      return Result{DecryptError::kNone, data.subspan(kHeaderSize)};
+    }
+    --stats_.decrypted;
+    ++stats_.garbled;
+    r.error = DecryptError::kGarbled;
+  }
+  std::swap(keys_, stash_);
+  search_.copy_session_from(search_stash_);
+  search_rc4_fresh_ = false;
+  restore(saved);
+  return refuse_untrusted(r.error);
 }
 
 }  // namespace pptpx::mppe

@@ -141,6 +141,9 @@ struct DecryptStats {
                                  // stateless: packets found by the key search
   uint64_t resync_extra = 0;     // stateful: ...of which needed unseen key changes guessed
   uint64_t lengths_guessed = 0;  // stateful: losses bridged by guessing the lost lengths
+  // decrypt_untrusted(): packets refused (each also counted by its reason
+  // above) with the decryptor left as it was.
+  uint64_t untrusted_refused = 0;
 
   DecryptStats& operator+=(const DecryptStats& o);
 };
@@ -156,6 +159,17 @@ class Decryptor {
   // 0x00FD. On success decrypts in place. On failure the packet is left as it
   // was (or partly consumed, never decrypted with a wrong key) and counted.
   Result decrypt(MutableByteView data);
+  // For a packet nothing vouches for (it came far ahead of the GRE sequence:
+  // likely forged): decrypted like decrypt(), but on a copy in scratch, and
+  // taken only when it decrypts to a well-formed IPv4 packet (header checksum
+  // included); then data is decrypted in place as decrypt() would. Refused,
+  // it leaves the decryptor exactly as it was - count, keys, RC4 stream, the
+  // loss and search state, the error score, a Reset-Request - apart from the
+  // counters; its key changes, none of them free, come out of max_steps (at
+  // most kMaxStepsPerPacket), not the decryptor's budgets. Stateful: only a
+  // flushed packet (A set) can be checked without the RC4 stream; others are
+  // refused at once. A packet larger than scratch is refused.
+  Result decrypt_untrusted(MutableByteView data, MutableByteView scratch, uint32_t max_steps);
   // Stateful mode: true once after loss was detected; the PPP layer then sends
   // a CCP Reset-Request.
   bool take_reset_request();
@@ -203,6 +217,18 @@ class Decryptor {
   Result search_stateless(MutableByteView data, uint16_t count, uint64_t first);
   void start_search(uint64_t offset);
   Result accept(MutableByteView data);
+  Result refuse_untrusted(DecryptError e);
+
+  // What decrypt_untrusted() puts back when it refuses a packet (keys_ and
+  // search_'s key are kept aside in stash_ and search_stash_).
+  struct Saved {
+    uint16_t count;
+    bool discard, reset_request, discard_report, search_valid, keys_lost;
+    uint32_t search_budget, error_score, fails_in_row;
+    uint64_t rc4_pos, search_off;
+  };
+  Saved save() const;
+  void restore(const Saved& s);
 
   KeyState keys_;
   KeyState trial_;  // resync guesses, so nothing is allocated per packet
@@ -230,6 +256,10 @@ class Decryptor {
   uint32_t stateless_budget_ = kMaxBudget;
   uint32_t fails_in_row_ = 0;
   bool keys_lost_ = false;
+  // decrypt_untrusted() is running: no free steps, no budget refill.
+  bool untrusted_ = false;
+  KeyState stash_;
+  KeyState search_stash_;
   Stats stats_;
 };
 

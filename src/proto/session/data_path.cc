@@ -40,13 +40,15 @@ std::string describe_mppe(const DataPathStats& d) {
   const mppe::DecryptStats& m = d.mppe;
   return fmt::format(
       "MPPE in: dropped late {} duplicate {} garbled {} searching {} keys-lost {} "
-      "out-of-sequence {} discarding {} malformed {} | resyncs {} (guessed {}) lengths guessed {} "
+      "out-of-sequence {} discarding {} malformed {} far-ahead-refused {} (no budget {}) | resyncs "
+      "{} (guessed {}) lengths guessed {} "
       "search steps {} | "
       "resets sent {} asked {} | CCP renegotiations {} | dead-receive terminations {}",
       m.late, m.duplicate, m.garbled, m.searching, m.keys_lost + m.jump_too_far, m.out_of_sequence,
-      m.discarded, m.too_short + m.not_encrypted + m.compressed + m.missing_flushed, m.resyncs,
-      m.resync_extra, m.lengths_guessed, m.search_steps, d.mppe_resets_sent, d.mppe_flushes_asked,
-      d.ccp_renegotiations, d.rx_dead_terminations);
+      m.discarded, m.too_short + m.not_encrypted + m.compressed + m.missing_flushed,
+      m.untrusted_refused, d.mppe_far_no_budget, m.resyncs, m.resync_extra, m.lengths_guessed,
+      m.search_steps, d.mppe_resets_sent, d.mppe_flushes_asked, d.ccp_renegotiations,
+      d.rx_dead_terminations);
 }
 
 void DataPath::start_mppe(const uint8_t* send_key, const uint8_t* recv_key, mppe::Settings s) {
@@ -70,9 +72,9 @@ void DataPath::stop_mppe() {
 std::string describe_gre(const DataPathStats& d) {
   return fmt::format(
       "GRE in: stale {} duplicate {} lost {} | reorder window: held {} late-in-order {} "
-      "gaps-skipped {} too-big {}",
+      "gaps-skipped {} too-big {} | invalid {} (far-ahead {}) far-ahead accepted {}",
       d.gre_stale, d.gre_duplicate, d.gre_lost, d.gre_held, d.gre_late_in_order, d.gre_gaps_skipped,
-      d.gre_too_big);
+      d.gre_too_big, d.gre_invalid, d.gre_invalid_far, d.gre_far_accepted);
 }
 
 std::string describe_gre_flow(const DataPathStats& d) {
@@ -99,6 +101,9 @@ DataPathStats DataPath::stats() const {
   d.gre_stale = g.rx_stale;
   d.gre_duplicate = g.rx_duplicates;
   d.gre_too_big = g.rx_too_big;
+  d.gre_invalid = g.rx_invalid;
+  d.gre_invalid_far = g.rx_invalid_far;
+  d.gre_far_accepted = g.rx_far_accepted;
   d.gre_lost = g.rx_lost;
   d.gre_held = g.rx_held;
   d.gre_late_in_order = g.rx_late_in_order;
@@ -166,6 +171,38 @@ bool DataPath::on_gre(const gre::Header& h, ByteView payload, Time now) {
 }
 
 DataPath::Inbound DataPath::on_frame(MutableByteView frame, Time now) {
+  const bool far = gre_.delivered_far_ahead();
+  vouched_ = false;
+  Inbound in = decode(frame, far, now);
+  if (in.kind == Inbound::kDropped) {
+    gre_.reject();
+  } else if (far && !vouched_ && !far_clear_confirmed(gre_.rx_seq())) {
+    // Far ahead in clear, with nothing before it: an LCP echo still goes up
+    // (as a stale one does), the rest waits for a second such packet.
+    gre_.reject();
+    if (in.kind != Inbound::kControl || in.protocol != ppp::kProtoLcp || in.data.empty() ||
+        (in.data[0] != 9 && in.data[0] != 10)) {
+      stats_.far_clear_unconfirmed++;
+      in = Inbound{};
+      in.reason = "far-ahead packet in clear, not yet confirmed by the next";
+    }
+  }
+  return in;
+}
+
+// A packet far ahead that validated by its form alone (clear IP or control:
+// no MPPE to vouch for it; random octets pass now and then): the GRE state
+// moves only when it follows another such packet within the forward window,
+// as packets after a long outage do and forgeries at random do not.
+bool DataPath::far_clear_confirmed(uint32_t seq) {
+  const bool follows = far_clear_pending_ && gre::seq_after(seq, far_clear_seq_) &&
+                       seq - far_clear_seq_ <= gre::kMaxForwardJump;
+  far_clear_pending_ = !follows;
+  far_clear_seq_ = seq;
+  return follows;
+}
+
+DataPath::Inbound DataPath::decode(MutableByteView frame, bool far, Time now) {
   Inbound in;
   auto f = ppp::parse_frame(frame);
   if (!f) {
@@ -177,43 +214,120 @@ DataPath::Inbound DataPath::on_frame(MutableByteView frame, Time now) {
   MutableByteView info =
       frame.subspan(static_cast<size_t>(f->info.data() - frame.data()), f->info.size());
   switch (f->protocol) {
-    case ppp::kProtoMppe: return on_mppe(info, now);
-    case ppp::kProtoIp:
-      if (dec_ || mppe_required_) {
-        stats_.clear_ip_dropped++;
-        in.reason = "unencrypted IP while MPPE is required";
-        return in;
-      }
-      in.kind = Inbound::kIp;
-      in.data = info;
-      clamp_mss(info);
-      return in;
-    default:
-      in.kind = Inbound::kControl;
-      in.protocol = f->protocol;
-      in.data = info;
-      return in;
+    case ppp::kProtoMppe: return on_mppe(info, far, now);
+    case ppp::kProtoIp: return on_clear_ip(info, far);
+    default: return on_control(f->protocol, info, far);
   }
+}
+
+DataPath::Inbound DataPath::on_clear_ip(MutableByteView info, bool far) {
+  Inbound in;
+  if (dec_ || mppe_required_) {
+    stats_.clear_ip_dropped++;
+    in.reason = "unencrypted IP while MPPE is required";
+    return in;
+  }
+  // Far ahead, nothing but the packet itself vouches for it: the checksum too.
+  if (!well_formed_ipv4(info.data(), info.size(), /*checksum=*/far)) {
+    stats_.ip_malformed++;
+    in.reason = "malformed IPv4 packet";
+    return in;
+  }
+  in.kind = Inbound::kIp;
+  in.data = info;
+  clamp_mss(info);
+  return in;
+}
+
+namespace {
+
+// The highest code each protocol defines (RFC 1661, 1332, 5072, 1962, 1334,
+// 1994); 0 for none spoken here. CCP adds Reset-Request/Ack (14, 15).
+uint8_t last_code(uint16_t protocol) {
+  switch (protocol) {
+    case ppp::kProtoLcp: return 11;
+    case ppp::kProtoPap: return 3;
+    case ppp::kProtoChap: return 4;
+    case ppp::kProtoIpcp:
+    case ppp::kProtoIpv6cp: return 7;
+    case ppp::kProtoCcp: return 15;
+    default: return 0;
+  }
+}
+
+// A frame of a control protocol this side speaks, with a header that holds
+// together: code, identifier, and a length from 4 up to what arrived.
+// strict (far ahead): a code the protocol defines, and no padding.
+bool well_formed_control(uint16_t protocol, ByteView info, bool strict) {
+  const uint8_t last = last_code(protocol);
+  if (last == 0 || info.size() < 4 || info[0] == 0) return false;
+  const size_t length = get_u16(&info[2]);
+  if (strict) return info[0] <= last && length == info.size();
+  return length >= 4 && length <= info.size();
+}
+
+}  // namespace
+
+// A control frame goes to PPP. One that is not well formed moves no GRE
+// state; PPP still gets it (a Protocol-Reject may be due) unless it came far
+// ahead, where it is most likely forged.
+DataPath::Inbound DataPath::on_control(uint16_t protocol, MutableByteView info, bool far) {
+  Inbound in;
+  if (!well_formed_control(protocol, info, far)) {
+    stats_.control_unknown++;
+    if (far) {
+      in.reason = "far-ahead frame of no known control protocol";
+      return in;
+    }
+    gre_.reject();
+  }
+  in.kind = Inbound::kControl;
+  in.protocol = protocol;
+  in.data = info;
+  return in;
+}
+
+// A far-ahead MPPE packet: checked on a copy, with key changes from the
+// budget for such packets.
+mppe::DecryptResult DataPath::decrypt_far(MutableByteView info, Time now) {
+  using std::chrono::duration_cast;
+  const auto ms = duration_cast<milliseconds>(now - far_at_).count();
+  if (ms > 0) {
+    const uint64_t refill = static_cast<uint64_t>(ms) * kFarStepsPerSecond / 1000;
+    far_budget_ = std::min<int64_t>(kFarStepBurst, far_budget_ + static_cast<int64_t>(refill));
+    far_at_ = now;
+  }
+  if (far_budget_ <= 0) {
+    stats_.mppe_far_no_budget++;
+    return mppe::DecryptResult{mppe::DecryptError::kSearching, {}};
+  }
+  const uint64_t before = dec_->stats().key_work;
+  const auto max_steps = static_cast<uint32_t>(std::min<int64_t>(far_budget_, kFarStepsPerPacket));
+  auto r = dec_->decrypt_untrusted(info, scratch_, max_steps);
+  far_budget_ -= static_cast<int64_t>(dec_->stats().key_work - before);
+  return r;
 }
 
 // An MPPE packet's information field: decrypted in place, and the IPv4
 // packet inside it passed on.
-DataPath::Inbound DataPath::on_mppe(MutableByteView info, Time now) {
+DataPath::Inbound DataPath::on_mppe(MutableByteView info, bool far, Time now) {
   Inbound in;
   if (!dec_) {
     stats_.mppe_dropped++;
     in.reason = "MPPE packet before CCP is up";
     return in;
   }
-  auto r = dec_->decrypt(info);
+  auto r = far ? decrypt_far(info, now) : dec_->decrypt(info);
   if (!r.ok()) {
-    if (rx_bad_++ == 0) rx_first_bad_ = now;
+    // Far-ahead failures are likely forged: not the receive health's concern.
+    if (!far && rx_bad_++ == 0) rx_first_bad_ = now;
     stats_.mppe_dropped++;
     in.reason = mppe::to_string(r.error);
     return in;
   }
   rx_bad_ = 0;
   rx_renegotiations_ = 0;
+  vouched_ = true;
   MutableByteView pt = r.plaintext;
   size_t skip = 0;
   uint16_t proto = 0;

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -39,31 +40,38 @@ inline constexpr Duration kResetRepeat = milliseconds(100);
 struct DataPathStats {
   // From the GRE channel (filled in by stats()): what the sequence numbers
   // and the reorder window saw.
-  uint64_t gre_duplicates = 0;        // dropped by sequence: stale + duplicate + too-big
-  uint64_t gre_stale = 0;             // arrived after a later one went up
-  uint64_t gre_duplicate = 0;         // a sequence number seen before
-  uint64_t gre_too_big = 0;           // too big for a reorder window slot
-  uint64_t gre_lost = 0;              // gaps in the sequence numbers
-  uint64_t gre_held = 0;              // waited in the reorder window
-  uint64_t gre_late_in_order = 0;     // late packets the window still put in order
-  uint64_t gre_gaps_skipped = 0;      // gaps the window gave up on
-  uint64_t gre_delivered = 0;         // payloads passed on
-  uint64_t gre_stale_echo = 0;        // stale LCP echoes passed on all the same
-  uint64_t gre_ack_only_in = 0;       // ack-only packets received
-  uint64_t gre_acks_in = 0;           // acknowledgments received
-  uint64_t gre_bad_acks = 0;          // acknowledging a number we never sent
-  uint64_t gre_data_out = 0;          // packets with a payload sent
-  uint64_t gre_acks_piggybacked = 0;  // acks riding on them
-  uint64_t gre_ack_only_out = 0;      // ack-only packets sent
-  uint64_t gre_over_window = 0;       // sent beyond the peer's receive window (never held)
-  uint64_t gre_max_unacked = 0;       // most packets unacknowledged at once (a maximum)
-  uint64_t ppp_malformed = 0;         // unreadable PPP header
-  uint64_t mppe_dropped = 0;          // decryptor refused the packet, or no MPPE yet
-  uint64_t mppe_not_ip = 0;           // decrypted to something other than IPv4
-  uint64_t clear_ip_dropped = 0;      // unencrypted IPv4 while MPPE is on or required
-  uint64_t out_not_ipv4 = 0;          // from the TUN but not IPv4 (only IPv4 is negotiated)
-  uint64_t out_no_mppe = 0;           // MPPE required but not up yet
-  uint64_t tcp_mss_clamped = 0;       // TCP SYNs either way whose MSS was lowered
+  uint64_t gre_duplicates = 0;         // dropped by sequence: stale + duplicate + too-big
+  uint64_t gre_stale = 0;              // arrived after a later one went up
+  uint64_t gre_duplicate = 0;          // a sequence number seen before
+  uint64_t gre_too_big = 0;            // too big for a reorder window slot
+  uint64_t gre_invalid = 0;            // payload failed validation: GRE state left as it was
+  uint64_t gre_invalid_far = 0;        // ...of them, more than gre::kMaxForwardJump ahead
+  uint64_t gre_far_accepted = 0;       // that far ahead, validated and accepted
+  uint64_t gre_lost = 0;               // gaps in the sequence numbers
+  uint64_t gre_held = 0;               // waited in the reorder window
+  uint64_t gre_late_in_order = 0;      // late packets the window still put in order
+  uint64_t gre_gaps_skipped = 0;       // gaps the window gave up on
+  uint64_t gre_delivered = 0;          // payloads passed on
+  uint64_t gre_stale_echo = 0;         // stale LCP echoes passed on all the same
+  uint64_t gre_ack_only_in = 0;        // ack-only packets received
+  uint64_t gre_acks_in = 0;            // acknowledgments received
+  uint64_t gre_bad_acks = 0;           // acknowledging a number we never sent
+  uint64_t gre_data_out = 0;           // packets with a payload sent
+  uint64_t gre_acks_piggybacked = 0;   // acks riding on them
+  uint64_t gre_ack_only_out = 0;       // ack-only packets sent
+  uint64_t gre_over_window = 0;        // sent beyond the peer's receive window (never held)
+  uint64_t gre_max_unacked = 0;        // most packets unacknowledged at once (a maximum)
+  uint64_t ppp_malformed = 0;          // unreadable PPP header
+  uint64_t ip_malformed = 0;           // clear IP that is no well-formed IPv4 packet
+  uint64_t control_unknown = 0;        // no known control protocol, or a malformed header
+  uint64_t mppe_far_no_budget = 0;     // far-ahead MPPE refused undecrypted: budget spent
+  uint64_t far_clear_unconfirmed = 0;  // far ahead in clear, no such packet just before
+  uint64_t mppe_dropped = 0;           // decryptor refused the packet, or no MPPE yet
+  uint64_t mppe_not_ip = 0;            // decrypted to something other than IPv4
+  uint64_t clear_ip_dropped = 0;       // unencrypted IPv4 while MPPE is on or required
+  uint64_t out_not_ipv4 = 0;           // from the TUN but not IPv4 (only IPv4 is negotiated)
+  uint64_t out_no_mppe = 0;            // MPPE required but not up yet
+  uint64_t tcp_mss_clamped = 0;        // TCP SYNs either way whose MSS was lowered
   // Stateful MPPE: how often the receive side lost step and came back.
   uint64_t mppe_resets_sent = 0;    // CCP Reset-Requests asked for (repeats too)
   uint64_t mppe_flushes_asked = 0;  // the peer's Reset-Requests honoured
@@ -78,6 +86,9 @@ struct DataPathStats {
     gre_stale += o.gre_stale;
     gre_duplicate += o.gre_duplicate;
     gre_too_big += o.gre_too_big;
+    gre_invalid += o.gre_invalid;
+    gre_invalid_far += o.gre_invalid_far;
+    gre_far_accepted += o.gre_far_accepted;
     gre_lost += o.gre_lost;
     gre_held += o.gre_held;
     gre_late_in_order += o.gre_late_in_order;
@@ -93,6 +104,10 @@ struct DataPathStats {
     gre_over_window += o.gre_over_window;
     gre_max_unacked = std::max(gre_max_unacked, o.gre_max_unacked);
     ppp_malformed += o.ppp_malformed;
+    ip_malformed += o.ip_malformed;
+    control_unknown += o.control_unknown;
+    mppe_far_no_budget += o.mppe_far_no_budget;
+    far_clear_unconfirmed += o.far_clear_unconfirmed;
     mppe_dropped += o.mppe_dropped;
     mppe_not_ip += o.mppe_not_ip;
     clear_ip_dropped += o.clear_ip_dropped;
@@ -140,6 +155,17 @@ struct IngressStats {
 };
 // "malformed GRE: truncated N protocol N version N flags N no-key N length N no-seq N empty N"
 std::string describe_ingress(const IngressStats& s);
+
+// Packets that arrive more than gre::kMaxForwardJump ahead are checked on
+// their own (mppe::Decryptor::decrypt_untrusted); the key changes that costs
+// come out of a per-call budget refilled with time: at most
+// kFarStepsPerSecond a second after a burst of kFarStepBurst, and
+// kFarStepsPerPacket for one packet (docs/resilience.md, section 9).
+inline constexpr uint32_t kFarStepsPerSecond = 4096;
+inline constexpr uint32_t kFarStepBurst = 8192;
+inline constexpr uint32_t kFarStepsPerPacket = 2048;
+// Largest GRE payload checked far ahead (a copy is decrypted first).
+inline constexpr size_t kFarScratchSize = 2048;
 
 struct GreDatagram {
   Ipv4 src;
@@ -212,6 +238,17 @@ class DataPath {
     const char* reason = "";  // kDropped
   };
   // frame is the GRE payload, inside the caller's receive buffer (decrypted in place).
+  // The GRE packet on_gre() or take_released() just passed on changes the
+  // GRE state (sequence number, ack) only when this validates it: an MPPE
+  // packet that decrypts to IPv4, a well-formed IPv4 packet in clear, or a
+  // well-formed frame of a known control protocol. Anything else is dropped
+  // and the GRE state left as before (gre_invalid) - except a frame of an
+  // unknown protocol, which PPP still gets (to Protocol-Reject it) unless it
+  // came far ahead. Far ahead (gre::kMaxForwardJump), MPPE is checked on a
+  // copy (decrypt_untrusted, budgeted), clear IP needs its header checksum,
+  // a control frame a defined code and an exact length, and a packet in
+  // clear is taken only when it follows another such one (an LCP echo goes
+  // up all the same, as a stale one does).
   Inbound on_frame(MutableByteView frame, Time now);
 
   // ---- outbound ----
@@ -225,7 +262,12 @@ class DataPath {
   ByteView ack_only(uint8_t* buf, Time now);
 
  private:
-  Inbound on_mppe(MutableByteView info, Time now);
+  Inbound decode(MutableByteView frame, bool far, Time now);
+  bool far_clear_confirmed(uint32_t seq);
+  Inbound on_mppe(MutableByteView info, bool far, Time now);
+  mppe::DecryptResult decrypt_far(MutableByteView info, Time now);
+  Inbound on_clear_ip(MutableByteView info, bool far);
+  Inbound on_control(uint16_t protocol, MutableByteView info, bool far);
   ByteView add_gre(uint8_t* ppp_start, size_t ppp_len, Time now);
   void clamp_mss(MutableByteView ip);
 
@@ -243,6 +285,16 @@ class DataPath {
   Time rx_first_bad_{};
   bool rx_action_taken_ = false;    // for this decryptor
   uint32_t rx_renegotiations_ = 0;  // since the last good packet
+  // Far-ahead packets: key changes left, refilled with time (from far_at_);
+  // below zero after a packet that spent more than it had (stateful resync
+  // guesses are bounded by the decryptor's own budget): paid back first.
+  int64_t far_budget_ = kFarStepBurst;
+  Time far_at_{};
+  std::array<uint8_t, kFarScratchSize> scratch_{};
+  bool vouched_ = false;  // on_frame(): MPPE decrypted the packet
+  // The last far-ahead packet in clear that validated, not taken.
+  bool far_clear_pending_ = false;
+  uint32_t far_clear_seq_ = 0;
   DataPathStats stats_;
 };
 

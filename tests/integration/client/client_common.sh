@@ -57,6 +57,22 @@ start_client() {
   CLIENT_PID=$!
 }
 
+# start_client2 NS PEER RUN_DIR: a second client (pptpx call PEER nodetach)
+# in namespace NS, its pid in $T/client2.pid, its log in $T/client2.log;
+# waits until its ppp0 has 10.10.0.50 (user2's fixed address) or fails.
+start_client2() {
+  ip netns exec "$1" "$PPTPX" --peers-dir "$T/client/peers" call "$2" nodetach \
+    --chap-secrets "$T/client/chap-secrets" --ppp-options "" --run-dir "$3" \
+    > "$T/client2.log" 2>&1 &
+  echo $! > "$T/client2.pid"
+  local i
+  for i in $(seq 100); do
+    ip -n "$1" addr show dev ppp0 2>/dev/null | grep -q 'inet 10.10.0.50 peer 10.10.0.1/32' && break
+    sleep 0.2
+  done
+  ip -n "$1" addr show dev ppp0 | grep -q 'inet 10.10.0.50' || fail "user2's link did not come up"
+}
+
 # wait_link SECONDS [IFNAME]: the interface up with the server's addresses
 # ($LINK_LOCAL, by default 10.10.0.10, peer 10.10.0.1).
 wait_link() {

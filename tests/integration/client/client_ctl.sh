@@ -58,15 +58,7 @@ jget() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 # user1 first gets 10.10.0.10 (user2's fixed address leaves its slot unused).
 start_client
 wait_link 20 || fail "user1's link did not come up"
-ip netns exec "$NS_C2" "$PPTPX" --peers-dir "$T/client/peers" call office2 nodetach \
-  --chap-secrets "$T/client/chap-secrets" --ppp-options "" --run-dir "$T/run2" \
-  > "$T/client2.log" 2>&1 &
-echo $! > "$T/client2.pid"
-for i in $(seq 100); do
-  ip -n "$NS_C2" addr show dev ppp0 2>/dev/null | grep -q 'inet 10.10.0.50 peer 10.10.0.1/32' && break
-  sleep 0.2
-done
-ip -n "$NS_C2" addr show dev ppp0 | grep -q 'inet 10.10.0.50' || fail "user2's link did not come up"
+start_client2 "$NS_C2" office2 "$T/run2"
 ok "two sessions up"
 
 ctl sessions --json > "$T/s1.json" || fail "pptpxctl sessions --json failed"

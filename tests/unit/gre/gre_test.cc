@@ -443,5 +443,106 @@ TEST(Reorder, RandomShuffleStaysInOrder) {
   }
 }
 
+// Issue 14: a packet changes the receive state only once its payload is
+// validated; reject() puts everything back.
+TEST(Forged, AFarAheadPacketRejectedLeavesTheStateAsBefore) {
+  for (uint32_t window : {0u, 8u}) {
+    Channel ch(ChannelConfig{.reorder_packets = window});
+    for (int i = 0; i < 3; ++i) ch.next_data(t0);
+    ASSERT_EQ(ch.on_receive(data(10), kIpPayload, t0), Verdict::kDeliver);
+    EXPECT_EQ(ch.next_data(t0).ack, 10u);
+    Header forged = data(10 + (1u << 30));
+    forged.has_ack = true;
+    forged.ack = 4;  // acknowledges what was sent
+    ASSERT_EQ(ch.on_receive(forged, kIpPayload, t0), Verdict::kDeliver);
+    EXPECT_TRUE(ch.delivered_far_ahead());
+    EXPECT_EQ(ch.unacked(), 0u);
+    ch.reject();
+    EXPECT_EQ(ch.unacked(), 4u);                 // the ack is undone
+    EXPECT_FALSE(ch.on_timer(t0 + seconds(1)));  // no ack became due
+    EXPECT_EQ(ch.stats().rx_invalid, 1u);
+    EXPECT_EQ(ch.stats().rx_invalid_far, 1u);
+    EXPECT_EQ(ch.stats().rx_far_accepted, 0u);
+    EXPECT_EQ(ch.stats().rx_lost, 0u);
+    // The genuine next packet goes straight up, nothing lost or held.
+    ASSERT_EQ(ch.on_receive(data(11), kIpPayload, t0), Verdict::kDeliver);
+    EXPECT_FALSE(ch.delivered_far_ahead());
+    EXPECT_EQ(ch.stats().rx_lost, 0u);
+    EXPECT_EQ(ch.stats().rx_delivered, 2u);
+    EXPECT_EQ(ch.next_data(t0).ack, 11u);
+  }
+}
+
+TEST(Forged, AFarAheadPacketThatValidatesIsAcceptedAndCounted) {
+  Channel ch(ChannelConfig{.reorder_packets = 8});
+  ASSERT_EQ(ch.on_receive(data(10), kIpPayload, t0), Verdict::kDeliver);
+  ASSERT_EQ(ch.on_receive(data(12), kIpPayload, t0), Verdict::kHeld);
+  const uint32_t far = 10 + kMaxForwardJump + 1;
+  ASSERT_EQ(ch.on_receive(data(far), kIpPayload, t0), Verdict::kDeliver);
+  EXPECT_TRUE(ch.delivered_far_ahead());
+  EXPECT_EQ(ch.stats().rx_far_accepted, 1u);
+  // What it overtook in the window is stale now.
+  EXPECT_FALSE(ch.take_released(t0 + seconds(1)));
+  EXPECT_EQ(ch.stats().rx_stale, 1u);
+  EXPECT_EQ(ch.on_receive(data(far + 1), kIpPayload, t0), Verdict::kDeliver);
+  // Within the window a jump is ordinary loss.
+  EXPECT_EQ(ch.on_receive(data(far + 1 + kMaxForwardJump), kIpPayload, t0), Verdict::kHeld);
+}
+
+TEST(Forged, RejectUndoesAnInWindowPacketAndAReleasedOne) {
+  Channel ch(ChannelConfig{.reorder_packets = 8});
+  ASSERT_EQ(ch.on_receive(data(1), kIpPayload, t0), Verdict::kDeliver);
+  ASSERT_EQ(ch.on_receive(data(3), kIpPayload, t0), Verdict::kHeld);  // forged, say
+  ASSERT_EQ(ch.on_receive(data(2), kIpPayload, t0), Verdict::kHeld);
+  auto p = ch.take_released(t0);
+  ASSERT_TRUE(p);
+  p = ch.take_released(t0);  // 3: does not validate
+  ASSERT_TRUE(p);
+  ch.reject();
+  EXPECT_FALSE(ch.take_released(t0));
+  EXPECT_EQ(ch.on_receive(data(3), kIpPayload, t0), Verdict::kDeliver);  // the genuine 3
+  Channel plain(ChannelConfig{});
+  ASSERT_EQ(plain.on_receive(data(1), kIpPayload, t0), Verdict::kDeliver);
+  ASSERT_EQ(plain.on_receive(data(500), kIpPayload, t0), Verdict::kDeliver);
+  EXPECT_FALSE(plain.delivered_far_ahead());
+  plain.reject();
+  plain.reject();  // once only
+  EXPECT_EQ(plain.stats().rx_invalid, 1u);
+  EXPECT_EQ(plain.on_receive(data(2), kIpPayload, t0), Verdict::kDeliver);
+  EXPECT_EQ(plain.stats().rx_lost, 0u);
+}
+
+// A packet rejected in the window leaves no gap to wait for: the one after
+// it goes straight up (no 10 ms in the window), and its own genuine twin is
+// still taken if it comes.
+TEST(Forged, ARejectedPacketLeavesNoGapToWaitFor) {
+  Channel ch(ChannelConfig{.reorder_packets = 8});
+  ASSERT_EQ(ch.on_receive(data(1), kIpPayload, t0), Verdict::kDeliver);
+  ASSERT_EQ(ch.on_receive(data(2), kIpPayload, t0), Verdict::kDeliver);
+  ch.reject();
+  EXPECT_EQ(ch.on_receive(data(3), kIpPayload, t0), Verdict::kDeliver);
+  ch.reject();
+  EXPECT_EQ(ch.on_receive(data(4), kIpPayload, t0), Verdict::kDeliver);
+  EXPECT_EQ(ch.stats().rx_held, 0u);
+  EXPECT_EQ(ch.stats().rx_lost, 2u);  // 2 and 3 never validated
+  Channel twin(ChannelConfig{.reorder_packets = 8});
+  ASSERT_EQ(twin.on_receive(data(1), kIpPayload, t0), Verdict::kDeliver);
+  ASSERT_EQ(twin.on_receive(data(2), kIpPayload, t0), Verdict::kDeliver);
+  twin.reject();
+  EXPECT_EQ(twin.on_receive(data(2), kIpPayload, t0), Verdict::kDeliver);
+  EXPECT_EQ(twin.stats().rx_lost, 0u);
+}
+
+TEST(Forged, StalePacketsCarryNoAck) {
+  Channel ch(ChannelConfig{});
+  for (int i = 0; i < 5; ++i) ch.next_data(t0);
+  ASSERT_EQ(ch.on_receive(data(10), kIpPayload, t0), Verdict::kDeliver);
+  Header stale = data(9);
+  stale.has_ack = true;
+  stale.ack = 5;
+  EXPECT_EQ(ch.on_receive(stale, kIpPayload, t0), Verdict::kStale);
+  EXPECT_EQ(ch.unacked(), 5u);
+}
+
 }  // namespace
 }  // namespace pptpx::gre

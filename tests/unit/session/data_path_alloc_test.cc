@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The data path allocates nothing per packet: counts every operator new
 // while 2,000 IP packets go each way through two DataPaths with MPPE-128
-// (stateless and stateful), including GRE acks and TCP MSS clamping.
+// (stateless and stateful), including GRE acks and TCP MSS clamping; and
+// while forged packets far ahead (MPPE with coherency-count jumps, checked
+// on the data path's scratch copy) are refused between them.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -44,6 +46,7 @@ void run(bool stateless) {
   std::array<uint8_t, 2048> buf{};
   Time now{};
   uint64_t delivered = 0;
+  uint64_t forged_dropped = 0;
   counting = true;
   for (int i = 0; i < 4000; ++i) {
     DataPath& from = i % 2 ? a : b;
@@ -71,9 +74,22 @@ void run(bool stateless) {
     }
     now += milliseconds(1);
     to.ack_only(buf.data(), now);
+    // A forged MPPE packet 2^30 ahead, with a jump in the coherency count.
+    std::array<uint8_t, 64> forged{};
+    std::fill(forged.begin(), forged.end(), static_cast<uint8_t>(i * 7));
+    forged[0] = 0x00;
+    forged[1] = 0xfd;
+    forged[2] = static_cast<uint8_t>(0x90 | (i & 0x0f));
+    const gre::Header fh{1,     static_cast<uint16_t>(forged.size()),
+                         true,  static_cast<uint32_t>(i) + (1u << 30),
+                         false, 0};
+    if (to.on_gre(fh, forged, now))
+      forged_dropped += to.on_frame(forged, now).kind == DataPath::Inbound::kDropped;
   }
   counting = false;
   EXPECT_EQ(delivered, 4000u);
+  EXPECT_EQ(forged_dropped, 4000u);
+  EXPECT_EQ(a.stats().gre_invalid_far + b.stats().gre_invalid_far, 4000u);
   EXPECT_EQ(a.stats().tcp_mss_clamped + b.stats().tcp_mss_clamped, 1000u);
   EXPECT_EQ(allocations.load(), 0u);
   allocations = 0;

@@ -6,6 +6,7 @@
 #include <array>
 #include <vector>
 
+#include "base/rng.h"
 #include "crypto/crypto.h"
 
 namespace pptpx::session {
@@ -21,6 +22,41 @@ std::vector<uint8_t> ipv4_packet(uint8_t tag) {
   p[2] = 0;
   p[3] = 28;
   return p;
+}
+
+// The same with a valid header checksum (RFC 791), as far-ahead packets need.
+std::vector<uint8_t> checked_ipv4_packet(uint8_t tag) {
+  auto p = ipv4_packet(tag);
+  p[8] = 64;
+  p[9] = 17;
+  p[10] = p[11] = 0;
+  uint32_t sum = 0;
+  for (size_t i = 0; i < 20; i += 2) sum += uint32_t{p[i]} << 8 | p[i + 1];
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  put_u16(&p[10], static_cast<uint16_t>(~sum));
+  return p;
+}
+
+// A GRE packet with sequence number seq around a PPP frame.
+std::vector<uint8_t> gre_packet(uint32_t seq, ByteView ppp) {
+  std::vector<uint8_t> p(gre::kMaxHeaderSize + ppp.size());
+  const gre::Header h{1, static_cast<uint16_t>(ppp.size()), true, seq, false, 0};
+  const size_t n = gre::write_header(p.data(), h);
+  std::copy(ppp.begin(), ppp.end(), p.begin() + static_cast<std::ptrdiff_t>(n));
+  p.resize(n + ppp.size());
+  return p;
+}
+
+// Random octets behind an MPPE header (A and D set) and a random count.
+std::vector<uint8_t> forged_mppe(Rng& rng, size_t len) {
+  std::vector<uint8_t> f(len);
+  rng.fill(f);
+  f[0] = 0xff;
+  f[1] = 0x03;
+  f[2] = 0x00;
+  f[3] = 0xfd;
+  f[4] = static_cast<uint8_t>(0x90 | (f[4] & 0x0f));
+  return f;
 }
 
 struct Pair : ::testing::Test {
@@ -115,7 +151,8 @@ TEST_F(Pair, StatefulResetRequestIsRepeatedOnTheTimer) {
   EXPECT_EQ(b.stats().mppe.resyncs, 1u);
   EXPECT_EQ(describe_mppe(b.stats()),
             "MPPE in: dropped late 0 duplicate 0 garbled 0 searching 0 keys-lost 0 "
-            "out-of-sequence 1 discarding 2 malformed 0 | resyncs 1 (guessed 0) lengths guessed 0 "
+            "out-of-sequence 1 discarding 2 malformed 0 far-ahead-refused 0 (no budget 0) | "
+            "resyncs 1 (guessed 0) lengths guessed 0 "
             "search steps 0 | "
             "resets sent 3 asked 0 | CCP renegotiations 0 | dead-receive terminations 0");
 }
@@ -207,7 +244,7 @@ TEST_F(Pair, GreDropsAreNamedByReason) {
   EXPECT_EQ(receive(b, sent[1]).kind, DataPath::Inbound::kDropped);  // ...and late: stale
   EXPECT_EQ(describe_gre(b.stats()),
             "GRE in: stale 1 duplicate 1 lost 1 | reorder window: held 0 late-in-order 0 "
-            "gaps-skipped 0 too-big 0");
+            "gaps-skipped 0 too-big 0 | invalid 0 (far-ahead 0) far-ahead accepted 0");
 }
 
 TEST_F(Pair, MppeRequiredDropsClearTrafficBothWays) {
@@ -256,6 +293,159 @@ TEST_F(Pair, DuplicatesAreDroppedAndCounted) {
   EXPECT_EQ(receive(b, copy).kind, DataPath::Inbound::kIp);
   EXPECT_EQ(receive(b, copy).kind, DataPath::Inbound::kDropped);
   EXPECT_EQ(b.stats().gre_duplicates, 1u);
+}
+
+// Issue 14: forged packets far ahead (random payloads, MPPE garbage with
+// coherency-count jumps) leave the sequence, ack, count and keys as they
+// were: the next genuine packet is delivered; each one is counted.
+TEST_F(Pair, ForgedFarAheadPacketsLeaveTheReceiveStateAsItWas) {
+  for (bool stateless : {true, false}) {
+    DataPath x{gre::ChannelConfig{.peer_call_id = 2}};
+    DataPath y{gre::ChannelConfig{.peer_call_id = 1, .reorder_packets = 8}};
+    x.start_mppe(kKeyAtoB, kKeyBtoA, {128, stateless});
+    y.start_mppe(kKeyBtoA, kKeyAtoB, {128, stateless});
+    SeededRng rng(stateless ? 1 : 2);
+    const int kForged = 300;
+    for (int i = 0; i < 30; ++i) {
+      auto ip = ipv4_packet(static_cast<uint8_t>(i));
+      auto in = send_ip(x, y, ip);
+      ASSERT_EQ(in.kind, DataPath::Inbound::kIp) << in.reason;
+      EXPECT_EQ(std::vector<uint8_t>(in.data.begin(), in.data.end()), ip);
+      for (int k = 0; k < kForged / 30; ++k) {
+        const auto sent = static_cast<uint32_t>(x.stats().gre_data_out);
+        auto f = forged_mppe(rng, 60 + k * 7);
+        if (k % 2) f[4] = static_cast<uint8_t>(f[4] & 0x7f);  // no A bit
+        const uint32_t seq = k == 0 ? sent + (1u << 30) : sent + gre::kMaxForwardJump + 1 + k;
+        auto pkt = gre_packet(seq, f);
+        EXPECT_EQ(receive(y, pkt).kind, DataPath::Inbound::kDropped);
+        EXPECT_FALSE(y.take_reset_request(now));
+        EXPECT_EQ(y.take_rx_action(now + seconds(10), nullptr), RxAction::kNone);
+        EXPECT_FALSE(y.too_many_mppe_errors());
+      }
+    }
+    const DataPathStats st = y.stats();
+    EXPECT_EQ(st.gre_invalid, static_cast<uint64_t>(kForged));
+    EXPECT_EQ(st.gre_invalid_far, static_cast<uint64_t>(kForged));
+    EXPECT_EQ(st.gre_lost, 0u);
+    EXPECT_EQ(st.gre_delivered, 30u);
+    EXPECT_EQ(st.mppe.untrusted_refused + st.mppe_far_no_budget, static_cast<uint64_t>(kForged));
+    EXPECT_EQ(st.mppe.decrypted, 30u);
+    EXPECT_EQ(st.mppe_resets_sent, 0u);
+  }
+}
+
+TEST_F(Pair, ForgedRandomSequenceNumbersAndPayloadsWithoutMppe) {
+  SeededRng rng(3);
+  int dropped = 0;
+  for (int i = 0; i < 50; ++i) {
+    auto ip = ipv4_packet(static_cast<uint8_t>(i));
+    auto in = send_ip(a, b, ip);
+    ASSERT_EQ(in.kind, DataPath::Inbound::kIp) << i << " " << in.reason;
+    for (int k = 0; k < 20; ++k) {
+      std::vector<uint8_t> junk(40 + k);
+      rng.fill(junk);
+      uint32_t seq = 0;
+      rng.fill(std::span<uint8_t>(reinterpret_cast<uint8_t*>(&seq), sizeof seq));
+      if (k < 2) junk[0] = 0xff, junk[1] = 0x03, junk[2] = 0x00, junk[3] = 0x21;  // "IP"
+      if (k == 2) junk[0] = 0xc0, junk[1] = 0x21, junk[2] = 0x0c;                 // "LCP", no echo
+      auto pkt = gre_packet(seq, junk);
+      auto r = receive(b, pkt);
+      dropped += r.kind == DataPath::Inbound::kDropped;
+    }
+  }
+  EXPECT_EQ(dropped, 1000);
+  const DataPathStats st = b.stats();
+  EXPECT_EQ(st.gre_delivered, 50u);
+  EXPECT_EQ(st.gre_lost, 0u);
+  EXPECT_EQ(st.gre_stale + st.gre_duplicate + st.gre_invalid, 1000u);
+}
+
+TEST_F(Pair, AFarAheadPacketThatValidatesIsAcceptedAndCounted) {
+  // In clear: a well-formed IPv4 packet with its checksum.
+  auto ip = checked_ipv4_packet(0x50);
+  ASSERT_EQ(send_ip(a, b, ip).kind, DataPath::Inbound::kIp);
+  std::vector<uint8_t> frame = {0xff, 0x03, 0x00, 0x21};
+  frame.insert(frame.end(), ip.begin(), ip.end());
+  // Alone, far ahead in clear, it is not taken; the one after it is.
+  auto far = gre_packet(1 + (1u << 30), frame);
+  EXPECT_EQ(receive(b, far).kind, DataPath::Inbound::kDropped);
+  EXPECT_EQ(b.stats().far_clear_unconfirmed, 1u);
+  far = gre_packet(2 + (1u << 30), frame);
+  auto in = receive(b, far);
+  ASSERT_EQ(in.kind, DataPath::Inbound::kIp) << in.reason;
+  EXPECT_EQ(b.stats().gre_far_accepted, 1u);
+  EXPECT_EQ(b.stats().gre_invalid_far, 1u);
+  // Without a valid checksum the same is refused.
+  frame[14] ^= 1;
+  far = gre_packet(3 + (2u << 30), frame);
+  EXPECT_EQ(receive(b, far).kind, DataPath::Inbound::kDropped);
+  EXPECT_EQ(b.stats().ip_malformed, 1u);
+  EXPECT_EQ(b.stats().gre_invalid_far, 2u);
+  // A far-ahead LCP echo goes up without moving anything.
+  const uint8_t echo[] = {0xff, 0x03, 0xc0, 0x21, 0x09, 0x07, 0x00, 0x08, 1, 2, 3, 4};
+  far = gre_packet(2 + (1u << 30) + 100000, echo);
+  EXPECT_EQ(receive(b, far).kind, DataPath::Inbound::kControl);
+  EXPECT_EQ(b.stats().gre_invalid_far, 3u);
+  frame[14] ^= 1;
+  EXPECT_EQ(receive(b, gre_packet(3 + (1u << 30), frame)).kind, DataPath::Inbound::kIp);
+  EXPECT_EQ(b.stats().gre_far_accepted, 1u);
+  // MPPE: a genuine packet whose sequence number jumped far.
+  for (bool stateless : {true, false}) {
+    DataPath x{gre::ChannelConfig{.peer_call_id = 2}}, y{gre::ChannelConfig{.peer_call_id = 1}};
+    x.start_mppe(kKeyAtoB, kKeyBtoA, {128, stateless});
+    y.start_mppe(kKeyBtoA, kKeyAtoB, {128, stateless});
+    ASSERT_EQ(send_ip(x, y, ip).kind, DataPath::Inbound::kIp);
+    if (!stateless) x.request_flush();  // stateful: only a flushed packet can be checked
+    // Two packets, both moved 2^30 on: the first checked far ahead, the
+    // second in the window again (the stream carries on from the first).
+    for (uint64_t far_accepted : {1u, 1u}) {
+      std::copy(ip.begin(), ip.end(), buf.begin() + kHeadroom);
+      ByteView pkt = x.frame_ip(buf.data(), ip.size(), now);
+      auto g = gre::parse(pkt);
+      ASSERT_TRUE(g.ok());
+      std::vector<uint8_t> ppp(g.packet.payload.begin(), g.packet.payload.end());
+      auto moved = gre_packet(g.packet.header.seq + (1u << 30), ppp);
+      in = receive(y, moved);
+      ASSERT_EQ(in.kind, DataPath::Inbound::kIp) << in.reason;
+      EXPECT_EQ(std::vector<uint8_t>(in.data.begin(), in.data.end()), ip);
+      EXPECT_EQ(y.stats().gre_far_accepted, far_accepted);
+    }
+  }
+}
+
+// Coherency-count jumps far ahead cost key changes out of a per-call budget
+// refilled with time, stateless as stateful; genuine traffic is untouched.
+TEST_F(Pair, FarAheadKeyWorkIsBudgetedPerSecond) {
+  for (bool stateless : {true, false}) {
+    DataPath x{gre::ChannelConfig{.peer_call_id = 2}}, y{gre::ChannelConfig{.peer_call_id = 1}};
+    x.start_mppe(kKeyAtoB, kKeyBtoA, {128, stateless});
+    y.start_mppe(kKeyBtoA, kKeyAtoB, {128, stateless});
+    SeededRng rng(4);
+    const int kSeconds = 10;
+    const int kForgedPerMs = 5;
+    ASSERT_EQ(send_ip(x, y, ipv4_packet(1)).kind, DataPath::Inbound::kIp);
+    const uint64_t work0 = y.stats().mppe.key_work;
+    for (int ms = 0; ms < kSeconds * 1000; ++ms) {
+      now += milliseconds(1);
+      for (int k = 0; k < kForgedPerMs; ++k) {
+        auto f = forged_mppe(rng, 100);
+        auto pkt = gre_packet(static_cast<uint32_t>(x.stats().gre_data_out) + (1u << 30), f);
+        ASSERT_EQ(receive(y, pkt).kind, DataPath::Inbound::kDropped);
+      }
+      if (ms % 10 == 0) {
+        auto ip = ipv4_packet(static_cast<uint8_t>(ms));
+        ASSERT_EQ(send_ip(x, y, ip).kind, DataPath::Inbound::kIp) << ms;
+      }
+    }
+    const DataPathStats st = y.stats();
+    // The genuine packets' own key changes, one each (stateless), plus the
+    // burst, the refill and one packet's overshoot.
+    const uint64_t genuine = stateless ? kSeconds * 100 : 0;
+    EXPECT_LE(st.mppe.key_work - work0,
+              genuine + kFarStepBurst + kSeconds * kFarStepsPerSecond + kFarStepsPerPacket);
+    EXPECT_GT(st.mppe_far_no_budget, 0u);
+    EXPECT_EQ(st.gre_invalid_far, static_cast<uint64_t>(kSeconds * 1000 * kForgedPerMs));
+  }
 }
 
 }  // namespace
