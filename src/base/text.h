@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Small text helpers for the /proc files the io and app layers read, and
-// for the numbers in command lines and pid files.
+// Small text helpers for the /proc files the io and app layers read, for
+// the numbers in command lines and pid files, and for peer-chosen text in
+// log lines (printable, escaped).
 #pragma once
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -37,24 +39,65 @@ inline std::optional<int> parse_non_negative_int(const std::string& s) {
   return static_cast<int>(v);
 }
 
+namespace text_detail {
+
+inline void append_hex(std::string& out, unsigned char c) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += "\\x";
+  out += kHex[c >> 4];
+  out += kHex[c & 15];
+}
+
+// Each of the first max_bytes bytes of `in` as append(out, byte) writes it,
+// then "..." when there were more.
+template <typename Append>
+std::string escape_each(std::string_view in, size_t max_bytes, Append append) {
+  std::string out;
+  out.reserve(std::min(in.size(), max_bytes));
+  for (size_t i = 0; i < in.size() && i < max_bytes; ++i)
+    append(out, static_cast<unsigned char>(in[i]));
+  if (in.size() > max_bytes) out += "...";
+  return out;
+}
+
+}  // namespace text_detail
+
 // Text from the network made safe for a log line: printable ASCII kept,
 // every other byte as \xNN (as pppd's %v prints it), at most max_bytes of
 // the input read.
 inline std::string printable(std::string_view in, size_t max_bytes = 256) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < in.size() && i < max_bytes; ++i) {
-    auto c = static_cast<unsigned char>(in[i]);
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
+  return text_detail::escape_each(in, max_bytes, [](std::string& out, unsigned char c) {
+    if (c >= 0x20 && c < 0x7f && c != '\\')
       out += static_cast<char>(c);
-    } else {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
+    else
+      text_detail::append_hex(out, c);
+  });
+}
+
+// A peer-chosen name (a user name from PAP or CHAP, "DOMAIN\user", the
+// Start-Control-Connection host name) made safe for a log line, unambiguous
+// and harmless pasted into a shell: newline, carriage return, tab,
+// backslash and both quotes become \n \r \t \\ \" \'; other control
+// bytes, non-ASCII bytes and the shell's ; $ ` | & < > ( ) become \xHH;
+// everything else (letters, digits, blank, . _ - @ + = , : / ...) is kept.
+// At most max_bytes of the input read, "..." after.
+inline std::string escaped(std::string_view in, size_t max_bytes = 256) {
+  return text_detail::escape_each(in, max_bytes, [](std::string& out, unsigned char c) {
+    static constexpr std::string_view kShell = ";$`|&<>()";
+    switch (c) {
+      case '\n': out += "\\n"; return;
+      case '\r': out += "\\r"; return;
+      case '\t': out += "\\t"; return;
+      case '\\': out += "\\\\"; return;
+      case '"': out += "\\\""; return;
+      case '\'': out += "\\'"; return;
+      default: break;
     }
-  }
-  if (in.size() > max_bytes) out += "...";
-  return out;
+    if (c >= 0x20 && c < 0x7f && kShell.find(static_cast<char>(c)) == std::string_view::npos)
+      out += static_cast<char>(c);
+    else
+      text_detail::append_hex(out, c);
+  });
 }
 
 }  // namespace pptpx

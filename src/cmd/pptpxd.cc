@@ -275,6 +275,8 @@ int run_server(io::EventLoop& ev, const Cli& cli, const server::Settings& settin
   app::ServiceStatus service(notifier, log);
   Runtime runtime(srv, cli.flags, settings, sink, log, service);
   open_control_socket(srv, cli, runtime, log);
+  // Every socket that needs more is open: from here on CAP_NET_ADMIN.
+  server::drop_capabilities(log);
   bool stopping = false;
   handle_signals(ev, srv, runtime, log, service, stopping);
   srv.on_sessions_changed(

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "base/overloaded.h"
+#include "base/text.h"
 #include "proto/pptp/codes.h"
 
 namespace pptpx::client {
@@ -231,7 +232,7 @@ void Client::handle_control_event(pptp::ControlEvent& ev) {
       Overloaded{
           [&](pptp::Established& e) {
             log_.info("CTRL: control connection established with '{}' ({}, firmware {})",
-                      e.peer_host_name, e.peer_vendor, e.peer_firmware_revision);
+                      escaped(e.peer_host_name), escaped(e.peer_vendor), e.peer_firmware_revision);
           },
           [&](pptp::CallConnected& c) {
             log_.info("CTRL: call {} connected: server call ID {}, window {}, {} bps",

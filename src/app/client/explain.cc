@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "app/client/client.h"
+#include "base/text.h"
 
 namespace pptpx::client {
 namespace {
@@ -29,7 +30,7 @@ bool mentions_mppe(std::string_view s) { return s.find("MPPE") != std::string_vi
 
 std::string Client::explain_auth_failure(const session::call_event::AuthFailed& f) const {
   const std::string_view method = ppp::auth_protocol_name(f.protocol);
-  const std::string& user = settings_.user;
+  const std::string user = escaped(settings_.user);
   const std::string where = settings_.ppp.password
                                 ? std::string("the password option of the peers file")
                                 : fmt::format("{}'s line in {}", user, secrets_.where(f.protocol));

@@ -10,6 +10,7 @@
 #include "app/client/client.h"
 #include "base/ct.h"
 #include "base/overloaded.h"
+#include "base/text.h"
 #include "io/pidfile.h"
 
 namespace pptpx::client {
@@ -92,11 +93,11 @@ void Client::handle_link_event(session::CallEvent& ev) {
                  [&](ce::SecretNeeded& q) { answer_secret(q); },
                  [&](ce::Authenticated& a) {
                    if (a.side == ppp::AuthSide::kPeer) {
-                     log_.notice("server '{}' authenticated with {}", a.peer_name,
+                     log_.notice("server '{}' authenticated with {}", escaped(a.peer_name),
                                  ppp::auth_protocol_name(a.protocol));
                      return;
                    }
-                   log_.notice("authenticated to the server as '{}' with {}", a.peer_name,
+                   log_.notice("authenticated to the server as '{}' with {}", escaped(a.peer_name),
                                ppp::auth_protocol_name(a.protocol));
                  },
                  [&](ce::AuthFailed& f) {
@@ -162,11 +163,11 @@ void Client::answer_secret(const session::call_event::SecretNeeded& q) {
     return;
   }
   if (ours)
-    log_.error("no secret found for authenticating us ('{}') to '{}' in {}", req.client, req.server,
-               secrets_.where(req.protocol));
+    log_.error("no secret found for authenticating us ('{}') to '{}' in {}", escaped(req.client),
+               escaped(req.server), secrets_.where(req.protocol));
   else
-    log_.error("no secret found for authenticating the server ('{}') as '{}' in {}", req.client,
-               req.server, secrets_.where(req.protocol));
+    log_.error("no secret found for authenticating the server ('{}') as '{}' in {}",
+               escaped(req.client), escaped(req.server), secrets_.where(req.protocol));
   call_->provide_secret(std::nullopt, now);
 }
 

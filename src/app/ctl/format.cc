@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/text.h"
+
 namespace pptpx::ctl {
 namespace {
 
@@ -60,7 +62,7 @@ Row session_row(const nlohmann::json& s) {
   std::string client = str_or(s, "client");
   if (uint64_t port = num(s, "client_port")) client += fmt::format(":{}", port);
   return {str_or(s, "interface"),
-          str_or(s, "user"),
+          escaped(str_or(s, "user")),
           client,
           str_or(s, "address"),
           fmt::format("{}/{}", num(s, "call_id"), num(s, "peer_call_id")),
@@ -140,8 +142,8 @@ std::string format_blocks(const nlohmann::json& blocks, bool throttle_on) {
     bool blocked = b.value("blocked", false);
     std::string state = blocked ? "blocked " + human_duration(signed_num(b, "blocked_seconds"))
                                 : fmt::format("delay {}s", signed_num(b, "delay_seconds"));
-    rows.push_back({str_or(b, "kind"), str_or(b, "name"), std::to_string(num(b, "failures")), state,
-                    std::to_string(num(b, "refused")),
+    rows.push_back({str_or(b, "kind"), escaped(str_or(b, "name")),
+                    std::to_string(num(b, "failures")), state, std::to_string(num(b, "refused")),
                     human_duration(signed_num(b, "forgotten_in_seconds"))});
   }
   return off + align(rows, {false, false, true, false, true, true});

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/server/server.h"
+#include "base/text.h"
 #include "proto/ppp/auth/auth.h"
 
 namespace pptpx::server {
@@ -221,7 +222,7 @@ size_t Server::kill_sessions(const std::vector<Link*>& found, std::string_view r
     Link* link = calls_.find(id);
     if (!link) continue;
     link->fail_setup(SetupFailure::kAdministrative);
-    link->log.notice("disconnecting user '{}' ({}): {}", link->peer_name,
+    link->log.notice("disconnecting user '{}' ({}): {}", escaped(link->peer_name),
                      link->ppp_if ? link->ppp_if->name() : "no interface", reason);
     hang_up(*link, reason, now);
   }
@@ -255,7 +256,8 @@ nlohmann::json Server::admin_request(const app::AdminRequest& req) {
     size_t n = auth_throttle_.clear(req.target);
     if (n == 0 && req.target != "all")
       return app::admin_error("no blocked or throttled address or user '" + req.target + "'");
-    log_.notice("failed logins of {} forgotten by the administrator ({} entries)", req.target, n);
+    log_.notice("failed logins of {} forgotten by the administrator ({} entries)",
+                escaped(req.target), n);
     return {{"unblocked", n}};
   }
   if (cmd == "version") return {{"version", admin_hooks_.version}};

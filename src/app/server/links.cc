@@ -11,6 +11,7 @@
 #include "base/counters.h"
 #include "base/ct.h"
 #include "base/overloaded.h"
+#include "base/text.h"
 #include "io/wtmp.h"
 #include "proto/pptp/messages.h"
 
@@ -177,7 +178,8 @@ void Server::answer_own_secret(Link& link, const ppp::SecretRequest& req) {
     if (auto e = secrets_.find(req, link.log)) secret = std::move(e->secret);
   }
   if (!secret)
-    link.log.warn("no secret for authenticating us ('{}') to '{}'", req.client, req.server);
+    link.log.warn("no secret for authenticating us ('{}') to '{}'", escaped(req.client),
+                  escaped(req.server));
   link.call.provide_secret(secret, loop_.now());
   if (secret) secure_zero(*secret);
 }
@@ -199,7 +201,7 @@ void Server::answer_client(Link& link, const ppp::SecretRequest& req, bool held)
   if (d.refused) {
     stats_.auth_blocked_refusals++;
     link.attempt = Link::Attempt::kRefused;
-    link.log.debug("refusing user '{}' unchecked: {} blocked", user,
+    link.log.debug("refusing user '{}' unchecked: {} blocked", escaped(user),
                    d.source_blocked ? "this address is" : "the user is");
     link.secret_entry.reset();
     link.call.provide_secret(std::nullopt, now);
@@ -208,7 +210,8 @@ void Server::answer_client(Link& link, const ppp::SecretRequest& req, bool held)
   if (!held && d.delay > Duration::zero()) {
     stats_.auth_throttled++;
     link.log.info("user '{}': earlier failed logins from {} or as this user, answering in {} s",
-                  user, link.peer_addr.str(), std::chrono::duration_cast<seconds>(d.delay).count());
+                  escaped(user), link.peer_addr.str(),
+                  std::chrono::duration_cast<seconds>(d.delay).count());
     const uint32_t answer = ++link.answers;
     link.held_answer = answer;
     loop_.add_timer_after(d.delay, [this, id = link.our_id, answer, req] {
@@ -230,8 +233,8 @@ void Server::check_client_secret(Link& link, const ppp::SecretRequest& req) {
   link.attempt = Link::Attempt::kChecked;
   auto entry = secrets_.find(lookup, link.log);
   if (!entry) {
-    link.log.warn("no secret for user '{}' (server '{}') in {}", req.client, req.server,
-                  secrets_.where(req.protocol));
+    link.log.warn("no secret for user '{}' (server '{}') in {}", escaped(req.client),
+                  escaped(req.server), secrets_.where(req.protocol));
     link.secret_entry.reset();
     link.call.provide_secret(std::nullopt, now);
     return;
@@ -261,23 +264,24 @@ void Server::attempt_failed(Link& link) {
     link.log.warn(
         "{} failed logins as user '{}': refusing them for {} s (auth-block-user; pptpxctl "
         "unblock {} ends it)",
-        *started.user, link.attempt_user, block_s, link.attempt_user);
+        *started.user, escaped(link.attempt_user), block_s, escaped(link.attempt_user));
   }
 }
 
 void Server::on_auth_failed(Link& link, const session::call_event::AuthFailed& f) {
   link.fail_setup(SetupFailure::kAuthFailed);
   if (f.side == ppp::AuthSide::kUs) {
-    link.log.warn("the client refused our authentication as '{}': {}", f.peer_name, f.reason);
+    link.log.warn("the client refused our authentication as '{}': {}", escaped(f.peer_name),
+                  f.reason);
     return;
   }
   if (link.attempt == Link::Attempt::kRefused) {
     // Said once when the block started; each refusal is counted.
     link.attempt = Link::Attempt::kNone;
-    link.log.debug("authentication refused for user '{}': blocked", f.peer_name);
+    link.log.debug("authentication refused for user '{}': blocked", escaped(f.peer_name));
     return;
   }
-  link.log.warn("authentication failed for user '{}': {}", f.peer_name, f.reason);
+  link.log.warn("authentication failed for user '{}': {}", escaped(f.peer_name), f.reason);
   if (link.attempt == Link::Attempt::kChecked) attempt_failed(link);
   stats_.outcomes.count_auth_failure(f.protocol, classify_auth_failure(f.reason));
   // "C@saVa\t" in chap-secrets ends in a tab for pppd and pptpxd, not in
@@ -311,21 +315,22 @@ bool Server::assign_addresses(Link& link, const std::string& user, Time now) {
     link.log.warn(
         "delegate: no address for {}: give the user one in chap-secrets (4th column) or the "
         "options file a ':REMOTE' address",
-        user);
+        escaped(user));
     link.fail_setup(SetupFailure::kNoAddress);
     link.call.close("No address for you", now);
     return false;
   }
   if (link.secret_entry && !config::address_allowed(*link.secret_entry, remote)) {
-    link.log.warn("peer {} is not authorized to use remote address {}", user, remote.str());
+    link.log.warn("peer {} is not authorized to use remote address {}", escaped(user),
+                  remote.str());
     link.fail_setup(SetupFailure::kAddressNotAllowed);
     link.call.close("Authentication failed", now);
     return false;
   }
   for (const auto& [id, other] : calls_.links()) {
     if (other.get() != &link && other->ip_up && other->remote_ip == remote) {
-      link.log.warn("address {} for {} is already in use by {}", remote.str(), user,
-                    other->peer_name);
+      link.log.warn("address {} for {} is already in use by {}", remote.str(), escaped(user),
+                    escaped(other->peer_name));
       link.fail_setup(SetupFailure::kAddressInUse);
       link.call.close("Address in use", now);
       return false;
@@ -338,7 +343,7 @@ bool Server::assign_addresses(Link& link, const std::string& user, Time now) {
 
 void Server::on_authenticated(Link& link, const session::call_event::Authenticated& a) {
   if (a.side == ppp::AuthSide::kUs) {
-    link.log.info("authenticated ourselves to the client as '{}' with {}", a.peer_name,
+    link.log.info("authenticated ourselves to the client as '{}' with {}", escaped(a.peer_name),
                   ppp::auth_protocol_name(a.protocol));
     return;
   }
@@ -349,7 +354,7 @@ void Server::on_authenticated(Link& link, const session::call_event::Authenticat
   link.attempt = Link::Attempt::kNone;
   link.peer_name = a.peer_name;
   link.auth = a.protocol;
-  link.log.notice("user {} authenticated with {}", a.peer_name,
+  link.log.notice("user {} authenticated with {}", escaped(a.peer_name),
                   ppp::auth_protocol_name(a.protocol));
   Time now = loop_.now();
   if (!assign_addresses(link, a.peer_name, now)) return;
@@ -492,7 +497,8 @@ void Server::end_lost_interface(Link& link, app::LinkLoss loss) {
   // A removed interface's TUN device reports errors from now on.
   if (loss == app::LinkLoss::kRemoved) loop_.remove(pif->fd());
   const char* how = app::describe(loss);
-  std::string who = link.peer_name.empty() ? "" : fmt::format(" (user {})", link.peer_name);
+  std::string who =
+      link.peer_name.empty() ? "" : fmt::format(" (user {})", escaped(link.peer_name));
   link.log.notice("{}{} was {} from outside pptpxd: ending the session", pif->name(), who, how);
   link.call.close(fmt::format("Interface {} {} on the server", pif->name(), how), loop_.now());
   service_call(link);
@@ -537,7 +543,8 @@ void Server::end_call(Link& link, uint8_t cdn_result, bool send_cdn, bool defer_
   const session::CallTraffic& t = link.call.traffic();
   auto secs = std::chrono::duration_cast<seconds>(now - link.started).count();
   link.log.notice("connection terminated after {} s: sent {} bytes, received {} bytes{}{}", secs,
-                  t.bytes_out, t.bytes_in, link.peer_name.empty() ? "" : ", user ", link.peer_name);
+                  t.bytes_out, t.bytes_in, link.peer_name.empty() ? "" : ", user ",
+                  escaped(link.peer_name));
   Control* c = link.control;
   std::string stats = fmt::format("sent {} received {}", t.bytes_out, t.bytes_in);
   if (send_cdn && c && !c->core.closed() && !defer_control)

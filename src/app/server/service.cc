@@ -3,6 +3,10 @@
 #include "app/server/service.h"
 
 #include <fmt/format.h>
+#include <linux/capability.h>
+#include <unistd.h>
+
+#include "io/capabilities.h"
 
 namespace pptpx::server {
 namespace {
@@ -56,6 +60,24 @@ std::string gre_failure(std::error_code ec) {
            ": it needs root or CAP_NET_RAW (run pptpxd as root, or under pptpxd.service, which "
            "grants it)";
   return head;
+}
+
+void drop_capabilities(const Logger& log) {
+  using io::cap_bit;
+  if (::geteuid() != 0) {
+    log.warn("not running as root: capabilities left as they are");
+    return;
+  }
+  constexpr io::CapMask kUsed = cap_bit(CAP_NET_ADMIN);
+  constexpr io::CapMask kScripts =
+      kUsed | cap_bit(CAP_NET_RAW) | cap_bit(CAP_NET_BIND_SERVICE) | cap_bit(CAP_CHOWN);
+  if (auto ec = io::limit_capabilities(kUsed, kScripts))
+    log.warn("cannot drop capabilities: {}", ec.message());
+  auto now = io::read_capabilities();
+  if (!now) return;
+  log.info("capabilities kept: effective {}; permitted {}; bounding (for scripts) {}",
+           io::cap_names(now->effective), io::cap_names(now->permitted),
+           io::cap_names(now->bounding));
 }
 
 }  // namespace pptpx::server

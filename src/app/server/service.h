@@ -9,6 +9,7 @@
 #include <string>
 #include <system_error>
 
+#include "base/log.h"
 #include "io/port_owner.h"
 #include "io/tcp.h"
 
@@ -25,5 +26,14 @@ std::string listen_failure(io::SocketAddress at, std::error_code ec,
 
 // The raw GRE socket could not be opened.
 std::string gre_failure(std::error_code ec);
+
+// What pptpxd keeps once it listens, has its GRE socket, netlink, metrics
+// and control sockets (README "Least privilege"): CAP_NET_ADMIN in use
+// (TUN devices, addresses, routes, proxy ARP), and for the ip-up and
+// ip-down scripts CAP_NET_ADMIN, CAP_NET_RAW, CAP_NET_BIND_SERVICE and
+// CAP_CHOWN (the bounding set of pptpxd.service) in the permitted and
+// bounding sets. As root only; otherwise a warning and nothing changes.
+// Logs the sets it leaves.
+void drop_capabilities(const Logger& log);
 
 }  // namespace pptpx::server

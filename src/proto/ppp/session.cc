@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "base/counters.h"
+#include "base/text.h"
 #include "proto/ppp/protocols.h"
 
 namespace pptpx::ppp {
@@ -414,7 +415,7 @@ void Session::report_abandoned_auth() {
   if (!peer_auth_ || peer_done_ || peer_auth_->failure_reason().empty()) return;
   peer_done_ = true;
   log_.info("{} authentication failed for \"{}\": {} (peer gave up)",
-            auth_protocol_name(peer_auth_->protocol()), peer_auth_->peer_name(),
+            auth_protocol_name(peer_auth_->protocol()), escaped(peer_auth_->peer_name()),
             peer_auth_->failure_reason());
   events_.push_back(event::AuthFailed{peer_auth_->peer_name(), peer_auth_->failure_reason(),
                                       AuthSide::kPeer, peer_auth_->protocol()});
@@ -472,12 +473,12 @@ void Session::check_direction(AuthMethod& m, AuthSide side, bool& done, Time now
   if (m.status() == AuthStatus::kSucceeded) {
     done = true;
     log_.info("{} authentication succeeded for \"{}\"", auth_protocol_name(m.protocol()),
-              m.peer_name());
+              escaped(m.peer_name()));
     events_.push_back(event::Authenticated{m.peer_name(), m.protocol(), side});
   } else if (m.status() == AuthStatus::kFailed) {
     done = true;
     log_.info("{} authentication failed for \"{}\": {}", auth_protocol_name(m.protocol()),
-              m.peer_name(), m.failure_reason());
+              escaped(m.peer_name()), m.failure_reason());
     events_.push_back(event::AuthFailed{m.peer_name(), m.failure_reason(), side, m.protocol()});
     close(side == AuthSide::kPeer ? "Authentication failed"
                                   : "Failed to authenticate ourselves to peer",

@@ -8,6 +8,7 @@
 #include <array>
 
 #include "base/overloaded.h"
+#include "base/text.h"
 
 namespace pptpx::pptp {
 namespace {
@@ -427,11 +428,11 @@ std::string describe(const Message& m) {
       Overloaded{
           [](const StartControlConnectionRequest& x) {
             return fmt::format("version {:#06x} host \"{}\" vendor \"{}\"", x.protocol_version,
-                               x.host_name, x.vendor_string);
+                               escaped(x.host_name), escaped(x.vendor_string));
           },
           [](const StartControlConnectionReply& x) {
             return fmt::format("version {:#06x} result {} error {} host \"{}\"", x.protocol_version,
-                               x.result_code, x.error_code, x.host_name);
+                               x.result_code, x.error_code, escaped(x.host_name));
           },
           [](const StopControlConnectionRequest& x) { return fmt::format("reason {}", x.reason); },
           [](const StopControlConnectionReply& x) {

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "base/text.h"
+
 namespace pptpx::pptp {
 
 ServerControl::ServerControl(const ServerControlConfig& cfg, Logger log, Time now)
@@ -205,8 +207,8 @@ void ServerControl::on_sccrq(const StartControlConnectionRequest& m, Time now) {
     close("unsupported protocol version");
     return;
   }
-  log.debug("Start-Control-Connection-Request from host '{}' vendor '{}'", m.host_name,
-            m.vendor_string);
+  log.debug("Start-Control-Connection-Request from host '{}' vendor '{}'", escaped(m.host_name),
+            escaped(m.vendor_string));
   link_.send(sccrp(kResultOk, kErrorNone));
   state_ = State::kEstablished;
   if (cfg_.call_timeout > Duration::zero()) call_deadline_ = now + cfg_.call_timeout;

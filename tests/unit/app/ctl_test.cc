@@ -3,6 +3,7 @@
 // pptpxctl's tables (app/ctl/format.h).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "app/common/admin_protocol.h"
@@ -99,6 +100,17 @@ TEST(CtlFormat, SessionsTableIsAligned) {
             "-      -      192.0.2.8:1      -           2/3        none        none               "
             "establish      1s      0 B   0 B        0         0  12345\n");
   EXPECT_EQ(ctl::format_sessions(nlohmann::json::array()), "no sessions\n");
+}
+
+// A user name the client chose cannot break the table or reach the
+// terminal as control characters.
+TEST(CtlFormat, SessionsTableEscapesUserNames) {
+  nlohmann::json s = nlohmann::json::array();
+  s.push_back({{"interface", "ppp0"}, {"user", "a\nb\x1b[2J;$(x)"}, {"client", "192.0.2.7"}});
+  std::string t = ctl::format_sessions(s);
+  EXPECT_NE(t.find("a\\nb\\x1b[2J\\x3b\\x24\\x28x\\x29"), std::string::npos) << t;
+  EXPECT_EQ(std::count(t.begin(), t.end(), '\n'), 2);
+  EXPECT_EQ(t.find('\x1b'), std::string::npos);
 }
 
 TEST(CtlFormat, StatsAndShowFlattenNestedObjects) {

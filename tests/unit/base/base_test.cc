@@ -69,6 +69,43 @@ TEST(Text, PrintableEscapesWhatIsNotPrintableAscii) {
   EXPECT_EQ(printable(std::string(300, 'x')).size(), 256u + 3);
 }
 
+TEST(Text, EscapedKeepsOrdinaryNames) {
+  EXPECT_EQ(escaped("alice"), "alice");
+  EXPECT_EQ(escaped("john.smith@example.com"), "john.smith@example.com");
+  EXPECT_EQ(escaped("John Smith-2_x+y=z,a:b/c%d#e~f"), "John Smith-2_x+y=z,a:b/c%d#e~f");
+  EXPECT_EQ(escaped(""), "");
+}
+
+TEST(Text, EscapedNamesControlAndQuotingCharacters) {
+  EXPECT_EQ(escaped("a\nb"), "a\\nb");
+  EXPECT_EQ(escaped("a\r\tb"), "a\\r\\tb");
+  EXPECT_EQ(escaped("OFFICE\\alice"), "OFFICE\\\\alice");
+  EXPECT_EQ(escaped("it's \"x\""), "it\\'s \\\"x\\\"");
+  EXPECT_EQ(escaped(std::string_view("a\0b\x1b[2J\x7f", 8)), "a\\x00b\\x1b[2J\\x7f");
+  EXPECT_EQ(escaped("caf\xc3\xa9"), "caf\\xc3\\xa9");
+}
+
+TEST(Text, EscapedDefusesShellMetacharacters) {
+  EXPECT_EQ(escaped("a;b$(touch /tmp/x)"), "a\\x3bb\\x24\\x28touch /tmp/x\\x29");
+  EXPECT_EQ(escaped("`id`|&<>"), "\\x60id\\x60\\x7c\\x26\\x3c\\x3e");
+  // Nothing that could end a line or start a command survives; a quote
+  // only after a backslash.
+  for (int c = 0; c < 256; ++c) {
+    std::string out = escaped(std::string(1, static_cast<char>(c)));
+    EXPECT_EQ(out.find_first_of(";$`|&<>()"), std::string::npos) << c;
+    for (unsigned char o : out) EXPECT_TRUE(o >= 0x20 && o < 0x7f) << c;
+    if (c == '"' || c == '\'') {
+      EXPECT_EQ(out, std::string("\\") + static_cast<char>(c));
+    }
+  }
+}
+
+TEST(Text, EscapedStopsAtMaxBytes) {
+  EXPECT_EQ(escaped(std::string(300, 'x')), std::string(256, 'x') + "...");
+  EXPECT_EQ(escaped("abc\n", 3), "abc...");
+  EXPECT_EQ(escaped("\n\n", 1), "\\n...");
+}
+
 TEST(Text, NonNegativeInt) {
   EXPECT_EQ(parse_non_negative_int("0"), 0);
   EXPECT_EQ(parse_non_negative_int("30"), 30);

@@ -15,6 +15,7 @@
 
 #include "base/ct.h"
 #include "base/hex.h"
+#include "base/text.h"
 #include "crypto/crypto.h"
 #include "crypto/mppe_keys.h"
 #include "crypto/mschap.h"
@@ -95,7 +96,7 @@ class ChapAuthenticatee final : public AuthBase {
         fail(rejection_);
         return;
       }
-      log_.info("no secret for {}", cfg_.user);
+      log_.info("no secret for {}", escaped(cfg_.user));
       fail("no secret for " + cfg_.user);
       return;
     }
@@ -165,8 +166,8 @@ class ChapAuthenticatee final : public AuthBase {
     std::string_view text = as_chars(p.data);
     if (proto_ == AuthProtocol::kChapMd5) {
       state_ = State::kDone;
-      log_.debug("authentication failed: {}", text);
-      fail(fmt::format("rejected: {}", text));
+      log_.debug("authentication failed: {}", printable(text));
+      fail(fmt::format("rejected: {}", printable(text)));
       return;
     }
     MsFailure f = parse_ms_failure(text);
@@ -200,7 +201,7 @@ class ChapAuthenticatee final : public AuthBase {
       std::string_view words = ms_chap_error_text(*f.error);
       if (!words.empty()) reason += fmt::format(" ({})", words);
     }
-    if (!f.message.empty()) reason += " M=" + f.message;
+    if (!f.message.empty()) reason += " M=" + printable(f.message);
     return reason;
   }
 

@@ -15,6 +15,7 @@
 
 #include "base/ct.h"
 #include "base/hex.h"
+#include "base/text.h"
 #include "crypto/crypto.h"
 #include "crypto/mppe_keys.h"
 #include "crypto/mschap.h"
@@ -101,12 +102,12 @@ class ChapAuthenticator final : public AuthBase {
     if (ok) {
       state_ = State::kDone;
       send_verdict(kCodeNak, success_message_, id_);
-      log_.info("peer {} authenticated", peer_name_);
+      log_.info("peer {} authenticated", escaped(peer_name_));
       succeed();
       return;
     }
-    std::string reason = secret ? "bad password" : "no secret for " + peer_name_;
-    log_.info("peer {} failed: {}", peer_name_, reason);
+    std::string reason = secret ? "bad password" : "no secret for " + escaped(peer_name_);
+    log_.info("peer {} failed: {}", escaped(peer_name_), reason);
     bool retry = proto_ != AuthProtocol::kChapMd5 && retries_used_ < cfg_.max_retries;
     uint8_t failed_id = id_;
     if (proto_ != AuthProtocol::kChapMd5) new_challenge();

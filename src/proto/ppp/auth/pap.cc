@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "base/ct.h"
+#include "base/text.h"
 #include "crypto/crypto.h"
 #include "proto/ppp/auth/auth_internal.h"
 
@@ -97,13 +98,13 @@ class PapAuthenticator final : public AuthBase {
     verdict_ = build_packet(ok ? kCodeAck : kCodeNak, reply_id_, data);
     out_.push_back(verdict_);
     if (ok) {
-      log_.info("peer {} authenticated", peer_name_);
+      log_.info("peer {} authenticated", escaped(peer_name_));
       succeed();
     } else if (!secret) {
-      log_.info("no secret for {}", peer_name_);
-      fail("no secret for " + peer_name_);
+      log_.info("no secret for {}", escaped(peer_name_));
+      fail("no secret for " + escaped(peer_name_));
     } else {
-      log_.info("peer {} failed authentication", peer_name_);
+      log_.info("peer {} failed authentication", escaped(peer_name_));
       fail("bad password");
     }
   }
@@ -156,8 +157,8 @@ class PapAuthenticatee final : public AuthBase {
       log_.debug("authentication succeeded");
       succeed();
     } else {
-      log_.debug("authentication failed: {}", msg);
-      fail("rejected: " + msg);
+      log_.debug("authentication failed: {}", printable(msg));
+      fail("rejected: " + printable(msg));
     }
   }
 
@@ -184,7 +185,7 @@ class PapAuthenticatee final : public AuthBase {
     if (!pending_) return;
     pending_.reset();
     if (!secret) {
-      log_.info("no secret for {}", cfg_.user);
+      log_.info("no secret for {}", escaped(cfg_.user));
       fail("no secret for " + cfg_.user);
       return;
     }
