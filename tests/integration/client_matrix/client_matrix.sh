@@ -223,7 +223,8 @@ case " $CLI " in
       fail "the client did not ask for an address with 0.0.0.0" ;;
 esac
 
-grep -qF "authenticated to the server as '$CLIENT_AS' with $METHOD" "$T/client.log" \
+# Logged escaped: the backslash of DOMAIN\user doubled.
+grep -qF "authenticated to the server as '${CLIENT_AS//\\/\\\\}' with $METHOD" "$T/client.log" \
   || fail "client log does not name $METHOD"
 ok "client log: $(grep -m1 'authenticated to the server' "$T/client.log" | sed 's/^.*authenticated/authenticated/')"
 if [ -n "$AUTHPEER" ]; then
