@@ -25,7 +25,7 @@ constexpr int kReadRounds = 16;
 // Output queued for one control connection, beyond what its socket took: a
 // peer that does not read what we send (our Echo-Replies) is disconnected
 // at this much. A proper client never has more than a few messages queued.
-constexpr size_t kMaxControlOutput = 64 * 1024;
+constexpr size_t kMaxControlOutput = size_t{64} * 1024;
 
 }  // namespace
 

@@ -1065,9 +1065,11 @@ class AdmissionTest : public ServerTest {
 TEST_F(AdmissionTest, OneSourceGetsFourWaitingConnectionsAndOneLogLineAMinute) {
   start_server();
   std::vector<io::TcpConnection> held;
+  held.reserve(4);
   for (int i = 0; i < 4; ++i) held.push_back(idle("127.0.0.5"));
   EXPECT_EQ(server->stats().connections, 4u);
   std::vector<io::TcpConnection> refused;
+  refused.reserve(6);
   for (int i = 0; i < 6; ++i) refused.push_back(idle("127.0.0.5"));
   EXPECT_EQ(server->stats().connections, 4u);
   EXPECT_EQ(server->stats().connections_refused_per_source, 6u);
@@ -1103,6 +1105,7 @@ TEST_F(AdmissionTest, AtTheLimitTheOldestWaitingConnectionMakesRoom) {
   start_server();
   bring_up("127.0.0.2", 0x0A01);  // a session, older than every waiting one
   std::vector<io::TcpConnection> held;
+  held.reserve(64);
   for (int i = 0; i < 64; ++i) held.push_back(idle("127.0.0.5"));
   EXPECT_EQ(server->stats().connections_evicted, 0u);
   io::TcpConnection fresh = idle("127.0.0.6");

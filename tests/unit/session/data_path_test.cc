@@ -440,9 +440,10 @@ TEST_F(Pair, FarAheadKeyWorkIsBudgetedPerSecond) {
     const DataPathStats st = y.stats();
     // The genuine packets' own key changes, one each (stateless), plus the
     // burst, the refill and one packet's overshoot.
-    const uint64_t genuine = stateless ? kSeconds * 100 : 0;
-    EXPECT_LE(st.mppe.key_work - work0,
-              genuine + kFarStepBurst + kSeconds * kFarStepsPerSecond + kFarStepsPerPacket);
+    const uint64_t genuine = stateless ? uint64_t{kSeconds} * 100 : 0;
+    EXPECT_LE(
+        st.mppe.key_work - work0,
+        genuine + kFarStepBurst + uint64_t{kSeconds} * kFarStepsPerSecond + kFarStepsPerPacket);
     EXPECT_GT(st.mppe_far_no_budget, 0u);
     EXPECT_EQ(st.gre_invalid_far, static_cast<uint64_t>(kSeconds * 1000 * kForgedPerMs));
   }
