@@ -46,7 +46,18 @@ if [ "$step" != build ]; then
   ctest --test-dir "$dir" --output-on-failure -j2 -E '^systemd_unit_uml$' || status=$?
   echo "asan: tests ran in $((SECONDS - start)) s"
   shopt -s nullglob
-  found=("$reports"/*)
+  found=()
+  for f in "$reports"/*; do
+    # LeakSanitizer's "Unable to get registers from thread N" alone means it
+    # could not stop a thread that was exiting as the process ended: a
+    # notice about the check, not a finding (seen once in CI, in a run
+    # whose 729 tests all passed). Anything else in the file counts.
+    if ! grep -qv 'Unable to get registers from thread' "$f"; then
+      echo "asan: note: $f: $(tr '\n' ' ' < "$f")(LeakSanitizer notice, not a report)"
+      continue
+    fi
+    found+=("$f")
+  done
   if ((${#found[@]})); then
     for f in "${found[@]}"; do
       echo "---- $f"
