@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <climits>
 #include <cstdlib>
 #include <set>
 
@@ -36,7 +37,8 @@ int atoi_like(std::string_view s) {
     v = v * 10 + (s[i++] - '0');
     if (v > 1000000000L) break;
   }
-  return static_cast<int>(neg ? -v : v);
+  // Saturated: the loop stops past 10^9, with up to ten digits.
+  return static_cast<int>(std::clamp<long>(neg ? -v : v, INT_MIN, INT_MAX));
 }
 
 enum class Kind { kString, kFlag, kInt };
@@ -177,6 +179,12 @@ void apply_number(PptpdConf& c, std::string_view key, const std::string& value,
                        std::string(key) + " value '" + value + "' is not positive, using " +
                            std::to_string(def)});
     (key == "connections" ? c.connections : c.stimeout) = v > 0 ? v : def;
+    if (key == "connections" && v > kMaxConnections) {
+      diags.push_back({file, line, false,
+                       "connections " + value + " is more than pptpxd can carry, using " +
+                           std::to_string(kMaxConnections) + " (PPTP call IDs are 16 bits)"});
+      c.connections = kMaxConnections;
+    }
   }
 }
 

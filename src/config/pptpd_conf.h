@@ -24,6 +24,10 @@ namespace pptpx::config {
 
 inline constexpr int kDefaultConnections = 100;
 inline constexpr int kDefaultStimeout = 10;
+// connections above this are cut to it, with a warning: a PPTP call ID is 16
+// bits, and a larger number could only reserve memory (with delegate, one
+// slot each) for calls that can never be placed.
+inline constexpr int kMaxConnections = 65535;
 // listen-backlog (a pptpx extension): listen(2)'s backlog, at most this;
 // the kernel caps it further to net.core.somaxconn.
 inline constexpr int kMaxListenBacklog = 65535;

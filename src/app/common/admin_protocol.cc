@@ -133,7 +133,9 @@ std::string admin_request_line(const AdminRequest& r) {
   if (!r.target.empty()) j["target"] = r.target;
   if (!r.reason.empty()) j["reason"] = r.reason;
   if (r.command == "debug") j["on"] = r.on;
-  return j.dump() + "\n";
+  // JSON strings are UTF-8: an octet that is not becomes U+FFFD rather than
+  // an exception (a name typed in another encoding).
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 nlohmann::json admin_error(std::string text) { return {{"ok", false}, {"error", std::move(text)}}; }

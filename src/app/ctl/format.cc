@@ -40,6 +40,11 @@ int64_t signed_num(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
 }
 
+bool flag(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
 // Columns padded to their widest cell; numbers (right) as marked.
 std::string align(const std::vector<Row>& rows, const std::vector<bool>& right) {
   std::vector<size_t> width(rows.front().size(), 0);
@@ -139,7 +144,7 @@ std::string format_blocks(const nlohmann::json& blocks, bool throttle_on) {
   if (!blocks.is_array() || blocks.empty()) return off + "no failed logins\n";
   std::vector<Row> rows = {{"KIND", "NAME", "FAILURES", "STATE", "REFUSED", "FORGOTTEN-IN"}};
   for (const auto& b : blocks) {
-    bool blocked = b.value("blocked", false);
+    bool blocked = flag(b, "blocked");
     std::string state = blocked ? "blocked " + human_duration(signed_num(b, "blocked_seconds"))
                                 : fmt::format("delay {}s", signed_num(b, "delay_seconds"));
     rows.push_back({str_or(b, "kind"), escaped(str_or(b, "name")),

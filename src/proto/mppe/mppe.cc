@@ -453,7 +453,7 @@ Decryptor::Result Decryptor::decrypt(MutableByteView data) {
   const bool flushed = (bits & kBitFlushed) != 0;
 
   if (!(bits & kBitEncrypted)) return fail(DecryptError::kNotEncrypted, true);
-  if (search_budget_ < kMaxSearchBudget) ++search_budget_;
+  search_budget_ = grown_budget(search_budget_);
   if (bits & (0x40 | kBitCompressed)) return fail(DecryptError::kCompressed, true);
 
   if (settings_.stateless) return decrypt_stateless(data, count);
@@ -543,10 +543,11 @@ void Decryptor::end_discard(ByteView data, uint16_t count) {
 }
 
 Decryptor::Saved Decryptor::save() const {
-  return Saved{count_,        discard_,   reset_request_, discard_report_,
-               search_valid_, keys_lost_, search_budget_, error_score_,
-               fails_in_row_, rc4_pos_,   search_off_};
+  return Saved{count_,     discard_,     reset_request_, discard_report_, search_valid_,
+               keys_lost_, error_score_, fails_in_row_,  rc4_pos_,        search_off_};
 }
+
+uint32_t Decryptor::grown_budget(uint32_t b) { return b < kMaxSearchBudget ? b + 1 : b; }
 
 void Decryptor::restore(const Saved& s) {
   count_ = s.count;
@@ -555,8 +556,6 @@ void Decryptor::restore(const Saved& s) {
   discard_report_ = s.discard_report;
   search_valid_ = s.search_valid;
   keys_lost_ = s.keys_lost;
-  // Spent stays spent; what the refused packet added is taken back.
-  search_budget_ = std::min(search_budget_, s.search_budget);
   error_score_ = s.error_score;
   fails_in_row_ = s.fails_in_row;
   rc4_pos_ = s.rc4_pos;
@@ -589,17 +588,27 @@ Decryptor::Result Decryptor::decrypt_untrusted(MutableByteView data, MutableByte
   search_stash_.copy_session_from(search_);
   const uint32_t budget = stateless_budget_;
   stateless_budget_ = std::min(max_steps, kMaxStepsPerPacket);
+  // Stateful resync guesses (a flushed packet's) are lent from max_steps
+  // too, never more than the decryptor's own budget: so a packet taken
+  // found what decrypt() would have found, and was charged as it would
+  // have been; a packet refused spent none of the decryptor's.
+  const uint32_t own_resync = search_budget_;
+  const uint32_t lent_resync = std::min(own_resync, max_steps);
+  search_budget_ = lent_resync;
   untrusted_ = true;
   MutableByteView copy = scratch.first(data.size());
   std::memcpy(copy.data(), data.data(), data.size());
   Result r = decrypt(copy);
   untrusted_ = false;
   stateless_budget_ = budget;
+  const uint32_t spent_resync = grown_budget(lent_resync) - search_budget_;
+  search_budget_ = own_resync;
   if (r.ok()) {
     const MutableByteView pt = r.plaintext;
     const size_t proto_len = (pt[0] & 1) ? 1 : 2;
     const bool ip = pt.size() > proto_len && (proto_len == 1 ? pt[0] : get_u16(pt.data())) == 0x21;
     if (ip && well_formed_ipv4(pt.data() + proto_len, pt.size() - proto_len, /*checksum=*/true)) {
+      search_budget_ = grown_budget(own_resync) - spent_resync;
       std::memcpy(data.data(), copy.data(), copy.size());
       return Result{DecryptError::kNone, data.subspan(kHeaderSize)};
     }

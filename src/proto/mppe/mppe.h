@@ -224,10 +224,12 @@ class Decryptor {
   struct Saved {
     uint16_t count;
     bool discard, reset_request, discard_report, search_valid, keys_lost;
-    uint32_t search_budget, error_score, fails_in_row;
+    uint32_t error_score, fails_in_row;
     uint64_t rc4_pos, search_off;
   };
   Saved save() const;
+  // The resync budget after one more received packet.
+  static uint32_t grown_budget(uint32_t b);
   void restore(const Saved& s);
 
   KeyState keys_;

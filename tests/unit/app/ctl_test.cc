@@ -43,6 +43,17 @@ TEST(AdminProtocol, WordsAndJsonSayTheSame) {
   EXPECT_TRUE(parse("  sessions  "));
 }
 
+// A name in another encoding than UTF-8 (found by fuzz_admin_request: the
+// JSON writer threw, so pptpxctl aborted): its stray octets become U+FFFD.
+TEST(AdminProtocol, NamesNotInUtf8AreSentWithReplacementCharacters) {
+  auto w = parse("kill caf\xe9");
+  ASSERT_TRUE(w);
+  std::string line = app::admin_request_line(*w);
+  auto back = parse(line);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->target, "caf\xef\xbf\xbd");
+}
+
 TEST(AdminProtocol, BadRequestsSayWhy) {
   std::string e;
   EXPECT_FALSE(parse("", &e));
@@ -144,6 +155,16 @@ TEST(CtlFormat, BlocksTableSaysBlockedOrDelayed) {
             "KIND     NAME       FAILURES  STATE           REFUSED  FORGOTTEN-IN\n"
             "address  192.0.2.7        31  blocked 14m00s       12        14m00s\n"
             "user     alice             4  delay 2s              0        14m59s\n");
+}
+
+// Answers of another shape (found by fuzz_admin_request: a number where a
+// row was expected threw out of pptpxctl) print as best they can.
+TEST(CtlFormat, AnswersOfAnotherShapeDoNotThrow) {
+  nlohmann::json odd = nlohmann::json::array({82, "x", nullptr, {{"blocked", "yes"}}});
+  EXPECT_NO_THROW(ctl::format_blocks(odd, true));
+  EXPECT_NO_THROW(ctl::format_sessions(odd));
+  EXPECT_NO_THROW(ctl::format_show(odd));
+  EXPECT_NO_THROW(ctl::format_stats(odd));
 }
 
 TEST(CtlRequest, ConnectErrorsNameTheCauseAndTheFix) {

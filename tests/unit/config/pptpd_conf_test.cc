@@ -66,6 +66,20 @@ TEST(PptpdConf, NumbersUseAtoi) {
   EXPECT_EQ(c.connections, 100);
 }
 
+// Found by fuzz_config_pptpd_conf: with delegate, connections 5999999999
+// reserved a slot per connection, 13 GB, at start-up.
+TEST(PptpdConf, ConnectionsAreCutToWhatCallIdsAllow) {
+  Diagnostics d;
+  PptpdConf c = parse_pptpd_conf("delegate\nconnections 5999999999\n", "p", d);
+  EXPECT_EQ(c.connections, kMaxConnections);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_FALSE(d[0].is_error);
+  EXPECT_EQ(d[0].message,
+            "connections 5999999999 is more than pptpxd can carry, using 65535 (PPTP call IDs are "
+            "16 bits)");
+  EXPECT_EQ(build_slot_table(c, "p", d).slots.size(), 65535u);
+}
+
 TEST(PptpdConf, ListenBacklogExtension) {
   Diagnostics d;
   PptpdConf c = parse_pptpd_conf("debug\n", "p", d);

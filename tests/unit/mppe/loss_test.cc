@@ -190,6 +190,33 @@ TEST_P(LossBurst, UntrustedGarbageLeavesTheDecryptorAsItWas) {
   }
 }
 
+// Found by mppe_decrypt_fuzz: forged flushed packets, refused, used to spend
+// the stateful resync budget, so that a genuine flushed packet after lost
+// flushes was then searched less far than it would have been without them.
+TEST(StatefulLoss, RefusedForgeriesLeaveTheResyncBudget) {
+  Settings s{128, false};
+  s.ip_only = true;
+  Link l(s);
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(l.deliver());
+  SeededRng rng(9);
+  std::array<uint8_t, 2048> scratch{};
+  for (int i = 0; i < 500; ++i) {
+    Bytes junk(60);
+    rng.fill(junk);
+    junk[0] = static_cast<uint8_t>(0x90 | (junk[0] & 0x0f));
+    ASSERT_FALSE(l.dec.decrypt_untrusted(junk, scratch, 4096).ok());
+  }
+  // Eight key changes the count does not show: more than the free guesses.
+  l.lose(1);
+  for (int k = 0; k < 8; ++k) {
+    l.enc.request_flush();
+    l.lose(1);
+  }
+  l.enc.request_flush();
+  EXPECT_TRUE(l.deliver());
+  EXPECT_EQ(l.dec.stats().resync_extra, 1u);
+}
+
 // A genuine packet checked as untrusted is taken (stateful: a flushed one),
 // and the stream goes on from it.
 TEST_P(LossBurst, UntrustedGenuinePacketIsTaken) {
