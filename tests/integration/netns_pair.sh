@@ -25,6 +25,8 @@ pair_cleanup() {
   [ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null
   ip netns del "$NS_S" 2>/dev/null
   ip netns del "$NS_C" 2>/dev/null
+  local ns
+  for ns in "${PAIR_EXTRA_NS[@]}"; do ip netns del "$ns" 2>/dev/null; done
   if [ "$FAILED" != 0 ] || [ -n "${PPTPX_IT_VERBOSE:-}" ]; then
     local f
     for f in "$T"/*.log; do [ -f "$f" ] && { echo "---- $(basename "$f")"; cat "$f"; }; done
@@ -52,6 +54,37 @@ pair_up() {
   ip -n "$NS_S" link set "v${TAG}s$ID" up
   ip -n "$NS_C" link set "v${TAG}c$ID" up
   mkdir -p "$T/server" "$T/client/peers" "$T/run"
+}
+
+# Namespaces link_ns created, deleted by pair_cleanup; link_ns's veth count.
+PAIR_EXTRA_NS=()
+PAIR_LINKS=0
+
+# link_ns NS_A ADDR_A NS_B ADDR_B [MTU]: a veth pair between two namespaces,
+# ADDR_A/24 on NS_A's end and ADDR_B/24 on NS_B's, both up (with MTU when
+# given). A namespace that does not exist yet is created, with lo up, and
+# deleted at exit.
+link_ns() {
+  local a=$1 addr_a=$2 b=$3 addr_b=$4 mtu=${5:-} ns
+  local va="l$TAG${PAIR_LINKS}a$ID" vb="l$TAG${PAIR_LINKS}b$ID"
+  PAIR_LINKS=$((PAIR_LINKS + 1))
+  for ns in "$a" "$b"; do
+    [ -e "/run/netns/$ns" ] && continue
+    ip netns add "$ns" || fail "ip netns add $ns"
+    PAIR_EXTRA_NS+=("$ns")
+    ip -n "$ns" link set lo up
+  done
+  ip link add "$va" type veth peer name "$vb" || fail "ip link add $va type veth"
+  ip link set "$va" netns "$a"
+  ip link set "$vb" netns "$b"
+  ip -n "$a" addr add "$addr_a/24" dev "$va"
+  ip -n "$b" addr add "$addr_b/24" dev "$vb"
+  if [ -n "$mtu" ]; then
+    ip -n "$a" link set "$va" mtu "$mtu"
+    ip -n "$b" link set "$vb" mtu "$mtu"
+  fi
+  ip -n "$a" link set "$va" up
+  ip -n "$b" link set "$vb" up
 }
 
 # examples/server in $T/server, with its option file and pid file inside $T

@@ -49,7 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto r2 = app::parse_admin_request(again, &error2);
     // Names not in UTF-8 go with U+FFFD in place of what is not.
     const bool exact = valid_utf8(r->target) && valid_utf8(r->reason);
-    if (!r2 || (exact && (r2->target != r->target || r2->reason != r->reason)) || r2->command != r->command || r2->on != r->on)
+    if (!r2 || (exact && (r2->target != r->target || r2->reason != r->reason)) ||
+        r2->command != r->command || r2->on != r->on)
       __builtin_trap();
   } else if (error.empty()) {
     __builtin_trap();  // a refusal names its cause

@@ -87,7 +87,9 @@ struct End {
 class Harness {
  public:
   Harness(uint8_t setup, Time now)
-      : now_(now), srv_(config(setup, true), true, 11, now), cli_(config(setup, false), false, 29, now) {}
+      : now_(now),
+        srv_(config(setup, true), true, 11, now),
+        cli_(config(setup, false), false, 29, now) {}
 
   void dial() {
     cli_.call.open(now_);
@@ -134,7 +136,8 @@ class Harness {
     check_inside(pkt, buf_, sizeof buf_);
     if (pkt.empty()) return;
     std::vector<uint8_t> wire(pkt.begin(), pkt.end());
-    for (size_t i = 0; i + 1 < corrupt.size(); i += 2) wire[corrupt[i] % wire.size()] ^= corrupt[i + 1];
+    for (size_t i = 0; i + 1 < corrupt.size(); i += 2)
+      wire[corrupt[i] % wire.size()] ^= corrupt[i + 1];
     to_server_.push_back(std::move(wire));
     settle();
   }

@@ -20,18 +20,10 @@ LABEL=auth
 command -v python3 > /dev/null || { echo "skip: no python3"; exit 77; }
 PPTPXCTL=$(dirname "$PPTPXD")/pptpxctl
 NS_A=px$TAG-a-$ID
-trap 'touch "$T/attack.stop"; ip netns del "$NS_A" 2>/dev/null; pair_cleanup' EXIT
+trap 'touch "$T/attack.stop"; pair_cleanup' EXIT
 
 pair_up
-ip netns add "$NS_A" || fail "ip netns add"
-ip link add "v${TAG}a$ID" type veth peer name "v${TAG}b$ID" || fail "veth"
-ip link set "v${TAG}a$ID" netns "$NS_A"
-ip link set "v${TAG}b$ID" netns "$NS_S"
-ip -n "$NS_A" addr add 192.168.98.2/24 dev "v${TAG}a$ID"
-ip -n "$NS_S" addr add 192.168.98.1/24 dev "v${TAG}b$ID"
-ip -n "$NS_A" link set lo up
-ip -n "$NS_A" link set "v${TAG}a$ID" up
-ip -n "$NS_S" link set "v${TAG}b$ID" up
+link_ns "$NS_A" 192.168.98.2 "$NS_S" 192.168.98.1
 
 server_config
 sed -i 's/^remoteip .*/remoteip 10.10.0.10-40/' "$T/server/pptpd.conf"

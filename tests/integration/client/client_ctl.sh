@@ -25,22 +25,8 @@ TAG=ct
 . "$(dirname "$0")/client_common.sh"
 
 NS_C2=px$TAG-c2-$ID
-ctl_cleanup() {
-  pair_cleanup
-  ip netns del "$NS_C2" 2>/dev/null
-}
-trap ctl_cleanup EXIT
-
 pair_up
-ip netns add "$NS_C2" || fail "ip netns add"
-ip link add "v${TAG}t$ID" type veth peer name "v${TAG}u$ID" || fail "veth"
-ip link set "v${TAG}t$ID" netns "$NS_S"
-ip link set "v${TAG}u$ID" netns "$NS_C2"
-ip -n "$NS_S" addr add 192.168.97.1/24 dev "v${TAG}t$ID"
-ip -n "$NS_C2" addr add 192.168.97.2/24 dev "v${TAG}u$ID"
-ip -n "$NS_S" link set "v${TAG}t$ID" up
-ip -n "$NS_C2" link set "v${TAG}u$ID" up
-ip -n "$NS_C2" link set lo up
+link_ns "$NS_S" 192.168.97.1 "$NS_C2" 192.168.97.2
 
 server_config
 start_server

@@ -29,41 +29,19 @@ case $MODE in router | fragdrop) ;; *) echo "unknown mode $MODE"; exit 2 ;; esac
 command -v nft > /dev/null || { echo "skip: no nft"; exit 77; }
 
 NS_R1=px$TAG-r1-$ID NS_R2=px$TAG-r2-$ID
-mtu_cleanup() {
-  ip netns del "$NS_R1" 2> /dev/null
-  ip netns del "$NS_R2" 2> /dev/null
-  pair_cleanup
-}
-trap mtu_cleanup EXIT
-
 pair_up
 if [ "$MODE" = router ]; then
   # Take the client off the server's link: server 192.168.99.1 - R2 .99.2 |
   # R2 192.168.97.2 - R1 .97.1 (MTU 1400) | R1 192.168.98.1 - client .98.2.
-  ip netns add "$NS_R1" && ip netns add "$NS_R2" || fail "ip netns add"
+  ip netns add "$NS_R2" || fail "ip netns add"
+  PAIR_EXTRA_NS+=("$NS_R2")
+  ip -n "$NS_R2" link set lo up
   ip -n "$NS_C" link set "v${TAG}c$ID" netns "$NS_R2"
   ip -n "$NS_R2" addr add 192.168.99.2/24 dev "v${TAG}c$ID"
-  ip link add "v${TAG}a$ID" type veth peer name "v${TAG}b$ID"
-  ip link set "v${TAG}a$ID" netns "$NS_R2"
-  ip link set "v${TAG}b$ID" netns "$NS_R1"
-  ip -n "$NS_R2" addr add 192.168.97.2/24 dev "v${TAG}a$ID"
-  ip -n "$NS_R1" addr add 192.168.97.1/24 dev "v${TAG}b$ID"
-  ip -n "$NS_R2" link set "v${TAG}a$ID" mtu 1400
-  ip -n "$NS_R1" link set "v${TAG}b$ID" mtu 1400
-  ip link add "v${TAG}d$ID" type veth peer name "v${TAG}e$ID"
-  ip link set "v${TAG}d$ID" netns "$NS_R1"
-  ip link set "v${TAG}e$ID" netns "$NS_C"
-  ip -n "$NS_R1" addr add 192.168.98.1/24 dev "v${TAG}d$ID"
-  ip -n "$NS_C" addr add 192.168.98.2/24 dev "v${TAG}e$ID"
-  for l in "$NS_R2 v${TAG}c$ID" "$NS_R2 v${TAG}a$ID" "$NS_R1 v${TAG}b$ID" \
-    "$NS_R1 v${TAG}d$ID" "$NS_C v${TAG}e$ID"; do
-    set -- $l
-    ip -n "$1" link set "$2" up
-  done
-  for ns in "$NS_R1" "$NS_R2"; do
-    ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
-    ip -n "$ns" link set lo up
-  done
+  ip -n "$NS_R2" link set "v${TAG}c$ID" up
+  link_ns "$NS_R2" 192.168.97.2 "$NS_R1" 192.168.97.1 1400
+  link_ns "$NS_R1" 192.168.98.1 "$NS_C" 192.168.98.2
+  for ns in "$NS_R1" "$NS_R2"; do ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1; done
   ip -n "$NS_R1" route add 192.168.99.0/24 via 192.168.97.2
   ip -n "$NS_R2" route add 192.168.98.0/24 via 192.168.97.1
   ip -n "$NS_S" route add 192.168.98.0/24 via 192.168.99.2
