@@ -3,8 +3,8 @@
 #   base <- crypto <- proto <- app;  base <- config <- app;  base <- io <- app;  app <- cmd
 # and, inside proto/ and app/, the sub-folders (one library each, see their
 # CMakeLists.txt DEPS):
-#   proto/pptp, proto/gre, proto/mppe, proto/ppp (with ppp/auth) see none of
-#   their siblings; proto/session (one call's data path) sees gre, ppp, mppe;
+#   proto/pptp, proto/gre, proto/mppe, proto/ppp (with ppp/auth) and
+#   proto/radius see none of their siblings; proto/session (one call's data path) sees gre, ppp, mppe;
 #   app/common sees neither app/server nor app/client, and those two never
 #   see each other; app/ctl (pptpxctl) sees only app/common of app/.
 # A file's layer is its first folder below src/, or its first two for proto/
@@ -15,13 +15,14 @@
 # Prints one line per violation: `file: layer 'X' must not include 'Y': line`.
 # tests/layering_selftest.cmake checks this checker on a made-up tree.
 cmake_minimum_required(VERSION 3.25)
-set(proto_all proto/pptp proto/gre proto/ppp proto/mppe proto/session)
+set(proto_all proto/pptp proto/gre proto/ppp proto/mppe proto/session proto/radius)
 set(allowed_base base)
 set(allowed_crypto base crypto)
 set(allowed_proto/pptp base crypto proto/pptp)
 set(allowed_proto/gre base crypto proto/gre)
 set(allowed_proto/mppe base crypto proto/mppe)
 set(allowed_proto/ppp base crypto proto/ppp)
+set(allowed_proto/radius base crypto proto/radius)
 set(allowed_proto/session base crypto proto/gre proto/ppp proto/mppe proto/session)
 set(allowed_config base config)
 set(allowed_io base io)

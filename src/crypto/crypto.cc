@@ -13,6 +13,7 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/provider.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -117,6 +118,20 @@ bool init() {
 Md4Digest md4(ByteView data) { return digest<16>(algorithms().md4, data); }
 Md5Digest md5(ByteView data) { return digest<16>(algorithms().md5, data); }
 Sha1Digest sha1(ByteView data) { return digest<20>(algorithms().sha1, data); }
+
+Md5Digest hmac_md5(ByteView key, ByteView data) {
+  Md5Digest out{};
+  unsigned int len = 0;
+  // An empty key is a valid HMAC key; OpenSSL wants a non-null pointer for it.
+  static const uint8_t kNone = 0;
+  if (HMAC(EVP_md5(), key.empty() ? &kNone : key.data(), static_cast<int>(key.size()), data.data(),
+           data.size(), out.data(), &len) == nullptr ||
+      len != out.size()) {
+    std::fprintf(stderr, "pptpx: HMAC-MD5 failed\n");
+    std::abort();
+  }
+  return out;
+}
 
 struct Sha1::Impl {
   Impl() { SHA1_Init(&ctx); }

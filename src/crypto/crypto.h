@@ -24,6 +24,8 @@ bool init();
 Md4Digest md4(ByteView data);
 Md5Digest md5(ByteView data);
 Sha1Digest sha1(ByteView data);
+// HMAC-MD5 (RFC 2104), as RADIUS's Message-Authenticator (RFC 3579) uses it.
+Md5Digest hmac_md5(ByteView key, ByteView data);
 
 // Incremental SHA-1 and MD5 (reusable: final() resets for the next message).
 class Sha1 {

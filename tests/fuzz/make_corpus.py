@@ -225,6 +225,15 @@ def synthetic(c):
                                b'--localbind 192.0.2.1 --nobuffer --idle-wait 30')
 
 
+def radius(c):
+    """fuzz_radius: the packets of tests/data/radius/vectors.txt."""
+    with open(os.path.join(DATA, "radius", "vectors.txt")) as f:
+        for line in f:
+            name, value = line.split()
+            if name != "hidden_password_24" and name != "salted_send_key":
+                c.add("fuzz_radius", bytes.fromhex(value))
+
+
 def config_files(c):
     conf = os.path.join(DATA, "config")
     targets = {"pptpd.conf": "fuzz_config_pptpd_conf", "chap-secrets": "fuzz_config_secrets",
@@ -248,6 +257,7 @@ def main():
     c = Corpus()
     captures(c)
     synthetic(c)
+    radius(c)
     config_files(c)
     for target in sorted(c.count):
         print(f"{target}: {c.count[target]} seeds")

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Primitive tests: MD4 (RFC 1320 A.5), RC4 (RFC 6229), DES key expansion and
-// single-block DES (RFC 2759 9.3), MD5/SHA-1 incremental forms, CHAP-MD5.
+// single-block DES (RFC 2759 9.3), MD5/SHA-1 incremental forms, CHAP-MD5,
+// HMAC-MD5 (RFC 2202).
 #include "crypto/crypto.h"
 
 #include <gtest/gtest.h>
@@ -28,6 +29,15 @@ TEST_F(CryptoTest, Md4Rfc1320) {
     EXPECT_EQ(hex(md4(as_bytes(v.text(p + "message_ascii")))), v.text(p + "digest")) << p;
   }
   EXPECT_EQ(n, 7);
+}
+
+// RFC 2202 section 2, test cases 1 and 2, and the empty key and message.
+TEST_F(CryptoTest, HmacMd5Rfc2202) {
+  const Bytes key1(16, 0x0b);
+  EXPECT_EQ(hex(hmac_md5(key1, as_bytes("Hi There"))), "9294727a3638bb1c13f48ef8158bfc9d");
+  EXPECT_EQ(hex(hmac_md5(as_bytes("Jefe"), as_bytes("what do ya want for nothing?"))),
+            "750c783e6ab0b503eaa86e310a5db738");
+  EXPECT_EQ(hex(hmac_md5({}, {})), "74e6f7298a9c2d168935f58c001bad88");
 }
 
 TEST_F(CryptoTest, Md4EmptyMessageLine) {
