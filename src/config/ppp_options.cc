@@ -47,6 +47,26 @@ std::optional<long> number(State& st, const Word& opt, const Word& arg, int base
   return v;
 }
 
+// plugin NAME: radius.so and radattr.so are built in (by their file name,
+// wherever pppd would have loaded them from); any other plugin is skipped
+// with a warning.
+void plugin(State& st, const Word& arg) {
+  const std::string& path = arg.text;
+  const std::string name =
+      path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
+  if (name == "radius.so") {
+    st.o.radius.enabled = true;
+    st.o.radius.file = arg.file;
+    st.o.radius.line = arg.line;
+  } else if (name == "radattr.so") {
+    st.o.radius.radattr = true;
+  } else {
+    st.o.ignored_options.push_back("plugin " + path);
+    st.warn(arg, "plugin '" + path +
+                     "' is not supported by pptpx, ignored (built in: radius.so, radattr.so)");
+  }
+}
+
 void set_int(State& st, const Word& opt, const Word& arg, std::optional<int>& field) {
   if (auto v = number(st, opt, arg)) field = static_cast<int>(*v);
 }
@@ -295,6 +315,9 @@ const Spec kSpecs[] = {
     ARG("password", st.o.password = arg->text),
     ARG("remotename", st.o.remotename = arg->text),
     ARG("ipparam", st.o.ipparam = arg->text),
+    ARG("plugin", plugin(st, *arg)),
+    ARG("radius-config-file", st.o.radius.config_file = arg->text),
+    ARG("avpair", st.o.radius.avpairs.push_back(arg->text)),
     ARG("linkname", st.o.linkname = arg->text),
     ARG("pty", st.o.pty = arg->text),
     ARG("ip-up-script", st.o.ip_up_script = arg->text),

@@ -95,6 +95,16 @@ struct PppOptions {
   std::optional<uint32_t> tty_speed;
   std::optional<std::string> tty_device;
 
+  // pppd's radius.so and radattr.so plugins and their options (issue 15).
+  struct Radius {
+    bool enabled = false;  // plugin radius.so
+    std::string file;      // where that plugin line is, for messages
+    int line = 0;
+    bool radattr = false;  // plugin radattr.so: /var/run/radattr.pppN
+    std::string config_file = "/etc/radiusclient/radiusclient.conf";  // radius-config-file
+    std::vector<std::string> avpairs;                                 // avpair NAME=VALUE, in order
+  } radius;
+
   std::vector<std::string> included_files;   // file/call, in order
   std::optional<std::string> call_file;      // the last `call` target path
   std::vector<std::string> ignored_options;  // pppd options we skipped

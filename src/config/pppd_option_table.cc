@@ -127,7 +127,6 @@ constexpr std::array kUnsupported = std::to_array<Unsupported>({
     {"pap-timeout", 1},
     {"pass-filter", 1},
     {"passive", 0},
-    {"plugin", 1},
     {"predictor1", 0},
     {"privgroup", 1},
     {"receive-all", 0},

@@ -221,6 +221,11 @@ def synthetic(c):
                  b'{"ok":true,"stats":{"calls":3,"control_socket":{"requests":10}}}']:
         c.add("fuzz_admin_request", line)
     # fuzz_config_peers: a pty line on its own.
+    c.add("fuzz_config_radius", b"auth_order\tradius\nlogin_tries\t4\nauthserver 10.0.0.5,10.0.0.6:1645\n"
+                                b"acctserver 10.0.0.5:1813:s3cret\nservers /etc/radiusclient/servers\n"
+                                b"radius_timeout 5\nradius_retries 2\nnas-identifier vpn-1\n"
+                                b"nas-ip-address 192.0.2.1\nbindaddr *\ndefault_realm\n")
+    c.add("fuzz_config_radius", b"# host secret\n10.0.0.5\ts3cret\nlocalhost x#y\n")
     c.add("fuzz_config_peers", b'pptp vpn.example.org --nolaunchpppd --loglevel 2 --timeout 0.5 '
                                b'--localbind 192.0.2.1 --nobuffer --idle-wait 30')
 

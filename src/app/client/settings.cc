@@ -126,6 +126,8 @@ void warn_not_supported(const config::PppOptions& o, const std::string& src,
   not_yet(o.maxconnect.has_value(), "maxconnect");
   not_yet(o.proxyarp.value_or(false), "proxyarp");
   not_yet(o.ipv6.value_or(false), "+ipv6");
+  // pppd's RADIUS plugins authenticate peers: a client has none to check.
+  not_yet(o.radius.enabled || o.radius.radattr, "plugin radius.so/radattr.so");
 }
 
 // The PPP session's configuration: authentication both ways, link options,

@@ -121,6 +121,18 @@ void apply_ppp_options(Settings& s) {
   if (o.idle) s.idle = seconds(*o.idle);
 }
 
+// plugin radius.so: said plainly until pptpxd is a RADIUS client (issue 15).
+void check_radius(const Settings& s, config::Diagnostics& diags) {
+  const config::PppOptions::Radius& r = s.ppp.radius;
+  if (r.enabled)
+    warn(diags, r.file, r.line,
+         "plugin radius.so: pptpxd does not speak RADIUS yet: logins are checked against "
+         "chap-secrets, addresses come from localip/remoteip, nothing is accounted");
+  else if (r.radattr)
+    warn(diags, s.conf.option.value_or(s.flags.conf_path), 0,
+         "plugin radattr.so without radius.so: no RADIUS attributes to write, ignored");
+}
+
 // The PPP session's configuration: authentication both ways, link options,
 // no IPv6, MPPE only with MS-CHAP.
 void apply_session_options(Settings& s, config::Diagnostics& diags) {
@@ -181,6 +193,7 @@ Settings load_settings(const Flags& flags, config::Diagnostics& diags) {
   apply_ppp_options(s);
   apply_session_options(s, diags);
   check_chap_secrets(s, diags);
+  check_radius(s, diags);
   return s;
 }
 

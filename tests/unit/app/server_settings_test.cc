@@ -119,5 +119,19 @@ TEST_F(ServerSettings, OneDiagnosticPerCauseFromPptpdConfToTheSlots) {
   }
 }
 
+// Until pptpxd is a RADIUS client (issue 15), plugin radius.so says
+// plainly what happens instead, at its line.
+TEST_F(ServerSettings, RadiusPluginSaysWhatHappensInstead) {
+  const std::string conf = "localip 10.0.0.1\nremoteip 10.0.0.10-20\n" + option_line();
+  config::Diagnostics d = load(conf, "require-mschap-v2\nplugin radius.so\nplugin radattr.so\n");
+  ASSERT_EQ(d.size(), 1u) << all(d);
+  EXPECT_FALSE(d[0].is_error);
+  EXPECT_EQ(d[0].str(), dir.file("options.pptpd") +
+                            ":2: plugin radius.so: pptpxd does not speak RADIUS yet: logins are "
+                            "checked against chap-secrets, addresses come from localip/remoteip, "
+                            "nothing is accounted");
+  EXPECT_TRUE(settings.ppp.radius.enabled);
+}
+
 }  // namespace
 }  // namespace pptpx::server

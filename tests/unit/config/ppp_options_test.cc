@@ -133,11 +133,32 @@ TEST(PppOptions, UnsupportedOptionSkippedWithArgument) {
   PppOptions o = parse("bsdcomp 9,15 lock\nplugin\n  /x.so\nnodeflate", d);
   ASSERT_EQ(d.size(), 2u) << all(d);
   EXPECT_EQ(d[0].str(), "opts:1: option 'bsdcomp' is not supported by pptpx, ignored");
-  EXPECT_EQ(d[1].str(), "opts:2: option 'plugin' is not supported by pptpx, ignored");
+  EXPECT_EQ(d[1].str(),
+            "opts:3: plugin '/x.so' is not supported by pptpx, ignored (built in: radius.so, "
+            "radattr.so)");
   EXPECT_FALSE(d[0].is_error);
   EXPECT_EQ(o.lock, true);
   EXPECT_TRUE(o.nodeflate);
-  EXPECT_EQ(o.ignored_options, (std::vector<std::string>{"bsdcomp", "plugin"}));
+  EXPECT_EQ(o.ignored_options, (std::vector<std::string>{"bsdcomp", "plugin /x.so"}));
+}
+
+// pppd's RADIUS plugins, wherever pppd would load them from, and their options.
+TEST(PppOptions, RadiusPluginAndItsOptions) {
+  Diagnostics d;
+  PppOptions o = parse(
+      "plugin /usr/lib/pppd/2.4.9/radius.so\nplugin radattr.so\n"
+      "radius-config-file /etc/radiusclient/pptpx.conf\navpair Framed-MTU=1400\n"
+      "avpair NAS-Port-Id=vpn\n",
+      d);
+  EXPECT_TRUE(d.empty()) << all(d);
+  EXPECT_TRUE(o.radius.enabled);
+  EXPECT_EQ(o.radius.line, 1);
+  EXPECT_TRUE(o.radius.radattr);
+  EXPECT_EQ(o.radius.config_file, "/etc/radiusclient/pptpx.conf");
+  EXPECT_EQ(o.radius.avpairs, (std::vector<std::string>{"Framed-MTU=1400", "NAS-Port-Id=vpn"}));
+  PppOptions none = parse("lock\n", d);
+  EXPECT_FALSE(none.radius.enabled);
+  EXPECT_EQ(none.radius.config_file, "/etc/radiusclient/radiusclient.conf");
 }
 
 // Debian 12's stock /etc/ppp/options (comments left out): nothing to warn
