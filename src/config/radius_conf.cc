@@ -90,61 +90,82 @@ constexpr std::array kLoginOnly = {"auth_order", "login_tries",  "login_timeout"
                                    "issue",      "login_radius", "login_local",   "seqfile",
                                    "mapfile",    "clientdebug"};
 
+// One line of radiusclient.conf.
+struct Line {
+  const std::string& file;
+  int line;
+  std::string_view key, value;
+  Diagnostics& diags;
+  void say(bool error, std::string msg) const {
+    diags.push_back({file, line, error, std::move(msg)});
+  }
+};
+
+void set_number(const Line& l, int lo, int hi, int& field) {
+  if (auto v = whole_number(l.value, lo, hi))
+    field = *v;
+  else
+    l.say(true, std::string(l.key) + " '" + std::string(l.value) + "' must be a number from " +
+                    std::to_string(lo) + " to " + std::to_string(hi));
+}
+
+void set_address(const Line& l, std::optional<Ipv4>& field) {
+  if (auto a = Ipv4::parse(l.value))
+    field = *a;
+  else
+    l.say(true,
+          std::string(l.key) + " '" + std::string(l.value) + "' is not an IPv4 address (a.b.c.d)");
+}
+
+// The servers and the files: true when the key was one of them.
+bool apply_where(RadiusClientConf& c, const Line& l) {
+  if (l.key == "authserver") {
+    parse_servers(l.value, kRadiusAuthPort, l.file, l.line, l.key, c.auth_servers, l.diags);
+  } else if (l.key == "acctserver") {
+    parse_servers(l.value, kRadiusAcctPort, l.file, l.line, l.key, c.acct_servers, l.diags);
+  } else if (l.key == "servers") {
+    c.servers_file = std::string(l.value);
+    c.servers_line = l.line;
+  } else if (l.key == "dictionary") {
+    c.dictionary = std::string(l.value);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void apply_key(RadiusClientConf& c, const Line& l) {
+  if (apply_where(c, l)) return;
+  const std::string_view key = l.key;
+  if (key == "radius_timeout") {
+    set_number(l, 1, 600, c.timeout_seconds);
+  } else if (key == "radius_retries") {
+    set_number(l, 0, 100, c.retries);
+  } else if (key == "radius_deadtime") {
+    set_number(l, 0, 86400, c.deadtime_seconds);
+  } else if (key == "nas-identifier" || key == "nas_identifier") {
+    c.nas_identifier = std::string(l.value);
+  } else if (key == "nas-ip-address" || key == "nas_ip" || key == "nas-ip") {
+    set_address(l, c.nas_ip_address);
+  } else if (key == "bindaddr") {
+    if (l.value != "*") set_address(l, c.bind_address);
+  } else if (key == "default_realm") {
+    if (!l.value.empty())
+      l.say(false, "default_realm " + std::string(l.value) +
+                       " is not supported by pptpx yet: user names are sent as the clients give "
+                       "them");
+  } else if (std::find(kLoginOnly.begin(), kLoginOnly.end(), key) == kLoginOnly.end()) {
+    l.say(false, "'" + std::string(key) + "' is not supported by pptpx, ignored");
+  }
+}
+
 }  // namespace
 
 RadiusClientConf parse_radiusclient_conf(std::string_view text, const std::string& file,
                                          Diagnostics& diags) {
   RadiusClientConf c;
   for_each_line(text, [&](int line, std::string_view key, std::string_view value) {
-    auto number = [&](int lo, int hi, int& field) {
-      if (auto v = whole_number(value, lo, hi))
-        field = *v;
-      else
-        diags.push_back({file, line, true,
-                         std::string(key) + " '" + std::string(value) + "' must be a number from " +
-                             std::to_string(lo) + " to " + std::to_string(hi)});
-    };
-    auto address = [&](std::optional<Ipv4>& field) {
-      if (auto a = Ipv4::parse(value))
-        field = *a;
-      else
-        diags.push_back(
-            {file, line, true,
-             std::string(key) + " '" + std::string(value) + "' is not an IPv4 address (a.b.c.d)"});
-    };
-    if (key == "authserver") {
-      parse_servers(value, kRadiusAuthPort, file, line, key, c.auth_servers, diags);
-    } else if (key == "acctserver") {
-      parse_servers(value, kRadiusAcctPort, file, line, key, c.acct_servers, diags);
-    } else if (key == "servers") {
-      c.servers_file = std::string(value);
-      c.servers_line = line;
-    } else if (key == "dictionary") {
-      c.dictionary = std::string(value);
-    } else if (key == "radius_timeout") {
-      number(1, 600, c.timeout_seconds);
-    } else if (key == "radius_retries") {
-      number(0, 100, c.retries);
-    } else if (key == "radius_deadtime") {
-      number(0, 86400, c.deadtime_seconds);
-    } else if (key == "nas-identifier" || key == "nas_identifier") {
-      c.nas_identifier = std::string(value);
-    } else if (key == "nas-ip-address" || key == "nas_ip" || key == "nas-ip") {
-      address(c.nas_ip_address);
-    } else if (key == "bindaddr") {
-      if (value != "*") address(c.bind_address);
-    } else if (key == "default_realm") {
-      if (!value.empty())
-        diags.push_back({file, line, false,
-                         "default_realm " + std::string(value) +
-                             " is not supported by pptpx yet: user names are sent as the "
-                             "clients give them"});
-    } else if (std::find(kLoginOnly.begin(), kLoginOnly.end(), key) != kLoginOnly.end()) {
-      // a login program's
-    } else {
-      diags.push_back(
-          {file, line, false, "'" + std::string(key) + "' is not supported by pptpx, ignored"});
-    }
+    apply_key(c, Line{file, line, key, value, diags});
   });
   if (c.auth_servers.empty())
     diags.push_back(
