@@ -85,13 +85,11 @@ crypto::Md5Digest md5_of(std::initializer_list<ByteView> parts) {
   return h.final();
 }
 
-ByteView text(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
-
 // The Message-Authenticator of raw (a copy of the packet with the field's
 // value zeroed, and the authenticator field set as the caller wants).
 crypto::Md5Digest message_authenticator(Bytes copy, size_t value_offset, std::string_view secret) {
   std::memset(copy.data() + value_offset, 0, kMessageAuthenticatorSize);
-  return crypto::hmac_md5(text(secret), copy);
+  return crypto::hmac_md5(as_bytes(secret), copy);
 }
 
 // Checks the packet's Message-Authenticator (computed with auth_field in the
@@ -206,7 +204,7 @@ void Packet::add(uint8_t type, ByteView value, uint32_t vendor) {
 }
 
 void Packet::add(uint8_t type, std::string_view value, uint32_t vendor) {
-  add(type, text(value), vendor);
+  add(type, as_bytes(value), vendor);
 }
 
 void Packet::add_u32(uint8_t type, uint32_t value, uint32_t vendor) {
@@ -288,7 +286,7 @@ Bytes encode_signed_request(Packet p, std::string_view secret) {
   p.authenticator.fill(0);
   Bytes out = encode(p);
   if (out.empty()) return out;
-  const crypto::Md5Digest auth = md5_of({out, text(secret)});
+  const crypto::Md5Digest auth = md5_of({out, as_bytes(secret)});
   std::memcpy(out.data() + 4, auth.data(), auth.size());
   return out;
 }
@@ -307,7 +305,7 @@ Bytes encode_response(Packet p, const Authenticator& request_auth, std::string_v
     out = encode(p);
     if (out.empty()) return out;
   }
-  const crypto::Md5Digest auth = md5_of({out, text(secret)});
+  const crypto::Md5Digest auth = md5_of({out, as_bytes(secret)});
   std::memcpy(out.data() + 4, auth.data(), auth.size());
   return out;
 }
@@ -318,7 +316,7 @@ Verdict verify_response(ByteView raw, const Authenticator& request_auth, std::st
   if (!walk(raw, &attrs)) return Verdict::kBadAuthenticator;
   const size_t len = get_u16(raw.data() + 2);
   const crypto::Md5Digest want = md5_of(
-      {raw.first(4), request_auth, raw.subspan(kHeaderSize, len - kHeaderSize), text(secret)});
+      {raw.first(4), request_auth, raw.subspan(kHeaderSize, len - kHeaderSize), as_bytes(secret)});
   if (!ct_equal(want, raw.subspan(4, 16))) return Verdict::kBadAuthenticator;
   return check_message_authenticator(raw, &request_auth, secret, require_message_authenticator);
 }
@@ -329,7 +327,7 @@ Verdict verify_signed_request(ByteView raw, std::string_view secret) {
   const size_t len = get_u16(raw.data() + 2);
   const Authenticator zero{};
   const crypto::Md5Digest want =
-      md5_of({raw.first(4), zero, raw.subspan(kHeaderSize, len - kHeaderSize), text(secret)});
+      md5_of({raw.first(4), zero, raw.subspan(kHeaderSize, len - kHeaderSize), as_bytes(secret)});
   if (!ct_equal(want, raw.subspan(4, 16))) return Verdict::kBadAuthenticator;
   return check_message_authenticator(raw, &zero, secret, false);
 }
@@ -345,7 +343,7 @@ Bytes hide_password(std::string_view password, const Authenticator& request_auth
   std::memcpy(out.data(), password.data(), std::min(password.size(), n));
   ByteView prev = request_auth;
   for (size_t i = 0; i < n; i += 16) {
-    const crypto::Md5Digest b = md5_of({text(secret), prev});
+    const crypto::Md5Digest b = md5_of({as_bytes(secret), prev});
     for (size_t j = 0; j < 16; ++j) out[i + j] ^= b[j];
     prev = ByteView(out).subspan(i, 16);
   }
@@ -358,7 +356,7 @@ std::optional<std::string> unhide_password(ByteView hidden, const Authenticator&
   std::string out(hidden.size(), '\0');
   ByteView prev = request_auth;
   for (size_t i = 0; i < hidden.size(); i += 16) {
-    const crypto::Md5Digest b = md5_of({text(secret), prev});
+    const crypto::Md5Digest b = md5_of({as_bytes(secret), prev});
     for (size_t j = 0; j < 16; ++j) out[i + j] = static_cast<char>(hidden[i + j] ^ b[j]);
     prev = hidden.subspan(i, 16);
   }
@@ -377,9 +375,9 @@ Bytes encrypt_salted(ByteView key, uint16_t salt, const Authenticator& request_a
   put_u16(out.data(), static_cast<uint16_t>(salt | 0x8000));
   ByteView salt_bytes = ByteView(out).first(2);
   for (size_t i = 0; i < n; i += 16) {
-    const crypto::Md5Digest b = i == 0
-                                    ? md5_of({text(secret), request_auth, salt_bytes})
-                                    : md5_of({text(secret), ByteView(out).subspan(2 + i - 16, 16)});
+    const crypto::Md5Digest b =
+        i == 0 ? md5_of({as_bytes(secret), request_auth, salt_bytes})
+               : md5_of({as_bytes(secret), ByteView(out).subspan(2 + i - 16, 16)});
     for (size_t j = 0; j < 16; ++j) out[2 + i + j] = plain[i + j] ^ b[j];
   }
   secure_zero(plain.data(), plain.size());
@@ -392,8 +390,8 @@ std::optional<Bytes> decrypt_salted(ByteView value, const Authenticator& request
   const size_t n = value.size() - 2;
   Bytes plain(n);
   for (size_t i = 0; i < n; i += 16) {
-    const crypto::Md5Digest b = i == 0 ? md5_of({text(secret), request_auth, value.first(2)})
-                                       : md5_of({text(secret), value.subspan(2 + i - 16, 16)});
+    const crypto::Md5Digest b = i == 0 ? md5_of({as_bytes(secret), request_auth, value.first(2)})
+                                       : md5_of({as_bytes(secret), value.subspan(2 + i - 16, 16)});
     for (size_t j = 0; j < 16; ++j) plain[i + j] = value[2 + i + j] ^ b[j];
   }
   std::optional<Bytes> key;
